@@ -1,0 +1,33 @@
+/**
+ * Spaces calls at least `intervalMs` apart within one worker, whatever the concurrency inside it: each
+ * caller books the next free start time, then sleeps until it. A warm Lambda keeps the schedule across
+ * invocations, so back-to-back batches do not burst.
+ */
+export class CallPacer {
+  #nextStartMs = 0;
+
+  constructor(
+    private readonly intervalMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /**
+   * Waits for this caller's turn.
+   *
+   * @example
+   * const pacer = new CallPacer(500);
+   * await pacer.waitTurn(); // at once
+   * await pacer.waitTurn(); // about 500 ms later
+   */
+  async waitTurn(): Promise<void> {
+    const now = this.now();
+    const startMs = Math.max(now, this.#nextStartMs);
+    this.#nextStartMs = startMs + this.intervalMs;
+    if (startMs > now) await new Promise((resolve) => setTimeout(resolve, startMs - now));
+  }
+
+  /** How long a caller asking now would wait, in milliseconds. */
+  pendingDelayMs(): number {
+    return Math.max(0, this.#nextStartMs - this.now());
+  }
+}

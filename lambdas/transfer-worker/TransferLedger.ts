@@ -1,0 +1,119 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { CapReachedError } from '../../src/domain';
+
+/** The ledger key of a contact chain, named by its root (first) contact. */
+export const chainKey = (instanceId: string, rootContactId: string): string =>
+  `chain#${instanceId}#${rootContactId}`;
+
+/** The ledger key of an alias: a contact that a transfer created, pointing at its chain. */
+export const contactAliasKey = (instanceId: string, contactId: string): string =>
+  `contact#${instanceId}#${contactId}`;
+
+/**
+ * The DynamoDB ledger of transfers per contact chain. A chain's count is the size of a String Set of
+ * ClientTokens, so taking a slot is one conditional `ADD` (atomic, no transaction) and a token that is
+ * retried or duplicated never counts twice.
+ */
+export class TransferLedger {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly cap: number,
+  ) {}
+
+  /**
+   * The chain a contact belongs to: its alias's chain if a transfer created it, else a chain rooted at it.
+   *
+   * @example
+   * await ledger.chainOf('instance-1', 'contact-1'); // 'chain#instance-1#contact-1'
+   */
+  async chainOf(instanceId: string, contactId: string): Promise<string> {
+    const { Item } = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: contactAliasKey(instanceId, contactId) },
+        ConsistentRead: true,
+      }),
+    );
+    return typeof Item?.chain === 'string' ? Item.chain : chainKey(instanceId, contactId);
+  }
+
+  /**
+   * Takes one of the chain's transfers for `token`, or confirms the token already holds one.
+   *
+   * @throws {CapReachedError} when the chain already holds `cap` other tokens.
+   * @example
+   * await ledger.reserve('chain#instance-1#contact-1', 'token-1');
+   */
+  async reserve(chain: string, token: string): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: chain },
+          UpdateExpression: 'ADD tokens :token SET updatedAt = :now',
+          ConditionExpression: 'attribute_not_exists(tokens) OR size(tokens) < :cap OR contains(tokens, :tokenValue)',
+          ExpressionAttributeValues: {
+            ':token': new Set([token]),
+            ':tokenValue': token,
+            ':cap': this.cap,
+            ':now': new Date().toISOString(),
+          },
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw new CapReachedError(chain, this.cap);
+      throw error;
+    }
+  }
+
+  /**
+   * Gives a slot back after a transfer that did not happen. Releasing a token the chain does not hold is a
+   * no-op.
+   *
+   * @example
+   * await ledger.release('chain#instance-1#contact-1', 'token-1');
+   */
+  async release(chain: string, token: string): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: chain },
+        UpdateExpression: 'DELETE tokens :token SET updatedAt = :now',
+        ExpressionAttributeValues: { ':token': new Set([token]), ':now': new Date().toISOString() },
+      }),
+    );
+  }
+
+  /**
+   * Records that `contactId` (created by a transfer) belongs to `chain`, so requests naming it count
+   * against the same cap.
+   *
+   * @example
+   * await ledger.linkContact('instance-1', 'contact-2', 'chain#instance-1#contact-1');
+   */
+  async linkContact(instanceId: string, contactId: string, chain: string): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: contactAliasKey(instanceId, contactId) },
+        UpdateExpression: 'SET chain = :chain, updatedAt = :now',
+        ExpressionAttributeValues: { ':chain': chain, ':now': new Date().toISOString() },
+      }),
+    );
+  }
+
+  /**
+   * The tokens holding the chain's slots (empty for an unknown chain).
+   *
+   * @example
+   * (await ledger.tokensOf('chain#instance-1#contact-1')).size; // how many transfers it holds
+   */
+  async tokensOf(chain: string): Promise<ReadonlySet<string>> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: chain }, ConsistentRead: true }),
+    );
+    return Item?.tokens instanceof Set ? (Item.tokens as Set<string>) : new Set();
+  }
+}

@@ -1,0 +1,109 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import {
+  classifyFailure,
+  Disposition,
+  decideDisposition,
+  InstanceNotAllowedError,
+  InvalidRequestError,
+  Outcome,
+  outcomeOfFailure,
+} from '../../src/domain';
+import { parseTransferRequest, type TransferRequest } from '../../src/request';
+import type { WorkerConfig } from './config';
+import type { DeadLetterQueue } from './DeadLetterQueue';
+import type { IdempotentTransfer } from './idempotentTransfer';
+
+/** What the worker is wired with. */
+export interface TransferWorkerDependencies {
+  readonly config: WorkerConfig;
+  readonly transfer: IdempotentTransfer;
+  readonly deadLetters: DeadLetterQueue;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+}
+
+/** The SQS-triggered Lambda handler. */
+export type TransferWorkerHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+
+/**
+ * Builds the worker's handler: each record is parsed, checked against the allowed instances, and
+ * transferred at most once per token; permanent failures go to the DLQ with their reason and leave the
+ * source queue; transient ones are reported as batch item failures, so one record never fails another.
+ *
+ * @example
+ * export const handler = createTransferWorker({ config, transfer, deadLetters, logger, metrics });
+ */
+export function createTransferWorker(deps: TransferWorkerDependencies): TransferWorkerHandler {
+  const { config, transfer, deadLetters, logger, metrics } = deps;
+  const processor = new BatchProcessor(EventType.SQS);
+
+  const handleRecord = async (record: SQSRecord): Promise<void> => {
+    const receiveCount = Number(record.attributes?.ApproximateReceiveCount ?? '1') || 1;
+    const parsed = parseTransferRequest(record.body ?? '', {
+      messageId: record.messageId,
+      clientTokenAttribute: record.messageAttributes?.ClientToken?.stringValue,
+    });
+    const request: TransferRequest | undefined = parsed.ok ? parsed.value.request : undefined;
+    const facts = {
+      messageId: record.messageId,
+      attempt: receiveCount,
+      instanceId: request?.InstanceId,
+      contactId: request?.ContactId,
+      clientToken: request?.ClientToken,
+      tokenOrigin: parsed.ok ? parsed.value.tokenOrigin : undefined,
+    };
+    try {
+      if (!parsed.ok) {
+        throw new InvalidRequestError(parsed.rejection.message, { issues: parsed.rejection.issues });
+      }
+      const valid = parsed.value.request;
+      if (!config.allowedInstanceIds.has(valid.InstanceId)) throw new InstanceNotAllowedError(valid.InstanceId);
+
+      const result = await transfer.run(valid);
+      const outcome = result.replayed ? Outcome.Duplicate : Outcome.Transferred;
+      metrics.addMetric(outcome, MetricUnit.Count, 1);
+      logger.info('transfer outcome', {
+        ...facts,
+        outcome,
+        transferredContactId: result.ContactId,
+        contactArn: result.ContactArn,
+      });
+    } catch (error) {
+      const failure = classifyFailure(error);
+      const disposition = decideDisposition(failure, receiveCount, config.maxReceiveCount);
+      const outcome = outcomeOfFailure(failure, disposition);
+      metrics.addMetric(outcome, MetricUnit.Count, 1);
+      const log = {
+        ...facts,
+        outcome,
+        errorClass: failure.errorClass,
+        errorCode: failure.code,
+        errorMessage: failure.message,
+      };
+      if (disposition === Disposition.Retry) {
+        logger.warn('transfer outcome', log);
+        throw error;
+      }
+      logger.error('transfer outcome', log);
+      // If this send fails the record is reported as failed, so SQS keeps it: nothing is lost.
+      await deadLetters.send(record, failure, request?.ClientToken);
+    }
+  };
+
+  return async (event, context) => {
+    transfer.registerContext(context);
+    logger.addContext(context);
+    try {
+      return await processPartialResponse(event, handleRecord, processor, {
+        context,
+        // A batch where every record failed transiently is still answered per record, never thrown.
+        throwOnFullBatchFailure: false,
+      });
+    } finally {
+      metrics.publishStoredMetrics();
+    }
+  };
+}

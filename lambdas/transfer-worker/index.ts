@@ -1,0 +1,47 @@
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { ConnectClient } from '@aws-sdk/client-connect';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { CallPacer } from './CallPacer';
+import { pacingIntervalMs, readWorkerConfig } from './config';
+import { transferContact } from './connectTransfer';
+import { DeadLetterQueue } from './DeadLetterQueue';
+import { createIdempotentTransfer } from './idempotentTransfer';
+import { createTransferWorker } from './TransferWorker';
+import { TransferLedger } from './TransferLedger';
+
+// Composition root: read once per cold start. Endpoints, region, credentials and retry settings come from
+// the SDK's own resolution (AWS_ENDPOINT_URL_<SERVICE>, AWS_REGION, AWS_RETRY_MODE, AWS_MAX_ATTEMPTS).
+const config = readWorkerConfig(process.env);
+const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'transfer-worker' });
+const metrics = new Metrics({
+  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'ConnectTransferOrchestrator',
+  serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'transfer-worker',
+});
+
+const dynamodb = new DynamoDBClient({});
+const connect = new ConnectClient({
+  // A hung call must fail (and be retried) well inside the invocation's deadline margin.
+  requestHandler: { connectionTimeout: 2_000, requestTimeout: 4_000 },
+});
+
+const transfer = createIdempotentTransfer({
+  ledger: new TransferLedger(DynamoDBDocumentClient.from(dynamodb), config.ledgerTableName, config.transferCap),
+  pacer: new CallPacer(pacingIntervalMs(config)),
+  persistenceStore: new DynamoDBPersistenceLayer({ tableName: config.idempotencyTableName, awsSdkV3Client: dynamodb }),
+  transfer: (request) => transferContact(connect, request),
+  idempotencyTtlSeconds: config.idempotencyTtlSeconds,
+  deadlineMarginMs: config.deadlineMarginMs,
+});
+
+/** The transfer worker's Lambda handler: SQS batch in, partial batch response out. */
+export const handler = createTransferWorker({
+  config,
+  transfer,
+  deadLetters: new DeadLetterQueue(new SQSClient({}), config.deadLetterQueueUrl),
+  logger,
+  metrics,
+});

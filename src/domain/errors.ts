@@ -1,0 +1,67 @@
+/**
+ * The base of every error this product raises on purpose. `name` is set explicitly in each subclass
+ * because the deployed bundle is minified and class names do not survive it.
+ */
+export class TransferOrchestratorError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'TransferOrchestratorError';
+  }
+}
+
+/** A message that is not a valid transfer request: retrying it can never succeed. */
+export class InvalidRequestError extends TransferOrchestratorError {
+  /** Each validation issue, one line each. */
+  public readonly issues: readonly string[];
+  /** A stable code for the DLQ attributes and logs. */
+  public readonly code: string;
+
+  constructor(message: string, options: ErrorOptions & { issues?: readonly string[]; code?: string } = {}) {
+    super(message, options);
+    this.name = 'InvalidRequestError';
+    this.issues = options.issues ?? [message];
+    this.code = options.code ?? 'InvalidRequest';
+  }
+}
+
+/** The request names an instance this deployment was not configured to touch. */
+export class InstanceNotAllowedError extends InvalidRequestError {
+  constructor(public readonly instanceId: string) {
+    super(`instance ${instanceId} is not one of this deployment's instances (ALLOWED_INSTANCE_IDS)`, {
+      code: 'InstanceNotAllowed',
+    });
+    this.name = 'InstanceNotAllowedError';
+  }
+}
+
+/** The contact chain already holds `cap` transfers: Connect must not be called. */
+export class CapReachedError extends TransferOrchestratorError {
+  constructor(
+    public readonly chain: string,
+    public readonly cap: number,
+  ) {
+    super(`contact chain ${chain} already has ${cap} transfers (the cap is ${cap})`);
+    this.name = 'CapReachedError';
+  }
+}
+
+/** A `TransferContact` call failed; `code` is Connect's error type (or the network error's name). */
+export class ConnectCallError extends TransferOrchestratorError {
+  constructor(
+    public readonly code: string,
+    public readonly httpStatusCode: number | undefined,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'ConnectCallError';
+  }
+}
+
+/** Too little of the invocation is left to start a transfer safely; the record is retried later. */
+export class DeadlineTooCloseError extends TransferOrchestratorError {
+  constructor(public readonly remainingMs: number) {
+    super(`only ${remainingMs} ms left in this invocation: not starting a transfer`);
+    this.name = 'DeadlineTooCloseError';
+  }
+}

@@ -1,0 +1,129 @@
+import {
+  CapReachedError,
+  ConnectCallError,
+  DeadlineTooCloseError,
+  InvalidRequestError,
+} from './errors';
+
+/** The classes of the error taxonomy (DESIGN.md). */
+export const ErrorClass = {
+  InvalidRequest: 'InvalidRequest',
+  CapReached: 'CapReached',
+  PermanentConnectError: 'PermanentConnectError',
+  Transient: 'Transient',
+} as const;
+/** One of {@link ErrorClass}. */
+export type ErrorClass = (typeof ErrorClass)[keyof typeof ErrorClass];
+
+/** What a failed record is, in the terms the worker acts on. */
+export interface Failure {
+  readonly errorClass: ErrorClass;
+  /** A stable code: Connect's error type, or this product's own code. */
+  readonly code: string;
+  readonly message: string;
+}
+
+/** Connect error types that retrying the same request can never fix. */
+const PERMANENT_CONNECT_CODES = new Set([
+  'InvalidRequestException',
+  'InvalidParameterException',
+  'ResourceNotFoundException',
+  'AccessDeniedException',
+  'ServiceQuotaExceededException',
+  'IdempotencyException',
+]);
+
+/** Connect error types that say the request was refused before it did anything. */
+const THROTTLING_CODES = new Set(['ThrottlingException', 'TooManyRequestsException', 'LimitExceededException']);
+
+/** Powertools idempotency errors, matched by name so the domain does not import Powertools. */
+const IDEMPOTENCY_PARAMETER_MISMATCH = 'IdempotencyValidationError';
+const IDEMPOTENCY_IN_FLIGHT = 'IdempotencyAlreadyInProgressError';
+
+const messageOf = (error: unknown): string =>
+  error instanceof Error ? error.message || error.name : String(error);
+
+/**
+ * Classifies any error raised while handling a record into the error taxonomy. Anything not known to be
+ * permanent is transient: retrying an unknown failure is safe (the token makes it idempotent), while
+ * dead-lettering it at once could drop a request that would have succeeded.
+ *
+ * @example
+ * classifyFailure(new CapReachedError('chain#i#c', 11)).errorClass; // 'CapReached'
+ */
+export function classifyFailure(error: unknown): Failure {
+  const message = messageOf(error);
+  if (error instanceof InvalidRequestError) {
+    return { errorClass: ErrorClass.InvalidRequest, code: error.code, message };
+  }
+  if (error instanceof CapReachedError) {
+    return { errorClass: ErrorClass.CapReached, code: 'TransferCapReached', message };
+  }
+  if (error instanceof ConnectCallError) {
+    const permanent =
+      PERMANENT_CONNECT_CODES.has(error.code) ||
+      (error.httpStatusCode !== undefined &&
+        error.httpStatusCode >= 400 &&
+        error.httpStatusCode < 500 &&
+        error.httpStatusCode !== 429 &&
+        !THROTTLING_CODES.has(error.code));
+    return {
+      errorClass: permanent ? ErrorClass.PermanentConnectError : ErrorClass.Transient,
+      code: error.code,
+      message,
+    };
+  }
+  if (error instanceof DeadlineTooCloseError) {
+    return { errorClass: ErrorClass.Transient, code: 'DeadlineTooClose', message };
+  }
+  if (error instanceof Error && error.name === IDEMPOTENCY_PARAMETER_MISMATCH) {
+    return {
+      errorClass: ErrorClass.InvalidRequest,
+      code: 'IdempotentParameterMismatch',
+      message: 'ClientToken was already used with different parameters; use a new token for a new request',
+    };
+  }
+  if (error instanceof Error && error.name === IDEMPOTENCY_IN_FLIGHT) {
+    return { errorClass: ErrorClass.Transient, code: 'TransferInFlight', message };
+  }
+  const code = error instanceof Error ? error.name : 'UnknownError';
+  return { errorClass: ErrorClass.Transient, code, message };
+}
+
+/**
+ * Whether a failed `TransferContact` call gives its ledger slot back. A call Connect refused (any 4xx,
+ * throttling included) transferred nothing, so its slot is released. A 5xx, a timeout or a dropped
+ * connection leaves the outcome unknown: the slot is held, because the transfer may have happened,
+ * and a retry with the same token settles it (Connect answers a completed token with its result).
+ *
+ * @example
+ * releasesSlot(new ConnectCallError('ThrottlingException', 429, 'Rate exceeded')); // true
+ * releasesSlot(new ConnectCallError('InternalServiceException', 500, 'boom'));   // false
+ */
+export function releasesSlot(error: ConnectCallError): boolean {
+  if (THROTTLING_CODES.has(error.code) || PERMANENT_CONNECT_CODES.has(error.code)) return true;
+  return error.httpStatusCode !== undefined && error.httpStatusCode >= 400 && error.httpStatusCode < 500;
+}
+
+/** What happens to a failed record. */
+export const Disposition = {
+  /** Reported as a batch item failure: SQS delivers it again after the visibility timeout. */
+  Retry: 'retry',
+  /** Sent to the DLQ with its reason and deleted from the source queue. */
+  DeadLetter: 'dead-letter',
+} as const;
+/** One of {@link Disposition}. */
+export type Disposition = (typeof Disposition)[keyof typeof Disposition];
+
+/**
+ * Decides what happens to a failed record: permanent failures go to the DLQ at once; transient ones are
+ * retried until the delivery that reaches `maxReceiveCount`, which dead-letters them with their reason
+ * (rather than letting SQS redrive them with none).
+ *
+ * @example
+ * decideDisposition({ errorClass: 'Transient', code: 'ThrottlingException', message: '' }, 1, 5); // 'retry'
+ */
+export function decideDisposition(failure: Failure, receiveCount: number, maxReceiveCount: number): Disposition {
+  if (failure.errorClass !== ErrorClass.Transient) return Disposition.DeadLetter;
+  return receiveCount >= maxReceiveCount ? Disposition.DeadLetter : Disposition.Retry;
+}

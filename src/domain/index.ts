@@ -1,0 +1,17 @@
+export {
+  CapReachedError,
+  ConnectCallError,
+  DeadlineTooCloseError,
+  InstanceNotAllowedError,
+  InvalidRequestError,
+  TransferOrchestratorError,
+} from './errors';
+export {
+  classifyFailure,
+  Disposition,
+  decideDisposition,
+  ErrorClass,
+  type Failure,
+  releasesSlot,
+} from './failure';
+export { Outcome, outcomeOfFailure } from './outcome';

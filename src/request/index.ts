@@ -1,0 +1,15 @@
+export {
+  type MessageIdentity,
+  type ParsedTransferRequest,
+  type ParseResult,
+  parseTransferRequest,
+  type RequestRejection,
+  TokenOrigin,
+  TRANSFER_CONTACT_LIMITS,
+  TRANSFER_REQUESTED_DETAIL_TYPE,
+  type TransferContactInput,
+  TransferContactInputSchema,
+  type TransferRequest,
+  TransferRequestedEventSchema,
+  toInstanceId,
+} from './schema';

@@ -1,0 +1,215 @@
+import { z } from 'zod';
+
+/** The EventBridge `detail-type` that carries a transfer request in its `detail`. */
+export const TRANSFER_REQUESTED_DETAIL_TYPE = 'Transfer Contact Requested';
+
+/** API length limits of `TransferContact`, from the Amazon Connect API reference. */
+export const TRANSFER_CONTACT_LIMITS = {
+  InstanceId: { min: 1, max: 100 },
+  ContactId: { min: 1, max: 256 },
+  ContactFlowId: { min: 1, max: 500 },
+  QueueId: { min: 1, max: 500 },
+  UserId: { min: 1, max: 256 },
+  ClientToken: { min: 1, max: 500 },
+} as const;
+
+const INSTANCE_ARN = /^arn:aws[a-z-]*:connect:[a-z0-9-]+:\d{12}:instance\/([^/]+)$/;
+
+/**
+ * Reduces an Amazon Connect instance ARN to the instance id; any other value is returned as it is.
+ *
+ * EventBridge events from Connect carry `instanceArn`, while `TransferContact` and the ledger key on the id.
+ *
+ * @example
+ * toInstanceId('arn:aws:connect:us-east-1:123456789012:instance/abc-123'); // 'abc-123'
+ */
+export function toInstanceId(value: string): string {
+  return INSTANCE_ARN.exec(value)?.[1] ?? value;
+}
+
+const bounded = (field: keyof typeof TRANSFER_CONTACT_LIMITS) => {
+  const { min, max } = TRANSFER_CONTACT_LIMITS[field];
+  return z
+    .string({ error: (issue) => (issue.input === undefined ? `${field} is required` : `${field} must be a string`) })
+    .min(min, { error: `${field} must not be empty` })
+    .max(max, { error: `${field} must be at most ${max} characters` });
+};
+
+// The CLI skeleton prints every optional key as "": an unfilled optional key means "not given",
+// so the skeleton filled in for a queue transfer (UserId left "") is a valid message.
+const optional = (field: keyof typeof TRANSFER_CONTACT_LIMITS) =>
+  z.preprocess((value) => (value === '' || value === null ? undefined : value), bounded(field).optional());
+
+/**
+ * The `TransferContact` input, as `aws connect transfer-contact --generate-cli-skeleton` prints it.
+ * Unknown keys are rejected so that a typo such as `QueueID` never passes silently.
+ */
+export const TransferContactInputSchema = z
+  .strictObject(
+    {
+      InstanceId: z
+        .string({ error: (issue) => (issue.input === undefined ? 'InstanceId is required' : 'InstanceId must be a string') })
+        .transform(toInstanceId)
+        .pipe(bounded('InstanceId')),
+      ContactId: bounded('ContactId'),
+      ContactFlowId: bounded('ContactFlowId'),
+      QueueId: optional('QueueId'),
+      UserId: optional('UserId'),
+      ClientToken: optional('ClientToken'),
+    },
+    {
+      error: (issue) =>
+        issue.code === 'unrecognized_keys'
+          ? `unknown field(s): ${issue.keys.join(', ')}`
+          : 'a transfer request must be a JSON object',
+    },
+  )
+  .check((ctx) => {
+    const { QueueId, UserId } = ctx.value;
+    if (QueueId !== undefined && UserId !== undefined) {
+      ctx.issues.push({
+        code: 'custom',
+        input: ctx.value,
+        path: [],
+        message: 'give QueueId or UserId, not both',
+      });
+    } else if (QueueId === undefined && UserId === undefined) {
+      ctx.issues.push({
+        code: 'custom',
+        input: ctx.value,
+        path: [],
+        message: 'one of QueueId or UserId is required',
+      });
+    }
+  });
+
+/** A validated `TransferContact` input; `ClientToken` may still be missing. */
+export type TransferContactInput = z.output<typeof TransferContactInputSchema>;
+
+/**
+ * The EventBridge envelope a rule delivers to the queue. Only the fields this product reads are checked;
+ * EventBridge may add others, so the envelope itself is not strict (its `detail` is).
+ */
+export const TransferRequestedEventSchema = z.looseObject({
+  id: z.string({ error: 'event id must be a string' }).min(1),
+  'detail-type': z.literal(TRANSFER_REQUESTED_DETAIL_TYPE, {
+    error: (issue) =>
+      `detail-type must be '${TRANSFER_REQUESTED_DETAIL_TYPE}', got ${JSON.stringify(issue.input)}`,
+  }),
+  source: z.string().optional(),
+  detail: TransferContactInputSchema,
+});
+
+/** Where a request's `ClientToken` came from. */
+export const TokenOrigin = {
+  Request: 'request',
+  MessageAttribute: 'message-attribute',
+  EventId: 'event-id',
+  MessageId: 'message-id',
+} as const;
+/** One of {@link TokenOrigin}. */
+export type TokenOrigin = (typeof TokenOrigin)[keyof typeof TokenOrigin];
+
+/** A request ready to transfer: every field validated and a `ClientToken` always present. */
+export interface TransferRequest extends TransferContactInput {
+  readonly ClientToken: string;
+}
+
+/** A parsed request with what the worker needs to know about its envelope. */
+export interface ParsedTransferRequest {
+  readonly request: TransferRequest;
+  readonly envelope: 'direct' | 'eventbridge';
+  readonly tokenOrigin: TokenOrigin;
+}
+
+/** Why a message body is not a valid transfer request: one line a person can act on, plus each issue. */
+export interface RequestRejection {
+  readonly message: string;
+  readonly issues: readonly string[];
+}
+
+/** Either a parsed request or the reason it was rejected. */
+export type ParseResult =
+  | { readonly ok: true; readonly value: ParsedTransferRequest }
+  | { readonly ok: false; readonly rejection: RequestRejection };
+
+/** What identifies the message a body came in, used to derive a missing `ClientToken`. */
+export interface MessageIdentity {
+  /** The SQS message id. */
+  readonly messageId: string;
+  /**
+   * A token carried beside the body (the `ClientToken` message attribute), set by this product when it
+   * dead-letters a message whose token was derived, so a redrive keeps the token it was first given.
+   */
+  readonly clientTokenAttribute?: string;
+}
+
+const describeIssues = (error: z.ZodError, prefix: string): string[] =>
+  error.issues.map((issue) => {
+    const path = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
+    return path ? `${path}: ${issue.message}` : issue.message;
+  });
+
+const reject = (issues: string[]): ParseResult => ({
+  ok: false,
+  rejection: { message: issues.join('; '), issues },
+});
+
+const isEventEnvelope = (value: object): boolean => 'detail-type' in value || 'detail' in value;
+
+/**
+ * Parses and validates one SQS message body as a transfer request: the `TransferContact` input itself, or
+ * an EventBridge event of detail-type `Transfer Contact Requested` carrying it in `detail`. A missing
+ * `ClientToken` is derived from the event id, else the `ClientToken` message attribute, else the SQS
+ * message id, so a redelivery of one message never transfers twice. Never throws.
+ *
+ * @example
+ * const result = parseTransferRequest('{"InstanceId":"i","ContactId":"c","ContactFlowId":"f","QueueId":"q"}', {
+ *   messageId: 'm-1',
+ * });
+ * if (result.ok) result.value.request.ClientToken; // 'm-1'
+ */
+export function parseTransferRequest(body: string, identity: MessageIdentity): ParseResult {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch (error) {
+    return reject([`body is not JSON: ${(error as Error).message}`]);
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    const kind = json === null ? 'null' : Array.isArray(json) ? 'an array' : typeof json;
+    return reject([`body must be a JSON object, got ${kind}`]);
+  }
+
+  if (isEventEnvelope(json)) {
+    const event = TransferRequestedEventSchema.safeParse(json);
+    if (!event.success) return reject(describeIssues(event.error, ''));
+    const { detail, id } = event.data;
+    return accept(detail, 'eventbridge', detail.ClientToken ? null : { token: id, origin: TokenOrigin.EventId });
+  }
+
+  const input = TransferContactInputSchema.safeParse(json);
+  if (!input.success) return reject(describeIssues(input.error, ''));
+  return accept(input.data, 'direct', null);
+
+  function accept(
+    input: TransferContactInput,
+    envelope: ParsedTransferRequest['envelope'],
+    derived: { token: string; origin: TokenOrigin } | null,
+  ): ParseResult {
+    const fallback = identity.clientTokenAttribute
+      ? { token: identity.clientTokenAttribute, origin: TokenOrigin.MessageAttribute }
+      : { token: identity.messageId, origin: TokenOrigin.MessageId };
+    const token = input.ClientToken
+      ? { token: input.ClientToken, origin: TokenOrigin.Request }
+      : (derived ?? fallback);
+    return {
+      ok: true,
+      value: {
+        request: { ...input, ClientToken: token.token.slice(0, TRANSFER_CONTACT_LIMITS.ClientToken.max) },
+        envelope,
+        tokenOrigin: token.origin,
+      },
+    };
+  }
+}
