@@ -41,7 +41,9 @@ const transfer = createIdempotentTransfer({
 export const handler = createTransferWorker({
   config,
   transfer,
-  deadLetters: new DeadLetterQueue(new SQSClient({}), config.deadLetterQueueUrl),
+  // The configured endpoint wins over the queue URL's host: the same host in AWS, and the only one that
+  // resolves for a local SQS whose queue URLs name `sqs.<region>.localhost`.
+  deadLetters: new DeadLetterQueue(new SQSClient({ useQueueUrlAsEndpoint: false }), config.deadLetterQueueUrl),
   logger,
   metrics,
 });

@@ -1,0 +1,60 @@
+import { randomUUID } from 'node:crypto';
+import type { Context, SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
+
+/** Options of one SQS record. */
+export interface RecordOptions {
+  messageId?: string;
+  receiveCount?: number;
+  messageAttributes?: SQSMessageAttributes;
+}
+
+/** Builds an SQS record as the Lambda event source delivers it. */
+export function sqsRecord(body: unknown, options: RecordOptions = {}): SQSRecord {
+  return {
+    messageId: options.messageId ?? randomUUID(),
+    receiptHandle: randomUUID(),
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    attributes: {
+      ApproximateReceiveCount: String(options.receiveCount ?? 1),
+      SentTimestamp: String(Date.now()),
+      SenderId: 'AIDATEST',
+      ApproximateFirstReceiveTimestamp: String(Date.now()),
+    },
+    messageAttributes: options.messageAttributes ?? {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:transfer-requests',
+    awsRegion: 'us-east-1',
+  };
+}
+
+/** Wraps records in an SQS event. */
+export const sqsEvent = (...records: SQSRecord[]): SQSEvent => ({ Records: records });
+
+/** A Lambda context whose remaining time counts down from `remainingMs`. */
+export function lambdaContext(remainingMs = 60_000): Context {
+  const deadline = Date.now() + remainingMs;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: 'transfer-worker',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:transfer-worker',
+    memoryLimitInMB: '256',
+    awsRequestId: randomUUID(),
+    logGroupName: '/aws/lambda/transfer-worker',
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+/** A valid queue transfer request for the seeded sample instance. */
+export const queueTransfer = (overrides: Record<string, unknown> = {}) => ({
+  InstanceId: 'instance-1',
+  ContactId: 'task-1',
+  ContactFlowId: 'flow-queue',
+  QueueId: 'queue-1',
+  ...overrides,
+});

@@ -1,0 +1,154 @@
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { vi } from 'vitest';
+import type { TransferWorkerHandler } from '../../lambdas/transfer-worker/TransferWorker';
+import { chainKey, TransferLedger } from '../../lambdas/transfer-worker/TransferLedger';
+import {
+  ConnectSimulator,
+  type ConnectSimulatorOptions,
+  type SimulatorSeed,
+} from '../../tools/connect-simulator/ConnectSimulator';
+import { type LocalEngine, type LocalSqs, startLocalDynamoDB, startLocalSqs } from '../../tools/local-engines/engines';
+import { lambdaContext } from './factories';
+
+/** The sample contact center every integration test starts from. */
+export const SAMPLE_SEED: SimulatorSeed = {
+  instances: [
+    {
+      id: 'instance-1',
+      flows: [
+        { id: 'flow-queue', type: 'QUEUE_TRANSFER' },
+        { id: 'flow-agent', type: 'AGENT_TRANSFER' },
+        { id: 'flow-inbound', type: 'CONTACT_FLOW' },
+        { id: 'flow-whisper', type: 'AGENT_WHISPER' },
+      ],
+      queues: ['queue-1', 'queue-2'],
+      users: ['agent-1'],
+      contacts: [
+        { id: 'task-1' },
+        { id: 'task-2' },
+        { id: 'task-3' },
+        { id: 'email-1', channel: 'EMAIL' },
+        { id: 'voice-1', channel: 'VOICE' },
+        { id: 'chat-1', channel: 'CHAT' },
+        { id: 'ended-1', state: 'ENDED' },
+      ],
+    },
+    { id: 'instance-denied', accessDenied: true, flows: [{ id: 'flow-queue', type: 'QUEUE_TRANSFER' }], queues: ['queue-1'], contacts: [{ id: 'task-1' }] },
+  ],
+};
+
+/** What a harness is started with. */
+export interface HarnessOptions {
+  /** Extra worker environment (TRANSFER_CAP, MAX_RECEIVE_COUNT, …). */
+  env?: Record<string, string>;
+  simulator?: ConnectSimulatorOptions;
+}
+
+/**
+ * The real worker handler wired to dynalite, fauxqs and the Connect simulator over HTTP, configured only
+ * through its environment as the stack configures it.
+ */
+export class WorkerHarness {
+  private constructor(
+    readonly dynamodb: LocalEngine,
+    readonly sqs: LocalSqs,
+    readonly connect: ConnectSimulator,
+    readonly dlqUrl: string,
+    readonly handler: TransferWorkerHandler,
+    readonly ledger: TransferLedger,
+  ) {}
+
+  static async start(options: HarnessOptions = {}): Promise<WorkerHarness> {
+    const [dynamodb, sqs, connect] = await Promise.all([
+      startLocalDynamoDB(),
+      startLocalSqs(),
+      ConnectSimulator.start({ ratePerSecond: 1_000, burst: 1_000, ...options.simulator }),
+    ]);
+    connect.seed(SAMPLE_SEED);
+    const client = new DynamoDBClient({ endpoint: dynamodb.endpoint });
+    await Promise.all([
+      createTable(client, 'ledger', 'pk'),
+      createTable(client, 'idempotency', 'id'),
+    ]);
+    const { queueUrl: dlqUrl } = sqs.server.createQueue('transfer-requests-dlq');
+    const env: Record<string, string> = {
+      AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
+      AWS_ENDPOINT_URL_SQS: sqs.endpoint,
+      AWS_ENDPOINT_URL_CONNECT: connect.endpoint,
+      LEDGER_TABLE_NAME: 'ledger',
+      IDEMPOTENCY_TABLE_NAME: 'idempotency',
+      DEAD_LETTER_QUEUE_URL: dlqUrl,
+      ALLOWED_INSTANCE_IDS: 'instance-1,instance-denied',
+      // Tests run the simulator with a high quota; pacing is measured by the benchmark, not here.
+      TRANSFER_RATE_PER_SECOND: '1000',
+      MAX_CONCURRENCY: '1',
+      DEADLINE_MARGIN_MS: '1000',
+      AWS_MAX_ATTEMPTS: '1',
+      ...options.env,
+    };
+    Object.assign(process.env, env);
+    vi.resetModules();
+    const { handler } = await import('../../lambdas/transfer-worker/index');
+    const ledger = new TransferLedger(DynamoDBDocumentClient.from(client), 'ledger', 11);
+    return new WorkerHarness(dynamodb, sqs, connect, dlqUrl, handler, ledger);
+  }
+
+  /** Invokes the handler as Lambda would. */
+  invoke(event: SQSEvent, remainingMs = 60_000): Promise<SQSBatchResponse> {
+    return this.handler(event, lambdaContext(remainingMs));
+  }
+
+  /** Reads (and consumes) every message in the DLQ, with its attributes. */
+  async drainDlq(): Promise<{ body: string; attributes: Record<string, string> }[]> {
+    const client = new SQSClient({ endpoint: this.sqs.endpoint });
+    const messages: { body: string; attributes: Record<string, string> }[] = [];
+    for (;;) {
+      const { Messages = [] } = await client.send(
+        new ReceiveMessageCommand({
+          QueueUrl: this.dlqUrl,
+          MaxNumberOfMessages: 10,
+          MessageAttributeNames: ['All'],
+          WaitTimeSeconds: 0,
+          VisibilityTimeout: 300,
+        }),
+      );
+      if (Messages.length === 0) return messages;
+      for (const message of Messages) {
+        messages.push({
+          body: message.Body ?? '',
+          attributes: Object.fromEntries(
+            Object.entries(message.MessageAttributes ?? {}).map(([name, value]) => [name, value.StringValue ?? '']),
+          ),
+        });
+      }
+    }
+  }
+
+  /** The tokens holding a chain's slots. */
+  async chainTokens(rootContactId: string, instanceId = 'instance-1'): Promise<ReadonlySet<string>> {
+    return this.ledger.tokensOf(chainKey(instanceId, rootContactId));
+  }
+
+  /** Transfers Connect performed (replays of a token excluded). */
+  transfersMade(): number {
+    return this.connect.calls.filter((call) => call.transferred).length;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([this.dynamodb.stop(), this.sqs.stop(), this.connect.stop()]);
+  }
+}
+
+async function createTable(client: DynamoDBClient, name: string, key: string): Promise<void> {
+  await client.send(
+    new CreateTableCommand({
+      TableName: name,
+      AttributeDefinitions: [{ AttributeName: key, AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: key, KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+}
