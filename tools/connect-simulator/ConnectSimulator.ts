@@ -185,6 +185,7 @@ export class ConnectSimulator {
   #faults: FaultPlan = {};
   #script: ScriptedFault[] = [];
   #random: () => number;
+  #held = 0;
 
   private constructor(options: ConnectSimulatorOptions) {
     this.#options = {
@@ -283,6 +284,11 @@ export class ConnectSimulator {
     this.#script = [...(plan.script ?? [])];
   }
 
+  /** `TransferContact` calls received and not yet answered (held by an injected delay). */
+  get heldCalls(): number {
+    return this.#held;
+  }
+
   /** Every call received so far, in order. */
   get calls(): readonly SimulatorCall[] {
     return this.#calls;
@@ -345,7 +351,11 @@ export class ConnectSimulator {
     }
 
     const fault = this.#nextFault();
-    if (fault?.kind === 'delay-before') await sleep(fault.ms);
+    if (fault?.kind === 'delay-before') {
+      await this.#hold(fault.ms);
+      // The caller vanished while the call waited to be processed: it never reached Connect's processing.
+      if (req.socket.destroyed) return void record({ status: 0, fault: 'abandoned', transferred: false });
+    }
     if (fault?.kind === 'throttle' || fault?.kind === 'error' || fault?.kind === 'drop') {
       const [status, type] = fault.kind === 'throttle' ? [429, 'ThrottlingException'] : [500, 'InternalServiceException'];
       record({ status: fault.kind === 'drop' ? 0 : status, errorType: type, fault: fault.kind, transferred: false });
@@ -363,7 +373,7 @@ export class ConnectSimulator {
       return sendError(res, apiError);
     }
 
-    if (fault?.kind === 'delay-after') await sleep(fault.ms);
+    if (fault?.kind === 'delay-after') await this.#hold(fault.ms);
     if (fault?.kind === 'commit-then-error' || fault?.kind === 'commit-then-drop') {
       record({ status: fault.kind === 'commit-then-drop' ? 0 : 500, errorType: 'InternalServiceException', output, fault: fault.kind, transferred });
       if (fault.kind === 'commit-then-drop') return void req.socket.destroy();
@@ -371,6 +381,15 @@ export class ConnectSimulator {
     }
     record({ status: 200, output, fault: fault?.kind, transferred });
     sendJson(res, 200, output);
+  }
+
+  async #hold(ms: number): Promise<void> {
+    this.#held += 1;
+    try {
+      await sleep(ms);
+    } finally {
+      this.#held -= 1;
+    }
   }
 
   /** Applies the documented rules, then transfers. Throws {@link ApiError} for a rule violation. */

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import {
+  CapReachedError,
+  ConnectCallError,
+  classifyFailure,
+  DeadlineTooCloseError,
+  decideDisposition,
+  InstanceNotAllowedError,
+  InvalidRequestError,
+  Outcome,
+  outcomeOfFailure,
+  releasesSlot,
+} from '../../../src/domain';
+
+const named = (name: string) => Object.assign(new Error(name), { name });
+
+describe('classifyFailure', () => {
+  it.each([
+    [new InvalidRequestError('bad'), 'InvalidRequest', 'InvalidRequest'],
+    [new InstanceNotAllowedError('i-x'), 'InvalidRequest', 'InstanceNotAllowed'],
+    [named('IdempotencyValidationError'), 'InvalidRequest', 'IdempotentParameterMismatch'],
+    [new CapReachedError('chain#i#c', 11), 'CapReached', 'TransferCapReached'],
+    [new ConnectCallError('InvalidRequestException', 400, 'x'), 'PermanentConnectError', 'InvalidRequestException'],
+    [new ConnectCallError('ResourceNotFoundException', 404, 'x'), 'PermanentConnectError', 'ResourceNotFoundException'],
+    [new ConnectCallError('AccessDeniedException', 403, 'x'), 'PermanentConnectError', 'AccessDeniedException'],
+    [new ConnectCallError('ServiceQuotaExceededException', 402, 'x'), 'PermanentConnectError', 'ServiceQuotaExceededException'],
+    [new ConnectCallError('IdempotencyException', 409, 'x'), 'PermanentConnectError', 'IdempotencyException'],
+    [new ConnectCallError('SomeNewClientException', 400, 'x'), 'PermanentConnectError', 'SomeNewClientException'],
+    [new ConnectCallError('ThrottlingException', 429, 'x'), 'Transient', 'ThrottlingException'],
+    [new ConnectCallError('InternalServiceException', 500, 'x'), 'Transient', 'InternalServiceException'],
+    [new ConnectCallError('ServiceUnavailable', 503, 'x'), 'Transient', 'ServiceUnavailable'],
+    [new ConnectCallError('TimeoutError', undefined, 'x'), 'Transient', 'TimeoutError'],
+    [named('IdempotencyAlreadyInProgressError'), 'Transient', 'TransferInFlight'],
+    [named('IdempotencyPersistenceLayerError'), 'Transient', 'IdempotencyPersistenceLayerError'],
+    [named('ProvisionedThroughputExceededException'), 'Transient', 'ProvisionedThroughputExceededException'],
+    // A DynamoDB ResourceNotFoundException is infrastructure, not Connect refusing the transfer.
+    [named('ResourceNotFoundException'), 'Transient', 'ResourceNotFoundException'],
+    [new DeadlineTooCloseError(10), 'Transient', 'DeadlineTooClose'],
+    ['a thrown string', 'Transient', 'UnknownError'],
+  ])('classifies %o as %s with code %s', (error, errorClass, code) => {
+    expect(classifyFailure(error)).toMatchObject({ errorClass, code });
+  });
+});
+
+describe('releasesSlot', () => {
+  it.each([
+    ['ThrottlingException', 429, true],
+    ['InvalidRequestException', 400, true],
+    ['ServiceQuotaExceededException', 402, true],
+    ['IdempotencyException', 409, true],
+    ['InternalServiceException', 500, false],
+    ['TimeoutError', undefined, false],
+    ['ECONNRESET', undefined, false],
+  ] as const)('%s (%s) releases the slot: %s', (code, status, expected) => {
+    expect(releasesSlot(new ConnectCallError(code, status, 'x'))).toBe(expected);
+  });
+});
+
+describe('decideDisposition', () => {
+  const transient = classifyFailure(new ConnectCallError('ThrottlingException', 429, 'x'));
+  const permanent = classifyFailure(new CapReachedError('chain', 3));
+
+  it('retries a transient failure before the last delivery', () => {
+    expect(decideDisposition(transient, 4, 5)).toBe('retry');
+  });
+
+  it('dead-letters a transient failure on the last delivery', () => {
+    expect(decideDisposition(transient, 5, 5)).toBe('dead-letter');
+  });
+
+  it('dead-letters a permanent failure on the first delivery', () => {
+    expect(decideDisposition(permanent, 1, 5)).toBe('dead-letter');
+  });
+});
+
+describe('outcomeOfFailure', () => {
+  it('names each class', () => {
+    const of = (error: unknown, disposition: 'retry' | 'dead-letter') =>
+      outcomeOfFailure(classifyFailure(error), disposition);
+    expect(of(new InvalidRequestError('x'), 'dead-letter')).toBe(Outcome.InvalidRequest);
+    expect(of(new CapReachedError('c', 1), 'dead-letter')).toBe(Outcome.CapReached);
+    expect(of(new ConnectCallError('AccessDeniedException', 403, 'x'), 'dead-letter')).toBe(Outcome.ConnectRejected);
+    expect(of(new ConnectCallError('ThrottlingException', 429, 'x'), 'retry')).toBe(Outcome.RetryScheduled);
+    expect(of(new ConnectCallError('ThrottlingException', 429, 'x'), 'dead-letter')).toBe(Outcome.RetriesExhausted);
+  });
+});

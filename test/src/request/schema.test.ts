@@ -1,0 +1,153 @@
+import { describe, expect, it } from 'vitest';
+import { parseTransferRequest, TRANSFER_CONTACT_LIMITS, toInstanceId } from '../../../src/request';
+
+const identity = { messageId: 'message-1' };
+const base = { InstanceId: 'instance-1', ContactId: 'task-1', ContactFlowId: 'flow-1', QueueId: 'queue-1' };
+const parse = (body: unknown, id = identity) =>
+  parseTransferRequest(typeof body === 'string' ? body : JSON.stringify(body), id);
+const rejectionOf = (body: unknown) => {
+  const result = parse(body);
+  if (result.ok) throw new Error(`expected a rejection, got ${JSON.stringify(result.value)}`);
+  return result.rejection;
+};
+
+describe('parseTransferRequest: the TransferContact input', () => {
+  it('accepts a queue transfer and derives the token from the SQS message id', () => {
+    const result = parse(base);
+    expect(result).toEqual({
+      ok: true,
+      value: { request: { ...base, ClientToken: 'message-1' }, envelope: 'direct', tokenOrigin: 'message-id' },
+    });
+  });
+
+  it('keeps the request’s own ClientToken', () => {
+    const result = parse({ ...base, ClientToken: 'mine' });
+    expect(result.ok && result.value.request.ClientToken).toBe('mine');
+    expect(result.ok && result.value.tokenOrigin).toBe('request');
+  });
+
+  it('prefers the ClientToken message attribute over the message id when the body has none', () => {
+    const result = parse(base, { messageId: 'message-2', clientTokenAttribute: 'kept-token' });
+    expect(result.ok && result.value.request.ClientToken).toBe('kept-token');
+    expect(result.ok && result.value.tokenOrigin).toBe('message-attribute');
+  });
+
+  it('accepts a user transfer', () => {
+    const { QueueId: _, ...rest } = base;
+    expect(parse({ ...rest, UserId: 'agent-1' }).ok).toBe(true);
+  });
+
+  it('accepts the CLI skeleton filled in, with unused optional keys left empty', () => {
+    const result = parse({ ...base, UserId: '', ClientToken: '' });
+    expect(result.ok && result.value.request).toEqual({ ...base, ClientToken: 'message-1' });
+  });
+
+  it('reduces an instance ARN to its id', () => {
+    const result = parse({ ...base, InstanceId: 'arn:aws:connect:eu-west-2:123456789012:instance/abc-123' });
+    expect(result.ok && result.value.request.InstanceId).toBe('abc-123');
+  });
+
+  it('rejects a message with both QueueId and UserId', () => {
+    expect(rejectionOf({ ...base, UserId: 'agent-1' }).message).toBe('give QueueId or UserId, not both');
+  });
+
+  it('rejects a message with neither QueueId nor UserId', () => {
+    const { QueueId: _, ...rest } = base;
+    expect(rejectionOf(rest).message).toBe('one of QueueId or UserId is required');
+  });
+
+  it('rejects an unknown key such as a QueueID typo, naming it', () => {
+    expect(rejectionOf({ ...base, QueueID: 'queue-1' }).issues).toContain('unknown field(s): QueueID');
+  });
+
+  it.each(['InstanceId', 'ContactId', 'ContactFlowId'])('rejects a message missing %s, naming it', (field) => {
+    const body: Record<string, string> = { ...base };
+    delete body[field];
+    expect(rejectionOf(body).issues).toContain(`${field}: ${field} is required`);
+  });
+
+  it.each(Object.entries(TRANSFER_CONTACT_LIMITS))('rejects %s over its limit of %o', (field, { max }) => {
+    const body: Record<string, string> = { ...base, [field]: 'x'.repeat(max + 1) };
+    if (field === 'UserId') delete body.QueueId;
+    expect(rejectionOf(body).issues).toContain(`${field}: ${field} must be at most ${max} characters`);
+  });
+
+  it.each(Object.entries(TRANSFER_CONTACT_LIMITS))('accepts %s at exactly its limit', (field, { max }) => {
+    const body: Record<string, string> = { ...base, [field]: 'x'.repeat(max) };
+    if (field === 'UserId') delete body.QueueId;
+    expect(parse(body).ok).toBe(true);
+  });
+
+  it('rejects a field of the wrong type', () => {
+    expect(rejectionOf({ ...base, ContactId: 42 }).issues).toContain('ContactId: ContactId must be a string');
+  });
+
+  it.each([
+    ['{not json', /^body is not JSON/],
+    ['[]', /got an array/],
+    ['null', /got null/],
+    ['"text"', /got string/],
+    ['', /^body is not JSON/],
+  ])('rejects the body %j as not a JSON object', (body, message) => {
+    expect(rejectionOf(body).message).toMatch(message);
+  });
+});
+
+describe('parseTransferRequest: the EventBridge envelope', () => {
+  const event = (detail: unknown, overrides: Record<string, unknown> = {}) => ({
+    version: '0',
+    id: 'event-1',
+    'detail-type': 'Transfer Contact Requested',
+    source: 'crm.example',
+    account: '123456789012',
+    time: '2026-11-29T00:00:00Z',
+    region: 'us-east-1',
+    resources: [],
+    detail,
+    ...overrides,
+  });
+
+  it('reads the request from detail and derives the token from the event id', () => {
+    const result = parse(event(base));
+    expect(result).toEqual({
+      ok: true,
+      value: { request: { ...base, ClientToken: 'event-1' }, envelope: 'eventbridge', tokenOrigin: 'event-id' },
+    });
+  });
+
+  it('keeps a ClientToken given in detail', () => {
+    const result = parse(event({ ...base, ClientToken: 'given' }));
+    expect(result.ok && result.value.request.ClientToken).toBe('given');
+  });
+
+  it('reduces an instanceArn-style InstanceId in detail', () => {
+    const result = parse(event({ ...base, InstanceId: 'arn:aws:connect:us-east-1:123456789012:instance/i-9' }));
+    expect(result.ok && result.value.request.InstanceId).toBe('i-9');
+  });
+
+  it('rejects another detail-type', () => {
+    expect(rejectionOf(event(base, { 'detail-type': 'Contact Created' })).message).toMatch(
+      /detail-type must be 'Transfer Contact Requested'/,
+    );
+  });
+
+  it('rejects an invalid detail with the path of each issue', () => {
+    expect(rejectionOf(event({ ...base, UserId: 'agent-1', Extra: 1 })).issues).toEqual([
+      'detail: unknown field(s): Extra',
+      'detail: give QueueId or UserId, not both',
+    ]);
+  });
+
+  it('rejects an event without an id', () => {
+    expect(rejectionOf(event(base, { id: undefined })).issues[0]).toMatch(/^id:/);
+  });
+});
+
+describe('toInstanceId', () => {
+  it('leaves a plain id and a non-instance ARN as they are', () => {
+    expect(toInstanceId('abc')).toBe('abc');
+    expect(toInstanceId('arn:aws:connect:us-east-1:123456789012:instance/abc/contact/x')).toBe(
+      'arn:aws:connect:us-east-1:123456789012:instance/abc/contact/x',
+    );
+  });
+});
