@@ -96,6 +96,16 @@ export class WorkerHarness {
     return new WorkerHarness(dynamodb, sqs, connect, dlqUrl, handler, ledger);
   }
 
+  #tasks = 0;
+
+  /** Seeds a fresh active contact (TASK unless told) and returns its id: each test its own chain. */
+  newContact(channel: 'TASK' | 'EMAIL' | 'VOICE' | 'CHAT' = 'TASK'): string {
+    this.#tasks += 1;
+    const id = `${channel.toLowerCase()}-fresh-${this.#tasks}-${Math.random().toString(36).slice(2, 8)}`;
+    this.connect.seed({ instances: [{ id: 'instance-1', contacts: [{ id, channel }] }] });
+    return id;
+  }
+
   /** Invokes the handler as Lambda would. */
   invoke(event: SQSEvent, remainingMs = 60_000): Promise<SQSBatchResponse> {
     return this.handler(event, lambdaContext(remainingMs));

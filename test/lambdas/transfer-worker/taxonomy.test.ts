@@ -1,0 +1,209 @@
+import { ConnectClient, TransferContactCommand } from '@aws-sdk/client-connect';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { queueTransfer, sqsEvent, sqsRecord } from '../../support/factories';
+import { WorkerHarness } from '../../support/harness';
+
+// Every row of the error taxonomy (DESIGN.md), through the real handler on dynalite, fauxqs and the simulator.
+describe('transfer worker: error taxonomy', () => {
+  let harness: WorkerHarness;
+  beforeAll(async () => {
+    harness = await WorkerHarness.start({ env: { MAX_RECEIVE_COUNT: '3' } });
+  });
+  afterAll(() => harness.stop());
+  beforeEach(async () => {
+    harness.connect.injectFaults({});
+    await harness.drainDlq();
+  });
+
+  const connectCalls = () => harness.connect.calls.filter((c) => c.operation === 'TransferContact').length;
+
+  describe('invalid request: DLQ now, no ledger change, no Connect call', () => {
+    const contact = 'task-invalid';
+    it.each([
+      ['not JSON', '{"InstanceId":', 'InvalidRequest', /^body is not JSON/],
+      ['an unknown field', queueTransfer({ ContactId: contact, QueueID: 'q' }), 'InvalidRequest', /unknown field\(s\): QueueID/],
+      ['a missing field', { InstanceId: 'instance-1', ContactId: contact, QueueId: 'queue-1' }, 'InvalidRequest', /ContactFlowId is required/],
+      ['both QueueId and UserId', queueTransfer({ ContactId: contact, UserId: 'agent-1' }), 'InvalidRequest', /not both/],
+      ['neither QueueId nor UserId', queueTransfer({ ContactId: contact, QueueId: undefined }), 'InvalidRequest', /one of QueueId or UserId/],
+      ['an over-long ContactId', queueTransfer({ ContactId: 'c'.repeat(257) }), 'InvalidRequest', /at most 256/],
+      ['an instance not allowed', queueTransfer({ InstanceId: 'instance-other', ContactId: contact }), 'InstanceNotAllowed', /not one of this deployment's instances/],
+      ['another detail-type', { id: 'e', 'detail-type': 'Something Else', detail: queueTransfer() }, 'InvalidRequest', /detail-type must be/],
+    ])('dead-letters %s with its reason', async (_, body, code, message) => {
+      const callsBefore = connectCalls();
+      const record = sqsRecord(body);
+      const response = await harness.invoke(sqsEvent(record));
+      expect(response.batchItemFailures).toEqual([]);
+      const [dead, ...rest] = await harness.drainDlq();
+      expect(rest).toEqual([]);
+      expect(dead?.body).toBe(record.body);
+      expect(dead?.attributes).toMatchObject({
+        ErrorClass: 'InvalidRequest',
+        ErrorCode: code,
+        SourceMessageId: record.messageId,
+        ReceiveCount: '1',
+      });
+      expect(dead?.attributes.ErrorMessage).toMatch(message);
+      expect(connectCalls()).toBe(callsBefore);
+      expect((await harness.chainTokens(contact)).size).toBe(0);
+    });
+  });
+
+  describe('cap reached: DLQ now, no Connect call', () => {
+    it('dead-letters the request past the cap without calling Connect', async () => {
+      const contact = harness.newContact();
+      // Keep mode would end the chain's contact otherwise; in new mode each transfer names the new contact.
+      let current = contact;
+      for (let i = 0; i < 11; i += 1) {
+        const response = await harness.invoke(sqsEvent(sqsRecord(queueTransfer({ ContactId: current, ClientToken: `cap-${contact}-${i}` }))));
+        expect(response.batchItemFailures).toEqual([]);
+        const last = harness.connect.calls.at(-1);
+        current = String(last?.output?.ContactId);
+      }
+      const callsBefore = connectCalls();
+      const over = sqsRecord(queueTransfer({ ContactId: current, ClientToken: `cap-${contact}-12` }));
+      expect((await harness.invoke(sqsEvent(over))).batchItemFailures).toEqual([]);
+      expect(connectCalls()).toBe(callsBefore);
+      const [dead] = await harness.drainDlq();
+      expect(dead?.attributes).toMatchObject({ ErrorClass: 'CapReached', ErrorCode: 'TransferCapReached' });
+      expect((await harness.chainTokens(contact)).size).toBe(11);
+    });
+  });
+
+  describe('permanent Connect error: release the slot, DLQ now', () => {
+    it.each([
+      ['a VOICE contact', () => queueTransfer({ ContactId: harness.newContact('VOICE') }), 'InvalidRequestException'],
+      ['a CHAT contact', () => queueTransfer({ ContactId: harness.newContact('CHAT') }), 'InvalidRequestException'],
+      ['an ended contact', () => queueTransfer({ ContactId: 'ended-1' }), 'InvalidRequestException'],
+      ['an unsupported flow type', () => queueTransfer({ ContactId: harness.newContact(), ContactFlowId: 'flow-whisper' }), 'InvalidRequestException'],
+      ['an unknown contact', () => queueTransfer({ ContactId: 'task-missing' }), 'ResourceNotFoundException'],
+      ['an unknown queue', () => queueTransfer({ ContactId: harness.newContact(), QueueId: 'queue-x' }), 'ResourceNotFoundException'],
+      ['an unknown flow', () => queueTransfer({ ContactId: harness.newContact(), ContactFlowId: 'flow-x' }), 'ResourceNotFoundException'],
+      ['a denied instance', () => queueTransfer({ InstanceId: 'instance-denied' }), 'AccessDeniedException'],
+    ])('dead-letters %s with %s and gives the slot back', async (_, build, code) => {
+      const body = build();
+      const record = sqsRecord(body);
+      expect((await harness.invoke(sqsEvent(record))).batchItemFailures).toEqual([]);
+      const [dead] = await harness.drainDlq();
+      expect(dead?.body).toBe(record.body);
+      expect(dead?.attributes).toMatchObject({ ErrorClass: 'PermanentConnectError', ErrorCode: code, ClientToken: record.messageId });
+      expect((await harness.chainTokens(String(body.ContactId), String(body.InstanceId))).size).toBe(0);
+    });
+
+    it('dead-letters ServiceQuotaExceededException when Connect’s own count is reached first', async () => {
+      // The chain already has 11 transfers in Connect, made by another system: the ledger knows none of them.
+      const client = new ConnectClient({ endpoint: harness.connect.endpoint, maxAttempts: 1 });
+      let current = harness.newContact();
+      for (let i = 0; i < 11; i += 1) {
+        const output = await client.send(new TransferContactCommand(queueTransfer({ ContactId: current })));
+        current = output.ContactId ?? '';
+      }
+      const record = sqsRecord(queueTransfer({ ContactId: current }));
+      expect((await harness.invoke(sqsEvent(record))).batchItemFailures).toEqual([]);
+      const [dead] = await harness.drainDlq();
+      expect(dead?.attributes).toMatchObject({ ErrorClass: 'PermanentConnectError', ErrorCode: 'ServiceQuotaExceededException' });
+      expect((await harness.chainTokens(current)).size).toBe(0);
+    });
+
+    it('dead-letters IdempotencyException when another caller used the token with other parameters', async () => {
+      const client = new ConnectClient({ endpoint: harness.connect.endpoint, maxAttempts: 1 });
+      const contact = harness.newContact();
+      const other = harness.newContact();
+      await client.send(new TransferContactCommand(queueTransfer({ ContactId: other, ClientToken: 'shared-token' })));
+      const record = sqsRecord(queueTransfer({ ContactId: contact, ClientToken: 'shared-token' }));
+      expect((await harness.invoke(sqsEvent(record))).batchItemFailures).toEqual([]);
+      const [dead] = await harness.drainDlq();
+      expect(dead?.attributes).toMatchObject({ ErrorClass: 'PermanentConnectError', ErrorCode: 'IdempotencyException' });
+      expect((await harness.chainTokens(contact)).size).toBe(0);
+    });
+  });
+
+  describe('transient: batch item failure, retried by SQS, DLQ after maxReceiveCount', () => {
+    it('retries a throttled transfer without holding its slot, then transfers once', async () => {
+      const contact = harness.newContact();
+      harness.connect.injectFaults({ script: [{ kind: 'throttle' }] });
+      const record = sqsRecord(queueTransfer({ ContactId: contact }));
+      expect((await harness.invoke(sqsEvent(record))).batchItemFailures).toEqual([{ itemIdentifier: record.messageId }]);
+      expect((await harness.chainTokens(contact)).size).toBe(0);
+      const redelivered = { ...record, attributes: { ...record.attributes, ApproximateReceiveCount: '2' } };
+      expect((await harness.invoke(sqsEvent(redelivered))).batchItemFailures).toEqual([]);
+      expect((await harness.chainTokens(contact)).size).toBe(1);
+      expect(await harness.drainDlq()).toEqual([]);
+    });
+
+    it('holds the slot after a 500 (the outcome is unknown) and the retry under the same token counts once', async () => {
+      const contact = harness.newContact();
+      harness.connect.injectFaults({ script: [{ kind: 'commit-then-error' }] });
+      const record = sqsRecord(queueTransfer({ ContactId: contact }));
+      expect((await harness.invoke(sqsEvent(record))).batchItemFailures).toHaveLength(1);
+      expect((await harness.chainTokens(contact)).size).toBe(1);
+      const redelivered = { ...record, attributes: { ...record.attributes, ApproximateReceiveCount: '2' } };
+      expect((await harness.invoke(sqsEvent(redelivered))).batchItemFailures).toEqual([]);
+      expect((await harness.chainTokens(contact)).size).toBe(1);
+      expect(harness.connect.transfersPerChain().get(`instance-1/${contact}`)).toBe(1);
+    });
+
+    it('dead-letters a transient failure on the last delivery, with its reason', async () => {
+      const contact = harness.newContact();
+      harness.connect.injectFaults({ script: [{ kind: 'throttle' }] });
+      const record = sqsRecord(queueTransfer({ ContactId: contact }), { receiveCount: 3 });
+      expect((await harness.invoke(sqsEvent(record))).batchItemFailures).toEqual([]);
+      const [dead] = await harness.drainDlq();
+      expect(dead?.attributes).toMatchObject({ ErrorClass: 'Transient', ErrorCode: 'ThrottlingException', ReceiveCount: '3' });
+      expect((await harness.chainTokens(contact)).size).toBe(0);
+    });
+
+    it('retries a dropped connection', async () => {
+      const contact = harness.newContact();
+      harness.connect.injectFaults({ script: [{ kind: 'drop' }] });
+      const record = sqsRecord(queueTransfer({ ContactId: contact }));
+      expect((await harness.invoke(sqsEvent(record))).batchItemFailures).toHaveLength(1);
+      expect(await harness.drainDlq()).toEqual([]);
+    });
+
+    it('retries rather than starting a transfer too close to the deadline, and holds no slot', async () => {
+      const contact = harness.newContact();
+      const callsBefore = connectCalls();
+      const record = sqsRecord(queueTransfer({ ContactId: contact }));
+      expect((await harness.invoke(sqsEvent(record), 500)).batchItemFailures).toHaveLength(1);
+      expect(connectCalls()).toBe(callsBefore);
+      expect((await harness.chainTokens(contact)).size).toBe(0);
+    });
+
+    it('fails only the failing record of a batch', async () => {
+      const ok = sqsRecord(queueTransfer({ ContactId: harness.newContact() }));
+      const invalid = sqsRecord('[]');
+      const throttled = sqsRecord(queueTransfer({ ContactId: harness.newContact() }));
+      harness.connect.injectFaults({ script: [{ kind: 'throttle' }] });
+      // Records run in parallel: whichever reaches Connect first is throttled.
+      const response = await harness.invoke(sqsEvent(ok, invalid, throttled));
+      expect(response.batchItemFailures).toHaveLength(1);
+      expect([ok.messageId, throttled.messageId]).toContain(response.batchItemFailures[0]?.itemIdentifier);
+      expect(await harness.drainDlq()).toHaveLength(1);
+    });
+
+    it('answers a batch whose every record failed transiently per record, without throwing', async () => {
+      harness.connect.injectFaults({ script: [{ kind: 'error' }, { kind: 'error' }] });
+      const records = [sqsRecord(queueTransfer({ ContactId: harness.newContact() })), sqsRecord(queueTransfer({ ContactId: harness.newContact() }))];
+      const response = await harness.invoke(sqsEvent(...records));
+      expect(response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(records.map((r) => r.messageId).sort());
+    });
+  });
+});
+
+describe('transfer worker: infrastructure failures are transient', () => {
+  it('retries when the ledger table is missing, and when the DLQ cannot be written', async () => {
+    const harness = await WorkerHarness.start({
+      env: { LEDGER_TABLE_NAME: 'no-such-table', DEAD_LETTER_QUEUE_URL: 'http://127.0.0.1:1/000000000000/missing' },
+    });
+    try {
+      const transfer = sqsRecord(queueTransfer());
+      const invalid = sqsRecord('not json');
+      const response = await harness.invoke(sqsEvent(transfer, invalid));
+      // Neither is lost: the transfer could not reach its ledger, the invalid one could not reach the DLQ.
+      expect(response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual([transfer.messageId, invalid.messageId].sort());
+      expect(harness.connect.calls).toEqual([]);
+    } finally {
+      await harness.stop();
+    }
+  });
+});
