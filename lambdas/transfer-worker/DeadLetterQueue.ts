@@ -58,7 +58,7 @@ export class DeadLetterQueue {
       [DeadLetterAttribute.SourceMessageId]: text(record.messageId),
       [DeadLetterAttribute.ReceiveCount]: {
         DataType: 'Number',
-        StringValue: record.attributes.ApproximateReceiveCount || '1',
+        StringValue: record.attributes?.ApproximateReceiveCount || '1',
       },
       [DeadLetterAttribute.FailedAt]: text(new Date().toISOString()),
       ...(clientToken && { [DeadLetterAttribute.ClientToken]: text(clientToken) }),
@@ -70,7 +70,8 @@ export class DeadLetterQueue {
     await this.client.send(
       new SendMessageCommand({
         QueueUrl: this.queueUrl,
-        MessageBody: record.body,
+        // SQS never delivers an empty body and refuses to send one; the placeholder only guards the contract.
+        MessageBody: record.body || '(empty body)',
         MessageAttributes: { ...Object.fromEntries(kept), ...reason },
       }),
     );

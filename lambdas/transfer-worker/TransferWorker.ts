@@ -38,7 +38,6 @@ export type TransferWorkerHandler = (event: SQSEvent, context: Context) => Promi
  */
 export function createTransferWorker(deps: TransferWorkerDependencies): TransferWorkerHandler {
   const { config, transfer, deadLetters, logger, metrics } = deps;
-  const processor = new BatchProcessor(EventType.SQS);
 
   const handleRecord = async (record: SQSRecord): Promise<void> => {
     const receiveCount = Number(record.attributes?.ApproximateReceiveCount ?? '1') || 1;
@@ -97,7 +96,9 @@ export function createTransferWorker(deps: TransferWorkerDependencies): Transfer
     transfer.registerContext(context);
     logger.addContext(context);
     try {
-      return await processPartialResponse(event, handleRecord, processor, {
+      // A processor holds one batch's state: one per invocation, so concurrent invocations in one process
+      // (the local runner, tests) never mix their results.
+      return await processPartialResponse(event, handleRecord, new BatchProcessor(EventType.SQS), {
         context,
         // A batch where every record failed transiently is still answered per record, never thrown.
         throwOnFullBatchFailure: false,
