@@ -53,7 +53,8 @@ export class TransferLedger {
           TableName: this.tableName,
           Key: { pk: chain },
           UpdateExpression: 'ADD tokens :token SET updatedAt = :now',
-          ConditionExpression: 'attribute_not_exists(tokens) OR size(tokens) < :cap OR contains(tokens, :tokenValue)',
+          ConditionExpression:
+            'attribute_not_exists(tokens) OR size(tokens) < :cap OR contains(tokens, :tokenValue)',
           ExpressionAttributeValues: {
             ':token': new Set([token]),
             ':tokenValue': token,

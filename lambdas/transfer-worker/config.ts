@@ -100,6 +100,8 @@ export function readWorkerConfig(env: Readonly<Record<string, string | undefined
  * @example
  * pacingIntervalMs({ transferRatePerSecond: 2, maxConcurrency: 2 }); // 1000
  */
-export function pacingIntervalMs(config: Pick<WorkerConfig, 'transferRatePerSecond' | 'maxConcurrency'>): number {
+export function pacingIntervalMs(
+  config: Pick<WorkerConfig, 'transferRatePerSecond' | 'maxConcurrency'>,
+): number {
   return (1000 * config.maxConcurrency) / config.transferRatePerSecond;
 }

@@ -16,7 +16,10 @@ export interface TransferResult {
  * @example
  * const { ContactId } = await transferContact(client, request);
  */
-export async function transferContact(client: ConnectClient, request: TransferRequest): Promise<TransferResult> {
+export async function transferContact(
+  client: ConnectClient,
+  request: TransferRequest,
+): Promise<TransferResult> {
   try {
     const output = await client.send(
       new TransferContactCommand({

@@ -10,8 +10,8 @@ import { pacingIntervalMs, readWorkerConfig } from './config';
 import { transferContact } from './connectTransfer';
 import { DeadLetterQueue } from './DeadLetterQueue';
 import { createIdempotentTransfer } from './idempotentTransfer';
-import { createTransferWorker } from './TransferWorker';
 import { TransferLedger } from './TransferLedger';
+import { createTransferWorker } from './TransferWorker';
 
 // Composition root: read once per cold start. Endpoints, region, credentials and retry settings come from
 // the SDK's own resolution (AWS_ENDPOINT_URL_<SERVICE>, AWS_REGION, AWS_RETRY_MODE, AWS_MAX_ATTEMPTS).
@@ -29,9 +29,16 @@ const connect = new ConnectClient({
 });
 
 const transfer = createIdempotentTransfer({
-  ledger: new TransferLedger(DynamoDBDocumentClient.from(dynamodb), config.ledgerTableName, config.transferCap),
+  ledger: new TransferLedger(
+    DynamoDBDocumentClient.from(dynamodb),
+    config.ledgerTableName,
+    config.transferCap,
+  ),
   pacer: new CallPacer(pacingIntervalMs(config)),
-  persistenceStore: new DynamoDBPersistenceLayer({ tableName: config.idempotencyTableName, awsSdkV3Client: dynamodb }),
+  persistenceStore: new DynamoDBPersistenceLayer({
+    tableName: config.idempotencyTableName,
+    awsSdkV3Client: dynamodb,
+  }),
   transfer: (request) => transferContact(connect, request),
   idempotencyTtlSeconds: config.idempotencyTtlSeconds,
   deadlineMarginMs: config.deadlineMarginMs,
@@ -43,7 +50,10 @@ export const handler = createTransferWorker({
   transfer,
   // The configured endpoint wins over the queue URL's host: the same host in AWS, and the only one that
   // resolves for a local SQS whose queue URLs name `sqs.<region>.localhost`.
-  deadLetters: new DeadLetterQueue(new SQSClient({ useQueueUrlAsEndpoint: false }), config.deadLetterQueueUrl),
+  deadLetters: new DeadLetterQueue(
+    new SQSClient({ useQueueUrlAsEndpoint: false }),
+    config.deadLetterQueueUrl,
+  ),
   logger,
   metrics,
 });

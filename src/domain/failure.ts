@@ -1,9 +1,4 @@
-import {
-  CapReachedError,
-  ConnectCallError,
-  DeadlineTooCloseError,
-  InvalidRequestError,
-} from './errors';
+import { CapReachedError, ConnectCallError, DeadlineTooCloseError, InvalidRequestError } from './errors';
 
 /** The classes of the error taxonomy (DESIGN.md). */
 export const ErrorClass = {
@@ -34,7 +29,11 @@ const PERMANENT_CONNECT_CODES = new Set([
 ]);
 
 /** Connect error types that say the request was refused before it did anything. */
-const THROTTLING_CODES = new Set(['ThrottlingException', 'TooManyRequestsException', 'LimitExceededException']);
+const THROTTLING_CODES = new Set([
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'LimitExceededException',
+]);
 
 /** Powertools idempotency errors, matched by name so the domain does not import Powertools. */
 const IDEMPOTENCY_PARAMETER_MISMATCH = 'IdempotencyValidationError';
@@ -123,7 +122,11 @@ export type Disposition = (typeof Disposition)[keyof typeof Disposition];
  * @example
  * decideDisposition({ errorClass: 'Transient', code: 'ThrottlingException', message: '' }, 1, 5); // 'retry'
  */
-export function decideDisposition(failure: Failure, receiveCount: number, maxReceiveCount: number): Disposition {
+export function decideDisposition(
+  failure: Failure,
+  receiveCount: number,
+  maxReceiveCount: number,
+): Disposition {
   if (failure.errorClass !== ErrorClass.Transient) return Disposition.DeadLetter;
   return receiveCount >= maxReceiveCount ? Disposition.DeadLetter : Disposition.Retry;
 }

@@ -30,7 +30,9 @@ export function toInstanceId(value: string): string {
 const bounded = (field: keyof typeof TRANSFER_CONTACT_LIMITS) => {
   const { min, max } = TRANSFER_CONTACT_LIMITS[field];
   return z
-    .string({ error: (issue) => (issue.input === undefined ? `${field} is required` : `${field} must be a string`) })
+    .string({
+      error: (issue) => (issue.input === undefined ? `${field} is required` : `${field} must be a string`),
+    })
     .min(min, { error: `${field} must not be empty` })
     .max(max, { error: `${field} must be at most ${max} characters` });
 };
@@ -48,7 +50,10 @@ export const TransferContactInputSchema = z
   .strictObject(
     {
       InstanceId: z
-        .string({ error: (issue) => (issue.input === undefined ? 'InstanceId is required' : 'InstanceId must be a string') })
+        .string({
+          error: (issue) =>
+            issue.input === undefined ? 'InstanceId is required' : 'InstanceId must be a string',
+        })
         .transform(toInstanceId)
         .pipe(bounded('InstanceId')),
       ContactId: bounded('ContactId'),
@@ -185,7 +190,11 @@ export function parseTransferRequest(body: string, identity: MessageIdentity): P
     const event = TransferRequestedEventSchema.safeParse(json);
     if (!event.success) return reject(describeIssues(event.error, ''));
     const { detail, id } = event.data;
-    return accept(detail, 'eventbridge', detail.ClientToken ? null : { token: id, origin: TokenOrigin.EventId });
+    return accept(
+      detail,
+      'eventbridge',
+      detail.ClientToken ? null : { token: id, origin: TokenOrigin.EventId },
+    );
   }
 
   const input = TransferContactInputSchema.safeParse(json);

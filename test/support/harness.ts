@@ -3,14 +3,19 @@ import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { vi } from 'vitest';
-import type { TransferWorkerHandler } from '../../lambdas/transfer-worker/TransferWorker';
 import { chainKey, TransferLedger } from '../../lambdas/transfer-worker/TransferLedger';
+import type { TransferWorkerHandler } from '../../lambdas/transfer-worker/TransferWorker';
 import {
   ConnectSimulator,
   type ConnectSimulatorOptions,
   type SimulatorSeed,
 } from '../../tools/connect-simulator/ConnectSimulator';
-import { type LocalEngine, type LocalSqs, startLocalDynamoDB, startLocalSqs } from '../../tools/local-engines/engines';
+import {
+  type LocalEngine,
+  type LocalSqs,
+  startLocalDynamoDB,
+  startLocalSqs,
+} from '../../tools/local-engines/engines';
 import { lambdaContext } from './factories';
 
 /** The sample contact center every integration test starts from. */
@@ -36,7 +41,13 @@ export const SAMPLE_SEED: SimulatorSeed = {
         { id: 'ended-1', state: 'ENDED' },
       ],
     },
-    { id: 'instance-denied', accessDenied: true, flows: [{ id: 'flow-queue', type: 'QUEUE_TRANSFER' }], queues: ['queue-1'], contacts: [{ id: 'task-1' }] },
+    {
+      id: 'instance-denied',
+      accessDenied: true,
+      flows: [{ id: 'flow-queue', type: 'QUEUE_TRANSFER' }],
+      queues: ['queue-1'],
+      contacts: [{ id: 'task-1' }],
+    },
   ],
 };
 
@@ -69,10 +80,7 @@ export class WorkerHarness {
     ]);
     connect.seed(SAMPLE_SEED);
     const client = new DynamoDBClient({ endpoint: dynamodb.endpoint });
-    await Promise.all([
-      createTable(client, 'ledger', 'pk'),
-      createTable(client, 'idempotency', 'id'),
-    ]);
+    await Promise.all([createTable(client, 'ledger', 'pk'), createTable(client, 'idempotency', 'id')]);
     const { queueUrl: dlqUrl } = sqs.server.createQueue('transfer-requests-dlq');
     const env: Record<string, string> = {
       AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
@@ -130,7 +138,10 @@ export class WorkerHarness {
         messages.push({
           body: message.Body ?? '',
           attributes: Object.fromEntries(
-            Object.entries(message.MessageAttributes ?? {}).map(([name, value]) => [name, value.StringValue ?? '']),
+            Object.entries(message.MessageAttributes ?? {}).map(([name, value]) => [
+              name,
+              value.StringValue ?? '',
+            ]),
           ),
         });
       }

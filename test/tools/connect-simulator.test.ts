@@ -5,7 +5,10 @@ import {
   type TransferContactCommandInput,
 } from '@aws-sdk/client-connect';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConnectSimulator, type ConnectSimulatorOptions } from '../../tools/connect-simulator/ConnectSimulator';
+import {
+  ConnectSimulator,
+  type ConnectSimulatorOptions,
+} from '../../tools/connect-simulator/ConnectSimulator';
 import { SAMPLE_SEED } from '../support/harness';
 
 let simulator: ConnectSimulator | undefined;
@@ -47,9 +50,17 @@ describe('ConnectSimulator over the real SDK', () => {
     expect(output.ContactArn).toBe(
       `arn:aws:connect:us-east-1:123456789012:instance/instance-1/contact/${output.ContactId}`,
     );
-    const described = await client.send(new DescribeContactCommand({ InstanceId: 'instance-1', ContactId: output.ContactId }));
-    expect(described.Contact).toMatchObject({ PreviousContactId: 'task-1', InitiationMethod: 'TRANSFER', Channel: 'TASK' });
-    expect(await errorOf(client.send(new TransferContactCommand(transfer({ ClientToken: 't2' }))))).toMatchObject({
+    const described = await client.send(
+      new DescribeContactCommand({ InstanceId: 'instance-1', ContactId: output.ContactId }),
+    );
+    expect(described.Contact).toMatchObject({
+      PreviousContactId: 'task-1',
+      InitiationMethod: 'TRANSFER',
+      Channel: 'TASK',
+    });
+    expect(
+      await errorOf(client.send(new TransferContactCommand(transfer({ ClientToken: 't2' })))),
+    ).toMatchObject({
       name: 'InvalidRequestException',
       status: 400,
       message: 'contact task-1 is not active',
@@ -65,7 +76,14 @@ describe('ConnectSimulator over the real SDK', () => {
   it('transfers an EMAIL contact to a user', async () => {
     const client = await start();
     const output = await client.send(
-      new TransferContactCommand(transfer({ ContactId: 'email-1', QueueId: undefined, UserId: 'agent-1', ContactFlowId: 'flow-agent' })),
+      new TransferContactCommand(
+        transfer({
+          ContactId: 'email-1',
+          QueueId: undefined,
+          UserId: 'agent-1',
+          ContactFlowId: 'flow-agent',
+        }),
+      ),
     );
     expect(output.ContactId).toBeTruthy();
   });
@@ -80,9 +98,19 @@ describe('ConnectSimulator over the real SDK', () => {
     ['an unknown flow', transfer({ ContactFlowId: 'flow-x' }), 'ResourceNotFoundException', 404],
     ['an unknown contact', transfer({ ContactId: 'task-x' }), 'ResourceNotFoundException', 404],
     ['an unknown queue', transfer({ QueueId: 'queue-x' }), 'ResourceNotFoundException', 404],
-    ['an unknown user', transfer({ QueueId: undefined, UserId: 'agent-x' }), 'ResourceNotFoundException', 404],
+    [
+      'an unknown user',
+      transfer({ QueueId: undefined, UserId: 'agent-x' }),
+      'ResourceNotFoundException',
+      404,
+    ],
     ['an unknown instance', transfer({ InstanceId: 'instance-x' }), 'ResourceNotFoundException', 404],
-    ['an instance the caller may not touch', transfer({ InstanceId: 'instance-denied' }), 'AccessDeniedException', 403],
+    [
+      'an instance the caller may not touch',
+      transfer({ InstanceId: 'instance-denied' }),
+      'AccessDeniedException',
+      403,
+    ],
   ])('refuses %s', async (_, input, name, status) => {
     const client = await start();
     expect(await errorOf(client.send(new TransferContactCommand(input)))).toMatchObject({ name, status });
@@ -93,10 +121,14 @@ describe('ConnectSimulator over the real SDK', () => {
     const client = await start();
     let contactId = 'task-1';
     for (let i = 0; i < 11; i += 1) {
-      ({ ContactId: contactId = '' } = await client.send(new TransferContactCommand(transfer({ ContactId: contactId }))));
+      ({ ContactId: contactId = '' } = await client.send(
+        new TransferContactCommand(transfer({ ContactId: contactId })),
+      ));
     }
     expect(simulator?.transfersPerChain().get('instance-1/task-1')).toBe(11);
-    expect(await errorOf(client.send(new TransferContactCommand(transfer({ ContactId: contactId }))))).toMatchObject({
+    expect(
+      await errorOf(client.send(new TransferContactCommand(transfer({ ContactId: contactId })))),
+    ).toMatchObject({
       name: 'ServiceQuotaExceededException',
       status: 402,
     });
@@ -109,26 +141,40 @@ describe('ConnectSimulator over the real SDK', () => {
     expect(again.ContactId).toBe(first.ContactId);
     expect(simulator?.transfersPerChain().get('instance-1/task-1')).toBe(1);
     expect(
-      await errorOf(client.send(new TransferContactCommand(transfer({ ClientToken: 'same', QueueId: 'queue-2' })))),
+      await errorOf(
+        client.send(new TransferContactCommand(transfer({ ClientToken: 'same', QueueId: 'queue-2' }))),
+      ),
     ).toMatchObject({ name: 'IdempotencyException', status: 409 });
   });
 
   it('throttles past the burst of its token bucket', async () => {
     const client = await start({ ratePerSecond: 2, burst: 5, contactIdMode: 'keep' });
     const results = await Promise.allSettled(
-      Array.from({ length: 7 }, (_, i) => client.send(new TransferContactCommand(transfer({ ContactId: `task-${(i % 3) + 1}` })))),
+      Array.from({ length: 7 }, (_, i) =>
+        client.send(new TransferContactCommand(transfer({ ContactId: `task-${(i % 3) + 1}` }))),
+      ),
     );
-    const throttled = results.filter((r) => r.status === 'rejected' && (r.reason as Error).name === 'ThrottlingException');
+    const throttled = results.filter(
+      (r) => r.status === 'rejected' && (r.reason as Error).name === 'ThrottlingException',
+    );
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(5);
     expect(throttled).toHaveLength(2);
   });
 
   it('injects scripted faults in order, and a commit-then-error that still transferred', async () => {
     const client = await start({ contactIdMode: 'keep' });
-    simulator?.injectFaults({ script: [{ kind: 'throttle' }, { kind: 'error' }, { kind: 'commit-then-error' }] });
-    expect((await errorOf(client.send(new TransferContactCommand(transfer())))).name).toBe('ThrottlingException');
-    expect((await errorOf(client.send(new TransferContactCommand(transfer())))).name).toBe('InternalServiceException');
-    expect((await errorOf(client.send(new TransferContactCommand(transfer({ ClientToken: 'c' }))))).status).toBe(500);
+    simulator?.injectFaults({
+      script: [{ kind: 'throttle' }, { kind: 'error' }, { kind: 'commit-then-error' }],
+    });
+    expect((await errorOf(client.send(new TransferContactCommand(transfer())))).name).toBe(
+      'ThrottlingException',
+    );
+    expect((await errorOf(client.send(new TransferContactCommand(transfer())))).name).toBe(
+      'InternalServiceException',
+    );
+    expect(
+      (await errorOf(client.send(new TransferContactCommand(transfer({ ClientToken: 'c' }))))).status,
+    ).toBe(500);
     expect(simulator?.calls.map((c) => c.transferred)).toEqual([false, false, true]);
     // The token of the call that failed after committing replays its result.
     const replay = await client.send(new TransferContactCommand(transfer({ ClientToken: 'c' })));
@@ -148,7 +194,8 @@ describe('ConnectSimulator over the real SDK', () => {
     const run = async () => {
       const client = await start({ seed: 7, contactIdMode: 'keep' });
       simulator?.injectFaults({ throttleRate: 0.3, errorRate: 0.2 });
-      for (let i = 0; i < 20; i += 1) await client.send(new TransferContactCommand(transfer())).catch(() => undefined);
+      for (let i = 0; i < 20; i += 1)
+        await client.send(new TransferContactCommand(transfer())).catch(() => undefined);
       const statuses = simulator?.calls.map((c) => c.status);
       await simulator?.stop();
       simulator = undefined;

@@ -25,7 +25,11 @@ export const FlowType = {
 export type FlowType = (typeof FlowType)[keyof typeof FlowType];
 
 const TRANSFERABLE_CHANNELS = new Set<string>([Channel.Task, Channel.Email]);
-const TRANSFER_FLOW_TYPES = new Set<string>([FlowType.ContactFlow, FlowType.AgentTransfer, FlowType.QueueTransfer]);
+const TRANSFER_FLOW_TYPES = new Set<string>([
+  FlowType.ContactFlow,
+  FlowType.AgentTransfer,
+  FlowType.QueueTransfer,
+]);
 
 /** A contact to seed. */
 export interface SeedContact {
@@ -312,13 +316,21 @@ export class ConnectSimulator {
   async #route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://simulator');
     const body = await readBody(req);
-    if (url.pathname.startsWith('/_simulator/')) return this.#admin(req.method ?? 'GET', url.pathname, body, res);
+    if (url.pathname.startsWith('/_simulator/'))
+      return this.#admin(req.method ?? 'GET', url.pathname, body, res);
     if (req.method === 'POST' && url.pathname === '/contact/transfer') return this.#transfer(body, req, res);
     const describe = /^\/contacts\/([^/]+)\/([^/]+)$/.exec(url.pathname);
     if (req.method === 'GET' && describe) {
-      return this.#describe(decodeURIComponent(describe[1] ?? ''), decodeURIComponent(describe[2] ?? ''), res);
+      return this.#describe(
+        decodeURIComponent(describe[1] ?? ''),
+        decodeURIComponent(describe[2] ?? ''),
+        res,
+      );
     }
-    sendError(res, new ApiError(404, 'UnknownOperationException', `no operation at ${req.method} ${url.pathname}`));
+    sendError(
+      res,
+      new ApiError(404, 'UnknownOperationException', `no operation at ${req.method} ${url.pathname}`),
+    );
   }
 
   #nextFault(): ScriptedFault | undefined {
@@ -329,7 +341,8 @@ export class ConnectSimulator {
     if (draw < throttleRate) return { kind: 'throttle' };
     if (draw < throttleRate + errorRate) return { kind: 'error' };
     if (draw < throttleRate + errorRate + dropRate) return { kind: 'drop' };
-    if (draw < throttleRate + errorRate + dropRate + commitThenErrorRate) return { kind: 'commit-then-error' };
+    if (draw < throttleRate + errorRate + dropRate + commitThenErrorRate)
+      return { kind: 'commit-then-error' };
     return undefined;
   }
 
@@ -357,8 +370,14 @@ export class ConnectSimulator {
       if (req.socket.destroyed) return void record({ status: 0, fault: 'abandoned', transferred: false });
     }
     if (fault?.kind === 'throttle' || fault?.kind === 'error' || fault?.kind === 'drop') {
-      const [status, type] = fault.kind === 'throttle' ? [429, 'ThrottlingException'] : [500, 'InternalServiceException'];
-      record({ status: fault.kind === 'drop' ? 0 : status, errorType: type, fault: fault.kind, transferred: false });
+      const [status, type] =
+        fault.kind === 'throttle' ? [429, 'ThrottlingException'] : [500, 'InternalServiceException'];
+      record({
+        status: fault.kind === 'drop' ? 0 : status,
+        errorType: type,
+        fault: fault.kind,
+        transferred: false,
+      });
       if (fault.kind === 'drop') return void req.socket.destroy();
       return sendError(res, new ApiError(status, type, `injected ${fault.kind}`));
     }
@@ -368,16 +387,26 @@ export class ConnectSimulator {
     try {
       ({ output, transferred } = this.#performTransfer(input));
     } catch (error) {
-      const apiError = error instanceof ApiError ? error : new ApiError(500, 'InternalServiceException', String(error));
+      const apiError =
+        error instanceof ApiError ? error : new ApiError(500, 'InternalServiceException', String(error));
       record({ status: apiError.status, errorType: apiError.type, fault: fault?.kind, transferred: false });
       return sendError(res, apiError);
     }
 
     if (fault?.kind === 'delay-after') await this.#hold(fault.ms);
     if (fault?.kind === 'commit-then-error' || fault?.kind === 'commit-then-drop') {
-      record({ status: fault.kind === 'commit-then-drop' ? 0 : 500, errorType: 'InternalServiceException', output, fault: fault.kind, transferred });
+      record({
+        status: fault.kind === 'commit-then-drop' ? 0 : 500,
+        errorType: 'InternalServiceException',
+        output,
+        fault: fault.kind,
+        transferred,
+      });
       if (fault.kind === 'commit-then-drop') return void req.socket.destroy();
-      return sendError(res, new ApiError(500, 'InternalServiceException', 'injected error after the transfer'));
+      return sendError(
+        res,
+        new ApiError(500, 'InternalServiceException', 'injected error after the transfer'),
+      );
     }
     record({ status: 200, output, fault: fault?.kind, transferred });
     sendJson(res, 200, output);
@@ -393,7 +422,10 @@ export class ConnectSimulator {
   }
 
   /** Applies the documented rules, then transfers. Throws {@link ApiError} for a rule violation. */
-  #performTransfer(input: Record<string, unknown>): { output: Record<string, unknown>; transferred: boolean } {
+  #performTransfer(input: Record<string, unknown>): {
+    output: Record<string, unknown>;
+    transferred: boolean;
+  } {
     const field = (name: string, max: number, required: boolean): string | undefined => {
       const value = input[name];
       if (value === undefined || value === null) {
@@ -401,7 +433,11 @@ export class ConnectSimulator {
         return undefined;
       }
       if (typeof value !== 'string' || value.length < 1 || value.length > max) {
-        throw new ApiError(400, 'InvalidRequestException', `${name} must be a string of 1 to ${max} characters`);
+        throw new ApiError(
+          400,
+          'InvalidRequestException',
+          `${name} must be a string of 1 to ${max} characters`,
+        );
       }
       return value;
     };
@@ -415,7 +451,11 @@ export class ConnectSimulator {
     const instance = this.#instances.get(instanceId);
     if (!instance) throw new ApiError(404, 'ResourceNotFoundException', `instance ${instanceId} not found`);
     if (instance.accessDenied) {
-      throw new ApiError(403, 'AccessDeniedException', `not authorized to perform connect:TransferContact on ${instanceId}`);
+      throw new ApiError(
+        403,
+        'AccessDeniedException',
+        `not authorized to perform connect:TransferContact on ${instanceId}`,
+      );
     }
 
     const fingerprint = JSON.stringify(TRANSFER_FIELDS.map((name) => input[name] ?? null));
@@ -423,13 +463,21 @@ export class ConnectSimulator {
     const previous = tokenKey ? this.#tokens.get(tokenKey) : undefined;
     if (previous) {
       if (previous.fingerprint !== fingerprint) {
-        throw new ApiError(409, 'IdempotencyException', `ClientToken ${clientToken} was used with other parameters`);
+        throw new ApiError(
+          409,
+          'IdempotencyException',
+          `ClientToken ${clientToken} was used with other parameters`,
+        );
       }
       return { output: previous.output, transferred: false };
     }
 
     if (queueId !== undefined && userId !== undefined) {
-      throw new ApiError(400, 'InvalidRequestException', 'Do not use both QueueId and UserId in the same call');
+      throw new ApiError(
+        400,
+        'InvalidRequestException',
+        'Do not use both QueueId and UserId in the same call',
+      );
     }
     if (queueId === undefined && userId === undefined) {
       throw new ApiError(400, 'InvalidRequestException', 'One of QueueId or UserId is required');
@@ -437,7 +485,11 @@ export class ConnectSimulator {
     const contact = this.#contacts.get(contactKey(instanceId, contactId));
     if (!contact) throw new ApiError(404, 'ResourceNotFoundException', `contact ${contactId} not found`);
     if (!TRANSFERABLE_CHANNELS.has(contact.channel)) {
-      throw new ApiError(400, 'InvalidRequestException', `Transfer is only supported for TASK and EMAIL contacts, not ${contact.channel}`);
+      throw new ApiError(
+        400,
+        'InvalidRequestException',
+        `Transfer is only supported for TASK and EMAIL contacts, not ${contact.channel}`,
+      );
     }
     if (contact.state !== 'ACTIVE') {
       throw new ApiError(400, 'InvalidRequestException', `contact ${contactId} is not active`);
@@ -445,7 +497,11 @@ export class ConnectSimulator {
     const flowType = instance.flows.get(flowId);
     if (!flowType) throw new ApiError(404, 'ResourceNotFoundException', `flow ${flowId} not found`);
     if (!TRANSFER_FLOW_TYPES.has(flowType)) {
-      throw new ApiError(400, 'InvalidRequestException', `flow type ${flowType} is not supported for transfers`);
+      throw new ApiError(
+        400,
+        'InvalidRequestException',
+        `flow type ${flowType} is not supported for transfers`,
+      );
     }
     if (queueId !== undefined && !instance.queues.has(queueId)) {
       throw new ApiError(404, 'ResourceNotFoundException', `queue ${queueId} not found`);
@@ -456,7 +512,11 @@ export class ConnectSimulator {
     const chainId = `${instanceId}/${contact.chain}`;
     const done = this.#transfersPerChain.get(chainId) ?? 0;
     if (done >= this.#options.transferLimit) {
-      throw new ApiError(402, 'ServiceQuotaExceededException', `contact cannot be transferred more than ${this.#options.transferLimit} times`);
+      throw new ApiError(
+        402,
+        'ServiceQuotaExceededException',
+        `contact cannot be transferred more than ${this.#options.transferLimit} times`,
+      );
     }
 
     this.#transfersPerChain.set(chainId, done + 1);
@@ -486,8 +546,16 @@ export class ConnectSimulator {
     const input = { InstanceId: instanceId, ContactId: contactId };
     const contact = this.#contacts.get(contactKey(instanceId, contactId));
     if (!this.#instances.has(instanceId) || !contact) {
-      this.#calls.push({ seq: this.#calls.length + 1, operation: 'DescribeContact', input, status: 404, errorType: 'ResourceNotFoundException', transferred: false });
-      return sendError(res, new ApiError(404, 'ResourceNotFoundException', `contact ${contactId} not found`));
+      this.#calls.push({
+        seq: this.#calls.length + 1,
+        operation: 'DescribeContact',
+        input,
+        status: 404,
+        errorType: 'ResourceNotFoundException',
+        transferred: false,
+      });
+      sendError(res, new ApiError(404, 'ResourceNotFoundException', `contact ${contactId} not found`));
+      return;
     }
     const output = {
       Contact: {
@@ -502,7 +570,14 @@ export class ConnectSimulator {
         AgentInfo: contact.userId ? { Id: contact.userId } : undefined,
       },
     };
-    this.#calls.push({ seq: this.#calls.length + 1, operation: 'DescribeContact', input, status: 200, output, transferred: false });
+    this.#calls.push({
+      seq: this.#calls.length + 1,
+      operation: 'DescribeContact',
+      input,
+      status: 200,
+      output,
+      transferred: false,
+    });
     sendJson(res, 200, output);
   }
 
@@ -510,17 +585,26 @@ export class ConnectSimulator {
   #admin(method: string, path: string, body: string, res: ServerResponse): void {
     if (method === 'POST' && path === '/_simulator/seed') {
       this.seed(parseJsonObject(body) as unknown as SimulatorSeed);
-      return sendJson(res, 200, { ok: true });
+      sendJson(res, 200, { ok: true });
+      return;
     }
     if (method === 'POST' && path === '/_simulator/faults') {
       this.injectFaults(parseJsonObject(body) as FaultPlan);
-      return sendJson(res, 200, { ok: true });
+      sendJson(res, 200, { ok: true });
+      return;
     }
-    if (method === 'GET' && path === '/_simulator/calls') return sendJson(res, 200, { calls: this.#calls });
+    if (method === 'GET' && path === '/_simulator/calls') {
+      sendJson(res, 200, { calls: this.#calls });
+      return;
+    }
     if (method === 'GET' && path === '/_simulator/chains') {
-      return sendJson(res, 200, { chains: Object.fromEntries(this.#transfersPerChain) });
+      sendJson(res, 200, { chains: Object.fromEntries(this.#transfersPerChain) });
+      return;
     }
-    sendError(res, new ApiError(404, 'UnknownOperationException', `no simulator control at ${method} ${path}`));
+    sendError(
+      res,
+      new ApiError(404, 'UnknownOperationException', `no simulator control at ${method} ${path}`),
+    );
   }
 
   #contactArn(instanceId: string, contactId: string): string {
@@ -541,7 +625,8 @@ const readBody = async (req: IncomingMessage): Promise<string> => {
 
 const parseJsonObject = (body: string): Record<string, unknown> => {
   const value: unknown = body ? JSON.parse(body) : {};
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('body must be a JSON object');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new Error('body must be a JSON object');
   return value as Record<string, unknown>;
 };
 

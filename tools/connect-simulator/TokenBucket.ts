@@ -23,7 +23,10 @@ export class TokenBucket {
    */
   tryTake(): boolean {
     const now = this.now();
-    this.#tokens = Math.min(this.burst, this.#tokens + ((now - this.#lastRefillMs) / 1000) * this.ratePerSecond);
+    this.#tokens = Math.min(
+      this.burst,
+      this.#tokens + ((now - this.#lastRefillMs) / 1000) * this.ratePerSecond,
+    );
     this.#lastRefillMs = now;
     if (this.#tokens < 1) return false;
     this.#tokens -= 1;

@@ -48,7 +48,8 @@ describe('transfer worker: crashes', () => {
     await until(() => harness.connect.heldCalls === 0);
   });
 
-  const transfersOf = (contact: string) => harness.connect.transfersPerChain().get(`instance-1/${contact}`) ?? 0;
+  const transfersOf = (contact: string) =>
+    harness.connect.transfersPerChain().get(`instance-1/${contact}`) ?? 0;
 
   it('does not count twice when the worker dies after taking the slot, before Connect acted', async () => {
     const contact = harness.newContact();

@@ -19,13 +19,18 @@ describe('transfer worker: invariants (keep mode, a chain keeps its contact id)'
     await harness.drainDlq();
   });
 
-  const transfersOf = (contact: string) => harness.connect.transfersPerChain().get(`instance-1/${contact}`) ?? 0;
+  const transfersOf = (contact: string) =>
+    harness.connect.transfersPerChain().get(`instance-1/${contact}`) ?? 0;
 
   it('lets exactly `cap` of many concurrent requests on one chain through', async () => {
     const contact = harness.newContact();
     // 8 concurrent invocations of 5 records each, 40 distinct tokens on one chain.
     const invocations = Array.from({ length: 8 }, (_, i) =>
-      sqsEvent(...Array.from({ length: 5 }, (_, j) => sqsRecord(queueTransfer({ ContactId: contact, ClientToken: `conc-${i}-${j}` })))),
+      sqsEvent(
+        ...Array.from({ length: 5 }, (_, j) =>
+          sqsRecord(queueTransfer({ ContactId: contact, ClientToken: `conc-${i}-${j}` })),
+        ),
+      ),
     );
     const responses = await Promise.all(invocations.map((event) => harness.invoke(event)));
     expect(responses.flatMap((r) => r.batchItemFailures)).toEqual([]);
@@ -53,14 +58,18 @@ describe('transfer worker: invariants (keep mode, a chain keeps its contact id)'
     const contact = harness.newContact();
     // Hold the first call so the duplicates arrive while it is in flight.
     harness.connect.injectFaults({ script: [{ kind: 'delay-before', ms: 300 }] });
-    const records = Array.from({ length: 6 }, () => sqsRecord(queueTransfer({ ContactId: contact, ClientToken: 'conc-dup' })));
+    const records = Array.from({ length: 6 }, () =>
+      sqsRecord(queueTransfer({ ContactId: contact, ClientToken: 'conc-dup' })),
+    );
     const responses = await Promise.all(records.map((record) => harness.invoke(sqsEvent(record))));
     const retried = responses.flatMap((r) => r.batchItemFailures.map((f) => f.itemIdentifier));
     expect(retried).toHaveLength(5);
     expect(harness.connect.calls.filter((c) => c.input.ClientToken === 'conc-dup')).toHaveLength(1);
 
     const again = await Promise.all(
-      records.filter((r) => retried.includes(r.messageId)).map((record) => harness.invoke(sqsEvent(redeliver(record)))),
+      records
+        .filter((r) => retried.includes(r.messageId))
+        .map((record) => harness.invoke(sqsEvent(redeliver(record)))),
     );
     expect(again.flatMap((r) => r.batchItemFailures)).toEqual([]);
     expect(harness.connect.calls.filter((c) => c.input.ClientToken === 'conc-dup')).toHaveLength(1);
@@ -75,7 +84,10 @@ describe('transfer worker: invariants (keep mode, a chain keeps its contact id)'
     expect((await harness.invoke(sqsEvent(reused))).batchItemFailures).toEqual([]);
     const [dead] = await harness.drainDlq();
     expect(dead?.body).toBe(reused.body);
-    expect(dead?.attributes).toMatchObject({ ErrorClass: 'InvalidRequest', ErrorCode: 'IdempotentParameterMismatch' });
+    expect(dead?.attributes).toMatchObject({
+      ErrorClass: 'InvalidRequest',
+      ErrorCode: 'IdempotentParameterMismatch',
+    });
     expect(harness.connect.calls.filter((c) => c.input.ClientToken === 'reuse')).toHaveLength(1);
     expect((await harness.chainTokens(contact)).size).toBe(1);
   });
@@ -83,9 +95,13 @@ describe('transfer worker: invariants (keep mode, a chain keeps its contact id)'
   it('rejects a token reused with other parameters while the first is still in flight', async () => {
     const contact = harness.newContact();
     harness.connect.injectFaults({ script: [{ kind: 'delay-before', ms: 300 }] });
-    const first = harness.invoke(sqsEvent(sqsRecord(queueTransfer({ ContactId: contact, ClientToken: 'reuse-inflight' }))));
+    const first = harness.invoke(
+      sqsEvent(sqsRecord(queueTransfer({ ContactId: contact, ClientToken: 'reuse-inflight' }))),
+    );
     await new Promise((resolve) => setTimeout(resolve, 100));
-    const reused = sqsRecord(queueTransfer({ ContactId: harness.newContact(), ClientToken: 'reuse-inflight' }));
+    const reused = sqsRecord(
+      queueTransfer({ ContactId: harness.newContact(), ClientToken: 'reuse-inflight' }),
+    );
     expect((await harness.invoke(sqsEvent(reused))).batchItemFailures).toEqual([]);
     expect((await first).batchItemFailures).toEqual([]);
     const [dead] = await harness.drainDlq();
@@ -114,7 +130,10 @@ describe('transfer worker: invariants (keep mode, a chain keeps its contact id)'
       time: '2026-11-29T00:00:00Z',
       region: 'us-east-1',
       resources: [],
-      detail: queueTransfer({ ContactId: contact, InstanceId: 'arn:aws:connect:us-east-1:123456789012:instance/instance-1' }),
+      detail: queueTransfer({
+        ContactId: contact,
+        InstanceId: 'arn:aws:connect:us-east-1:123456789012:instance/instance-1',
+      }),
     };
     // The same event delivered twice (two SQS messages): one transfer.
     await harness.invoke(sqsEvent(sqsRecord(event), sqsRecord(event)));
@@ -134,7 +153,9 @@ describe('transfer worker: invariants (keep mode, a chain keeps its contact id)'
     expect(dead?.attributes.ClientToken).toBe(record.messageId);
     // A redrive is a new message (new id) carrying the DLQ message's attributes.
     const redriven = sqsRecord(dead?.body, {
-      messageAttributes: { ClientToken: { dataType: 'String', stringValue: dead?.attributes.ClientToken ?? '' } },
+      messageAttributes: {
+        ClientToken: { dataType: 'String', stringValue: dead?.attributes.ClientToken ?? '' },
+      },
     });
     expect((await harness.invoke(sqsEvent(redriven))).batchItemFailures).toEqual([]);
     expect(transfersOf(contact)).toBe(1);
@@ -172,7 +193,9 @@ describe('transfer worker: the cap follows a chain through new contact ids (new 
     const root = harness.newContact();
     let current = root;
     for (let i = 0; i < 3; i += 1) {
-      expect((await harness.invoke(sqsEvent(sqsRecord(queueTransfer({ ContactId: current }))))).batchItemFailures).toEqual([]);
+      expect(
+        (await harness.invoke(sqsEvent(sqsRecord(queueTransfer({ ContactId: current }))))).batchItemFailures,
+      ).toEqual([]);
       const next = String(harness.connect.calls.at(-1)?.output?.ContactId);
       expect(next).not.toBe(current);
       current = next;

@@ -21,13 +21,48 @@ describe('transfer worker: error taxonomy', () => {
     const contact = 'task-invalid';
     it.each([
       ['not JSON', '{"InstanceId":', 'InvalidRequest', /^body is not JSON/],
-      ['an unknown field', queueTransfer({ ContactId: contact, QueueID: 'q' }), 'InvalidRequest', /unknown field\(s\): QueueID/],
-      ['a missing field', { InstanceId: 'instance-1', ContactId: contact, QueueId: 'queue-1' }, 'InvalidRequest', /ContactFlowId is required/],
-      ['both QueueId and UserId', queueTransfer({ ContactId: contact, UserId: 'agent-1' }), 'InvalidRequest', /not both/],
-      ['neither QueueId nor UserId', queueTransfer({ ContactId: contact, QueueId: undefined }), 'InvalidRequest', /one of QueueId or UserId/],
-      ['an over-long ContactId', queueTransfer({ ContactId: 'c'.repeat(257) }), 'InvalidRequest', /at most 256/],
-      ['an instance not allowed', queueTransfer({ InstanceId: 'instance-other', ContactId: contact }), 'InstanceNotAllowed', /not one of this deployment's instances/],
-      ['another detail-type', { id: 'e', 'detail-type': 'Something Else', detail: queueTransfer() }, 'InvalidRequest', /detail-type must be/],
+      [
+        'an unknown field',
+        queueTransfer({ ContactId: contact, QueueID: 'q' }),
+        'InvalidRequest',
+        /unknown field\(s\): QueueID/,
+      ],
+      [
+        'a missing field',
+        { InstanceId: 'instance-1', ContactId: contact, QueueId: 'queue-1' },
+        'InvalidRequest',
+        /ContactFlowId is required/,
+      ],
+      [
+        'both QueueId and UserId',
+        queueTransfer({ ContactId: contact, UserId: 'agent-1' }),
+        'InvalidRequest',
+        /not both/,
+      ],
+      [
+        'neither QueueId nor UserId',
+        queueTransfer({ ContactId: contact, QueueId: undefined }),
+        'InvalidRequest',
+        /one of QueueId or UserId/,
+      ],
+      [
+        'an over-long ContactId',
+        queueTransfer({ ContactId: 'c'.repeat(257) }),
+        'InvalidRequest',
+        /at most 256/,
+      ],
+      [
+        'an instance not allowed',
+        queueTransfer({ InstanceId: 'instance-other', ContactId: contact }),
+        'InstanceNotAllowed',
+        /not one of this deployment's instances/,
+      ],
+      [
+        'another detail-type',
+        { id: 'e', 'detail-type': 'Something Else', detail: queueTransfer() },
+        'InvalidRequest',
+        /detail-type must be/,
+      ],
     ])('dead-letters %s with its reason', async (_, body, code, message) => {
       const callsBefore = connectCalls();
       const record = sqsRecord(body);
@@ -54,7 +89,9 @@ describe('transfer worker: error taxonomy', () => {
       // Keep mode would end the chain's contact otherwise; in new mode each transfer names the new contact.
       let current = contact;
       for (let i = 0; i < 11; i += 1) {
-        const response = await harness.invoke(sqsEvent(sqsRecord(queueTransfer({ ContactId: current, ClientToken: `cap-${contact}-${i}` }))));
+        const response = await harness.invoke(
+          sqsEvent(sqsRecord(queueTransfer({ ContactId: current, ClientToken: `cap-${contact}-${i}` }))),
+        );
         expect(response.batchItemFailures).toEqual([]);
         const last = harness.connect.calls.at(-1);
         current = String(last?.output?.ContactId);
@@ -71,13 +108,33 @@ describe('transfer worker: error taxonomy', () => {
 
   describe('permanent Connect error: release the slot, DLQ now', () => {
     it.each([
-      ['a VOICE contact', () => queueTransfer({ ContactId: harness.newContact('VOICE') }), 'InvalidRequestException'],
-      ['a CHAT contact', () => queueTransfer({ ContactId: harness.newContact('CHAT') }), 'InvalidRequestException'],
+      [
+        'a VOICE contact',
+        () => queueTransfer({ ContactId: harness.newContact('VOICE') }),
+        'InvalidRequestException',
+      ],
+      [
+        'a CHAT contact',
+        () => queueTransfer({ ContactId: harness.newContact('CHAT') }),
+        'InvalidRequestException',
+      ],
       ['an ended contact', () => queueTransfer({ ContactId: 'ended-1' }), 'InvalidRequestException'],
-      ['an unsupported flow type', () => queueTransfer({ ContactId: harness.newContact(), ContactFlowId: 'flow-whisper' }), 'InvalidRequestException'],
+      [
+        'an unsupported flow type',
+        () => queueTransfer({ ContactId: harness.newContact(), ContactFlowId: 'flow-whisper' }),
+        'InvalidRequestException',
+      ],
       ['an unknown contact', () => queueTransfer({ ContactId: 'task-missing' }), 'ResourceNotFoundException'],
-      ['an unknown queue', () => queueTransfer({ ContactId: harness.newContact(), QueueId: 'queue-x' }), 'ResourceNotFoundException'],
-      ['an unknown flow', () => queueTransfer({ ContactId: harness.newContact(), ContactFlowId: 'flow-x' }), 'ResourceNotFoundException'],
+      [
+        'an unknown queue',
+        () => queueTransfer({ ContactId: harness.newContact(), QueueId: 'queue-x' }),
+        'ResourceNotFoundException',
+      ],
+      [
+        'an unknown flow',
+        () => queueTransfer({ ContactId: harness.newContact(), ContactFlowId: 'flow-x' }),
+        'ResourceNotFoundException',
+      ],
       ['a denied instance', () => queueTransfer({ InstanceId: 'instance-denied' }), 'AccessDeniedException'],
     ])('dead-letters %s with %s and gives the slot back', async (_, build, code) => {
       const body = build();
@@ -85,7 +142,11 @@ describe('transfer worker: error taxonomy', () => {
       expect((await harness.invoke(sqsEvent(record))).batchItemFailures).toEqual([]);
       const [dead] = await harness.drainDlq();
       expect(dead?.body).toBe(record.body);
-      expect(dead?.attributes).toMatchObject({ ErrorClass: 'PermanentConnectError', ErrorCode: code, ClientToken: record.messageId });
+      expect(dead?.attributes).toMatchObject({
+        ErrorClass: 'PermanentConnectError',
+        ErrorCode: code,
+        ClientToken: record.messageId,
+      });
       expect((await harness.chainTokens(String(body.ContactId), String(body.InstanceId))).size).toBe(0);
     });
 
@@ -100,7 +161,10 @@ describe('transfer worker: error taxonomy', () => {
       const record = sqsRecord(queueTransfer({ ContactId: current }));
       expect((await harness.invoke(sqsEvent(record))).batchItemFailures).toEqual([]);
       const [dead] = await harness.drainDlq();
-      expect(dead?.attributes).toMatchObject({ ErrorClass: 'PermanentConnectError', ErrorCode: 'ServiceQuotaExceededException' });
+      expect(dead?.attributes).toMatchObject({
+        ErrorClass: 'PermanentConnectError',
+        ErrorCode: 'ServiceQuotaExceededException',
+      });
       expect((await harness.chainTokens(current)).size).toBe(0);
     });
 
@@ -108,11 +172,16 @@ describe('transfer worker: error taxonomy', () => {
       const client = new ConnectClient({ endpoint: harness.connect.endpoint, maxAttempts: 1 });
       const contact = harness.newContact();
       const other = harness.newContact();
-      await client.send(new TransferContactCommand(queueTransfer({ ContactId: other, ClientToken: 'shared-token' })));
+      await client.send(
+        new TransferContactCommand(queueTransfer({ ContactId: other, ClientToken: 'shared-token' })),
+      );
       const record = sqsRecord(queueTransfer({ ContactId: contact, ClientToken: 'shared-token' }));
       expect((await harness.invoke(sqsEvent(record))).batchItemFailures).toEqual([]);
       const [dead] = await harness.drainDlq();
-      expect(dead?.attributes).toMatchObject({ ErrorClass: 'PermanentConnectError', ErrorCode: 'IdempotencyException' });
+      expect(dead?.attributes).toMatchObject({
+        ErrorClass: 'PermanentConnectError',
+        ErrorCode: 'IdempotencyException',
+      });
       expect((await harness.chainTokens(contact)).size).toBe(0);
     });
   });
@@ -122,7 +191,9 @@ describe('transfer worker: error taxonomy', () => {
       const contact = harness.newContact();
       harness.connect.injectFaults({ script: [{ kind: 'throttle' }] });
       const record = sqsRecord(queueTransfer({ ContactId: contact }));
-      expect((await harness.invoke(sqsEvent(record))).batchItemFailures).toEqual([{ itemIdentifier: record.messageId }]);
+      expect((await harness.invoke(sqsEvent(record))).batchItemFailures).toEqual([
+        { itemIdentifier: record.messageId },
+      ]);
       expect((await harness.chainTokens(contact)).size).toBe(0);
       const redelivered = { ...record, attributes: { ...record.attributes, ApproximateReceiveCount: '2' } };
       expect((await harness.invoke(sqsEvent(redelivered))).batchItemFailures).toEqual([]);
@@ -148,7 +219,11 @@ describe('transfer worker: error taxonomy', () => {
       const record = sqsRecord(queueTransfer({ ContactId: contact }), { receiveCount: 3 });
       expect((await harness.invoke(sqsEvent(record))).batchItemFailures).toEqual([]);
       const [dead] = await harness.drainDlq();
-      expect(dead?.attributes).toMatchObject({ ErrorClass: 'Transient', ErrorCode: 'ThrottlingException', ReceiveCount: '3' });
+      expect(dead?.attributes).toMatchObject({
+        ErrorClass: 'Transient',
+        ErrorCode: 'ThrottlingException',
+        ReceiveCount: '3',
+      });
       expect((await harness.chainTokens(contact)).size).toBe(0);
     });
 
@@ -183,9 +258,14 @@ describe('transfer worker: error taxonomy', () => {
 
     it('answers a batch whose every record failed transiently per record, without throwing', async () => {
       harness.connect.injectFaults({ script: [{ kind: 'error' }, { kind: 'error' }] });
-      const records = [sqsRecord(queueTransfer({ ContactId: harness.newContact() })), sqsRecord(queueTransfer({ ContactId: harness.newContact() }))];
+      const records = [
+        sqsRecord(queueTransfer({ ContactId: harness.newContact() })),
+        sqsRecord(queueTransfer({ ContactId: harness.newContact() })),
+      ];
       const response = await harness.invoke(sqsEvent(...records));
-      expect(response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(records.map((r) => r.messageId).sort());
+      expect(response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(
+        records.map((r) => r.messageId).sort(),
+      );
     });
   });
 });
@@ -193,14 +273,19 @@ describe('transfer worker: error taxonomy', () => {
 describe('transfer worker: infrastructure failures are transient', () => {
   it('retries when the ledger table is missing, and when the DLQ cannot be written', async () => {
     const harness = await WorkerHarness.start({
-      env: { LEDGER_TABLE_NAME: 'no-such-table', DEAD_LETTER_QUEUE_URL: 'http://127.0.0.1:1/000000000000/missing' },
+      env: {
+        LEDGER_TABLE_NAME: 'no-such-table',
+        DEAD_LETTER_QUEUE_URL: 'http://127.0.0.1:1/000000000000/missing',
+      },
     });
     try {
       const transfer = sqsRecord(queueTransfer());
       const invalid = sqsRecord('not json');
       const response = await harness.invoke(sqsEvent(transfer, invalid));
       // Neither is lost: the transfer could not reach its ledger, the invalid one could not reach the DLQ.
-      expect(response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual([transfer.messageId, invalid.messageId].sort());
+      expect(response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(
+        [transfer.messageId, invalid.messageId].sort(),
+      );
       expect(harness.connect.calls).toEqual([]);
     } finally {
       await harness.stop();

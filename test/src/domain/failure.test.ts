@@ -20,12 +20,32 @@ describe('classifyFailure', () => {
     [new InstanceNotAllowedError('i-x'), 'InvalidRequest', 'InstanceNotAllowed'],
     [named('IdempotencyValidationError'), 'InvalidRequest', 'IdempotentParameterMismatch'],
     [new CapReachedError('chain#i#c', 11), 'CapReached', 'TransferCapReached'],
-    [new ConnectCallError('InvalidRequestException', 400, 'x'), 'PermanentConnectError', 'InvalidRequestException'],
-    [new ConnectCallError('ResourceNotFoundException', 404, 'x'), 'PermanentConnectError', 'ResourceNotFoundException'],
-    [new ConnectCallError('AccessDeniedException', 403, 'x'), 'PermanentConnectError', 'AccessDeniedException'],
-    [new ConnectCallError('ServiceQuotaExceededException', 402, 'x'), 'PermanentConnectError', 'ServiceQuotaExceededException'],
+    [
+      new ConnectCallError('InvalidRequestException', 400, 'x'),
+      'PermanentConnectError',
+      'InvalidRequestException',
+    ],
+    [
+      new ConnectCallError('ResourceNotFoundException', 404, 'x'),
+      'PermanentConnectError',
+      'ResourceNotFoundException',
+    ],
+    [
+      new ConnectCallError('AccessDeniedException', 403, 'x'),
+      'PermanentConnectError',
+      'AccessDeniedException',
+    ],
+    [
+      new ConnectCallError('ServiceQuotaExceededException', 402, 'x'),
+      'PermanentConnectError',
+      'ServiceQuotaExceededException',
+    ],
     [new ConnectCallError('IdempotencyException', 409, 'x'), 'PermanentConnectError', 'IdempotencyException'],
-    [new ConnectCallError('SomeNewClientException', 400, 'x'), 'PermanentConnectError', 'SomeNewClientException'],
+    [
+      new ConnectCallError('SomeNewClientException', 400, 'x'),
+      'PermanentConnectError',
+      'SomeNewClientException',
+    ],
     [new ConnectCallError('ThrottlingException', 429, 'x'), 'Transient', 'ThrottlingException'],
     [new ConnectCallError('InternalServiceException', 500, 'x'), 'Transient', 'InternalServiceException'],
     [new ConnectCallError('ServiceUnavailable', 503, 'x'), 'Transient', 'ServiceUnavailable'],
@@ -79,8 +99,12 @@ describe('outcomeOfFailure', () => {
       outcomeOfFailure(classifyFailure(error), disposition);
     expect(of(new InvalidRequestError('x'), 'dead-letter')).toBe(Outcome.InvalidRequest);
     expect(of(new CapReachedError('c', 1), 'dead-letter')).toBe(Outcome.CapReached);
-    expect(of(new ConnectCallError('AccessDeniedException', 403, 'x'), 'dead-letter')).toBe(Outcome.ConnectRejected);
+    expect(of(new ConnectCallError('AccessDeniedException', 403, 'x'), 'dead-letter')).toBe(
+      Outcome.ConnectRejected,
+    );
     expect(of(new ConnectCallError('ThrottlingException', 429, 'x'), 'retry')).toBe(Outcome.RetryScheduled);
-    expect(of(new ConnectCallError('ThrottlingException', 429, 'x'), 'dead-letter')).toBe(Outcome.RetriesExhausted);
+    expect(of(new ConnectCallError('ThrottlingException', 429, 'x'), 'dead-letter')).toBe(
+      Outcome.RetriesExhausted,
+    );
   });
 });

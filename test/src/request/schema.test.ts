@@ -1,9 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { parseTransferRequest, TRANSFER_CONTACT_LIMITS, toInstanceId } from '../../../src/request';
+import {
+  type MessageIdentity,
+  parseTransferRequest,
+  TRANSFER_CONTACT_LIMITS,
+  toInstanceId,
+} from '../../../src/request';
 
 const identity = { messageId: 'message-1' };
 const base = { InstanceId: 'instance-1', ContactId: 'task-1', ContactFlowId: 'flow-1', QueueId: 'queue-1' };
-const parse = (body: unknown, id = identity) =>
+const parse = (body: unknown, id: MessageIdentity = identity) =>
   parseTransferRequest(typeof body === 'string' ? body : JSON.stringify(body), id);
 const rejectionOf = (body: unknown) => {
   const result = parse(body);
@@ -16,7 +21,11 @@ describe('parseTransferRequest: the TransferContact input', () => {
     const result = parse(base);
     expect(result).toEqual({
       ok: true,
-      value: { request: { ...base, ClientToken: 'message-1' }, envelope: 'direct', tokenOrigin: 'message-id' },
+      value: {
+        request: { ...base, ClientToken: 'message-1' },
+        envelope: 'direct',
+        tokenOrigin: 'message-id',
+      },
     });
   });
 
@@ -60,11 +69,14 @@ describe('parseTransferRequest: the TransferContact input', () => {
     expect(rejectionOf({ ...base, QueueID: 'queue-1' }).issues).toContain('unknown field(s): QueueID');
   });
 
-  it.each(['InstanceId', 'ContactId', 'ContactFlowId'])('rejects a message missing %s, naming it', (field) => {
-    const body: Record<string, string> = { ...base };
-    delete body[field];
-    expect(rejectionOf(body).issues).toContain(`${field}: ${field} is required`);
-  });
+  it.each(['InstanceId', 'ContactId', 'ContactFlowId'])(
+    'rejects a message missing %s, naming it',
+    (field) => {
+      const body: Record<string, string> = { ...base };
+      delete body[field];
+      expect(rejectionOf(body).issues).toContain(`${field}: ${field} is required`);
+    },
+  );
 
   it.each(Object.entries(TRANSFER_CONTACT_LIMITS))('rejects %s over its limit of %o', (field, { max }) => {
     const body: Record<string, string> = { ...base, [field]: 'x'.repeat(max + 1) };
@@ -111,7 +123,11 @@ describe('parseTransferRequest: the EventBridge envelope', () => {
     const result = parse(event(base));
     expect(result).toEqual({
       ok: true,
-      value: { request: { ...base, ClientToken: 'event-1' }, envelope: 'eventbridge', tokenOrigin: 'event-id' },
+      value: {
+        request: { ...base, ClientToken: 'event-1' },
+        envelope: 'eventbridge',
+        tokenOrigin: 'event-id',
+      },
     });
   });
 
@@ -121,7 +137,9 @@ describe('parseTransferRequest: the EventBridge envelope', () => {
   });
 
   it('reduces an instanceArn-style InstanceId in detail', () => {
-    const result = parse(event({ ...base, InstanceId: 'arn:aws:connect:us-east-1:123456789012:instance/i-9' }));
+    const result = parse(
+      event({ ...base, InstanceId: 'arn:aws:connect:us-east-1:123456789012:instance/i-9' }),
+    );
     expect(result.ok && result.value.request.InstanceId).toBe('i-9');
   });
 
