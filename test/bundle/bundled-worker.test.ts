@@ -1,0 +1,117 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConnectSimulator } from '../../tools/connect-simulator/ConnectSimulator';
+import { type LocalEngine, type LocalSqs, startLocalDynamoDB, startLocalSqs } from '../../tools/local-engines/engines';
+import { toLambdaRecord } from '../../tools/local-runner/lambdaRecords';
+import { type LocalResource, provisionStack, resolveEnvironment } from '../../tools/local-runner/provision';
+import { readStackModel, type StackModel } from '../../tools/local-runner/stackModel';
+import { synthesizeStack } from '../../tools/local-runner/synthesize';
+import { lambdaContext, queueTransfer } from '../support/factories';
+import { SAMPLE_SEED } from '../support/harness';
+
+// The worker as deployed: `cdk synth` builds the asset, the template gives its environment and its queues,
+// and the bundled index.mjs runs with nothing else.
+describe('the bundled worker asset, configured only by the stack', () => {
+  const outdir = mkdtempSync(join(tmpdir(), 'cto-synth-'));
+  let model: StackModel;
+  let dynamodb: LocalEngine;
+  let sqs: LocalSqs;
+  let connect: ConnectSimulator;
+  let resources: Map<string, LocalResource>;
+  let handler: (event: SQSEvent, context: unknown) => Promise<SQSBatchResponse>;
+  let client: SQSClient;
+
+  beforeAll(async () => {
+    await synthesizeStack(outdir, {
+      instanceIds: 'instance-1,instance-denied',
+      transferCap: '3',
+      maxReceiveCount: '2',
+      transferRatePerSecond: '50',
+    });
+    model = readStackModel(outdir, 'ConnectTransferOrchestrator');
+    [dynamodb, sqs, connect] = await Promise.all([
+      startLocalDynamoDB(),
+      startLocalSqs(),
+      ConnectSimulator.start({ ratePerSecond: 1_000, burst: 1_000, contactIdMode: 'keep' }),
+    ]);
+    connect.seed(SAMPLE_SEED);
+    resources = await provisionStack(model, { dynamodb: dynamodb.endpoint, sqs: sqs.endpoint });
+    Object.assign(process.env, resolveEnvironment(model.worker.environment, resources), {
+      AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
+      AWS_ENDPOINT_URL_SQS: sqs.endpoint,
+      AWS_ENDPOINT_URL_CONNECT: connect.endpoint,
+      // Only the log level differs from the stack's environment: INFO lines would bury the test report.
+      POWERTOOLS_LOG_LEVEL: 'SILENT',
+    });
+    const module = await import(pathToFileURL(join(model.worker.assetDirectory, model.worker.moduleFile)).href);
+    handler = module[model.worker.handlerName];
+    client = new SQSClient({ endpoint: sqs.endpoint, useQueueUrlAsEndpoint: false });
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all([dynamodb?.stop(), sqs?.stop(), connect?.stop()]);
+    rmSync(outdir, { recursive: true, force: true });
+  });
+
+  const queue = () => resources.get(model.worker.eventSource.queueLogicalId) as LocalResource;
+  const deadLetterQueue = () => {
+    const { redrive } = model.queues.find((q) => q.logicalId === model.worker.eventSource.queueLogicalId) ?? {};
+    return resources.get(redrive?.deadLetterLogicalId ?? '') as LocalResource;
+  };
+
+  /** Sends bodies to the transfer queue, receives them as the event source would, and invokes the asset. */
+  const deliver = async (...bodies: unknown[]) => {
+    for (const body of bodies) {
+      await client.send(new SendMessageCommand({ QueueUrl: queue().ref, MessageBody: typeof body === 'string' ? body : JSON.stringify(body) }));
+    }
+    const { Messages = [] } = await client.send(
+      new ReceiveMessageCommand({ QueueUrl: queue().ref, MaxNumberOfMessages: 10, AttributeNames: ['All'], MessageAttributeNames: ['All'] }),
+    );
+    const records = Messages.map((m) => toLambdaRecord(m, queue().arn, 'us-east-1'));
+    return handler({ Records: records }, lambdaContext(model.worker.timeoutSeconds * 1000));
+  };
+
+  const dlq = async () => {
+    const { Messages = [] } = await client.send(
+      new ReceiveMessageCommand({ QueueUrl: deadLetterQueue().ref, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'], VisibilityTimeout: 300 }),
+    );
+    return Messages.map((m) => ({ body: m.Body, code: m.MessageAttributes?.ErrorCode?.StringValue, errorClass: m.MessageAttributes?.ErrorClass?.StringValue }));
+  };
+
+  it('reads the stack: the queue redrives after maxReceiveCount, the visibility timeout is 6x the timeout', () => {
+    const transferQueue = model.queues.find((q) => q.logicalId === model.worker.eventSource.queueLogicalId);
+    expect(transferQueue?.redrive?.maxReceiveCount).toBe(2);
+    expect(transferQueue?.visibilityTimeoutSeconds).toBe(6 * model.worker.timeoutSeconds);
+    expect(model.worker.eventSource).toMatchObject({ batchSize: 10, maxConcurrency: 2, reportBatchItemFailures: true });
+    expect(model.tables.map((t) => t.keySchema[0]?.AttributeName).sort()).toEqual(['id', 'pk']);
+  });
+
+  it('transfers, replays a duplicate, and stops the chain at the stack’s cap of 3', async () => {
+    const requests = [1, 2, 3, 4].map((i) => queueTransfer({ ContactId: 'task-2', ClientToken: `bundle-${i}` }));
+    const first = await deliver(requests[0], requests[0], requests[1]);
+    // The two copies of one token ran concurrently: one was in flight when the other arrived.
+    expect(first.batchItemFailures.length).toBeLessThanOrEqual(1);
+    await deliver(requests[2], requests[3]);
+    expect(connect.transfersPerChain().get('instance-1/task-2')).toBe(3);
+    const dead = await dlq();
+    expect(dead.map((d) => d.code)).toEqual(['TransferCapReached']);
+  });
+
+  it('dead-letters an invalid message and an instance the stack was not given', async () => {
+    const response = await deliver('{"InstanceId": 1}', queueTransfer({ InstanceId: 'instance-other' }));
+    expect(response.batchItemFailures).toEqual([]);
+    const dead = await dlq();
+    expect(dead.map((d) => d.code).sort()).toEqual(['InstanceNotAllowed', 'InvalidRequest']);
+    expect(dead.map((d) => d.body)).toContain('{"InstanceId": 1}');
+  });
+
+  it('dead-letters a Connect rejection with its code', async () => {
+    await deliver(queueTransfer({ ContactId: 'voice-1' }));
+    expect(await dlq()).toEqual([expect.objectContaining({ errorClass: 'PermanentConnectError', code: 'InvalidRequestException' })]);
+  });
+});
