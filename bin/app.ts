@@ -11,7 +11,8 @@ const optional = (key: string): string | undefined => {
 };
 
 new TransferOrchestratorStack(app, optional('stackName') ?? 'ConnectTransferOrchestrator', {
-  description: 'connect-transfer-orchestrator: capped, idempotent Amazon Connect TransferContact from SQS and EventBridge',
+  description:
+    'connect-transfer-orchestrator: capped, idempotent Amazon Connect TransferContact from SQS and EventBridge',
   orchestrator: propsFromContext(context),
   kmsKeyArn: optional('kmsKeyArn'),
   eventBusName: optional('eventBusName'),

@@ -182,7 +182,9 @@ export class TransferOrchestrator extends Construct {
   /** The rule that enqueues `Transfer Contact Requested` events. */
   public readonly requestRule: events.Rule;
   /** Alarms, by name: `deadLetters`, `backlogAge`, `workerErrors`, `workerThrottles`. */
-  public readonly alarms: Readonly<Record<'deadLetters' | 'backlogAge' | 'workerErrors' | 'workerThrottles', cloudwatch.Alarm>>;
+  public readonly alarms: Readonly<
+    Record<'deadLetters' | 'backlogAge' | 'workerErrors' | 'workerThrottles', cloudwatch.Alarm>
+  >;
   /** The operations dashboard. */
   public readonly dashboard: cloudwatch.Dashboard;
   /** The CloudWatch namespace of the worker's outcome metrics. */
@@ -251,7 +253,8 @@ export class TransferOrchestrator extends Construct {
         // ESM (.mjs) so the asset runs the same anywhere, whatever package.json surrounds it.
         format: nodejs.OutputFormat.ESM,
         mainFields: ['module', 'main'],
-        banner: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+        banner:
+          "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
         // The SDK is bundled at the versions the tests ran, not taken from the runtime.
         externalModules: [],
       },
@@ -334,7 +337,9 @@ export class TransferOrchestrator extends Construct {
       );
     }
     if (!destination.contactFlowId) {
-      fail(`addTransferRule('${id}') needs destination.contactFlowId, got ${JSON.stringify(destination.contactFlowId)}`);
+      fail(
+        `addTransferRule('${id}') needs destination.contactFlowId, got ${JSON.stringify(destination.contactFlowId)}`,
+      );
     }
     const eventBus = options.eventBus ?? events.EventBus.fromEventBusName(this, `${id}DefaultBus`, 'default');
     return new events.Rule(this, id, {
@@ -362,26 +367,32 @@ export class TransferOrchestrator extends Construct {
 
   /** The ARNs `connect:TransferContact` is granted on for one instance: never `*`. */
   private connectResourceArns(instanceId: string): string[] {
-    const instanceArn = Stack.of(this).formatArn({ service: 'connect', resource: 'instance', resourceName: instanceId });
+    const instanceArn = Stack.of(this).formatArn({
+      service: 'connect',
+      resource: 'instance',
+      resourceName: instanceId,
+    });
     return [instanceArn, ...CONNECT_RESOURCE_KINDS.map((kind) => `${instanceArn}/${kind}/*`)];
   }
 
-  private createAlarms(
-    backlogAge: Duration,
-    topic: sns.ITopic | undefined,
-  ): TransferOrchestrator['alarms'] {
+  private createAlarms(backlogAge: Duration, topic: sns.ITopic | undefined): TransferOrchestrator['alarms'] {
     const minute = Duration.minutes(1);
     const alarms = {
       deadLetters: new cloudwatch.Alarm(this, 'DeadLettersAlarm', {
-        alarmDescription: 'Transfer requests failed and are in the DLQ: read their ErrorClass/ErrorCode attributes, fix, redrive',
-        metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: minute, statistic: 'Maximum' }),
+        alarmDescription:
+          'Transfer requests failed and are in the DLQ: read their ErrorClass/ErrorCode attributes, fix, redrive',
+        metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          period: minute,
+          statistic: 'Maximum',
+        }),
         threshold: 1,
         evaluationPeriods: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       }),
       backlogAge: new cloudwatch.Alarm(this, 'BacklogAgeAlarm', {
-        alarmDescription: 'Transfer requests wait too long: the rate is below the inflow, or the worker keeps failing',
+        alarmDescription:
+          'Transfer requests wait too long: the rate is below the inflow, or the worker keeps failing',
         metric: this.queue.metricApproximateAgeOfOldestMessage({ period: minute, statistic: 'Maximum' }),
         threshold: backlogAge.toSeconds(),
         evaluationPeriods: 3,
@@ -430,7 +441,15 @@ export class TransferOrchestrator extends Construct {
   }
 
   private createDashboard(): cloudwatch.Dashboard {
-    const outcomes = ['Transferred', 'Duplicate', 'InvalidRequest', 'CapReached', 'ConnectRejected', 'RetryScheduled', 'RetriesExhausted'];
+    const outcomes = [
+      'Transferred',
+      'Duplicate',
+      'InvalidRequest',
+      'CapReached',
+      'ConnectRejected',
+      'RetryScheduled',
+      'RetriesExhausted',
+    ];
     return new cloudwatch.Dashboard(this, 'Dashboard', {
       widgets: [
         [
@@ -441,7 +460,10 @@ export class TransferOrchestrator extends Construct {
           }),
           new cloudwatch.GraphWidget({
             title: 'Queue depth and DLQ',
-            left: [this.queue.metricApproximateNumberOfMessagesVisible(), this.deadLetterQueue.metricApproximateNumberOfMessagesVisible()],
+            left: [
+              this.queue.metricApproximateNumberOfMessagesVisible(),
+              this.deadLetterQueue.metricApproximateNumberOfMessagesVisible(),
+            ],
             right: [this.queue.metricApproximateAgeOfOldestMessage()],
             width: 12,
           }),
@@ -449,11 +471,19 @@ export class TransferOrchestrator extends Construct {
         [
           new cloudwatch.GraphWidget({
             title: 'Worker',
-            left: [this.worker.metricInvocations(), this.worker.metricErrors(), this.worker.metricThrottles()],
+            left: [
+              this.worker.metricInvocations(),
+              this.worker.metricErrors(),
+              this.worker.metricThrottles(),
+            ],
             right: [this.worker.metricDuration({ statistic: 'p99' })],
             width: 12,
           }),
-          new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: Object.values(this.alarms), width: 12 }),
+          new cloudwatch.AlarmStatusWidget({
+            title: 'Alarms',
+            alarms: Object.values(this.alarms),
+            width: 12,
+          }),
         ],
       ],
     });
@@ -461,13 +491,18 @@ export class TransferOrchestrator extends Construct {
 
   /** Each finding the AwsSolutions pack raises on this construct, acknowledged with its reason. */
   private acknowledgeNagFindings(instanceIds: readonly string[]): void {
-    const ack = (scope: Construct, id: string, reason: string) => Validations.of(scope).acknowledge({ id, reason });
-    ack(this.worker, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-      'The AWS-managed basic execution role only lets the worker write its own CloudWatch logs.');
+    const ack = (scope: Construct, id: string, reason: string) =>
+      Validations.of(scope).acknowledge({ id, reason });
+    ack(
+      this.worker,
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      'The AWS-managed basic execution role only lets the worker write its own CloudWatch logs.',
+    );
     // Each Connect wildcard is a kind of resource inside one configured instance: contacts are created at run
     // time, and the request names the flow, queue or agent. Named as cdk-nag renders the ARN.
     const stack = Stack.of(this);
-    const rendered = (value: string, pseudo: string) => (Token.isUnresolved(value) ? `<AWS::${pseudo}>` : value);
+    const rendered = (value: string, pseudo: string) =>
+      Token.isUnresolved(value) ? `<AWS::${pseudo}>` : value;
     const arnPrefix = `arn:${rendered(stack.partition, 'Partition')}:connect:${rendered(stack.region, 'Region')}:${rendered(stack.account, 'AccountId')}`;
     for (const instanceId of instanceIds) {
       for (const kind of CONNECT_RESOURCE_KINDS) {
@@ -478,7 +513,11 @@ export class TransferOrchestrator extends Construct {
         );
       }
     }
-    ack(this.deadLetterQueue, 'AwsSolutions-SQS3', 'This queue is the dead-letter queue of the transfer queue.');
+    ack(
+      this.deadLetterQueue,
+      'AwsSolutions-SQS3',
+      'This queue is the dead-letter queue of the transfer queue.',
+    );
   }
 }
 
@@ -508,7 +547,9 @@ function validate(props: TransferOrchestratorProps): Settings {
   }
   const transferCap = props.transferCap ?? CONNECT_TRANSFER_LIMIT;
   if (!Number.isInteger(transferCap) || transferCap < 1 || transferCap > CONNECT_TRANSFER_LIMIT) {
-    fail(`transferCap must be a whole number from 1 to ${CONNECT_TRANSFER_LIMIT} (Connect refuses a 12th transfer), got ${transferCap}`);
+    fail(
+      `transferCap must be a whole number from 1 to ${CONNECT_TRANSFER_LIMIT} (Connect refuses a 12th transfer), got ${transferCap}`,
+    );
   }
   const transferRatePerSecond = props.transferRatePerSecond ?? 2;
   if (!(transferRatePerSecond > 0)) {
@@ -516,7 +557,9 @@ function validate(props: TransferOrchestratorProps): Settings {
   }
   const maxConcurrency = props.maxConcurrency ?? 2;
   if (!Number.isInteger(maxConcurrency) || maxConcurrency < 2 || maxConcurrency > 1000) {
-    fail(`maxConcurrency must be a whole number from 2 to 1000 (an SQS event source's range), got ${maxConcurrency}`);
+    fail(
+      `maxConcurrency must be a whole number from 2 to 1000 (an SQS event source's range), got ${maxConcurrency}`,
+    );
   }
   const batchSize = props.batchSize ?? 10;
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10) {
@@ -531,7 +574,8 @@ function validate(props: TransferOrchestratorProps): Settings {
     fail(`maxReceiveCount must be a whole number from 1 to 1000, got ${maxReceiveCount}`);
   }
   const functionTimeout = props.functionTimeout ?? Duration.seconds(60);
-  if (functionTimeout.toSeconds() > 900) fail(`functionTimeout must be at most 15 minutes, got ${functionTimeout.toHumanString()}`);
+  if (functionTimeout.toSeconds() > 900)
+    fail(`functionTimeout must be at most 15 minutes, got ${functionTimeout.toHumanString()}`);
   // Each worker makes one call per (maxConcurrency / rate) seconds: a whole batch must fit in one invocation.
   const batchSeconds = (batchSize * maxConcurrency) / transferRatePerSecond + DEADLINE_MARGIN.toSeconds();
   if (batchSeconds > functionTimeout.toSeconds()) {
@@ -549,7 +593,9 @@ function validate(props: TransferOrchestratorProps): Settings {
     );
   }
   if (visibilityTimeout.toSeconds() > 43_200) {
-    fail(`visibilityTimeout must be at most 12 hours, got ${visibilityTimeout.toSeconds()} s: lower functionTimeout`);
+    fail(
+      `visibilityTimeout must be at most 12 hours, got ${visibilityTimeout.toSeconds()} s: lower functionTimeout`,
+    );
   }
   const idempotencyTtl = props.idempotencyTtl ?? Duration.hours(24);
   if (idempotencyTtl.toSeconds() < 60 || idempotencyTtl.toSeconds() > 30 * 86_400) {

@@ -42,15 +42,25 @@ export class TransferOrchestratorStack extends Stack {
     this.orchestrator = new TransferOrchestrator(this, 'Orchestrator', {
       ...props.orchestrator,
       encryptionKey: props.kmsKeyArn ? kms.Key.fromKeyArn(this, 'Key', props.kmsKeyArn) : undefined,
-      eventBus: props.eventBusName ? events.EventBus.fromEventBusName(this, 'Bus', props.eventBusName) : undefined,
-      alarmTopic: props.alarmTopicArn ? sns.Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn) : undefined,
+      eventBus: props.eventBusName
+        ? events.EventBus.fromEventBusName(this, 'Bus', props.eventBusName)
+        : undefined,
+      alarmTopic: props.alarmTopicArn
+        ? sns.Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn)
+        : undefined,
     });
     const { queue, deadLetterQueue, eventBus, worker } = this.orchestrator;
     new CfnOutput(this, 'QueueUrl', { value: queue.queueUrl, description: 'Send transfer requests here' });
     new CfnOutput(this, 'QueueArn', { value: queue.queueArn });
-    new CfnOutput(this, 'DeadLetterQueueUrl', { value: deadLetterQueue.queueUrl, description: 'Failed requests, with reasons' });
+    new CfnOutput(this, 'DeadLetterQueueUrl', {
+      value: deadLetterQueue.queueUrl,
+      description: 'Failed requests, with reasons',
+    });
     new CfnOutput(this, 'DeadLetterQueueArn', { value: deadLetterQueue.queueArn });
-    new CfnOutput(this, 'EventBusName', { value: eventBus.eventBusName, description: "Put 'Transfer Contact Requested' events here" });
+    new CfnOutput(this, 'EventBusName', {
+      value: eventBus.eventBusName,
+      description: "Put 'Transfer Contact Requested' events here",
+    });
     new CfnOutput(this, 'LedgerTableName', { value: this.orchestrator.ledgerTable.tableName });
     new CfnOutput(this, 'IdempotencyTableName', { value: this.orchestrator.idempotencyTable.tableName });
     new CfnOutput(this, 'WorkerFunctionName', { value: worker.functionName });

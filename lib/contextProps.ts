@@ -21,7 +21,8 @@ export type ContextProps = Omit<TransferOrchestratorProps, 'encryptionKey' | 'ev
 const number = (key: string, value: unknown): number | undefined => {
   if (value === undefined || value === '') return undefined;
   const parsed = Number(value);
-  if (!Number.isFinite(parsed)) throw new Error(`context ${key} must be a number, got ${JSON.stringify(value)}`);
+  if (!Number.isFinite(parsed))
+    throw new Error(`context ${key} must be a number, got ${JSON.stringify(value)}`);
   return parsed;
 };
 
@@ -56,6 +57,7 @@ export function propsFromContext(get: (key: string) => unknown): ContextProps {
     maxReceiveCount: number('maxReceiveCount', get('maxReceiveCount')),
     functionTimeout: seconds('functionTimeoutSeconds'),
     idempotencyTtl: hours === undefined ? undefined : Duration.hours(hours),
-    removalPolicy: removal === 'destroy' ? RemovalPolicy.DESTROY : removal === 'retain' ? RemovalPolicy.RETAIN : undefined,
+    removalPolicy:
+      removal === 'destroy' ? RemovalPolicy.DESTROY : removal === 'retain' ? RemovalPolicy.RETAIN : undefined,
   };
 }

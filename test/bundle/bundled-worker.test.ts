@@ -6,7 +6,12 @@ import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/c
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectSimulator } from '../../tools/connect-simulator/ConnectSimulator';
-import { type LocalEngine, type LocalSqs, startLocalDynamoDB, startLocalSqs } from '../../tools/local-engines/engines';
+import {
+  type LocalEngine,
+  type LocalSqs,
+  startLocalDynamoDB,
+  startLocalSqs,
+} from '../../tools/local-engines/engines';
 import { toLambdaRecord } from '../../tools/local-runner/lambdaRecords';
 import { type LocalResource, provisionStack, resolveEnvironment } from '../../tools/local-runner/provision';
 import { readStackModel, type StackModel } from '../../tools/local-runner/stackModel';
@@ -48,7 +53,9 @@ describe('the bundled worker asset, configured only by the stack', () => {
       // Only the log level differs from the stack's environment: INFO lines would bury the test report.
       POWERTOOLS_LOG_LEVEL: 'SILENT',
     });
-    const module = await import(pathToFileURL(join(model.worker.assetDirectory, model.worker.moduleFile)).href);
+    const module = await import(
+      pathToFileURL(join(model.worker.assetDirectory, model.worker.moduleFile)).href
+    );
     handler = module[model.worker.handlerName];
     client = new SQSClient({ endpoint: sqs.endpoint, useQueueUrlAsEndpoint: false });
   }, 120_000);
@@ -60,17 +67,28 @@ describe('the bundled worker asset, configured only by the stack', () => {
 
   const queue = () => resources.get(model.worker.eventSource.queueLogicalId) as LocalResource;
   const deadLetterQueue = () => {
-    const { redrive } = model.queues.find((q) => q.logicalId === model.worker.eventSource.queueLogicalId) ?? {};
+    const { redrive } =
+      model.queues.find((q) => q.logicalId === model.worker.eventSource.queueLogicalId) ?? {};
     return resources.get(redrive?.deadLetterLogicalId ?? '') as LocalResource;
   };
 
   /** Sends bodies to the transfer queue, receives them as the event source would, and invokes the asset. */
   const deliver = async (...bodies: unknown[]) => {
     for (const body of bodies) {
-      await client.send(new SendMessageCommand({ QueueUrl: queue().ref, MessageBody: typeof body === 'string' ? body : JSON.stringify(body) }));
+      await client.send(
+        new SendMessageCommand({
+          QueueUrl: queue().ref,
+          MessageBody: typeof body === 'string' ? body : JSON.stringify(body),
+        }),
+      );
     }
     const { Messages = [] } = await client.send(
-      new ReceiveMessageCommand({ QueueUrl: queue().ref, MaxNumberOfMessages: 10, AttributeNames: ['All'], MessageAttributeNames: ['All'] }),
+      new ReceiveMessageCommand({
+        QueueUrl: queue().ref,
+        MaxNumberOfMessages: 10,
+        AttributeNames: ['All'],
+        MessageAttributeNames: ['All'],
+      }),
     );
     const records = Messages.map((m) => toLambdaRecord(m, queue().arn, 'us-east-1'));
     return handler({ Records: records }, lambdaContext(model.worker.timeoutSeconds * 1000));
@@ -78,21 +96,36 @@ describe('the bundled worker asset, configured only by the stack', () => {
 
   const dlq = async () => {
     const { Messages = [] } = await client.send(
-      new ReceiveMessageCommand({ QueueUrl: deadLetterQueue().ref, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'], VisibilityTimeout: 300 }),
+      new ReceiveMessageCommand({
+        QueueUrl: deadLetterQueue().ref,
+        MaxNumberOfMessages: 10,
+        MessageAttributeNames: ['All'],
+        VisibilityTimeout: 300,
+      }),
     );
-    return Messages.map((m) => ({ body: m.Body, code: m.MessageAttributes?.ErrorCode?.StringValue, errorClass: m.MessageAttributes?.ErrorClass?.StringValue }));
+    return Messages.map((m) => ({
+      body: m.Body,
+      code: m.MessageAttributes?.ErrorCode?.StringValue,
+      errorClass: m.MessageAttributes?.ErrorClass?.StringValue,
+    }));
   };
 
   it('reads the stack: the queue redrives after maxReceiveCount, the visibility timeout is 6x the timeout', () => {
     const transferQueue = model.queues.find((q) => q.logicalId === model.worker.eventSource.queueLogicalId);
     expect(transferQueue?.redrive?.maxReceiveCount).toBe(2);
     expect(transferQueue?.visibilityTimeoutSeconds).toBe(6 * model.worker.timeoutSeconds);
-    expect(model.worker.eventSource).toMatchObject({ batchSize: 10, maxConcurrency: 2, reportBatchItemFailures: true });
+    expect(model.worker.eventSource).toMatchObject({
+      batchSize: 10,
+      maxConcurrency: 2,
+      reportBatchItemFailures: true,
+    });
     expect(model.tables.map((t) => t.keySchema[0]?.AttributeName).sort()).toEqual(['id', 'pk']);
   });
 
   it('transfers, replays a duplicate, and stops the chain at the stack’s cap of 3', async () => {
-    const requests = [1, 2, 3, 4].map((i) => queueTransfer({ ContactId: 'task-2', ClientToken: `bundle-${i}` }));
+    const requests = [1, 2, 3, 4].map((i) =>
+      queueTransfer({ ContactId: 'task-2', ClientToken: `bundle-${i}` }),
+    );
     const first = await deliver(requests[0], requests[0], requests[1]);
     // The two copies of one token ran concurrently: one was in flight when the other arrived.
     expect(first.batchItemFailures.length).toBeLessThanOrEqual(1);
@@ -112,6 +145,8 @@ describe('the bundled worker asset, configured only by the stack', () => {
 
   it('dead-letters a Connect rejection with its code', async () => {
     await deliver(queueTransfer({ ContactId: 'voice-1' }));
-    expect(await dlq()).toEqual([expect.objectContaining({ errorClass: 'PermanentConnectError', code: 'InvalidRequestException' })]);
+    expect(await dlq()).toEqual([
+      expect.objectContaining({ errorClass: 'PermanentConnectError', code: 'InvalidRequestException' }),
+    ]);
   });
 });

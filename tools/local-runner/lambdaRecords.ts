@@ -14,7 +14,9 @@ export function toLambdaRecord(message: Message, queueArn: string, region: strin
     attributes[name] = {
       dataType: value.DataType ?? 'String',
       ...(value.StringValue !== undefined && { stringValue: value.StringValue }),
-      ...(value.BinaryValue !== undefined && { binaryValue: Buffer.from(value.BinaryValue).toString('base64') }),
+      ...(value.BinaryValue !== undefined && {
+        binaryValue: Buffer.from(value.BinaryValue).toString('base64'),
+      }),
       stringListValues: [],
       binaryListValues: [],
     };

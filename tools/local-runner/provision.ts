@@ -30,7 +30,10 @@ export interface LocalEndpoints {
  * const resources = await provisionStack(model, { dynamodb: 'http://127.0.0.1:4567', sqs: 'http://127.0.0.1:4568' });
  * resources.get(model.worker.eventSource.queueLogicalId)?.ref; // the transfer queue's URL
  */
-export async function provisionStack(model: StackModel, endpoints: LocalEndpoints): Promise<Map<string, LocalResource>> {
+export async function provisionStack(
+  model: StackModel,
+  endpoints: LocalEndpoints,
+): Promise<Map<string, LocalResource>> {
   const resources = new Map<string, LocalResource>();
   const dynamodb = new DynamoDBClient({ endpoint: endpoints.dynamodb });
   const sqs = new SQSClient({ endpoint: endpoints.sqs, useQueueUrlAsEndpoint: false });
@@ -70,11 +73,21 @@ export async function provisionStack(model: StackModel, endpoints: LocalEndpoint
     if (queue.retentionSeconds) attributes.MessageRetentionPeriod = String(queue.retentionSeconds);
     if (queue.redrive) {
       const target = resources.get(queue.redrive.deadLetterLogicalId);
-      if (!target) throw new Error(`queue ${queue.logicalId} redrives to ${queue.redrive.deadLetterLogicalId}, not in the stack`);
-      attributes.RedrivePolicy = JSON.stringify({ deadLetterTargetArn: target.arn, maxReceiveCount: queue.redrive.maxReceiveCount });
+      if (!target)
+        throw new Error(
+          `queue ${queue.logicalId} redrives to ${queue.redrive.deadLetterLogicalId}, not in the stack`,
+        );
+      attributes.RedrivePolicy = JSON.stringify({
+        deadLetterTargetArn: target.arn,
+        maxReceiveCount: queue.redrive.maxReceiveCount,
+      });
     }
-    const { QueueUrl = '' } = await sqs.send(new CreateQueueCommand({ QueueName: queue.logicalId, Attributes: attributes }));
-    const { Attributes = {} } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
+    const { QueueUrl = '' } = await sqs.send(
+      new CreateQueueCommand({ QueueName: queue.logicalId, Attributes: attributes }),
+    );
+    const { Attributes = {} } = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
+    );
     resources.set(queue.logicalId, { ref: QueueUrl, arn: Attributes.QueueArn ?? '' });
   }
   return resources;

@@ -66,26 +66,36 @@ const logicalIdOf = (value: unknown): string | undefined => {
  * model.worker.eventSource.batchSize; // 10
  */
 export function readStackModel(cloudAssemblyDirectory: string, stackName: string): StackModel {
-  const template = JSON.parse(readFileSync(join(cloudAssemblyDirectory, `${stackName}.template.json`), 'utf8')) as {
+  const template = JSON.parse(
+    readFileSync(join(cloudAssemblyDirectory, `${stackName}.template.json`), 'utf8'),
+  ) as {
     Resources: Record<string, Resource>;
   };
   const resources = Object.entries(template.Resources);
   const ofType = (type: string) => resources.filter(([, resource]) => resource.Type === type);
 
-  const tables = ofType('AWS::DynamoDB::Table').map(([logicalId, { Properties = {} }]): TableModel => ({
-    logicalId,
-    keySchema: Properties.KeySchema as TableModel['keySchema'],
-    attributeDefinitions: Properties.AttributeDefinitions as TableModel['attributeDefinitions'],
-    ttlAttribute: (Properties.TimeToLiveSpecification as { AttributeName?: string } | undefined)?.AttributeName,
-  }));
+  const tables = ofType('AWS::DynamoDB::Table').map(
+    ([logicalId, { Properties = {} }]): TableModel => ({
+      logicalId,
+      keySchema: Properties.KeySchema as TableModel['keySchema'],
+      attributeDefinitions: Properties.AttributeDefinitions as TableModel['attributeDefinitions'],
+      ttlAttribute: (Properties.TimeToLiveSpecification as { AttributeName?: string } | undefined)
+        ?.AttributeName,
+    }),
+  );
 
   const queues = ofType('AWS::SQS::Queue').map(([logicalId, { Properties = {} }]): QueueModel => {
-    const redrive = Properties.RedrivePolicy as { deadLetterTargetArn?: unknown; maxReceiveCount?: number } | undefined;
+    const redrive = Properties.RedrivePolicy as
+      | { deadLetterTargetArn?: unknown; maxReceiveCount?: number }
+      | undefined;
     const deadLetterLogicalId = logicalIdOf(redrive?.deadLetterTargetArn);
     return {
       logicalId,
       visibilityTimeoutSeconds: Number(Properties.VisibilityTimeout ?? 30),
-      retentionSeconds: Properties.MessageRetentionPeriod === undefined ? undefined : Number(Properties.MessageRetentionPeriod),
+      retentionSeconds:
+        Properties.MessageRetentionPeriod === undefined
+          ? undefined
+          : Number(Properties.MessageRetentionPeriod),
       redrive:
         deadLetterLogicalId && redrive?.maxReceiveCount
           ? { deadLetterLogicalId, maxReceiveCount: Number(redrive.maxReceiveCount) }
@@ -98,10 +108,14 @@ export function readStackModel(cloudAssemblyDirectory: string, stackName: string
   if (!mapping?.Properties) throw new Error(`stack ${stackName} has no SQS event source mapping`);
   const functionLogicalId = logicalIdOf(mapping.Properties.FunctionName);
   const fn = functionLogicalId ? template.Resources[functionLogicalId] : undefined;
-  if (!functionLogicalId || !fn?.Properties) throw new Error(`event source ${mappingId} names no function of the stack`);
+  if (!functionLogicalId || !fn?.Properties)
+    throw new Error(`event source ${mappingId} names no function of the stack`);
   const assetPath = fn.Metadata?.['aws:asset:path'];
-  if (typeof assetPath !== 'string') throw new Error(`function ${functionLogicalId} has no bundled asset in ${cloudAssemblyDirectory}`);
-  const [moduleName = 'index', handlerName = 'handler'] = String(fn.Properties.Handler ?? 'index.handler').split('.');
+  if (typeof assetPath !== 'string')
+    throw new Error(`function ${functionLogicalId} has no bundled asset in ${cloudAssemblyDirectory}`);
+  const [moduleName = 'index', handlerName = 'handler'] = String(
+    fn.Properties.Handler ?? 'index.handler',
+  ).split('.');
   const scaling = mapping.Properties.ScalingConfig as { MaximumConcurrency?: number } | undefined;
 
   return {
@@ -113,7 +127,8 @@ export function readStackModel(cloudAssemblyDirectory: string, stackName: string
       assetDirectory: join(cloudAssemblyDirectory, assetPath),
       moduleFile: `${moduleName}.mjs`,
       handlerName,
-      environment: ((fn.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {}),
+      environment:
+        (fn.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {},
       timeoutSeconds: Number(fn.Properties.Timeout ?? 3),
       eventSource: {
         queueLogicalId: logicalIdOf(mapping.Properties.EventSourceArn) ?? '',
@@ -121,9 +136,9 @@ export function readStackModel(cloudAssemblyDirectory: string, stackName: string
         maxBatchingWindowSeconds: Number(mapping.Properties.MaximumBatchingWindowInSeconds ?? 0),
         // Lambda's own default when no maximum is set is the account's concurrency; locally, the cores.
         maxConcurrency: Number(scaling?.MaximumConcurrency ?? 2),
-        reportBatchItemFailures: ((mapping.Properties.FunctionResponseTypes as string[] | undefined) ?? []).includes(
-          'ReportBatchItemFailures',
-        ),
+        reportBatchItemFailures: (
+          (mapping.Properties.FunctionResponseTypes as string[] | undefined) ?? []
+        ).includes('ReportBatchItemFailures'),
       },
     },
   };

@@ -11,7 +11,20 @@ const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
  * @example
  * await synthesizeStack('.local-data/cdk.out', { instanceIds: 'instance-1', maxReceiveCount: '3' });
  */
-export async function synthesizeStack(outdir: string, context: Readonly<Record<string, string>>): Promise<void> {
-  const args = ['cdk', 'synth', '--quiet', '--output', outdir, ...Object.entries(context).flatMap(([k, v]) => ['-c', `${k}=${v}`])];
-  await promisify(execFile)('npx', args, { cwd: PROJECT_ROOT, env: { ...process.env, CDK_DISABLE_VERSION_CHECK: 'true' } });
+export async function synthesizeStack(
+  outdir: string,
+  context: Readonly<Record<string, string>>,
+): Promise<void> {
+  const args = [
+    'cdk',
+    'synth',
+    '--quiet',
+    '--output',
+    outdir,
+    ...Object.entries(context).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
+  ];
+  await promisify(execFile)('npx', args, {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, CDK_DISABLE_VERSION_CHECK: 'true' },
+  });
 }
