@@ -513,11 +513,6 @@ export class TransferOrchestrator extends Construct {
         );
       }
     }
-    ack(
-      this.deadLetterQueue,
-      'AwsSolutions-SQS3',
-      'This queue is the dead-letter queue of the transfer queue.',
-    );
   }
 }
 

@@ -1,0 +1,391 @@
+import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { describe, expect, it } from 'vitest';
+import { TransferOrchestrator, type TransferOrchestratorProps } from '../../lib/TransferOrchestrator';
+import { TransferOrchestratorStack } from '../../lib/TransferOrchestratorStack';
+
+const INSTANCE = '11111111-2222-3333-4444-555555555555';
+// Bundling is tested by test/bundle; here the template is what matters.
+const newApp = () => new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+
+const build = (
+  props: Partial<TransferOrchestratorProps> = {},
+  setup?: (stack: Stack, o: TransferOrchestrator) => void,
+) => {
+  const stack = new Stack(newApp(), 'Test');
+  const orchestrator = new TransferOrchestrator(stack, 'Orchestrator', { instanceIds: [INSTANCE], ...props });
+  setup?.(stack, orchestrator);
+  return { stack, orchestrator, template: Template.fromStack(stack) };
+};
+
+describe('TransferOrchestrator: queues', () => {
+  const { template, stack, orchestrator } = build();
+
+  it('encrypts both queues with SQS-managed keys by default', () => {
+    template.resourcePropertiesCountIs('AWS::SQS::Queue', { SqsManagedSseEnabled: true }, 2);
+  });
+
+  it('denies non-TLS access to both queues', () => {
+    for (const queue of [orchestrator.queue, orchestrator.deadLetterQueue]) {
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [stack.resolve(queue.queueUrl)],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Deny',
+              Action: 'sqs:*',
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            }),
+          ]),
+        },
+      });
+    }
+  });
+
+  it('keeps dead letters 14 days and redrives after 5 deliveries with a visibility timeout 6x the function timeout', () => {
+    template.hasResourceProperties('AWS::SQS::Queue', { MessageRetentionPeriod: 14 * 86_400 });
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      VisibilityTimeout: 360,
+      RedrivePolicy: {
+        maxReceiveCount: 5,
+        deadLetterTargetArn: stack.resolve(orchestrator.deadLetterQueue.queueArn),
+      },
+    });
+  });
+
+  it('uses a customer KMS key for queues and tables when given', () => {
+    const stack2 = new Stack(newApp(), 'Keyed');
+    const key = new kms.Key(stack2, 'Key', { enableKeyRotation: true });
+    new TransferOrchestrator(stack2, 'Orchestrator', { instanceIds: [INSTANCE], encryptionKey: key });
+    const keyed = Template.fromStack(stack2);
+    const keyArn = stack2.resolve(key.keyArn);
+    keyed.resourcePropertiesCountIs('AWS::SQS::Queue', { KmsMasterKeyId: keyArn }, 2);
+    keyed.resourcePropertiesCountIs(
+      'AWS::DynamoDB::Table',
+      { SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: keyArn } },
+      2,
+    );
+  });
+
+  it('takes maxReceiveCount and the timeout from props', () => {
+    const { template: custom } = build({ maxReceiveCount: 3, functionTimeout: Duration.seconds(30) });
+    custom.hasResourceProperties('AWS::SQS::Queue', {
+      VisibilityTimeout: 180,
+      RedrivePolicy: Match.objectLike({ maxReceiveCount: 3 }),
+    });
+    custom.hasResourceProperties('AWS::Lambda::Function', {
+      Timeout: 30,
+      Environment: { Variables: Match.objectLike({ MAX_RECEIVE_COUNT: '3' }) },
+    });
+  });
+});
+
+describe('TransferOrchestrator: worker', () => {
+  const { template, stack, orchestrator } = build({
+    transferCap: 4,
+    transferRatePerSecond: 4,
+    maxConcurrency: 3,
+  });
+
+  it('runs on ARM64 with the latest Node.js LTS runtime, minified with source maps', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      Environment: { Variables: Match.objectLike({ NODE_OPTIONS: '--enable-source-maps' }) },
+    });
+  });
+
+  it('gives the worker its whole configuration through the environment', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          LEDGER_TABLE_NAME: stack.resolve(orchestrator.ledgerTable.tableName),
+          IDEMPOTENCY_TABLE_NAME: stack.resolve(orchestrator.idempotencyTable.tableName),
+          DEAD_LETTER_QUEUE_URL: stack.resolve(orchestrator.deadLetterQueue.queueUrl),
+          ALLOWED_INSTANCE_IDS: INSTANCE,
+          TRANSFER_CAP: '4',
+          TRANSFER_RATE_PER_SECOND: '4',
+          MAX_CONCURRENCY: '3',
+          MAX_RECEIVE_COUNT: '5',
+        }),
+      },
+    });
+  });
+
+  it('bounds log retention', () => {
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+
+  it('consumes the queue with partial batch responses, batching and maxConcurrency', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: stack.resolve(orchestrator.queue.queueArn),
+      BatchSize: 10,
+      MaximumBatchingWindowInSeconds: 1,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 3 },
+    });
+  });
+});
+
+describe('TransferOrchestrator: tables', () => {
+  const { template } = build();
+
+  it('creates the ledger and the idempotency table, on demand, with PITR and encryption, retained', () => {
+    template.hasResource('AWS::DynamoDB::Table', {
+      Properties: Match.objectLike({ KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }] }),
+      DeletionPolicy: 'Retain',
+    });
+    template.hasResource('AWS::DynamoDB::Table', {
+      Properties: Match.objectLike({
+        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+        TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
+      }),
+      DeletionPolicy: 'Retain',
+    });
+    template.resourcePropertiesCountIs(
+      'AWS::DynamoDB::Table',
+      {
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true },
+      },
+      2,
+    );
+  });
+});
+
+describe('TransferOrchestrator: IAM', () => {
+  const { template } = build({ instanceIds: [INSTANCE, 'aaaa-bbbb'] });
+  const statements = () =>
+    Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+      (policy) =>
+        (policy as { Properties: { PolicyDocument: { Statement: Record<string, unknown>[] } } }).Properties
+          .PolicyDocument.Statement,
+    );
+
+  it('grants connect:TransferContact only on the configured instances, never on *', () => {
+    const connect = statements().filter((s) => JSON.stringify(s.Action).includes('connect:'));
+    expect(connect).toHaveLength(1);
+    expect(connect[0]?.Action).toBe('connect:TransferContact');
+    const resources = JSON.stringify(connect[0]?.Resource);
+    for (const id of [INSTANCE, 'aaaa-bbbb']) {
+      for (const suffix of ['', '/contact/*', '/contact-flow/*', '/queue/*', '/agent/*']) {
+        expect(resources).toContain(`:instance/${id}${suffix}"`);
+      }
+    }
+    expect(statements().some((s) => s.Resource === '*')).toBe(false);
+  });
+
+  it('grants the tables and the DLQ to the worker, and nothing on Connect without instances', () => {
+    expect(statements().some((s) => JSON.stringify(s.Action).includes('dynamodb:UpdateItem'))).toBe(true);
+    expect(statements().some((s) => JSON.stringify(s.Action).includes('sqs:SendMessage'))).toBe(true);
+    const { template: none } = build({ instanceIds: [] });
+    expect(JSON.stringify(none.findResources('AWS::IAM::Policy'))).not.toContain('connect:');
+  });
+});
+
+describe('TransferOrchestrator: EventBridge', () => {
+  const { template, stack, orchestrator } = build({}, (_, o) => {
+    o.addTransferRule('Escalate', {
+      eventPattern: {
+        source: ['aws.connect'],
+        detailType: ['Amazon Connect Contact Event'],
+        detail: { channel: ['TASK'] },
+      },
+      destination: { queueId: 'queue-9', contactFlowId: 'flow-9' },
+    });
+  });
+
+  it('creates a custom bus and a rule on Transfer Contact Requested targeting the queue', () => {
+    template.resourceCountIs('AWS::Events::EventBus', 1);
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventBusName: stack.resolve(orchestrator.eventBus.eventBusName),
+      EventPattern: { 'detail-type': ['Transfer Contact Requested'] },
+      Targets: [Match.objectLike({ Arn: stack.resolve(orchestrator.queue.queueArn) })],
+    });
+  });
+
+  it('scopes the queue policy for EventBridge to the rules (aws:SourceArn)', () => {
+    const policy = JSON.stringify(template.findResources('AWS::SQS::QueuePolicy'));
+    expect(policy).toContain('events.amazonaws.com');
+    const grants = Object.values(template.findResources('AWS::SQS::QueuePolicy'))
+      .flatMap(
+        (p) =>
+          (
+            p as {
+              Properties: {
+                PolicyDocument: { Statement: { Principal?: { Service?: string }; Condition?: unknown }[] };
+              };
+            }
+          ).Properties.PolicyDocument.Statement,
+      )
+      .filter((s) => s.Principal?.Service === 'events.amazonaws.com');
+    expect(grants.length).toBe(2);
+    for (const grant of grants) expect(JSON.stringify(grant.Condition)).toContain('aws:SourceArn');
+  });
+
+  it('turns a Connect contact event into a transfer request with an input transformer on the default bus', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['aws.connect'], 'detail-type': ['Amazon Connect Contact Event'] },
+      EventBusName: 'default',
+      Targets: [
+        Match.objectLike({
+          InputTransformer: {
+            InputPathsMap: Match.objectLike({
+              'detail-instanceArn': '$.detail.instanceArn',
+              'detail-contactId': '$.detail.contactId',
+              id: '$.id',
+            }),
+            InputTemplate: Match.stringLikeRegexp('"detail-type":"Transfer Contact Requested"'),
+          },
+        }),
+      ],
+    });
+    const rule = Object.values(template.findResources('AWS::Events::Rule')).find((r) =>
+      JSON.stringify(r).includes('aws.connect'),
+    );
+    const inputTemplate =
+      (rule as { Properties: { Targets: { InputTransformer: { InputTemplate: string } }[] } }).Properties
+        .Targets[0]?.InputTransformer.InputTemplate ?? '';
+    expect(inputTemplate).toContain('"ClientToken":<id>');
+    expect(inputTemplate).toContain('"QueueId":"queue-9"');
+    expect(inputTemplate).toContain('"ContactFlowId":"flow-9"');
+  });
+
+  it('uses an existing bus when given', () => {
+    const stack2 = new Stack(newApp(), 'Bus');
+    new TransferOrchestrator(stack2, 'O', {
+      instanceIds: [INSTANCE],
+      eventBus: events.EventBus.fromEventBusName(stack2, 'B', 'crm-bus'),
+    });
+    const t = Template.fromStack(stack2);
+    t.resourceCountIs('AWS::Events::EventBus', 0);
+    t.hasResourceProperties('AWS::Events::Rule', { EventBusName: 'crm-bus' });
+  });
+});
+
+describe('TransferOrchestrator: operations', () => {
+  it('creates the four alarms, notifying the topic when given, and a dashboard', () => {
+    const { template } = build({}, undefined);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Threshold: 1,
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateAgeOfOldestMessage',
+      Threshold: 900,
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Errors' });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Throttles' });
+
+    const stack2 = new Stack(newApp(), 'Alarmed');
+    const topic = sns.Topic.fromTopicArn(stack2, 'T', 'arn:aws:sns:us-east-1:123456789012:ops');
+    new TransferOrchestrator(stack2, 'O', { instanceIds: [INSTANCE], alarmTopic: topic });
+    Template.fromStack(stack2).resourcePropertiesCountIs(
+      'AWS::CloudWatch::Alarm',
+      { AlarmActions: [topic.topicArn] },
+      4,
+    );
+  });
+
+  it('outputs the queue URL and ARN, the DLQ URL and the bus name', () => {
+    const stack = new TransferOrchestratorStack(newApp(), 'App', {
+      orchestrator: { instanceIds: [INSTANCE] },
+    });
+    const outputs = Template.fromStack(stack).findOutputs('*');
+    expect(Object.keys(outputs)).toEqual(
+      expect.arrayContaining(['QueueUrl', 'QueueArn', 'DeadLetterQueueUrl', 'EventBusName']),
+    );
+  });
+});
+
+describe('TransferOrchestrator: cdk-nag', () => {
+  it('has no unacknowledged AwsSolutions finding', () => {
+    const app = newApp();
+    new TransferOrchestratorStack(app, 'Nagged', { orchestrator: { instanceIds: [INSTANCE, 'aaaa-bbbb'] } });
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    // Synthesis throws 'Validation failed' on any unacknowledged finding.
+    expect(() => app.synth()).not.toThrow();
+  });
+});
+
+describe('TransferOrchestrator: invalid props', () => {
+  it.each([
+    [
+      'fails on an instance ARN instead of an id',
+      { instanceIds: [`arn:aws:connect:us-east-1:123456789012:instance/${INSTANCE}`] },
+      /instanceIds must be Amazon Connect instance ids \(not ARNs\), got "arn:/,
+    ],
+    [
+      'fails on a cap above 11',
+      { transferCap: 12 },
+      /transferCap must be a whole number from 1 to 11 .*got 12/,
+    ],
+    ['fails on a cap of 0', { transferCap: 0 }, /got 0/],
+    ['fails on a rate of 0', { transferRatePerSecond: 0 }, /transferRatePerSecond must be above 0 .*got 0/],
+    [
+      'fails on maxConcurrency 1',
+      { maxConcurrency: 1 },
+      /maxConcurrency must be a whole number from 2 to 1000 .*got 1/,
+    ],
+    ['fails on a batch of 11', { batchSize: 11 }, /batchSize must be a whole number from 1 to 10, got 11/],
+    [
+      'fails on a batching window over 5 minutes',
+      { maxBatchingWindow: Duration.minutes(6) },
+      /maxBatchingWindow must be at most 5 minutes, got 6 minutes/,
+    ],
+    [
+      'fails on maxReceiveCount 0',
+      { maxReceiveCount: 0 },
+      /maxReceiveCount must be a whole number from 1 to 1000, got 0/,
+    ],
+    [
+      'fails on a visibility timeout under 6x the function timeout',
+      { visibilityTimeout: Duration.seconds(100) },
+      /visibilityTimeout must be at least 6 times functionTimeout \(360 s\), got 100 s/,
+    ],
+    [
+      'fails when a batch cannot fit in the function timeout at the paced rate',
+      { functionTimeout: Duration.seconds(10) },
+      /needs 15 s, more than functionTimeout \(10 s\): raise functionTimeout/,
+    ],
+    [
+      'fails on an idempotency TTL under a minute',
+      { idempotencyTtl: Duration.seconds(10) },
+      /idempotencyTtl must be from 1 minute to 30 days, got 10 seconds/,
+    ],
+  ])('%s', (_, props, message) => {
+    expect(() => build(props as Partial<TransferOrchestratorProps>)).toThrow(message);
+  });
+
+  it.each([
+    [
+      'fails on a transfer rule with both a queue and a user',
+      { queueId: 'q', userId: 'u', contactFlowId: 'f' },
+      /exactly one of destination.queueId or destination.userId/,
+    ],
+    [
+      'fails on a transfer rule with neither a queue nor a user',
+      { contactFlowId: 'f' },
+      /exactly one of destination.queueId or destination.userId/,
+    ],
+    [
+      'fails on a transfer rule without a flow',
+      { queueId: 'q', contactFlowId: '' },
+      /needs destination.contactFlowId, got ""/,
+    ],
+  ])('%s', (_, destination, message) => {
+    expect(() =>
+      build({}, (_, o) =>
+        o.addTransferRule('R', { eventPattern: { source: ['x'] }, destination: destination as never }),
+      ),
+    ).toThrow(message);
+  });
+});
