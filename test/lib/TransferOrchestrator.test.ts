@@ -7,6 +7,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { TransferOrchestrator, type TransferOrchestratorProps } from '../../lib/TransferOrchestrator';
 import { TransferOrchestratorStack } from '../../lib/TransferOrchestratorStack';
+import { parseTransferRequest } from '../../src/request';
 
 const INSTANCE = '11111111-2222-3333-4444-555555555555';
 // Bundling is tested by test/bundle; here the template is what matters.
@@ -255,6 +256,50 @@ describe('TransferOrchestrator: EventBridge', () => {
     expect(inputTemplate).toContain('"ClientToken":<id>');
     expect(inputTemplate).toContain('"QueueId":"queue-9"');
     expect(inputTemplate).toContain('"ContactFlowId":"flow-9"');
+  });
+
+  it('renders a Connect contact event into a message the worker accepts', () => {
+    const rule = Object.values(template.findResources('AWS::Events::Rule')).find((r) =>
+      JSON.stringify(r).includes('aws.connect'),
+    );
+    const { InputPathsMap, InputTemplate } = (
+      rule as {
+        Properties: {
+          Targets: { InputTransformer: { InputPathsMap: Record<string, string>; InputTemplate: string } }[];
+        };
+      }
+    ).Properties.Targets[0]?.InputTransformer ?? { InputPathsMap: {}, InputTemplate: '' };
+    const event = {
+      id: 'connect-event-1',
+      source: 'aws.connect',
+      detail: {
+        instanceArn: `arn:aws:connect:us-east-1:123456789012:instance/${INSTANCE}`,
+        contactId: 'task-42',
+      },
+    };
+    // EventBridge substitutes each <name> with the JSON value at its path.
+    const rendered = Object.entries(InputPathsMap).reduce((text, [name, path]) => {
+      const value = path
+        .slice(2)
+        .split('.')
+        .reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], event);
+      return text.replaceAll(`<${name}>`, JSON.stringify(value));
+    }, InputTemplate);
+    const parsed = parseTransferRequest(rendered, { messageId: 'sqs-1' });
+    expect(parsed).toEqual({
+      ok: true,
+      value: {
+        request: {
+          InstanceId: INSTANCE,
+          ContactId: 'task-42',
+          ContactFlowId: 'flow-9',
+          QueueId: 'queue-9',
+          ClientToken: 'connect-event-1',
+        },
+        envelope: 'eventbridge',
+        tokenOrigin: 'request',
+      },
+    });
   });
 
   it('uses an existing bus when given', () => {
