@@ -125,7 +125,17 @@ export interface SimulatorCall {
   readonly transferred: boolean;
 }
 
-interface Contact {
+/** The simulator's whole state as JSON. */
+export interface SimulatorSnapshot {
+  readonly instances: readonly SeedInstance[];
+  readonly contacts: readonly Contact[];
+  readonly transfersPerChain: Readonly<Record<string, number>>;
+  readonly tokens: Readonly<Record<string, { fingerprint: string; output: Record<string, unknown> }>>;
+  readonly calls: readonly SimulatorCall[];
+}
+
+/** A contact the simulator holds. */
+export interface Contact {
   id: string;
   instanceId: string;
   channel: Channel;
@@ -286,6 +296,45 @@ export class ConnectSimulator {
   injectFaults(plan: FaultPlan): void {
     this.#faults = plan;
     this.#script = [...(plan.script ?? [])];
+  }
+
+  /**
+   * Everything the simulator knows (instances, contacts, chains, tokens, calls) as plain JSON, for the
+   * local mode to keep across restarts.
+   */
+  snapshot(): SimulatorSnapshot {
+    return {
+      instances: [...this.#instances.values()].map((i) => ({
+        id: i.id,
+        accessDenied: i.accessDenied,
+        flows: [...i.flows].map(([id, type]) => ({ id, type })),
+        queues: [...i.queues],
+        users: [...i.users],
+      })),
+      contacts: [...this.#contacts.values()].map((contact) => ({ ...contact })),
+      transfersPerChain: Object.fromEntries(this.#transfersPerChain),
+      tokens: Object.fromEntries(this.#tokens),
+      calls: [...this.#calls],
+    };
+  }
+
+  /**
+   * Restores a {@link snapshot}, replacing the current state.
+   *
+   * @example
+   * simulator.restore(JSON.parse(readFileSync('simulator.json', 'utf8')));
+   */
+  restore(snapshot: SimulatorSnapshot): void {
+    this.#instances.clear();
+    this.#contacts.clear();
+    this.#transfersPerChain.clear();
+    this.#tokens.clear();
+    this.#calls.length = 0;
+    this.seed({ instances: snapshot.instances });
+    for (const contact of snapshot.contacts) this.#contacts.set(contactKey(contact.instanceId, contact.id), { ...contact });
+    for (const [chain, count] of Object.entries(snapshot.transfersPerChain)) this.#transfersPerChain.set(chain, count);
+    for (const [key, value] of Object.entries(snapshot.tokens)) this.#tokens.set(key, value);
+    this.#calls.push(...snapshot.calls);
   }
 
   /** `TransferContact` calls received and not yet answered (held by an injected delay). */
@@ -595,6 +644,10 @@ export class ConnectSimulator {
     }
     if (method === 'GET' && path === '/_simulator/calls') {
       sendJson(res, 200, { calls: this.#calls });
+      return;
+    }
+    if (method === 'GET' && path === '/_simulator/state') {
+      sendJson(res, 200, this.snapshot());
       return;
     }
     if (method === 'GET' && path === '/_simulator/chains') {

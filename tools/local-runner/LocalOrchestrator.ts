@@ -1,0 +1,223 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import {
+  type MessageAttributeValue,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import {
+  ConnectSimulator,
+  type ConnectSimulatorOptions,
+  type SimulatorSeed,
+  type SimulatorSnapshot,
+} from '../connect-simulator/ConnectSimulator';
+import { type LocalEngine, type LocalSqs, startLocalDynamoDB, startLocalSqs } from '../local-engines/engines';
+import { EventSourcePoller, type BatchReport } from './EventSourcePoller';
+import { ExecutionEnvironment } from './ExecutionEnvironment';
+import { type LocalResource, provisionStack, resolveEnvironment } from './provision';
+import { SAMPLE_INSTANCE_ID, sampleContactCenter } from './sampleContactCenter';
+import { readStackModel, type StackModel } from './stackModel';
+import { synthesizeStack } from './synthesize';
+
+/** How to run the stack locally. */
+export interface LocalOrchestratorOptions {
+  /**
+   * CDK context for `cdk synth`, as `-c key=value` would give it.
+   * @default { instanceIds: SAMPLE_INSTANCE_ID }
+   */
+  readonly context?: Readonly<Record<string, string>>;
+  /**
+   * Keeps tables, queued messages and the simulator's state here across restarts.
+   * @default - a temporary directory, removed on stop
+   */
+  readonly dataDirectory?: string;
+  /** @default - free ports */
+  readonly ports?: { readonly dynamodb?: number; readonly sqs?: number; readonly connect?: number };
+  /** The Connect simulator's options. @default - the stack's rate quota, burst 5, new contact ids */
+  readonly simulator?: ConnectSimulatorOptions;
+  /** What the simulator starts with (unless restored). @default sampleContactCenter() */
+  readonly seed?: SimulatorSeed;
+  /** Variables added to the worker's environment after the stack's (for instance a log level). @default {} */
+  readonly environment?: Readonly<Record<string, string>>;
+  /** Each line the worker logs. */
+  readonly onLogLine?: (line: string) => void;
+  /** Each invocation the event source made. */
+  readonly onBatch?: (report: BatchReport) => void;
+}
+
+const STACK_NAME = 'ConnectTransferOrchestrator';
+
+/**
+ * The synthesized stack running on local engines: dynalite, fauxqs and the Connect simulator on 127.0.0.1,
+ * the tables and queues the template declares, the bundled worker asset in emulated Lambda execution
+ * environments with the template's environment, and an emulated SQS event source mapping.
+ *
+ * @example
+ * const local = await LocalOrchestrator.start({ dataDirectory: '.local-data' });
+ * console.log(local.queueUrl);
+ * await local.stop();
+ */
+export class LocalOrchestrator {
+  private constructor(
+    readonly model: StackModel,
+    readonly resources: ReadonlyMap<string, LocalResource>,
+    readonly dynamodb: LocalEngine,
+    readonly sqs: LocalSqs,
+    readonly connect: ConnectSimulator,
+    readonly region: string,
+    private readonly poller: EventSourcePoller,
+    private readonly environments: readonly ExecutionEnvironment[],
+    private readonly dataDirectory: string | undefined,
+    private readonly scratchDirectory: string | undefined,
+  ) {}
+
+  static async start(options: LocalOrchestratorOptions = {}): Promise<LocalOrchestrator> {
+    const region = process.env.AWS_REGION ?? 'us-east-1';
+    process.env.AWS_REGION = region;
+    process.env.AWS_ACCESS_KEY_ID ??= 'local';
+    process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
+
+    const dataDirectory = options.dataDirectory ? resolve(options.dataDirectory) : undefined;
+    const scratchDirectory = dataDirectory ? undefined : mkdtempSync(join(tmpdir(), 'cto-local-'));
+    const root = dataDirectory ?? (scratchDirectory as string);
+    mkdirSync(root, { recursive: true });
+    const context: Record<string, string> = { instanceIds: SAMPLE_INSTANCE_ID, ...options.context };
+    const cloudAssembly = join(root, 'cdk.out');
+    await synthesizeStack(cloudAssembly, context);
+    const model = readStackModel(cloudAssembly, context.stackName ?? STACK_NAME);
+
+    const ratePerSecond = Number(model.worker.environment.TRANSFER_RATE_PER_SECOND ?? 2);
+    const [dynamodb, sqs, connect] = await Promise.all([
+      startLocalDynamoDB({ port: options.ports?.dynamodb, dataDirectory: dataDirectory && join(dataDirectory, 'dynamodb') }),
+      startLocalSqs({ port: options.ports?.sqs, region }),
+      ConnectSimulator.start({ port: options.ports?.connect, region, ratePerSecond, ...options.simulator }),
+    ]);
+    const snapshotFile = dataDirectory && join(dataDirectory, 'simulator.json');
+    if (snapshotFile && existsSync(snapshotFile)) {
+      connect.restore(JSON.parse(readFileSync(snapshotFile, 'utf8')) as SimulatorSnapshot);
+    } else {
+      connect.seed(options.seed ?? sampleContactCenter());
+    }
+
+    const resources = await provisionStack(model, { dynamodb: dynamodb.endpoint, sqs: sqs.endpoint });
+    const client = new SQSClient({ endpoint: sqs.endpoint, useQueueUrlAsEndpoint: false });
+    if (dataDirectory) await restoreMessages(client, join(dataDirectory, 'queues.json'), resources);
+
+    const environment = {
+      ...resolveEnvironment(model.worker.environment, resources),
+      AWS_REGION: region,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
+      AWS_ENDPOINT_URL_SQS: sqs.endpoint,
+      AWS_ENDPOINT_URL_CONNECT: connect.endpoint,
+      ...options.environment,
+    };
+    const { worker } = model;
+    const environments = Array.from(
+      { length: worker.eventSource.maxConcurrency },
+      () =>
+        new ExecutionEnvironment({
+          modulePath: join(worker.assetDirectory, worker.moduleFile),
+          handlerName: worker.handlerName,
+          functionName: 'transfer-worker',
+          timeoutMs: worker.timeoutSeconds * 1000,
+          environment,
+          onLogLine: options.onLogLine,
+        }),
+    );
+    const queue = resources.get(worker.eventSource.queueLogicalId) as LocalResource;
+    const poller = new EventSourcePoller(
+      client,
+      { queueUrl: queue.ref, queueArn: queue.arn, region, ...worker.eventSource },
+      environments,
+      options.onBatch,
+    );
+    poller.start();
+    return new LocalOrchestrator(model, resources, dynamodb, sqs, connect, region, poller, environments, dataDirectory, scratchDirectory);
+  }
+
+  /** The transfer queue's URL. */
+  get queueUrl(): string {
+    return (this.resources.get(this.model.worker.eventSource.queueLogicalId) as LocalResource).ref;
+  }
+
+  /** The dead-letter queue's URL. */
+  get deadLetterQueueUrl(): string {
+    const queue = this.model.queues.find((q) => q.logicalId === this.model.worker.eventSource.queueLogicalId);
+    return (this.resources.get(queue?.redrive?.deadLetterLogicalId ?? '') as LocalResource).ref;
+  }
+
+  /** The ledger table's name (the table keyed on `pk`). */
+  get ledgerTableName(): string {
+    return this.model.tables.find((t) => t.keySchema[0]?.AttributeName === 'pk')?.logicalId ?? '';
+  }
+
+  /** The idempotency table's name (the table keyed on `id`). */
+  get idempotencyTableName(): string {
+    return this.model.tables.find((t) => t.keySchema[0]?.AttributeName === 'id')?.logicalId ?? '';
+  }
+
+  /** Stops polling, ends the execution environments, keeps state if asked, and stops the engines. */
+  async stop(): Promise<void> {
+    await this.poller.stop();
+    await Promise.all(this.environments.map((environment) => environment.kill()));
+    if (this.dataDirectory) {
+      writeFileSync(join(this.dataDirectory, 'simulator.json'), JSON.stringify(this.connect.snapshot()));
+      const client = new SQSClient({ endpoint: this.sqs.endpoint, useQueueUrlAsEndpoint: false });
+      await saveMessages(client, join(this.dataDirectory, 'queues.json'), this.resources, this.model);
+    }
+    await Promise.all([this.dynamodb.stop(), this.sqs.stop(), this.connect.stop()]);
+    if (this.scratchDirectory) rmSync(this.scratchDirectory, { recursive: true, force: true });
+  }
+}
+
+interface SavedMessage {
+  readonly body: string;
+  readonly messageId: string;
+  readonly attributes: Record<string, MessageAttributeValue>;
+}
+
+/** Saves every queued message (fauxqs keeps none across restarts). */
+async function saveMessages(client: SQSClient, file: string, resources: ReadonlyMap<string, LocalResource>, model: StackModel) {
+  const saved: Record<string, SavedMessage[]> = {};
+  for (const queue of model.queues) {
+    const url = resources.get(queue.logicalId)?.ref ?? '';
+    const messages: SavedMessage[] = [];
+    for (;;) {
+      const { Messages = [] } = await client.send(
+        new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'], VisibilityTimeout: 600 }),
+      );
+      if (Messages.length === 0) break;
+      for (const m of Messages) messages.push({ body: m.Body ?? '', messageId: m.MessageId ?? '', attributes: m.MessageAttributes ?? {} });
+    }
+    saved[queue.logicalId] = messages;
+  }
+  writeFileSync(file, JSON.stringify(saved));
+}
+
+/**
+ * Sends saved messages again. A re-sent message gets a new id, so it carries its first id as the
+ * `ClientToken` attribute (unless it has one): a token derived from the message id survives the restart.
+ */
+async function restoreMessages(client: SQSClient, file: string, resources: ReadonlyMap<string, LocalResource>) {
+  if (!existsSync(file)) return;
+  const saved = JSON.parse(readFileSync(file, 'utf8')) as Record<string, SavedMessage[]>;
+  for (const [logicalId, messages] of Object.entries(saved)) {
+    const url = resources.get(logicalId)?.ref;
+    if (!url) continue;
+    for (let i = 0; i < messages.length; i += 10) {
+      await client.send(
+        new SendMessageBatchCommand({
+          QueueUrl: url,
+          Entries: messages.slice(i, i + 10).map((m, n) => ({
+            Id: String(n),
+            MessageBody: m.body,
+            MessageAttributes: { ClientToken: { DataType: 'String', StringValue: m.messageId }, ...m.attributes },
+          })),
+        }),
+      );
+    }
+  }
+  rmSync(file);
+}
