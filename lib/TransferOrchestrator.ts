@@ -171,7 +171,10 @@ export class TransferOrchestrator extends Construct {
   public readonly queue: sqs.Queue;
   /** Failed requests, with their reason as message attributes. */
   public readonly deadLetterQueue: sqs.Queue;
-  /** Contact chains (`chain#…`, a String Set of tokens) and aliases of transferred contacts (`contact#…`). */
+  /**
+   * Contact chains (`chain#…`, a String Set of tokens), aliases of transferred contacts (`contact#…`) and
+   * rejection records (`token#…`, expiring after 30 days).
+   */
   public readonly ledgerTable: dynamodb.Table;
   /** Powertools idempotency records, keyed `TransferContact#<md5 of the ClientToken>`. */
   public readonly idempotencyTable: dynamodb.Table;
@@ -224,6 +227,8 @@ export class TransferOrchestrator extends Construct {
     this.ledgerTable = new dynamodb.Table(this, 'LedgerTable', {
       ...tableDefaults,
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      // Only rejection records (`token#…`, read by `transfer-contact status`) expire; chains never do.
+      timeToLiveAttribute: 'expiresAt',
     });
     this.idempotencyTable = new dynamodb.Table(this, 'IdempotencyTable', {
       ...tableDefaults,

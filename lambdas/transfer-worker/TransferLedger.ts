@@ -1,6 +1,10 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { CapReachedError } from '../../src/domain';
+import { type RejectionRecord, rejectionKeyFor } from '../../src/status/transferStatus';
+
+/** How long a rejection record is kept (the ledger's TTL attribute is `expiresAt`). */
+const REJECTION_RETENTION_SECONDS = 30 * 86_400;
 
 /** The ledger key of a contact chain, named by its root (first) contact. */
 export const chainKey = (instanceId: string, rootContactId: string): string =>
@@ -101,6 +105,26 @@ export class TransferLedger {
         Key: { pk: contactAliasKey(instanceId, contactId) },
         UpdateExpression: 'SET chain = :chain, updatedAt = :now',
         ExpressionAttributeValues: { ':chain': chain, ':now': new Date().toISOString() },
+      }),
+    );
+  }
+
+  /**
+   * Records why a token's request was dead-lettered, for `transfer-contact status`. One write per rejected
+   * request, none per transfer; kept 30 days.
+   *
+   * @example
+   * await ledger.recordRejection('token-1', { errorClass: 'CapReached', errorCode: 'TransferCapReached', … });
+   */
+  async recordRejection(token: string, rejection: RejectionRecord): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          pk: rejectionKeyFor(token),
+          ...rejection,
+          expiresAt: Math.floor(Date.now() / 1000) + REJECTION_RETENTION_SECONDS,
+        },
       }),
     );
   }

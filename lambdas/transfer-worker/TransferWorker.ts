@@ -15,12 +15,15 @@ import { parseTransferRequest, type TransferRequest } from '../../src/request';
 import type { WorkerConfig } from './config';
 import type { DeadLetterQueue } from './DeadLetterQueue';
 import type { IdempotentTransfer } from './idempotentTransfer';
+import type { TransferLedger } from './TransferLedger';
 
 /** What the worker is wired with. */
 export interface TransferWorkerDependencies {
   readonly config: WorkerConfig;
   readonly transfer: IdempotentTransfer;
   readonly deadLetters: DeadLetterQueue;
+  /** Where rejections are recorded for `transfer-contact status`. */
+  readonly rejections: Pick<TransferLedger, 'recordRejection'>;
   readonly logger: Logger;
   readonly metrics: Metrics;
 }
@@ -34,10 +37,10 @@ export type TransferWorkerHandler = (event: SQSEvent, context: Context) => Promi
  * source queue; transient ones are reported as batch item failures, so one record never fails another.
  *
  * @example
- * export const handler = createTransferWorker({ config, transfer, deadLetters, logger, metrics });
+ * export const handler = createTransferWorker({ config, transfer, deadLetters, rejections: ledger, logger, metrics });
  */
 export function createTransferWorker(deps: TransferWorkerDependencies): TransferWorkerHandler {
-  const { config, transfer, deadLetters, logger, metrics } = deps;
+  const { config, transfer, deadLetters, rejections, logger, metrics } = deps;
 
   const handleRecord = async (record: SQSRecord): Promise<void> => {
     const receiveCount = Number(record.attributes?.ApproximateReceiveCount ?? '1') || 1;
@@ -88,7 +91,17 @@ export function createTransferWorker(deps: TransferWorkerDependencies): Transfer
         throw error;
       }
       logger.error('transfer outcome', log);
-      // If this send fails the record is reported as failed, so SQS keeps it: nothing is lost.
+      // If either write fails the record is reported as failed, so SQS keeps it: nothing is lost. The
+      // rejection is recorded first: repeating it is harmless, sending to the DLQ twice is not.
+      if (request) {
+        await rejections.recordRejection(request.ClientToken, {
+          errorClass: failure.errorClass,
+          errorCode: failure.code,
+          errorMessage: failure.message,
+          failedAt: new Date().toISOString(),
+          messageId: record.messageId,
+        });
+      }
       await deadLetters.send(record, failure, request?.ClientToken);
     }
   };

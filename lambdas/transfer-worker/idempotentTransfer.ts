@@ -3,15 +3,12 @@ import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/pe
 import type { Context } from 'aws-lambda';
 import { ConnectCallError, DeadlineTooCloseError, releasesSlot } from '../../src/domain';
 import type { TransferRequest } from '../../src/request';
+// Stable (not the function name, Powertools' default) so that `transfer-contact status` finds a token's record.
+import { IDEMPOTENCY_KEY_PREFIX } from '../../src/status/transferStatus';
 import type { CallPacer } from './CallPacer';
 import type { TransferResult } from './connectTransfer';
 import type { TransferLedger } from './TransferLedger';
 
-/**
- * The idempotency key prefix. Stable (not the function name, Powertools' default) so that any tool can
- * find a token's record: the key is `TransferContact#<md5 of the ClientToken>`.
- */
-export const IDEMPOTENCY_KEY_PREFIX = 'TransferContact';
 
 /** The request fields whose hash is stored with a token: a repeat with other values is a token reuse. */
 export const IDEMPOTENT_PAYLOAD_FIELDS = '[InstanceId, ContactId, ContactFlowId, QueueId, UserId]';

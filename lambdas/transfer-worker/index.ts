@@ -28,12 +28,9 @@ const connect = new ConnectClient({
   requestHandler: { connectionTimeout: 2_000, requestTimeout: 4_000 },
 });
 
+const ledger = new TransferLedger(DynamoDBDocumentClient.from(dynamodb), config.ledgerTableName, config.transferCap);
 const transfer = createIdempotentTransfer({
-  ledger: new TransferLedger(
-    DynamoDBDocumentClient.from(dynamodb),
-    config.ledgerTableName,
-    config.transferCap,
-  ),
+  ledger,
   pacer: new CallPacer(pacingIntervalMs(config)),
   persistenceStore: new DynamoDBPersistenceLayer({
     tableName: config.idempotencyTableName,
@@ -54,6 +51,7 @@ export const handler = createTransferWorker({
     new SQSClient({ useQueueUrlAsEndpoint: false }),
     config.deadLetterQueueUrl,
   ),
+  rejections: ledger,
   logger,
   metrics,
 });
