@@ -9,7 +9,6 @@ import type { CallPacer } from './CallPacer';
 import type { TransferResult } from './connectTransfer';
 import type { TransferLedger } from './TransferLedger';
 
-
 /** The request fields whose hash is stored with a token: a repeat with other values is a token reuse. */
 export const IDEMPOTENT_PAYLOAD_FIELDS = '[InstanceId, ContactId, ContactFlowId, QueueId, UserId]';
 

@@ -28,7 +28,11 @@ const connect = new ConnectClient({
   requestHandler: { connectionTimeout: 2_000, requestTimeout: 4_000 },
 });
 
-const ledger = new TransferLedger(DynamoDBDocumentClient.from(dynamodb), config.ledgerTableName, config.transferCap);
+const ledger = new TransferLedger(
+  DynamoDBDocumentClient.from(dynamodb),
+  config.ledgerTableName,
+  config.transferCap,
+);
 const transfer = createIdempotentTransfer({
   ledger,
   pacer: new CallPacer(pacingIntervalMs(config)),

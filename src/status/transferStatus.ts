@@ -58,7 +58,8 @@ export function decideTransferStatus(
   rejection: RejectionRecord | undefined,
   nowMs: number,
 ): TransferStatus {
-  const live = record && (record.expiration === undefined || record.expiration * 1000 > nowMs) ? record : undefined;
+  const live =
+    record && (record.expiration === undefined || record.expiration * 1000 > nowMs) ? record : undefined;
   if (live?.status === 'COMPLETED') {
     const result = JSON.parse(live.data ?? '{}') as { ContactId?: string; ContactArn?: string };
     return { status: 'transferred', ContactId: result.ContactId ?? '', ContactArn: result.ContactArn ?? '' };

@@ -331,8 +331,10 @@ export class ConnectSimulator {
     this.#tokens.clear();
     this.#calls.length = 0;
     this.seed({ instances: snapshot.instances });
-    for (const contact of snapshot.contacts) this.#contacts.set(contactKey(contact.instanceId, contact.id), { ...contact });
-    for (const [chain, count] of Object.entries(snapshot.transfersPerChain)) this.#transfersPerChain.set(chain, count);
+    for (const contact of snapshot.contacts)
+      this.#contacts.set(contactKey(contact.instanceId, contact.id), { ...contact });
+    for (const [chain, count] of Object.entries(snapshot.transfersPerChain))
+      this.#transfersPerChain.set(chain, count);
     for (const [key, value] of Object.entries(snapshot.tokens)) this.#tokens.set(key, value);
     this.#calls.push(...snapshot.calls);
   }

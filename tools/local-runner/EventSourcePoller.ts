@@ -1,4 +1,9 @@
-import { DeleteMessageBatchCommand, type Message, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  DeleteMessageBatchCommand,
+  type Message,
+  ReceiveMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse } from 'aws-lambda';
 import type { ExecutionEnvironment, InvocationResult } from './ExecutionEnvironment';
 import { toLambdaRecord } from './lambdaRecords';
@@ -86,7 +91,8 @@ export class EventSourcePoller {
     const windowEnds = Date.now() + maxBatchingWindowSeconds * 1000;
     while (batch.length < batchSize && Date.now() < windowEnds && this.#running) {
       const more = await this.#receive(Math.min(batchSize - batch.length, 10), 0);
-      if (more.length === 0) await new Promise((resolve) => setTimeout(resolve, Math.min(100, windowEnds - Date.now())));
+      if (more.length === 0)
+        await new Promise((resolve) => setTimeout(resolve, Math.min(100, windowEnds - Date.now())));
       batch.push(...more);
     }
     return batch;
@@ -103,7 +109,9 @@ export class EventSourcePoller {
       await this.sqs.send(
         new DeleteMessageBatchCommand({
           QueueUrl: this.settings.queueUrl,
-          Entries: done.slice(i, i + 10).map((message, n) => ({ Id: String(n), ReceiptHandle: message.ReceiptHandle })),
+          Entries: done
+            .slice(i, i + 10)
+            .map((message, n) => ({ Id: String(n), ReceiptHandle: message.ReceiptHandle })),
         }),
       );
     }

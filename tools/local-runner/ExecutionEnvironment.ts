@@ -93,12 +93,25 @@ export class ExecutionEnvironment {
         createInterface({ input: stream }).on('line', (line) => onLogLine?.(line));
       }
       this.#ready = new Promise<void>((resolve, reject) => {
-        worker.on('message', (message: { ready?: boolean; id?: number; ok?: boolean; response?: SQSBatchResponse; error?: string }) => {
-          if (message.ready) return resolve();
-          const settle = this.#pending.get(message.id ?? -1);
-          this.#pending.delete(message.id ?? -1);
-          settle?.(message.ok ? { kind: 'response', response: message.response } : { kind: 'error', error: message.error ?? 'unknown' });
-        });
+        worker.on(
+          'message',
+          (message: {
+            ready?: boolean;
+            id?: number;
+            ok?: boolean;
+            response?: SQSBatchResponse;
+            error?: string;
+          }) => {
+            if (message.ready) return resolve();
+            const settle = this.#pending.get(message.id ?? -1);
+            this.#pending.delete(message.id ?? -1);
+            settle?.(
+              message.ok
+                ? { kind: 'response', response: message.response }
+                : { kind: 'error', error: message.error ?? 'unknown' },
+            );
+          },
+        );
         worker.once('error', (error) => {
           reject(error);
           void this.kill();

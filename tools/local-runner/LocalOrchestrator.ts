@@ -14,7 +14,7 @@ import {
   type SimulatorSnapshot,
 } from '../connect-simulator/ConnectSimulator';
 import { type LocalEngine, type LocalSqs, startLocalDynamoDB, startLocalSqs } from '../local-engines/engines';
-import { EventSourcePoller, type BatchReport } from './EventSourcePoller';
+import { type BatchReport, EventSourcePoller } from './EventSourcePoller';
 import { ExecutionEnvironment } from './ExecutionEnvironment';
 import { type LocalResource, provisionStack, resolveEnvironment } from './provision';
 import { SAMPLE_INSTANCE_ID, sampleContactCenter } from './sampleContactCenter';
@@ -90,7 +90,10 @@ export class LocalOrchestrator {
 
     const ratePerSecond = Number(model.worker.environment.TRANSFER_RATE_PER_SECOND ?? 2);
     const [dynamodb, sqs, connect] = await Promise.all([
-      startLocalDynamoDB({ port: options.ports?.dynamodb, dataDirectory: dataDirectory && join(dataDirectory, 'dynamodb') }),
+      startLocalDynamoDB({
+        port: options.ports?.dynamodb,
+        dataDirectory: dataDirectory && join(dataDirectory, 'dynamodb'),
+      }),
       startLocalSqs({ port: options.ports?.sqs, region }),
       ConnectSimulator.start({ port: options.ports?.connect, region, ratePerSecond, ...options.simulator }),
     ]);
@@ -134,7 +137,18 @@ export class LocalOrchestrator {
       options.onBatch,
     );
     poller.start();
-    return new LocalOrchestrator(model, resources, dynamodb, sqs, connect, region, poller, environments, dataDirectory, scratchDirectory);
+    return new LocalOrchestrator(
+      model,
+      resources,
+      dynamodb,
+      sqs,
+      connect,
+      region,
+      poller,
+      environments,
+      dataDirectory,
+      scratchDirectory,
+    );
   }
 
   /** The transfer queue's URL. */
@@ -179,17 +193,32 @@ interface SavedMessage {
 }
 
 /** Saves every queued message (fauxqs keeps none across restarts). */
-async function saveMessages(client: SQSClient, file: string, resources: ReadonlyMap<string, LocalResource>, model: StackModel) {
+async function saveMessages(
+  client: SQSClient,
+  file: string,
+  resources: ReadonlyMap<string, LocalResource>,
+  model: StackModel,
+) {
   const saved: Record<string, SavedMessage[]> = {};
   for (const queue of model.queues) {
     const url = resources.get(queue.logicalId)?.ref ?? '';
     const messages: SavedMessage[] = [];
     for (;;) {
       const { Messages = [] } = await client.send(
-        new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'], VisibilityTimeout: 600 }),
+        new ReceiveMessageCommand({
+          QueueUrl: url,
+          MaxNumberOfMessages: 10,
+          MessageAttributeNames: ['All'],
+          VisibilityTimeout: 600,
+        }),
       );
       if (Messages.length === 0) break;
-      for (const m of Messages) messages.push({ body: m.Body ?? '', messageId: m.MessageId ?? '', attributes: m.MessageAttributes ?? {} });
+      for (const m of Messages)
+        messages.push({
+          body: m.Body ?? '',
+          messageId: m.MessageId ?? '',
+          attributes: m.MessageAttributes ?? {},
+        });
     }
     saved[queue.logicalId] = messages;
   }
@@ -200,7 +229,11 @@ async function saveMessages(client: SQSClient, file: string, resources: Readonly
  * Sends saved messages again. A re-sent message gets a new id, so it carries its first id as the
  * `ClientToken` attribute (unless it has one): a token derived from the message id survives the restart.
  */
-async function restoreMessages(client: SQSClient, file: string, resources: ReadonlyMap<string, LocalResource>) {
+async function restoreMessages(
+  client: SQSClient,
+  file: string,
+  resources: ReadonlyMap<string, LocalResource>,
+) {
   if (!existsSync(file)) return;
   const saved = JSON.parse(readFileSync(file, 'utf8')) as Record<string, SavedMessage[]>;
   for (const [logicalId, messages] of Object.entries(saved)) {
@@ -213,7 +246,10 @@ async function restoreMessages(client: SQSClient, file: string, resources: Reado
           Entries: messages.slice(i, i + 10).map((m, n) => ({
             Id: String(n),
             MessageBody: m.body,
-            MessageAttributes: { ClientToken: { DataType: 'String', StringValue: m.messageId }, ...m.attributes },
+            MessageAttributes: {
+              ClientToken: { DataType: 'String', StringValue: m.messageId },
+              ...m.attributes,
+            },
           })),
         }),
       );

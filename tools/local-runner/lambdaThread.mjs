@@ -28,7 +28,11 @@ parentPort.on('message', async ({ id, event, deadline }) => {
     const response = await handler(event, context);
     parentPort.postMessage({ id, ok: true, response });
   } catch (error) {
-    parentPort.postMessage({ id, ok: false, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+    parentPort.postMessage({
+      id,
+      ok: false,
+      error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+    });
   }
 });
 parentPort.postMessage({ ready: true });

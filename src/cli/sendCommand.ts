@@ -1,0 +1,201 @@
+import { parseArgs } from 'node:util';
+import { parse as parseYaml, stringify as toYaml } from 'yaml';
+import { prepareTransferRequest, TransferClient, TransferRequestValidationError } from '../client';
+import { CONNECTION_OPTIONS, eventBridgeClient, sqsClient } from './awsClients';
+import { type CliIo, printJson, UsageError } from './io';
+
+/** `--flag` → `TransferContact` field, in the order the AWS CLI's skeleton prints them. */
+const FIELDS = {
+  'instance-id': 'InstanceId',
+  'contact-id': 'ContactId',
+  'queue-id': 'QueueId',
+  'user-id': 'UserId',
+  'contact-flow-id': 'ContactFlowId',
+  'client-token': 'ClientToken',
+} as const;
+
+const OPTIONS = {
+  'instance-id': { type: 'string' },
+  'contact-id': { type: 'string' },
+  'queue-id': { type: 'string' },
+  'user-id': { type: 'string' },
+  'contact-flow-id': { type: 'string' },
+  'client-token': { type: 'string' },
+  'cli-input-json': { type: 'string' },
+  'cli-input-yaml': { type: 'string' },
+  'generate-cli-skeleton': { type: 'string' },
+  'queue-url': { type: 'string' },
+  'event-bus-name': { type: 'string' },
+  output: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  ...CONNECTION_OPTIONS,
+} as const;
+
+/** `--help` of the send command. */
+export const SEND_HELP = `transfer-contact: ask the orchestrator to transfer an Amazon Connect contact (asynchronously)
+
+The flags of 'aws connect transfer-contact'; the request is validated with the worker's schema, given a
+ClientToken if it has none, and sent to the orchestrator's queue (or bus). Safe to retry with the same token.
+
+Usage
+  transfer-contact --instance-id ID --contact-id ID --contact-flow-id ID (--queue-id ID | --user-id ID)
+                   [--client-token TOKEN] [--queue-url URL | --event-bus-name NAME]
+                   [--endpoint-url URL] [--region REGION] [--profile PROFILE]
+  transfer-contact --cli-input-json (JSON | file://path) [flags that override it]
+  transfer-contact --cli-input-yaml (YAML | file://path) [flags that override it]
+  transfer-contact --generate-cli-skeleton [input | yaml-input | output]
+  transfer-contact status --client-token TOKEN     the outcome of a request
+  transfer-contact dlq list | dlq redrive          failed requests: peek, or send them back
+
+Destination
+  --queue-url URL        the transfer queue (default: $TRANSFER_QUEUE_URL)
+  --event-bus-name NAME  the orchestrator's bus instead (default: $TRANSFER_EVENT_BUS_NAME)
+
+Output: JSON with the MessageId (or EventId) and the ClientToken used.
+Exit codes: 0 sent; 1 AWS error (the service's message); 2 invalid request or usage (names the field).
+
+Examples
+  transfer-contact --instance-id 11111111-2222-4333-8444-555555555555 --contact-id task-1 \\
+      --contact-flow-id flow-transfer-to-queue --queue-id support
+  transfer-contact --cli-input-json file://request.json --client-token case-42-escalation
+  transfer-contact --generate-cli-skeleton > request.json
+`;
+
+const SKELETON_INPUT = {
+  InstanceId: '',
+  ContactId: '',
+  QueueId: '',
+  UserId: '',
+  ContactFlowId: '',
+  ClientToken: '',
+};
+const SKELETON_YAML = `InstanceId: ''  # [REQUIRED] The identifier of the Amazon Connect instance (its id or ARN).
+ContactId: ''  # [REQUIRED] The identifier of the contact in this instance of Amazon Connect.
+QueueId: ''  # The identifier for the queue. Give QueueId or UserId, not both.
+UserId: ''  # The identifier for the user (its id or ARN). Give QueueId or UserId, not both.
+ContactFlowId: ''  # [REQUIRED] The identifier of the flow (inbound, transfer-to-agent or transfer-to-queue).
+ClientToken: ''  # A unique, case-sensitive identifier that makes retries safe. Generated when empty.
+`;
+const SKELETON_OUTPUT = { MessageId: '', ClientToken: '', QueueUrl: '' };
+
+const readInput = (value: string, io: CliIo): string => {
+  if (!value.startsWith('file://')) return value;
+  const path = value.slice('file://'.length);
+  try {
+    return io.readFile(path);
+  } catch (error) {
+    throw new UsageError(`cannot read ${path}: ${(error as Error).message}`);
+  }
+};
+
+/**
+ * Runs `transfer-contact` (send): validates, sends to the queue or bus, prints the ids and token used.
+ *
+ * @example
+ * await runSend(['--instance-id', 'i', '--contact-id', 'c', '--contact-flow-id', 'f', '--queue-id', 'q'], io);
+ */
+export async function runSend(argv: readonly string[], io: CliIo): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: withSkeletonDefault(argv),
+    options: OPTIONS,
+    strict: true,
+    allowPositionals: true,
+  });
+  if (positionals.length > 0) throw new UsageError(`unknown command or argument: ${positionals.join(' ')}`);
+  if (values.help) return io.stdout(SEND_HELP);
+
+  if (values['generate-cli-skeleton'] !== undefined) {
+    const kind = values['generate-cli-skeleton'] || 'input';
+    if (kind === 'input') return printJson(io, SKELETON_INPUT);
+    if (kind === 'yaml-input') return io.stdout(SKELETON_YAML);
+    if (kind === 'output') return printJson(io, SKELETON_OUTPUT);
+    throw new UsageError(
+      `--generate-cli-skeleton takes input, yaml-input or output, got ${JSON.stringify(kind)}`,
+    );
+  }
+  if (values['cli-input-json'] !== undefined && values['cli-input-yaml'] !== undefined) {
+    throw new UsageError('--cli-input-json and --cli-input-yaml cannot be used together');
+  }
+  if (values.output !== undefined && values.output !== 'json') {
+    throw new UsageError(`--output supports json only, got ${JSON.stringify(values.output)}`);
+  }
+
+  let input: Record<string, unknown> = {};
+  const json = values['cli-input-json'];
+  const yaml = values['cli-input-yaml'];
+  if (json !== undefined || yaml !== undefined) {
+    let parsed: unknown;
+    try {
+      parsed =
+        json !== undefined ? JSON.parse(readInput(json, io)) : parseYaml(readInput(yaml as string, io));
+    } catch (error) {
+      if (error instanceof UsageError) throw error;
+      throw new UsageError(
+        `--cli-input-${json !== undefined ? 'json' : 'yaml'} is not valid: ${(error as Error).message}`,
+      );
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new UsageError(
+        `--cli-input-${json !== undefined ? 'json' : 'yaml'} must be an object of TransferContact fields`,
+      );
+    }
+    input = parsed as Record<string, unknown>;
+  }
+  // Flags on the command line override the input.
+  for (const [flag, field] of Object.entries(FIELDS)) {
+    const value = values[flag as keyof typeof FIELDS];
+    if (value !== undefined) input[field] = value;
+  }
+
+  let request: ReturnType<typeof prepareTransferRequest>;
+  try {
+    request = prepareTransferRequest(input);
+  } catch (error) {
+    if (error instanceof TransferRequestValidationError)
+      throw new UsageError(error.issues.map(toFlagNames).join('\n'));
+    throw error;
+  }
+
+  const eventBusName =
+    values['event-bus-name'] ?? (values['queue-url'] ? undefined : io.env.TRANSFER_EVENT_BUS_NAME);
+  const queueUrl = values['queue-url'] ?? io.env.TRANSFER_QUEUE_URL;
+  if (values['queue-url'] && values['event-bus-name'])
+    throw new UsageError('give --queue-url or --event-bus-name, not both');
+  if (eventBusName && !values['queue-url']) {
+    const client = new TransferClient({
+      eventBusName,
+      eventBridge: eventBridgeClient(values),
+      maxAttempts: 3,
+    });
+    const [result] = await client.publish([request]);
+    if (!result?.ok) throw new Error(`EventBridge refused the event: ${result?.code} ${result?.message}`);
+    return printJson(io, {
+      EventId: result.id,
+      ClientToken: request.ClientToken,
+      EventBusName: eventBusName,
+    });
+  }
+  if (!queueUrl)
+    throw new UsageError('no destination: give --queue-url (or set TRANSFER_QUEUE_URL) or --event-bus-name');
+  const client = new TransferClient({ queueUrl, sqs: sqsClient(values) });
+  const { messageId } = await client.enqueue(request);
+  printJson(io, { MessageId: messageId, ClientToken: request.ClientToken, QueueUrl: queueUrl });
+}
+
+/** `--generate-cli-skeleton` alone means `input`, as in the AWS CLI. */
+function withSkeletonDefault(argv: readonly string[]): string[] {
+  const args = [...argv];
+  const at = args.indexOf('--generate-cli-skeleton');
+  if (at >= 0 && (at === args.length - 1 || args[at + 1]?.startsWith('--'))) args.splice(at + 1, 0, 'input');
+  return args;
+}
+
+/** Names fields as the command line does: `InstanceId: …` becomes `--instance-id (InstanceId): …`. */
+function toFlagNames(issue: string): string {
+  if (issue === 'give QueueId or UserId, not both') return '--queue-id and --user-id: give one, not both';
+  if (issue === 'one of QueueId or UserId is required') return '--queue-id or --user-id is required';
+  const flag = Object.entries(FIELDS).find(
+    ([, field]) => issue.startsWith(`${field}:`) || issue.startsWith(`${field} `),
+  );
+  return flag ? `--${flag[0]} (${flag[1]}): ${issue.slice(issue.indexOf(':') + 1).trim()}` : issue;
+}

@@ -1,0 +1,87 @@
+import { parseArgs } from 'node:util';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import {
+  decideTransferStatus,
+  type IdempotencyRecordFields,
+  idempotencyKeyFor,
+  type RejectionRecord,
+  rejectionKeyFor,
+} from '../status/transferStatus';
+import { CONNECTION_OPTIONS, dynamoDbClient } from './awsClients';
+import { type CliIo, printJson, UsageError } from './io';
+
+/** `--help` of the status command. */
+export const STATUS_HELP = `transfer-contact status: the outcome of a transfer request, by its ClientToken
+
+Reads the orchestrator's idempotency table (transferred: the new ContactId and ContactArn; in flight) and
+its ledger (rejected: the reason the worker dead-lettered it). Costs two DynamoDB reads; the worker writes
+nothing extra for a transfer, and one item per rejected request.
+
+Usage
+  transfer-contact status --client-token TOKEN [--idempotency-table NAME] [--ledger-table NAME]
+                          [--endpoint-url URL] [--region REGION] [--profile PROFILE]
+
+  --idempotency-table  default: $TRANSFER_IDEMPOTENCY_TABLE (stack output IdempotencyTableName)
+  --ledger-table       default: $TRANSFER_LEDGER_TABLE (stack output LedgerTableName)
+
+Output: JSON with Status transferred | in-flight | rejected | unknown.
+
+Example
+  transfer-contact status --client-token case-42-escalation
+`;
+
+/**
+ * Runs `transfer-contact status`.
+ *
+ * @example
+ * await runStatus(['--client-token', 'case-42'], io);
+ */
+export async function runStatus(argv: readonly string[], io: CliIo): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    options: {
+      'client-token': { type: 'string' },
+      'idempotency-table': { type: 'string' },
+      'ledger-table': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+      ...CONNECTION_OPTIONS,
+    },
+    strict: true,
+    allowPositionals: true,
+  });
+  if (positionals.length > 0) throw new UsageError(`unknown argument: ${positionals.join(' ')}`);
+  if (values.help) return io.stdout(STATUS_HELP);
+  const token = values['client-token'];
+  if (!token) throw new UsageError('--client-token is required');
+  const idempotencyTable = values['idempotency-table'] ?? io.env.TRANSFER_IDEMPOTENCY_TABLE;
+  const ledgerTable = values['ledger-table'] ?? io.env.TRANSFER_LEDGER_TABLE;
+  if (!idempotencyTable)
+    throw new UsageError('--idempotency-table is required (or set TRANSFER_IDEMPOTENCY_TABLE)');
+  if (!ledgerTable) throw new UsageError('--ledger-table is required (or set TRANSFER_LEDGER_TABLE)');
+
+  const client = dynamoDbClient(values);
+  const [record, rejection] = await Promise.all([
+    client.send(
+      new GetItemCommand({
+        TableName: idempotencyTable,
+        Key: { id: { S: idempotencyKeyFor(token) } },
+        ConsistentRead: true,
+      }),
+    ),
+    client.send(
+      new GetItemCommand({
+        TableName: ledgerTable,
+        Key: { pk: { S: rejectionKeyFor(token) } },
+        ConsistentRead: true,
+      }),
+    ),
+  ]);
+  const status = decideTransferStatus(
+    record.Item && (unmarshall(record.Item) as IdempotencyRecordFields),
+    rejection.Item && (unmarshall(rejection.Item) as RejectionRecord),
+    Date.now(),
+  );
+  const { status: name, ...details } = status;
+  printJson(io, { ClientToken: token, Status: name, ...details });
+}

@@ -1,0 +1,235 @@
+import { randomUUID } from 'node:crypto';
+import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  TRANSFER_REQUESTED_DETAIL_TYPE,
+  type TransferContactInput,
+  TransferContactInputSchema,
+  type TransferRequest,
+} from '../request';
+
+/** A request the shared schema rejected; nothing was sent. */
+export class TransferRequestValidationError extends Error {
+  constructor(public readonly issues: readonly string[]) {
+    super(`invalid transfer request: ${issues.join('; ')}`);
+    this.name = 'TransferRequestValidationError';
+  }
+}
+
+/**
+ * Validates a request with the schema the worker uses and gives it a `ClientToken` if it has none, so the
+ * token is known before sending and a retried send cannot transfer twice.
+ *
+ * @throws {TransferRequestValidationError} naming each invalid field.
+ * @example
+ * prepareTransferRequest({ InstanceId: 'i', ContactId: 'c', ContactFlowId: 'f', QueueId: 'q' }).ClientToken; // a new UUID
+ */
+export function prepareTransferRequest(input: unknown): TransferRequest {
+  const parsed = TransferContactInputSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new TransferRequestValidationError(
+      parsed.error.issues.map((issue) =>
+        issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message,
+      ),
+    );
+  }
+  return { ...parsed.data, ClientToken: parsed.data.ClientToken ?? randomUUID() };
+}
+
+/** One request's result in a batch. */
+export type BatchEntryResult =
+  | { readonly index: number; readonly ok: true; readonly clientToken: string; readonly id: string }
+  | {
+      readonly index: number;
+      readonly ok: false;
+      readonly clientToken?: string;
+      readonly code: string;
+      readonly message: string;
+    };
+
+/** Where and how the client sends. */
+export interface TransferClientOptions {
+  /** The transfer queue. @default process.env.TRANSFER_QUEUE_URL */
+  readonly queueUrl?: string;
+  /** The bus with the `Transfer Contact Requested` rule. @default process.env.TRANSFER_EVENT_BUS_NAME */
+  readonly eventBusName?: string;
+  /** The `source` of published events. @default 'connect-transfer-orchestrator.client' */
+  readonly eventSource?: string;
+  /** @default - a client from the SDK's standard chain (region, credentials, AWS_ENDPOINT_URL_SQS) */
+  readonly sqs?: SQSClient;
+  /** @default - a client from the SDK's standard chain */
+  readonly eventBridge?: EventBridgeClient;
+  /** Attempts for a batch entry SQS or EventBridge failed on its side. @default 3 */
+  readonly maxAttempts?: number;
+}
+
+const BATCH_SIZE = 10;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Sends transfer requests to the orchestrator: one or many to its queue, or as events to its bus. Every
+ * request is validated with the worker's schema before anything is sent, and gets a `ClientToken`;
+ * the tokens used are returned, so a caller can retry or ask for the outcome.
+ *
+ * @example
+ * const client = new TransferClient({ queueUrl });
+ * const { clientToken } = await client.enqueue({ InstanceId, ContactId, ContactFlowId, QueueId });
+ */
+export class TransferClient {
+  readonly #options: TransferClientOptions;
+  #sqs: SQSClient | undefined;
+  #eventBridge: EventBridgeClient | undefined;
+
+  constructor(options: TransferClientOptions = {}) {
+    this.#options = options;
+    this.#sqs = options.sqs;
+    this.#eventBridge = options.eventBridge;
+  }
+
+  /**
+   * Enqueues one request.
+   *
+   * @throws {TransferRequestValidationError} when the request is invalid (nothing is sent).
+   * @example
+   * await client.enqueue({ InstanceId, ContactId, ContactFlowId, UserId, ClientToken: 'case-42' });
+   */
+  async enqueue(
+    input: TransferContactInput | Record<string, unknown>,
+  ): Promise<{ clientToken: string; messageId: string }> {
+    const request = prepareTransferRequest(input);
+    const { MessageId = '' } = await this.#sqsClient().send(
+      new SendMessageCommand({ QueueUrl: this.#queueUrl(), MessageBody: JSON.stringify(request) }),
+    );
+    return { clientToken: request.ClientToken, messageId: MessageId };
+  }
+
+  /**
+   * Enqueues many requests in batches of 10. Invalid requests are reported (and not sent); entries SQS
+   * fails on its side are retried; each request's result is returned at its index.
+   *
+   * @example
+   * const results = await client.enqueueMany(requests);
+   * const failed = results.filter((r) => !r.ok);
+   */
+  async enqueueMany(inputs: readonly unknown[]): Promise<BatchEntryResult[]> {
+    return this.#sendBatched(inputs, async (batch) => {
+      const { Successful = [], Failed = [] } = await this.#sqsClient().send(
+        new SendMessageBatchCommand({
+          QueueUrl: this.#queueUrl(),
+          Entries: batch.map(({ index, request }) => ({
+            Id: String(index),
+            MessageBody: JSON.stringify(request),
+          })),
+        }),
+      );
+      return [
+        ...Successful.map((entry) => ({ index: Number(entry.Id), id: entry.MessageId ?? '' })),
+        ...Failed.map((entry) => ({
+          index: Number(entry.Id),
+          code: entry.Code ?? 'Unknown',
+          message: entry.Message ?? '',
+          retryable: !entry.SenderFault,
+        })),
+      ];
+    });
+  }
+
+  /**
+   * Publishes requests as `Transfer Contact Requested` events, in batches of 10 (PutEvents' limit).
+   *
+   * @example
+   * const results = await client.publish(requests);
+   */
+  async publish(inputs: readonly unknown[]): Promise<BatchEntryResult[]> {
+    const eventBusName = this.#options.eventBusName ?? process.env.TRANSFER_EVENT_BUS_NAME;
+    if (!eventBusName) throw new Error('no event bus: pass eventBusName or set TRANSFER_EVENT_BUS_NAME');
+    return this.#sendBatched(inputs, async (batch) => {
+      const entries: PutEventsRequestEntry[] = batch.map(({ request }) => ({
+        EventBusName: eventBusName,
+        Source: this.#options.eventSource ?? 'connect-transfer-orchestrator.client',
+        DetailType: TRANSFER_REQUESTED_DETAIL_TYPE,
+        Detail: JSON.stringify(request),
+      }));
+      const { Entries = [] } = await this.#eventBridgeClient().send(
+        new PutEventsCommand({ Entries: entries }),
+      );
+      // PutEvents answers entry by entry, in order.
+      return batch.map(({ index }, n) => {
+        const entry = Entries[n];
+        return entry?.EventId
+          ? { index, id: entry.EventId }
+          : {
+              index,
+              code: entry?.ErrorCode ?? 'Unknown',
+              message: entry?.ErrorMessage ?? '',
+              retryable: entry?.ErrorCode !== 'MalformedDetail' && entry?.ErrorCode !== 'ValidationException',
+            };
+      });
+    });
+  }
+
+  async #sendBatched(
+    inputs: readonly unknown[],
+    send: (
+      batch: { index: number; request: TransferRequest }[],
+    ) => Promise<
+      ({ index: number; id: string } | { index: number; code: string; message: string; retryable: boolean })[]
+    >,
+  ): Promise<BatchEntryResult[]> {
+    const results: BatchEntryResult[] = new Array(inputs.length);
+    let pending: { index: number; request: TransferRequest }[] = [];
+    inputs.forEach((input, index) => {
+      try {
+        pending.push({ index, request: prepareTransferRequest(input) });
+      } catch (error) {
+        const issues =
+          error instanceof TransferRequestValidationError ? error.issues.join('; ') : String(error);
+        results[index] = { index, ok: false, code: 'InvalidRequest', message: issues };
+      }
+    });
+    const maxAttempts = this.#options.maxAttempts ?? 3;
+    for (let attempt = 1; pending.length > 0; attempt += 1) {
+      const retry: typeof pending = [];
+      for (let i = 0; i < pending.length; i += BATCH_SIZE) {
+        const batch = pending.slice(i, i + BATCH_SIZE);
+        for (const outcome of await send(batch)) {
+          const entry = batch.find((b) => b.index === outcome.index);
+          if (!entry) continue;
+          const clientToken = entry.request.ClientToken;
+          if ('id' in outcome) {
+            results[outcome.index] = { index: outcome.index, ok: true, clientToken, id: outcome.id };
+          } else if (outcome.retryable && attempt < maxAttempts) {
+            retry.push(entry);
+          } else {
+            results[outcome.index] = {
+              index: outcome.index,
+              ok: false,
+              clientToken,
+              code: outcome.code,
+              message: outcome.message,
+            };
+          }
+        }
+      }
+      pending = retry;
+      if (pending.length > 0) await sleep(100 * 2 ** attempt);
+    }
+    return results;
+  }
+
+  #queueUrl(): string {
+    const url = this.#options.queueUrl ?? process.env.TRANSFER_QUEUE_URL;
+    if (!url) throw new Error('no queue: pass queueUrl or set TRANSFER_QUEUE_URL');
+    return url;
+  }
+
+  #sqsClient(): SQSClient {
+    this.#sqs ??= new SQSClient({});
+    return this.#sqs;
+  }
+
+  #eventBridgeClient(): EventBridgeClient {
+    this.#eventBridge ??= new EventBridgeClient({});
+    return this.#eventBridge;
+  }
+}

@@ -1,0 +1,7 @@
+export {
+  type BatchEntryResult,
+  prepareTransferRequest,
+  TransferClient,
+  type TransferClientOptions,
+  TransferRequestValidationError,
+} from './TransferClient';
