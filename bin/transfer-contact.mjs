@@ -2,14 +2,9 @@
 // The `transfer-contact` executable: runs the TypeScript CLI through tsx, so no build step is needed.
 import { register } from 'tsx/esm/api';
 
-// The AWS SDK warns on every import under Node.js 20 that future versions will need Node.js 22; that
-// notice is not about this command, so it is kept out of its output. Every other warning still shows.
-const emitWarning = process.emitWarning.bind(process);
-process.emitWarning = (warning, ...rest) => {
-  const type = typeof rest[0] === 'string' ? rest[0] : rest[0]?.type;
-  if (type === 'NodeVersionSupportWarning' || warning?.name === 'NodeVersionSupportWarning') return;
-  emitWarning(warning, ...rest);
-};
+// The SDK's notice that its 2027 releases need Node.js 22 is not about this command: the SDK's own switch
+// keeps it out of the output (a user can still set the variable to false).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 register();
 const { runCli } = await import('../src/cli/main.ts');

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { parse as parseYaml, stringify as toYaml } from 'yaml';
+import { parse as parseYaml } from 'yaml';
 import { prepareTransferRequest, TransferClient, TransferRequestValidationError } from '../client';
 import { CONNECTION_OPTIONS, eventBridgeClient, sqsClient } from './awsClients';
 import { type CliIo, printJson, UsageError } from './io';
