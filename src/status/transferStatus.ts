@@ -30,8 +30,8 @@ export interface RejectionRecord {
 /** The fields of a Powertools idempotency record this product reads. */
 export interface IdempotencyRecordFields {
   readonly status?: string;
-  /** The stored result, as JSON. */
-  readonly data?: string;
+  /** The stored result: a map (Powertools 2.x), or JSON text (older records). */
+  readonly data?: string | Readonly<Record<string, unknown>>;
   /** Seconds since the epoch. */
   readonly expiration?: number;
   /** Milliseconds since the epoch. */
@@ -61,7 +61,11 @@ export function decideTransferStatus(
   const live =
     record && (record.expiration === undefined || record.expiration * 1000 > nowMs) ? record : undefined;
   if (live?.status === 'COMPLETED') {
-    const result = JSON.parse(live.data ?? '{}') as { ContactId?: string; ContactArn?: string };
+    const data = live.data ?? {};
+    const result = (typeof data === 'string' ? JSON.parse(data) : data) as {
+      ContactId?: string;
+      ContactArn?: string;
+    };
     return { status: 'transferred', ContactId: result.ContactId ?? '', ContactArn: result.ContactArn ?? '' };
   }
   if (live?.status === 'INPROGRESS' && (live.in_progress_expiration ?? Number.POSITIVE_INFINITY) > nowMs) {
