@@ -79,9 +79,18 @@ export async function runStatus(argv: readonly string[], io: CliIo): Promise<voi
   ]);
   const status = decideTransferStatus(
     record.Item && (unmarshall(record.Item) as IdempotencyRecordFields),
-    rejection.Item && (unmarshall(rejection.Item) as RejectionRecord),
+    rejection.Item && toRejection(unmarshall(rejection.Item)),
     Date.now(),
   );
   const { status: name, ...details } = status;
   printJson(io, { ClientToken: token, Status: name, ...details });
 }
+
+/** Keeps the reason's fields, not the ledger's keys and TTL. */
+const toRejection = (item: Record<string, unknown>): RejectionRecord => ({
+  errorClass: String(item.errorClass ?? ''),
+  errorCode: String(item.errorCode ?? ''),
+  errorMessage: String(item.errorMessage ?? ''),
+  failedAt: String(item.failedAt ?? ''),
+  messageId: String(item.messageId ?? ''),
+});
