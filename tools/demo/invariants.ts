@@ -1,0 +1,123 @@
+import type { SimulatorCall } from '../connect-simulator/ConnectSimulator';
+
+/** What the engines hold once the queue has drained. */
+export interface DrainedState {
+  /** Every message sent, by SQS message id. */
+  readonly sent: ReadonlyMap<string, string>;
+  /** Messages the event source deleted from the transfer queue (processed). */
+  readonly deleted: ReadonlySet<string>;
+  /** The DLQ's messages: body, and the worker's attributes when it put them there. */
+  readonly deadLetters: readonly {
+    messageId: string;
+    body: string;
+    attributes: Readonly<Record<string, string>>;
+  }[];
+  /** Messages still in the transfer queue (visible or in flight). */
+  readonly stillQueued: number;
+  /** The simulator's call log. */
+  readonly calls: readonly SimulatorCall[];
+  /** Transfers Connect made per chain. */
+  readonly transfersPerChain: ReadonlyMap<string, number>;
+  /** The ledger's chains: chain key → tokens holding a slot. */
+  readonly ledger: ReadonlyMap<string, ReadonlySet<string>>;
+  readonly cap: number;
+}
+
+/** One invariant's verdict. */
+export interface InvariantResult {
+  readonly name: string;
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
+const fingerprint = (input: Record<string, unknown>) =>
+  JSON.stringify(
+    ['InstanceId', 'ContactId', 'ContactFlowId', 'QueueId', 'UserId'].map((k) => input[k] ?? null),
+  );
+
+/**
+ * Checks the five invariants of DESIGN.md from the engines' own state: the simulator's call log and chain
+ * counts, the ledger, the queues.
+ *
+ * @example
+ * const results = checkInvariants(state);
+ * const allHold = results.every((r) => r.ok);
+ */
+export function checkInvariants(state: DrainedState): InvariantResult[] {
+  const transfersByToken = new Map<string, number>();
+  const successFingerprints = new Map<string, Set<string>>();
+  for (const call of state.calls) {
+    if (call.operation !== 'TransferContact') continue;
+    const token = String(call.input.ClientToken ?? '');
+    if (call.transferred) transfersByToken.set(token, (transfersByToken.get(token) ?? 0) + 1);
+    if (call.status === 200 || call.transferred) {
+      const set = successFingerprints.get(token) ?? new Set<string>();
+      set.add(fingerprint(call.input));
+      successFingerprints.set(token, set);
+    }
+  }
+
+  const overCap = [...state.transfersPerChain].filter(([, n]) => n > state.cap);
+  const ledgerOverCap = [...state.ledger].filter(([, tokens]) => tokens.size > state.cap);
+  const twice = [...transfersByToken].filter(([, n]) => n > 1);
+  const mixed = [...successFingerprints].filter(([, set]) => set.size > 1);
+
+  const byWorker = new Map<string, number>();
+  const bySqs = new Set<string>();
+  const changedBodies: string[] = [];
+  for (const dead of state.deadLetters) {
+    const source = dead.attributes.SourceMessageId;
+    const id = source ?? dead.messageId;
+    if (source) byWorker.set(id, (byWorker.get(id) ?? 0) + 1);
+    else bySqs.add(id);
+    const original = state.sent.get(id);
+    if (original !== undefined && original !== dead.body) changedBodies.push(id);
+  }
+  const lost = [...state.sent.keys()].filter((id) => !state.deleted.has(id) && !bySqs.has(id));
+  const deadTwice = [...byWorker].filter(([, n]) => n > 1).map(([id]) => id);
+
+  const transferredTokens = new Set(transfersByToken.keys());
+  const heldAmbiguous = new Set(
+    state.deadLetters
+      .filter((d) => d.attributes.ErrorClass === 'Transient' || !d.attributes.ErrorClass)
+      .map((d) => d.attributes.ClientToken ?? ''),
+  );
+  const ledgerTokens = [...state.ledger.values()].flatMap((tokens) => [...tokens]);
+  const keptByFailures = ledgerTokens.filter(
+    (token) => !transferredTokens.has(token) && !heldAmbiguous.has(token),
+  );
+  const uncounted = [...transferredTokens].filter((token) => !ledgerTokens.includes(token));
+
+  return [
+    {
+      name: '1. cap: no chain has more than `cap` transfers',
+      ok: overCap.length === 0 && ledgerOverCap.length === 0,
+      detail: `${state.transfersPerChain.size} chains, most transfers on one chain: ${Math.max(0, ...state.transfersPerChain.values())} (cap ${state.cap})`,
+    },
+    {
+      name: '2. once per token: no ClientToken transferred twice',
+      ok: twice.length === 0,
+      detail: twice.length
+        ? `twice: ${twice.map(([t]) => t).join(', ')}`
+        : `${transferredTokens.size} tokens, each transferred once`,
+    },
+    {
+      name: '3. token reuse: a token never succeeded with two sets of parameters',
+      ok: mixed.length === 0,
+      detail: mixed.length
+        ? `mixed: ${mixed.map(([t]) => t).join(', ')}`
+        : 'every successful token has one set of parameters',
+    },
+    {
+      name: '4. nothing lost: each message transferred or in the DLQ, once, body unchanged',
+      ok:
+        lost.length === 0 && deadTwice.length === 0 && changedBodies.length === 0 && state.stillQueued === 0,
+      detail: `${state.sent.size} sent, ${state.deleted.size} processed, ${state.deadLetters.length} in the DLQ, ${state.stillQueued} still queued${lost.length ? `, lost: ${lost.length}` : ''}${deadTwice.length ? `, dead-lettered twice: ${deadTwice.length}` : ''}${changedBodies.length ? `, bodies changed: ${changedBodies.length}` : ''}`,
+    },
+    {
+      name: '5. failures cost nothing: the ledger holds exactly the transfers made',
+      ok: keptByFailures.length === 0 && uncounted.length === 0,
+      detail: `${ledgerTokens.length} slots held, ${transferredTokens.size} transfers${keptByFailures.length ? `, kept by failures: ${keptByFailures.length}` : ''}${uncounted.length ? `, transfers not counted: ${uncounted.length}` : ''}`,
+    },
+  ];
+}

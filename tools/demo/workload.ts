@@ -1,0 +1,192 @@
+import type { SimulatorSeed } from '../connect-simulator/ConnectSimulator';
+import { seededRandom } from '../connect-simulator/random';
+import { SAMPLE_INSTANCE_ID } from '../local-runner/sampleContactCenter';
+
+/** What a workload item is meant to exercise. */
+export const ItemKind = {
+  Transfer: 'transfer',
+  Duplicate: 'duplicate',
+  TokenReuse: 'token-reuse',
+  Invalid: 'invalid',
+  ConnectReject: 'connect-reject',
+} as const;
+/** One of {@link ItemKind}. */
+export type ItemKind = (typeof ItemKind)[keyof typeof ItemKind];
+
+/** One message of the workload. */
+export interface WorkloadItem {
+  readonly kind: ItemKind;
+  readonly body: string;
+  /** The chain it names, for valid transfers. */
+  readonly chain?: string;
+}
+
+/** The size and shape of a workload. */
+export interface WorkloadOptions {
+  readonly requests: number;
+  readonly chains: number;
+  readonly seed: number;
+  /** The stack's transfer cap, so some chains are pushed past it. */
+  readonly cap: number;
+}
+
+/** A workload and the contact center it runs against. */
+export interface Workload {
+  readonly items: readonly WorkloadItem[];
+  readonly seed: SimulatorSeed;
+}
+
+const FLOW_QUEUE = 'flow-transfer-to-queue';
+const FLOW_AGENT = 'flow-transfer-to-agent';
+
+/**
+ * A realistic, reproducible mix: transfers spread over `chains` TASK contacts (a fifth of the chains pushed
+ * past the cap), duplicates of earlier requests (same token), tokens reused with another destination,
+ * requests without a token (derived from the message id), EventBridge-wrapped requests, invalid messages,
+ * and requests Connect refuses. The same seed gives the same workload.
+ *
+ * @example
+ * const { items, seed } = buildWorkload({ requests: 300, chains: 30, seed: 7, cap: 11 });
+ */
+export function buildWorkload(options: WorkloadOptions): Workload {
+  const random = seededRandom(options.seed);
+  const pick = <T>(values: readonly T[]): T => values[Math.floor(random() * values.length)] as T;
+  const chains = Array.from({ length: options.chains }, (_, i) => `demo-task-${i + 1}`);
+  const pushed = new Set(chains.filter((_, i) => i % 5 === 0));
+  const items: WorkloadItem[] = [];
+  const sentWithToken: { body: Record<string, unknown>; chain: string }[] = [];
+  const perChain = new Map<string, number>();
+
+  const transfer = (chain: string): Record<string, unknown> => {
+    const n = (perChain.get(chain) ?? 0) + 1;
+    perChain.set(chain, n);
+    const toAgent = random() < 0.3;
+    return {
+      InstanceId: SAMPLE_INSTANCE_ID,
+      ContactId: chain,
+      ContactFlowId: toAgent ? FLOW_AGENT : FLOW_QUEUE,
+      ...(toAgent
+        ? { UserId: pick(['agent-ana', 'agent-bo']) }
+        : { QueueId: pick(['support', 'escalations', 'billing']) }),
+      ClientToken: `${chain}-${n}-${options.seed}`,
+    };
+  };
+
+  // Chains pushed past the cap get cap + 3 requests first, so the cap is reached whatever else happens.
+  for (const chain of pushed) {
+    for (let i = 0; i < options.cap + 3 && items.length < options.requests; i += 1) {
+      const body = transfer(chain);
+      sentWithToken.push({ body, chain });
+      items.push({ kind: ItemKind.Transfer, body: JSON.stringify(body), chain });
+    }
+  }
+  const others = chains.filter((chain) => !pushed.has(chain));
+  while (items.length < options.requests) {
+    const draw = random();
+    if (draw < 0.12 && sentWithToken.length > 0) {
+      const earlier = pick(sentWithToken);
+      items.push({ kind: ItemKind.Duplicate, body: JSON.stringify(earlier.body), chain: earlier.chain });
+    } else if (draw < 0.15 && sentWithToken.length > 0) {
+      const earlier = pick(sentWithToken);
+      const { QueueId: _q, UserId: _u, ...rest } = earlier.body;
+      items.push({
+        kind: ItemKind.TokenReuse,
+        body: JSON.stringify({ ...rest, ContactFlowId: FLOW_QUEUE, QueueId: 'reused-token-queue' }),
+        chain: earlier.chain,
+      });
+    } else if (draw < 0.21) {
+      items.push({ kind: ItemKind.Invalid, body: pick(invalidBodies()) });
+    } else if (draw < 0.24) {
+      items.push({ kind: ItemKind.ConnectReject, body: JSON.stringify(pick(rejectedBodies())) });
+    } else {
+      const chain = pick(others.length > 0 ? others : chains);
+      // Chains not pushed stay under the cap.
+      if ((perChain.get(chain) ?? 0) >= options.cap - 2) continue;
+      const body = transfer(chain);
+      const shape = random();
+      if (shape < 0.1) {
+        const { ClientToken: _t, ...withoutToken } = body;
+        items.push({ kind: ItemKind.Transfer, body: JSON.stringify(withoutToken), chain });
+      } else if (shape < 0.2) {
+        const event = {
+          version: '0',
+          id: `event-${String(body.ClientToken)}`,
+          'detail-type': 'Transfer Contact Requested',
+          source: 'crm.demo',
+          account: '000000000000',
+          time: new Date(0).toISOString(),
+          region: 'us-east-1',
+          resources: [],
+          detail: body,
+        };
+        items.push({ kind: ItemKind.Transfer, body: JSON.stringify(event), chain });
+      } else {
+        sentWithToken.push({ body, chain });
+        items.push({ kind: ItemKind.Transfer, body: JSON.stringify(body), chain });
+      }
+    }
+  }
+  // Producers do not send in order.
+  for (let i = items.length - 1; i > 0; i -= 1) {
+    const j = Math.floor(random() * (i + 1));
+    [items[i], items[j]] = [items[j] as WorkloadItem, items[i] as WorkloadItem];
+  }
+  return {
+    items,
+    seed: {
+      instances: [
+        {
+          id: SAMPLE_INSTANCE_ID,
+          flows: [
+            { id: FLOW_QUEUE, type: 'QUEUE_TRANSFER' },
+            { id: FLOW_AGENT, type: 'AGENT_TRANSFER' },
+            { id: 'flow-agent-whisper', type: 'AGENT_WHISPER' },
+          ],
+          queues: ['support', 'escalations', 'billing', 'reused-token-queue'],
+          users: ['agent-ana', 'agent-bo'],
+          contacts: [...chains.map((id) => ({ id })), { id: 'demo-voice', channel: 'VOICE' as const }],
+        },
+      ],
+    },
+  };
+}
+
+const invalidBodies = () => [
+  '{"InstanceId": "unterminated',
+  JSON.stringify({
+    InstanceId: SAMPLE_INSTANCE_ID,
+    ContactId: 'demo-task-1',
+    ContactFlowId: FLOW_QUEUE,
+    QueueId: 'support',
+    UserId: 'agent-ana',
+  }),
+  JSON.stringify({
+    InstanceId: SAMPLE_INSTANCE_ID,
+    ContactId: 'demo-task-1',
+    ContactFlowId: FLOW_QUEUE,
+    QueueID: 'support',
+  }),
+  JSON.stringify({
+    InstanceId: 'not-this-deployment',
+    ContactId: 'demo-task-1',
+    ContactFlowId: FLOW_QUEUE,
+    QueueId: 'support',
+  }),
+  JSON.stringify({ InstanceId: SAMPLE_INSTANCE_ID, ContactId: 'demo-task-1', QueueId: 'support' }),
+];
+
+const rejectedBodies = () => [
+  { InstanceId: SAMPLE_INSTANCE_ID, ContactId: 'demo-voice', ContactFlowId: FLOW_QUEUE, QueueId: 'support' },
+  {
+    InstanceId: SAMPLE_INSTANCE_ID,
+    ContactId: 'demo-task-2',
+    ContactFlowId: 'flow-agent-whisper',
+    QueueId: 'support',
+  },
+  {
+    InstanceId: SAMPLE_INSTANCE_ID,
+    ContactId: 'demo-task-3',
+    ContactFlowId: FLOW_QUEUE,
+    QueueId: 'no-such-queue',
+  },
+];
