@@ -45,16 +45,29 @@ export class CapReachedError extends TransferOrchestratorError {
   }
 }
 
-/** A `TransferContact` call failed; `code` is Connect's error type (or the network error's name). */
+/** How one attempt of a call failed: Connect's error type (or the network error's name) and HTTP status. */
+export interface AttemptFailure {
+  readonly code: string;
+  readonly httpStatusCode: number | undefined;
+}
+
+/**
+ * A `TransferContact` call failed; `code` is Connect's error type (or the network error's name) on the
+ * last attempt. `attempts` lists every attempt's failure: the SDK retries inside one call, and an earlier
+ * attempt may have done the transfer even when the last one was refused.
+ */
 export class ConnectCallError extends TransferOrchestratorError {
+  public readonly attempts: readonly AttemptFailure[];
+
   constructor(
     public readonly code: string,
     public readonly httpStatusCode: number | undefined,
     message: string,
-    options?: ErrorOptions,
+    options?: ErrorOptions & { attempts?: readonly AttemptFailure[] },
   ) {
     super(message, options);
     this.name = 'ConnectCallError';
+    this.attempts = options?.attempts?.length ? options.attempts : [{ code, httpStatusCode }];
   }
 }
 

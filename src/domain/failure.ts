@@ -1,4 +1,10 @@
-import { CapReachedError, ConnectCallError, DeadlineTooCloseError, InvalidRequestError } from './errors';
+import {
+  type AttemptFailure,
+  CapReachedError,
+  ConnectCallError,
+  DeadlineTooCloseError,
+  InvalidRequestError,
+} from './errors';
 
 /** The classes of the error taxonomy (DESIGN.md). */
 export const ErrorClass = {
@@ -89,19 +95,24 @@ export function classifyFailure(error: unknown): Failure {
   return { errorClass: ErrorClass.Transient, code, message };
 }
 
+const isRefusal = ({ code, httpStatusCode }: AttemptFailure): boolean =>
+  THROTTLING_CODES.has(code) ||
+  PERMANENT_CONNECT_CODES.has(code) ||
+  (httpStatusCode !== undefined && httpStatusCode >= 400 && httpStatusCode < 500);
+
 /**
- * Whether a failed `TransferContact` call gives its ledger slot back. A call Connect refused (any 4xx,
- * throttling included) transferred nothing, so its slot is released. A 5xx, a timeout or a dropped
- * connection leaves the outcome unknown: the slot is held, because the transfer may have happened,
- * and a retry with the same token settles it (Connect answers a completed token with its result).
+ * Whether a failed `TransferContact` call gives its ledger slot back: only when Connect refused **every**
+ * attempt of the call (a 4xx, throttling included), so nothing was transferred. A 5xx, a timeout or a
+ * dropped connection on any attempt leaves the outcome unknown: the slot is held, because the transfer may
+ * have happened, and a retry with the same token settles it (Connect answers a completed token with its
+ * result).
  *
  * @example
  * releasesSlot(new ConnectCallError('ThrottlingException', 429, 'Rate exceeded')); // true
  * releasesSlot(new ConnectCallError('InternalServiceException', 500, 'boom'));   // false
  */
 export function releasesSlot(error: ConnectCallError): boolean {
-  if (THROTTLING_CODES.has(error.code) || PERMANENT_CONNECT_CODES.has(error.code)) return true;
-  return error.httpStatusCode !== undefined && error.httpStatusCode >= 400 && error.httpStatusCode < 500;
+  return error.attempts.every(isRefusal);
 }
 
 /** What happens to a failed record. */

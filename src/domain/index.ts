@@ -1,4 +1,5 @@
 export {
+  type AttemptFailure,
   CapReachedError,
   ConnectCallError,
   DeadlineTooCloseError,

@@ -292,3 +292,29 @@ describe('transfer worker: infrastructure failures are transient', () => {
     }
   });
 });
+
+describe('transfer worker: the SDK’s retries inside one call', () => {
+  it('holds the slot when an earlier attempt may have transferred, even if the last attempt was throttled', async () => {
+    const harness = await WorkerHarness.start({
+      env: { AWS_MAX_ATTEMPTS: '2' },
+      simulator: { contactIdMode: 'keep' },
+    });
+    try {
+      const contact = harness.newContact();
+      // Attempt 1 transfers, then answers 500; the SDK retries; attempt 2 is throttled.
+      harness.connect.injectFaults({ script: [{ kind: 'commit-then-error' }, { kind: 'throttle' }] });
+      const record = sqsRecord(queueTransfer({ ContactId: contact }));
+      expect((await harness.invoke(sqsEvent(record))).batchItemFailures).toHaveLength(1);
+      expect(harness.connect.calls.map((c) => c.status)).toEqual([500, 429]);
+      expect(harness.connect.transfersPerChain().get(`instance-1/${contact}`)).toBe(1);
+      expect((await harness.chainTokens(contact)).size).toBe(1);
+
+      const redelivered = { ...record, attributes: { ...record.attributes, ApproximateReceiveCount: '2' } };
+      expect((await harness.invoke(sqsEvent(redelivered))).batchItemFailures).toEqual([]);
+      expect(harness.connect.transfersPerChain().get(`instance-1/${contact}`)).toBe(1);
+      expect((await harness.chainTokens(contact)).size).toBe(1);
+    } finally {
+      await harness.stop();
+    }
+  });
+});

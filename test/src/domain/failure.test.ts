@@ -76,6 +76,19 @@ describe('releasesSlot', () => {
   });
 });
 
+describe('releasesSlot over a call’s attempts', () => {
+  it('holds the slot when any attempt may have transferred, whatever the last one said', () => {
+    const call = (...attempts: [string, number | undefined][]) =>
+      new ConnectCallError(attempts.at(-1)?.[0] ?? '', attempts.at(-1)?.[1], 'x', {
+        attempts: attempts.map(([code, httpStatusCode]) => ({ code, httpStatusCode })),
+      });
+    expect(releasesSlot(call(['InternalServiceException', 500], ['ThrottlingException', 429]))).toBe(false);
+    expect(releasesSlot(call(['TimeoutError', undefined], ['ThrottlingException', 429]))).toBe(false);
+    expect(releasesSlot(call(['ThrottlingException', 429], ['ThrottlingException', 429]))).toBe(true);
+    expect(releasesSlot(call(['ThrottlingException', 429], ['ResourceNotFoundException', 404]))).toBe(true);
+  });
+});
+
 describe('decideDisposition', () => {
   const transient = classifyFailure(new ConnectCallError('ThrottlingException', 429, 'x'));
   const permanent = classifyFailure(new CapReachedError('chain', 3));
