@@ -267,6 +267,7 @@ export class TransferOrchestrator extends Construct {
         LEDGER_TABLE_NAME: this.ledgerTable.tableName,
         IDEMPOTENCY_TABLE_NAME: this.idempotencyTable.tableName,
         DEAD_LETTER_QUEUE_URL: this.deadLetterQueue.queueUrl,
+        TRANSFER_QUEUE_URL: this.queue.queueUrl,
         ALLOWED_INSTANCE_IDS: settings.instanceIds.join(','),
         TRANSFER_CAP: String(settings.transferCap),
         TRANSFER_RATE_PER_SECOND: String(settings.transferRatePerSecond),
@@ -292,6 +293,8 @@ export class TransferOrchestrator extends Construct {
     this.ledgerTable.grantReadWriteData(this.worker);
     this.idempotencyTable.grantReadWriteData(this.worker);
     this.deadLetterQueue.grantSendMessages(this.worker);
+    // A request throttled on its last allowed delivery is sent back to the queue rather than the DLQ.
+    this.queue.grantSendMessages(this.worker);
     if (settings.instanceIds.length > 0) {
       this.worker.addToRolePolicy(
         new iam.PolicyStatement({

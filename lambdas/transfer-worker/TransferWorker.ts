@@ -15,6 +15,7 @@ import { parseTransferRequest, type TransferRequest } from '../../src/request';
 import type { WorkerConfig } from './config';
 import type { DeadLetterQueue } from './DeadLetterQueue';
 import type { IdempotentTransfer } from './idempotentTransfer';
+import { type RequeueSender, requeuesOf } from './RequeueSender';
 import type { TransferLedger } from './TransferLedger';
 
 /** What the worker is wired with. */
@@ -22,6 +23,8 @@ export interface TransferWorkerDependencies {
   readonly config: WorkerConfig;
   readonly transfer: IdempotentTransfer;
   readonly deadLetters: DeadLetterQueue;
+  /** Sends a request throttled on its last allowed delivery back to the queue. */
+  readonly requeue: RequeueSender;
   /** Where rejections are recorded for `transfer-contact status`. */
   readonly rejections: Pick<TransferLedger, 'recordRejection'>;
   readonly logger: Logger;
@@ -37,10 +40,10 @@ export type TransferWorkerHandler = (event: SQSEvent, context: Context) => Promi
  * source queue; transient ones are reported as batch item failures, so one record never fails another.
  *
  * @example
- * export const handler = createTransferWorker({ config, transfer, deadLetters, rejections: ledger, logger, metrics });
+ * export const handler = createTransferWorker({ config, transfer, deadLetters, requeue, rejections: ledger, logger, metrics });
  */
 export function createTransferWorker(deps: TransferWorkerDependencies): TransferWorkerHandler {
-  const { config, transfer, deadLetters, rejections, logger, metrics } = deps;
+  const { config, transfer, deadLetters, requeue, rejections, logger, metrics } = deps;
 
   const handleRecord = async (record: SQSRecord): Promise<void> => {
     const receiveCount = Number(record.attributes?.ApproximateReceiveCount ?? '1') || 1;
@@ -62,8 +65,7 @@ export function createTransferWorker(deps: TransferWorkerDependencies): Transfer
         throw new InvalidRequestError(parsed.rejection.message, { issues: parsed.rejection.issues });
       }
       const valid = parsed.value.request;
-      if (!config.allowedInstanceIds.has(valid.InstanceId))
-        throw new InstanceNotAllowedError(valid.InstanceId);
+      if (!config.allowedInstanceIds.has(valid.InstanceId)) throw new InstanceNotAllowedError(valid.InstanceId);
 
       const result = await transfer.run(valid);
       const outcome = result.replayed ? Outcome.Duplicate : Outcome.Transferred;
@@ -76,7 +78,12 @@ export function createTransferWorker(deps: TransferWorkerDependencies): Transfer
       });
     } catch (error) {
       const failure = classifyFailure(error);
-      const disposition = decideDisposition(failure, receiveCount, config.maxReceiveCount);
+      const disposition = decideDisposition(failure, {
+        receiveCount,
+        maxReceiveCount: config.maxReceiveCount,
+        requeues: requeuesOf(record),
+        requeueLimit: config.requeueLimit,
+      });
       const outcome = outcomeOfFailure(failure, disposition);
       metrics.addMetric(outcome, MetricUnit.Count, 1);
       const log = {
@@ -89,6 +96,12 @@ export function createTransferWorker(deps: TransferWorkerDependencies): Transfer
       if (disposition === Disposition.Retry) {
         logger.warn('transfer outcome', log);
         throw error;
+      }
+      if (disposition === Disposition.Requeue && request) {
+        logger.warn('transfer outcome', { ...log, requeues: requeuesOf(record) + 1 });
+        // Sent back first, then acknowledged: if the send fails the record stays in the queue.
+        await requeue.send(record, request.ClientToken);
+        return;
       }
       logger.error('transfer outcome', log);
       // If either write fails the record is reported as failed, so SQS keeps it: nothing is lost. The

@@ -11,6 +11,10 @@ export interface WorkerConfig {
   readonly idempotencyTableName: string;
   /** Where permanent failures and exhausted retries go, with their reason. */
   readonly deadLetterQueueUrl: string;
+  /** The transfer queue itself: where a request throttled on its last allowed delivery is sent back. */
+  readonly transferQueueUrl: string;
+  /** How many times one request may be sent back before it is dead-lettered. */
+  readonly requeueLimit: number;
   /** Instance ids the worker may touch; any other is an invalid request. Empty: none. */
   readonly allowedInstanceIds: ReadonlySet<string>;
   /** Successful transfers allowed per contact chain. */
@@ -48,6 +52,8 @@ const EnvironmentSchema = z.object({
   LEDGER_TABLE_NAME: required('LEDGER_TABLE_NAME'),
   IDEMPOTENCY_TABLE_NAME: required('IDEMPOTENCY_TABLE_NAME'),
   DEAD_LETTER_QUEUE_URL: required('DEAD_LETTER_QUEUE_URL'),
+  TRANSFER_QUEUE_URL: required('TRANSFER_QUEUE_URL'),
+  REQUEUE_LIMIT: integer('REQUEUE_LIMIT', 10, 0, 1000),
   ALLOWED_INSTANCE_IDS: z.string().default(''),
   TRANSFER_CAP: integer('TRANSFER_CAP', CONNECT_TRANSFER_LIMIT, 1, CONNECT_TRANSFER_LIMIT),
   TRANSFER_RATE_PER_SECOND: z.coerce
@@ -79,6 +85,8 @@ export function readWorkerConfig(env: Readonly<Record<string, string | undefined
     ledgerTableName: e.LEDGER_TABLE_NAME,
     idempotencyTableName: e.IDEMPOTENCY_TABLE_NAME,
     deadLetterQueueUrl: e.DEAD_LETTER_QUEUE_URL,
+    transferQueueUrl: e.TRANSFER_QUEUE_URL,
+    requeueLimit: e.REQUEUE_LIMIT,
     allowedInstanceIds: new Set(
       e.ALLOWED_INSTANCE_IDS.split(',')
         .map((id) => id.trim())

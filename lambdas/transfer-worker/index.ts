@@ -9,6 +9,7 @@ import { CallPacer } from './CallPacer';
 import { pacingIntervalMs, readWorkerConfig } from './config';
 import { transferContact } from './connectTransfer';
 import { DeadLetterQueue } from './DeadLetterQueue';
+import { RequeueSender } from './RequeueSender';
 import { createIdempotentTransfer } from './idempotentTransfer';
 import { TransferLedger } from './TransferLedger';
 import { createTransferWorker } from './TransferWorker';
@@ -45,16 +46,16 @@ const transfer = createIdempotentTransfer({
   deadlineMarginMs: config.deadlineMarginMs,
 });
 
+// The configured endpoint wins over the queue URL's host: the same host in AWS, and the only one that
+// resolves for a local SQS whose queue URLs name `sqs.<region>.localhost`.
+const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
+
 /** The transfer worker's Lambda handler: SQS batch in, partial batch response out. */
 export const handler = createTransferWorker({
   config,
   transfer,
-  // The configured endpoint wins over the queue URL's host: the same host in AWS, and the only one that
-  // resolves for a local SQS whose queue URLs name `sqs.<region>.localhost`.
-  deadLetters: new DeadLetterQueue(
-    new SQSClient({ useQueueUrlAsEndpoint: false }),
-    config.deadLetterQueueUrl,
-  ),
+  deadLetters: new DeadLetterQueue(sqs, config.deadLetterQueueUrl),
+  requeue: new RequeueSender(sqs, config.transferQueueUrl),
   rejections: ledger,
   logger,
   metrics,

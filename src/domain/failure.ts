@@ -115,29 +115,51 @@ export function releasesSlot(error: ConnectCallError): boolean {
   return error.attempts.every(isRefusal);
 }
 
+/**
+ * Transient failures that only say "not now": Connect throttled the call, the same token is running
+ * elsewhere, or too little of the invocation was left. Dead-lettering them would push requests to the DLQ
+ * because of load, not because anything is wrong with them.
+ */
+const DEFERRABLE_CODES = new Set([...THROTTLING_CODES, 'TransferInFlight', 'DeadlineTooClose']);
+
 /** What happens to a failed record. */
 export const Disposition = {
   /** Reported as a batch item failure: SQS delivers it again after the visibility timeout. */
   Retry: 'retry',
+  /** Sent back to the transfer queue (same body, same token, a delay) and deleted: its receive count restarts. */
+  Requeue: 'requeue',
   /** Sent to the DLQ with its reason and deleted from the source queue. */
   DeadLetter: 'dead-letter',
 } as const;
 /** One of {@link Disposition}. */
 export type Disposition = (typeof Disposition)[keyof typeof Disposition];
 
+/** Where a record stands in its retries. */
+export interface DeliveryState {
+  /** This delivery's `ApproximateReceiveCount`. */
+  readonly receiveCount: number;
+  /** The queue's `maxReceiveCount`. */
+  readonly maxReceiveCount: number;
+  /** How many times the worker already sent this request back to the queue. */
+  readonly requeues: number;
+  /** How many times it may. */
+  readonly requeueLimit: number;
+}
+
 /**
  * Decides what happens to a failed record: permanent failures go to the DLQ at once; transient ones are
- * retried until the delivery that reaches `maxReceiveCount`, which dead-letters them with their reason
- * (rather than letting SQS redrive them with none).
+ * retried until the delivery that reaches `maxReceiveCount`. On that delivery, a failure that only says
+ * "not now" (throttling, the token in flight elsewhere) is sent back to the queue, up to `requeueLimit`
+ * times, so load never pushes a request to the DLQ; any other is dead-lettered with its reason (rather
+ * than redriven by SQS with none).
  *
  * @example
- * decideDisposition({ errorClass: 'Transient', code: 'ThrottlingException', message: '' }, 1, 5); // 'retry'
+ * decideDisposition(throttled, { receiveCount: 1, maxReceiveCount: 5, requeues: 0, requeueLimit: 10 }); // 'retry'
  */
-export function decideDisposition(
-  failure: Failure,
-  receiveCount: number,
-  maxReceiveCount: number,
-): Disposition {
+export function decideDisposition(failure: Failure, delivery: DeliveryState): Disposition {
   if (failure.errorClass !== ErrorClass.Transient) return Disposition.DeadLetter;
-  return receiveCount >= maxReceiveCount ? Disposition.DeadLetter : Disposition.Retry;
+  if (delivery.receiveCount < delivery.maxReceiveCount) return Disposition.Retry;
+  return DEFERRABLE_CODES.has(failure.code) && delivery.requeues < delivery.requeueLimit
+    ? Disposition.Requeue
+    : Disposition.DeadLetter;
 }

@@ -10,6 +10,7 @@ export {
 export {
   classifyFailure,
   Disposition,
+  type DeliveryState,
   decideDisposition,
   ErrorClass,
   type Failure,

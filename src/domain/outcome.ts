@@ -16,6 +16,8 @@ export const Outcome = {
   RetryScheduled: 'RetryScheduled',
   /** A transient failure on the last allowed delivery: in the DLQ. */
   RetriesExhausted: 'RetriesExhausted',
+  /** Throttled (or in flight elsewhere) on the last allowed delivery: sent back to the queue, not the DLQ. */
+  Requeued: 'Requeued',
 } as const;
 /** One of {@link Outcome}. */
 export type Outcome = (typeof Outcome)[keyof typeof Outcome];
@@ -35,6 +37,7 @@ export function outcomeOfFailure(failure: Failure, disposition: Disposition): Ou
     case ErrorClass.PermanentConnectError:
       return Outcome.ConnectRejected;
     case ErrorClass.Transient:
-      return disposition === Disposition.Retry ? Outcome.RetryScheduled : Outcome.RetriesExhausted;
+      if (disposition === Disposition.Retry) return Outcome.RetryScheduled;
+      return disposition === Disposition.Requeue ? Outcome.Requeued : Outcome.RetriesExhausted;
   }
 }

@@ -68,6 +68,7 @@ export class WorkerHarness {
     readonly sqs: LocalSqs,
     readonly connect: ConnectSimulator,
     readonly dlqUrl: string,
+    readonly queueUrl: string,
     readonly handler: TransferWorkerHandler,
     readonly ledger: TransferLedger,
   ) {}
@@ -82,6 +83,7 @@ export class WorkerHarness {
     const client = new DynamoDBClient({ endpoint: dynamodb.endpoint });
     await Promise.all([createTable(client, 'ledger', 'pk'), createTable(client, 'idempotency', 'id')]);
     const { queueUrl: dlqUrl } = sqs.server.createQueue('transfer-requests-dlq');
+    const { queueUrl } = sqs.server.createQueue('transfer-requests');
     const env: Record<string, string> = {
       AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
       AWS_ENDPOINT_URL_SQS: sqs.endpoint,
@@ -89,6 +91,7 @@ export class WorkerHarness {
       LEDGER_TABLE_NAME: 'ledger',
       IDEMPOTENCY_TABLE_NAME: 'idempotency',
       DEAD_LETTER_QUEUE_URL: dlqUrl,
+      TRANSFER_QUEUE_URL: queueUrl,
       ALLOWED_INSTANCE_IDS: 'instance-1,instance-denied',
       // Tests run the simulator with a high quota; pacing is measured by the benchmark, not here.
       TRANSFER_RATE_PER_SECOND: '1000',
@@ -101,7 +104,7 @@ export class WorkerHarness {
     vi.resetModules();
     const { handler } = await import('../../lambdas/transfer-worker/index');
     const ledger = new TransferLedger(DynamoDBDocumentClient.from(client), 'ledger', 11);
-    return new WorkerHarness(dynamodb, sqs, connect, dlqUrl, handler, ledger);
+    return new WorkerHarness(dynamodb, sqs, connect, dlqUrl, queueUrl, handler, ledger);
   }
 
   #tasks = 0;

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CallPacer } from '../../../lambdas/transfer-worker/CallPacer';
 import { pacingIntervalMs, readWorkerConfig } from '../../../lambdas/transfer-worker/config';
 
-const env = { LEDGER_TABLE_NAME: 'l', IDEMPOTENCY_TABLE_NAME: 'i', DEAD_LETTER_QUEUE_URL: 'https://q' };
+const env = { LEDGER_TABLE_NAME: 'l', IDEMPOTENCY_TABLE_NAME: 'i', DEAD_LETTER_QUEUE_URL: 'https://dlq', TRANSFER_QUEUE_URL: 'https://q' };
 
 describe('readWorkerConfig', () => {
   it('applies the documented defaults', () => {
@@ -13,6 +13,7 @@ describe('readWorkerConfig', () => {
       maxReceiveCount: 5,
       idempotencyTtlSeconds: 86_400,
       deadlineMarginMs: 5_000,
+      requeueLimit: 10,
     });
     expect(readWorkerConfig(env).allowedInstanceIds.size).toBe(0);
   });
@@ -28,7 +29,7 @@ describe('readWorkerConfig', () => {
 
   it('fails listing every missing variable', () => {
     expect(() => readWorkerConfig({})).toThrow(
-      /LEDGER_TABLE_NAME is required; IDEMPOTENCY_TABLE_NAME is required; DEAD_LETTER_QUEUE_URL is required/,
+      /LEDGER_TABLE_NAME is required; IDEMPOTENCY_TABLE_NAME is required; DEAD_LETTER_QUEUE_URL is required; TRANSFER_QUEUE_URL is required/,
     );
   });
 

@@ -1,4 +1,5 @@
 import { ConnectClient, TransferContactCommand } from '@aws-sdk/client-connect';
+import { type Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { queueTransfer, sqsEvent, sqsRecord } from '../../support/factories';
 import { WorkerHarness } from '../../support/harness';
@@ -215,16 +216,60 @@ describe('transfer worker: error taxonomy', () => {
 
     it('dead-letters a transient failure on the last delivery, with its reason', async () => {
       const contact = harness.newContact();
-      harness.connect.injectFaults({ script: [{ kind: 'throttle' }] });
+      harness.connect.injectFaults({ script: [{ kind: 'error' }] });
       const record = sqsRecord(queueTransfer({ ContactId: contact }), { receiveCount: 3 });
       expect((await harness.invoke(sqsEvent(record))).batchItemFailures).toEqual([]);
       const [dead] = await harness.drainDlq();
-      expect(dead?.attributes).toMatchObject({
-        ErrorClass: 'Transient',
-        ErrorCode: 'ThrottlingException',
-        ReceiveCount: '3',
+      expect(dead?.attributes).toMatchObject({ ErrorClass: 'Transient', ErrorCode: 'InternalServiceException', ReceiveCount: '3' });
+      // A 500 leaves the outcome unknown: the slot stays held until a redrive settles it.
+      expect((await harness.chainTokens(contact)).size).toBe(1);
+    });
+
+    it('sends a request throttled on its last delivery back to the queue, keeping its token, not to the DLQ', async () => {
+      const contact = harness.newContact();
+      harness.connect.injectFaults({ script: [{ kind: 'throttle' }] });
+      const record = sqsRecord(queueTransfer({ ContactId: contact }), {
+        receiveCount: 3,
+        messageAttributes: { Producer: { dataType: 'String', stringValue: 'crm' } },
       });
+      expect((await harness.invoke(sqsEvent(record))).batchItemFailures).toEqual([]);
+      expect(await harness.drainDlq()).toEqual([]);
       expect((await harness.chainTokens(contact)).size).toBe(0);
+      const client = new SQSClient({ endpoint: harness.sqs.endpoint, useQueueUrlAsEndpoint: false });
+      // Sent back with a delay: wait for it.
+      let requeued: Message | undefined;
+      for (let i = 0; i < 45 && !requeued; i += 1) {
+        const { Messages = [] } = await client.send(
+          new ReceiveMessageCommand({ QueueUrl: harness.queueUrl, MessageAttributeNames: ['All'], WaitTimeSeconds: 1, VisibilityTimeout: 300 }),
+        );
+        requeued = Messages[0];
+      }
+      expect(requeued?.Body).toBe(record.body);
+      expect(requeued?.MessageAttributes).toMatchObject({
+        ClientToken: { StringValue: record.messageId },
+        Requeues: { StringValue: '1' },
+        Producer: { StringValue: 'crm' },
+      });
+      // Delivered again, it keeps the token it was first given and transfers once.
+      const again = sqsRecord(requeued?.Body, {
+        messageAttributes: {
+          ClientToken: { dataType: 'String', stringValue: record.messageId },
+          Requeues: { dataType: 'Number', stringValue: '1' },
+        },
+      });
+      expect((await harness.invoke(sqsEvent(again))).batchItemFailures).toEqual([]);
+      expect([...(await harness.chainTokens(contact))]).toEqual([record.messageId]);
+    }, 60_000);
+
+    it('dead-letters a request throttled on its last delivery once it was sent back REQUEUE_LIMIT times', async () => {
+      harness.connect.injectFaults({ script: [{ kind: 'throttle' }] });
+      const record = sqsRecord(queueTransfer({ ContactId: harness.newContact() }), {
+        receiveCount: 3,
+        messageAttributes: { Requeues: { dataType: 'Number', stringValue: '10' } },
+      });
+      await harness.invoke(sqsEvent(record));
+      const [dead] = await harness.drainDlq();
+      expect(dead?.attributes).toMatchObject({ ErrorClass: 'Transient', ErrorCode: 'ThrottlingException' });
     });
 
     it('retries a dropped connection', async () => {

@@ -90,19 +90,32 @@ describe('releasesSlot over a call’s attempts', () => {
 });
 
 describe('decideDisposition', () => {
-  const transient = classifyFailure(new ConnectCallError('ThrottlingException', 429, 'x'));
+  const throttled = classifyFailure(new ConnectCallError('ThrottlingException', 429, 'x'));
+  const serverError = classifyFailure(new ConnectCallError('InternalServiceException', 500, 'x'));
+  const inFlight = classifyFailure(Object.assign(new Error('x'), { name: 'IdempotencyAlreadyInProgressError' }));
   const permanent = classifyFailure(new CapReachedError('chain', 3));
+  const at = (receiveCount: number, requeues = 0) => ({ receiveCount, maxReceiveCount: 5, requeues, requeueLimit: 10 });
 
   it('retries a transient failure before the last delivery', () => {
-    expect(decideDisposition(transient, 4, 5)).toBe('retry');
+    expect(decideDisposition(throttled, at(4))).toBe('retry');
+    expect(decideDisposition(serverError, at(4))).toBe('retry');
   });
 
-  it('dead-letters a transient failure on the last delivery', () => {
-    expect(decideDisposition(transient, 5, 5)).toBe('dead-letter');
+  it('sends a throttled or in-flight request back to the queue on the last delivery, not to the DLQ', () => {
+    expect(decideDisposition(throttled, at(5))).toBe('requeue');
+    expect(decideDisposition(inFlight, at(5))).toBe('requeue');
+  });
+
+  it('dead-letters a throttled request that was sent back `requeueLimit` times', () => {
+    expect(decideDisposition(throttled, at(5, 10))).toBe('dead-letter');
+  });
+
+  it('dead-letters any other transient failure on the last delivery', () => {
+    expect(decideDisposition(serverError, at(5))).toBe('dead-letter');
   });
 
   it('dead-letters a permanent failure on the first delivery', () => {
-    expect(decideDisposition(permanent, 1, 5)).toBe('dead-letter');
+    expect(decideDisposition(permanent, at(1))).toBe('dead-letter');
   });
 });
 
