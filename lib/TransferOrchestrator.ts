@@ -432,7 +432,7 @@ export class TransferOrchestrator extends Construct {
 
   /**
    * One of the worker's outcome metrics (`Transferred`, `Duplicate`, `InvalidRequest`, `CapReached`,
-   * `ConnectRejected`, `RetryScheduled`, `RetriesExhausted`).
+   * `ConnectRejected`, `RetryScheduled`, `RetriesExhausted`, `Requeued`).
    *
    * @example
    * orchestrator.metricOutcome('Transferred').with({ period: Duration.minutes(5) });
@@ -457,6 +457,7 @@ export class TransferOrchestrator extends Construct {
       'ConnectRejected',
       'RetryScheduled',
       'RetriesExhausted',
+      'Requeued',
     ];
     return new cloudwatch.Dashboard(this, 'Dashboard', {
       widgets: [

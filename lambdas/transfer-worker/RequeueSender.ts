@@ -14,7 +14,8 @@ const MAX_DELAY_SECONDS = 900;
  * @example
  * requeueDelaySeconds(0); // 30
  */
-export const requeueDelaySeconds = (requeues: number): number => Math.min(MAX_DELAY_SECONDS, 30 * 2 ** requeues);
+export const requeueDelaySeconds = (requeues: number): number =>
+  Math.min(MAX_DELAY_SECONDS, 30 * 2 ** requeues);
 
 /** How many times a record was already sent back (its `Requeues` attribute). */
 export const requeuesOf = (record: SQSRecord): number =>

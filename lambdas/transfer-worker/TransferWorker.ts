@@ -65,7 +65,8 @@ export function createTransferWorker(deps: TransferWorkerDependencies): Transfer
         throw new InvalidRequestError(parsed.rejection.message, { issues: parsed.rejection.issues });
       }
       const valid = parsed.value.request;
-      if (!config.allowedInstanceIds.has(valid.InstanceId)) throw new InstanceNotAllowedError(valid.InstanceId);
+      if (!config.allowedInstanceIds.has(valid.InstanceId))
+        throw new InstanceNotAllowedError(valid.InstanceId);
 
       const result = await transfer.run(valid);
       const outcome = result.replayed ? Outcome.Duplicate : Outcome.Transferred;

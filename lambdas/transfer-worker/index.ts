@@ -9,8 +9,8 @@ import { CallPacer } from './CallPacer';
 import { pacingIntervalMs, readWorkerConfig } from './config';
 import { transferContact } from './connectTransfer';
 import { DeadLetterQueue } from './DeadLetterQueue';
-import { RequeueSender } from './RequeueSender';
 import { createIdempotentTransfer } from './idempotentTransfer';
+import { RequeueSender } from './RequeueSender';
 import { TransferLedger } from './TransferLedger';
 import { createTransferWorker } from './TransferWorker';
 

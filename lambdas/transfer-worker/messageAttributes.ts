@@ -5,7 +5,10 @@ import type { SQSRecord } from 'aws-lambda';
 const MAX_ATTRIBUTES = 10;
 
 /** A string attribute; SQS refuses an empty value. */
-export const textAttribute = (value: string): MessageAttributeValue => ({ DataType: 'String', StringValue: value || '-' });
+export const textAttribute = (value: string): MessageAttributeValue => ({
+  DataType: 'String',
+  StringValue: value || '-',
+});
 
 /** A number attribute. */
 export const numberAttribute = (value: number | string): MessageAttributeValue => ({

@@ -9,8 +9,8 @@ export {
 } from './errors';
 export {
   classifyFailure,
-  Disposition,
   type DeliveryState,
+  Disposition,
   decideDisposition,
   ErrorClass,
   type Failure,

@@ -2,7 +2,12 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CallPacer } from '../../../lambdas/transfer-worker/CallPacer';
 import { pacingIntervalMs, readWorkerConfig } from '../../../lambdas/transfer-worker/config';
 
-const env = { LEDGER_TABLE_NAME: 'l', IDEMPOTENCY_TABLE_NAME: 'i', DEAD_LETTER_QUEUE_URL: 'https://dlq', TRANSFER_QUEUE_URL: 'https://q' };
+const env = {
+  LEDGER_TABLE_NAME: 'l',
+  IDEMPOTENCY_TABLE_NAME: 'i',
+  DEAD_LETTER_QUEUE_URL: 'https://dlq',
+  TRANSFER_QUEUE_URL: 'https://q',
+};
 
 describe('readWorkerConfig', () => {
   it('applies the documented defaults', () => {

@@ -220,7 +220,11 @@ describe('transfer worker: error taxonomy', () => {
       const record = sqsRecord(queueTransfer({ ContactId: contact }), { receiveCount: 3 });
       expect((await harness.invoke(sqsEvent(record))).batchItemFailures).toEqual([]);
       const [dead] = await harness.drainDlq();
-      expect(dead?.attributes).toMatchObject({ ErrorClass: 'Transient', ErrorCode: 'InternalServiceException', ReceiveCount: '3' });
+      expect(dead?.attributes).toMatchObject({
+        ErrorClass: 'Transient',
+        ErrorCode: 'InternalServiceException',
+        ReceiveCount: '3',
+      });
       // A 500 leaves the outcome unknown: the slot stays held until a redrive settles it.
       expect((await harness.chainTokens(contact)).size).toBe(1);
     });
@@ -240,7 +244,12 @@ describe('transfer worker: error taxonomy', () => {
       let requeued: Message | undefined;
       for (let i = 0; i < 45 && !requeued; i += 1) {
         const { Messages = [] } = await client.send(
-          new ReceiveMessageCommand({ QueueUrl: harness.queueUrl, MessageAttributeNames: ['All'], WaitTimeSeconds: 1, VisibilityTimeout: 300 }),
+          new ReceiveMessageCommand({
+            QueueUrl: harness.queueUrl,
+            MessageAttributeNames: ['All'],
+            WaitTimeSeconds: 1,
+            VisibilityTimeout: 300,
+          }),
         );
         requeued = Messages[0];
       }

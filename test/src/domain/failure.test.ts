@@ -92,9 +92,16 @@ describe('releasesSlot over a call’s attempts', () => {
 describe('decideDisposition', () => {
   const throttled = classifyFailure(new ConnectCallError('ThrottlingException', 429, 'x'));
   const serverError = classifyFailure(new ConnectCallError('InternalServiceException', 500, 'x'));
-  const inFlight = classifyFailure(Object.assign(new Error('x'), { name: 'IdempotencyAlreadyInProgressError' }));
+  const inFlight = classifyFailure(
+    Object.assign(new Error('x'), { name: 'IdempotencyAlreadyInProgressError' }),
+  );
   const permanent = classifyFailure(new CapReachedError('chain', 3));
-  const at = (receiveCount: number, requeues = 0) => ({ receiveCount, maxReceiveCount: 5, requeues, requeueLimit: 10 });
+  const at = (receiveCount: number, requeues = 0) => ({
+    receiveCount,
+    maxReceiveCount: 5,
+    requeues,
+    requeueLimit: 10,
+  });
 
   it('retries a transient failure before the last delivery', () => {
     expect(decideDisposition(throttled, at(4))).toBe('retry');
