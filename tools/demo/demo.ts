@@ -218,6 +218,7 @@ const rows: [string, number | string][] = [
   ['refused by Connect', outcomes.get('ConnectRejected') ?? 0],
   ['retried (transient)', outcomes.get('RetryScheduled') ?? 0],
   ['retries exhausted', outcomes.get('RetriesExhausted') ?? 0],
+  ['sent back (throttled on last delivery)', outcomes.get('Requeued') ?? 0],
   ['in the DLQ', deadLetters.length],
   ['Connect calls', transferCalls.length],
   ['  answered 429', transferCalls.filter((c) => c.status === 429).length],
