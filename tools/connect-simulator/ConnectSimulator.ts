@@ -85,6 +85,12 @@ export interface FaultPlan {
   readonly commitThenErrorRate?: number;
   /** Added to every call. @default 0 */
   readonly latencyMs?: number;
+  /** Probability that a call is held `holdMs` before it is processed (a caller may vanish meanwhile). @default 0 */
+  readonly holdBeforeRate?: number;
+  /** Probability that a call is processed, then held `holdMs` before it is answered. @default 0 */
+  readonly holdAfterRate?: number;
+  /** How long a held call waits. @default 1000 */
+  readonly holdMs?: number;
   /** Faults for the next calls, one each, before any random fault. @default [] */
   readonly script?: readonly ScriptedFault[];
 }
@@ -394,6 +400,10 @@ export class ConnectSimulator {
     if (draw < throttleRate + errorRate + dropRate) return { kind: 'drop' };
     if (draw < throttleRate + errorRate + dropRate + commitThenErrorRate)
       return { kind: 'commit-then-error' };
+    const { holdBeforeRate = 0, holdAfterRate = 0, holdMs = 1_000 } = this.#faults;
+    const hold = this.#random();
+    if (hold < holdBeforeRate) return { kind: 'delay-before', ms: holdMs };
+    if (hold < holdBeforeRate + holdAfterRate) return { kind: 'delay-after', ms: holdMs };
     return undefined;
   }
 

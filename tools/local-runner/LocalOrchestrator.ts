@@ -14,6 +14,7 @@ import {
   type SimulatorSnapshot,
 } from '../connect-simulator/ConnectSimulator';
 import { type LocalEngine, type LocalSqs, startLocalDynamoDB, startLocalSqs } from '../local-engines/engines';
+import { type DynamoDBFaults, FaultyDynamoDBProxy } from '../local-engines/FaultyDynamoDBProxy';
 import { type BatchReport, EventSourcePoller } from './EventSourcePoller';
 import { ExecutionEnvironment } from './ExecutionEnvironment';
 import { type LocalResource, provisionStack, resolveEnvironment } from './provision';
@@ -45,6 +46,12 @@ export interface LocalOrchestratorOptions {
   readonly onLogLine?: (line: string) => void;
   /** Each invocation the event source made. */
   readonly onBatch?: (report: BatchReport) => void;
+  /**
+   * Puts a fault-injecting proxy between the worker and DynamoDB (for the chaos suite), which also counts
+   * the worker's requests per operation.
+   * @default - the worker talks to DynamoDB directly
+   */
+  readonly dynamodbFaults?: DynamoDBFaults;
 }
 
 const STACK_NAME = 'ConnectTransferOrchestrator';
@@ -67,6 +74,8 @@ export class LocalOrchestrator {
     readonly sqs: LocalSqs,
     readonly connect: ConnectSimulator,
     readonly region: string,
+    /** The proxy the worker reaches DynamoDB through, when faults were asked for. */
+    readonly dynamodbProxy: FaultyDynamoDBProxy | undefined,
     private readonly poller: EventSourcePoller,
     private readonly environments: readonly ExecutionEnvironment[],
     private readonly dataDirectory: string | undefined,
@@ -108,10 +117,13 @@ export class LocalOrchestrator {
     const client = new SQSClient({ endpoint: sqs.endpoint, useQueueUrlAsEndpoint: false });
     if (dataDirectory) await restoreMessages(client, join(dataDirectory, 'queues.json'), resources);
 
+    const dynamodbProxy = options.dynamodbFaults
+      ? await FaultyDynamoDBProxy.start(dynamodb.endpoint, options.dynamodbFaults)
+      : undefined;
     const environment = {
       ...resolveEnvironment(model.worker.environment, resources),
       AWS_REGION: region,
-      AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamodbProxy?.endpoint ?? dynamodb.endpoint,
       AWS_ENDPOINT_URL_SQS: sqs.endpoint,
       AWS_ENDPOINT_URL_CONNECT: connect.endpoint,
       ...options.environment,
@@ -144,6 +156,7 @@ export class LocalOrchestrator {
       sqs,
       connect,
       region,
+      dynamodbProxy,
       poller,
       environments,
       dataDirectory,
@@ -172,6 +185,22 @@ export class LocalOrchestrator {
     return this.model.tables.find((t) => t.keySchema[0]?.AttributeName === 'id')?.logicalId ?? '';
   }
 
+  /** How many execution environments run the worker (the event source's `maxConcurrency`). */
+  get environmentCount(): number {
+    return this.environments.length;
+  }
+
+  /**
+   * Kills one execution environment mid-flight, as a crash or a timeout would: its batch stays in the queue
+   * and comes back after the visibility timeout; its next invocation is a cold start.
+   *
+   * @example
+   * await local.killEnvironment(0);
+   */
+  async killEnvironment(index: number): Promise<void> {
+    await this.environments[index % this.environments.length]?.kill();
+  }
+
   /** Stops polling, ends the execution environments, keeps state if asked, and stops the engines. */
   async stop(): Promise<void> {
     await this.poller.stop();
@@ -181,7 +210,12 @@ export class LocalOrchestrator {
       const client = new SQSClient({ endpoint: this.sqs.endpoint, useQueueUrlAsEndpoint: false });
       await saveMessages(client, join(this.dataDirectory, 'queues.json'), this.resources, this.model);
     }
-    await Promise.all([this.dynamodb.stop(), this.sqs.stop(), this.connect.stop()]);
+    await Promise.all([
+      this.dynamodb.stop(),
+      this.sqs.stop(),
+      this.connect.stop(),
+      this.dynamodbProxy?.stop(),
+    ]);
     if (this.scratchDirectory) rmSync(this.scratchDirectory, { recursive: true, force: true });
   }
 }

@@ -173,6 +173,17 @@ describe('transfer worker: invariants (keep mode, a chain keeps its contact id)'
     expect(dead?.attributes.Producer).toBe('crm');
   });
 
+  it('does not dead-letter a record twice when its batch comes back after a crash', async () => {
+    const invalid = sqsRecord('{broken');
+    const capped = sqsRecord(queueTransfer({ InstanceId: 'instance-x', ClientToken: 'crash-dlq' }));
+    await harness.invoke(sqsEvent(invalid, capped));
+    expect(await harness.drainDlq()).toHaveLength(2);
+    // The same messages again (the invocation died before SQS heard of its result).
+    const again = await harness.invoke(sqsEvent(redeliver(invalid), redeliver(capped)));
+    expect(again.batchItemFailures).toEqual([]);
+    expect(await harness.drainDlq()).toEqual([]);
+  });
+
   it('handles a record with no attributes and no body without throwing', async () => {
     const record = { messageId: 'bare', body: undefined } as unknown as SQSRecord;
     const response = await harness.invoke(sqsEvent(record));

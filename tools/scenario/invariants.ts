@@ -1,5 +1,15 @@
 import type { SimulatorCall } from '../connect-simulator/ConnectSimulator';
 
+/** A message in the DLQ. */
+export interface DeadLetter {
+  readonly messageId: string;
+  readonly body: string;
+  /** The worker's attributes (none when SQS itself redrove it). */
+  readonly attributes: Readonly<Record<string, string>>;
+  /** The token it ran under, when its body is a valid request. */
+  readonly clientToken?: string;
+}
+
 /** What the engines hold once the queue has drained. */
 export interface DrainedState {
   /** Every message sent, by SQS message id. */
@@ -7,11 +17,7 @@ export interface DrainedState {
   /** Messages the event source deleted from the transfer queue (processed). */
   readonly deleted: ReadonlySet<string>;
   /** The DLQ's messages: body, and the worker's attributes when it put them there. */
-  readonly deadLetters: readonly {
-    messageId: string;
-    body: string;
-    attributes: Readonly<Record<string, string>>;
-  }[];
+  readonly deadLetters: readonly DeadLetter[];
   /** Messages still in the transfer queue (visible or in flight). */
   readonly stillQueued: number;
   /** The simulator's call log. */
@@ -80,7 +86,7 @@ export function checkInvariants(state: DrainedState): InvariantResult[] {
   const heldAmbiguous = new Set(
     state.deadLetters
       .filter((d) => d.attributes.ErrorClass === 'Transient' || !d.attributes.ErrorClass)
-      .map((d) => d.attributes.ClientToken ?? ''),
+      .map((d) => d.clientToken ?? d.attributes.ClientToken ?? ''),
   );
   const ledgerTokens = [...state.ledger.values()].flatMap((tokens) => [...tokens]);
   const keptByFailures = ledgerTokens.filter(

@@ -28,6 +28,8 @@ export interface WorkloadOptions {
   readonly seed: number;
   /** The stack's transfer cap, so some chains are pushed past it. */
   readonly cap: number;
+  /** Requests, all at once, on one more chain (`demo-task-hot`), each with its own token. @default 0 */
+  readonly hotChainRequests?: number;
 }
 
 /** A workload and the contact center it runs against. */
@@ -79,6 +81,11 @@ export function buildWorkload(options: WorkloadOptions): Workload {
       sentWithToken.push({ body, chain });
       items.push({ kind: ItemKind.Transfer, body: JSON.stringify(body), chain });
     }
+  }
+  for (let i = 0; i < (options.hotChainRequests ?? 0) && items.length < options.requests; i += 1) {
+    const body = transfer('demo-task-hot');
+    sentWithToken.push({ body, chain: 'demo-task-hot' });
+    items.push({ kind: ItemKind.Transfer, body: JSON.stringify(body), chain: 'demo-task-hot' });
   }
   const others = chains.filter((chain) => !pushed.has(chain));
   while (items.length < options.requests) {
@@ -144,7 +151,11 @@ export function buildWorkload(options: WorkloadOptions): Workload {
           ],
           queues: ['support', 'escalations', 'billing', 'reused-token-queue'],
           users: ['agent-ana', 'agent-bo'],
-          contacts: [...chains.map((id) => ({ id })), { id: 'demo-voice', channel: 'VOICE' as const }],
+          contacts: [
+            ...chains.map((id) => ({ id })),
+            { id: 'demo-task-hot' },
+            { id: 'demo-voice', channel: 'VOICE' as const },
+          ],
         },
       ],
     },

@@ -1,0 +1,49 @@
+import type { ScenarioOptions } from '../scenario/runScenario';
+import { buildWorkload } from '../scenario/workload';
+
+/** The size of a chaos run. */
+export interface ChaosSize {
+  readonly requests: number;
+  readonly chains: number;
+  readonly hotChainRequests: number;
+  readonly seed: number;
+}
+
+/**
+ * A chaos run: duplicates, a hot chain hit by many requests at once, tokens reused with other parameters,
+ * invalid messages; Connect throttling, server errors, ambiguous commits, latency, and calls held before or
+ * after they act while worker environments are killed (after the slot is taken, after Connect answered but
+ * before the idempotency record completed, mid-batch); DynamoDB errors before and after a write applied,
+ * and DynamoDB throttling.
+ *
+ * @example
+ * const report = await runScenario(chaosScenario({ requests: 120, chains: 10, hotChainRequests: 30, seed: 1 }));
+ */
+export function chaosScenario(size: ChaosSize): ScenarioOptions {
+  const cap = 11;
+  return {
+    workload: buildWorkload({
+      requests: size.requests,
+      chains: size.chains,
+      seed: size.seed,
+      cap,
+      hotChainRequests: size.hotChainRequests,
+    }),
+    rate: 20,
+    maxReceiveCount: 6,
+    seed: size.seed,
+    cap,
+    connectFaults: {
+      throttleRate: 0.05,
+      errorRate: 0.05,
+      commitThenErrorRate: 0.03,
+      latencyMs: 10,
+      holdBeforeRate: 0.05,
+      holdAfterRate: 0.05,
+      holdMs: 1_500,
+    },
+    killWhileHeldRate: 0.5,
+    dynamodbFaults: { failBeforeRate: 0.02, failAfterRate: 0.02, throttleRate: 0.01, seed: size.seed },
+    timeoutSeconds: 900,
+  };
+}
