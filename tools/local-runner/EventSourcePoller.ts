@@ -24,6 +24,8 @@ export interface BatchReport {
   readonly result: InvocationResult;
   /** Messages deleted from the queue (processed); the rest come back after the visibility timeout. */
   readonly deleted: readonly string[];
+  /** How long the invocation ran (what Lambda bills). */
+  readonly durationMs: number;
 }
 
 /**
@@ -101,7 +103,9 @@ export class EventSourcePoller {
   async #invoke(environment: ExecutionEnvironment, batch: Message[]): Promise<void> {
     const { queueArn, region, reportBatchItemFailures } = this.settings;
     const records = batch.map((message) => toLambdaRecord(message, queueArn, region));
+    const invokedAt = performance.now();
     const result = await environment.invoke({ Records: records });
+    const durationMs = performance.now() - invokedAt;
     const ids = records.map((record) => record.messageId);
     const kept = keptMessages(ids, result, reportBatchItemFailures);
     const done = batch.filter((message) => !kept.has(message.MessageId ?? ''));
@@ -115,7 +119,12 @@ export class EventSourcePoller {
         }),
       );
     }
-    this.onBatch({ messageIds: ids, result, deleted: done.map((message) => message.MessageId ?? '') });
+    this.onBatch({
+      messageIds: ids,
+      result,
+      deleted: done.map((message) => message.MessageId ?? ''),
+      durationMs,
+    });
   }
 }
 

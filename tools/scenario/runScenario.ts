@@ -58,6 +58,10 @@ export interface ScenarioReport {
   /** Seconds from the first successful transfer to the last. */
   readonly transferSpanSeconds: number;
   readonly invocations: number;
+  /** The invocations' total duration, in seconds (Lambda bills it by the GB-second). */
+  readonly invocationSeconds: number;
+  /** Bytes the worker logged (CloudWatch Logs ingests them). */
+  readonly logBytes: number;
   readonly functionTimeoutSeconds: number;
 }
 
@@ -81,6 +85,8 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRep
   const deleted = new Set<string>();
   const transferTimes: number[] = [];
   let invocations = 0;
+  let invocationSeconds = 0;
+  let logBytes = 0;
 
   const local = await LocalOrchestrator.start({
     context: {
@@ -96,6 +102,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRep
     environment: options.environment,
     dynamodbFaults: options.dynamodbFaults,
     onLogLine: (line) => {
+      logBytes += Buffer.byteLength(line) + 1;
       const outcome = parseOutcomeLine(line);
       if (!outcome) return;
       count(outcomes, outcome.outcome);
@@ -104,6 +111,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRep
     },
     onBatch: (report) => {
       invocations += 1;
+      invocationSeconds += report.durationMs / 1000;
       for (const id of report.deleted) deleted.add(id);
     },
   });
@@ -262,6 +270,8 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRep
     transferSpanSeconds:
       transferTimes.length > 1 ? ((transferTimes.at(-1) ?? 0) - (transferTimes[0] ?? 0)) / 1000 : 0,
     invocations,
+    invocationSeconds,
+    logBytes,
     functionTimeoutSeconds,
   };
 }

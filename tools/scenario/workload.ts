@@ -201,3 +201,41 @@ const rejectedBodies = () => [
     QueueId: 'no-such-queue',
   },
 ];
+
+/**
+ * A backlog of valid transfers with their own tokens, spread so no chain reaches the cap: what a quota
+ * benchmark drains.
+ *
+ * @example
+ * const { items, seed } = buildBacklog(2000);
+ */
+export function buildBacklog(requests: number): Workload {
+  const chains = Math.ceil(requests / 8);
+  const items: WorkloadItem[] = Array.from({ length: requests }, (_, i) => {
+    const chain = `demo-task-${(i % chains) + 1}`;
+    return {
+      kind: ItemKind.Transfer,
+      chain,
+      body: JSON.stringify({
+        InstanceId: SAMPLE_INSTANCE_ID,
+        ContactId: chain,
+        ContactFlowId: FLOW_QUEUE,
+        QueueId: 'support',
+        ClientToken: `backlog-${i}`,
+      }),
+    };
+  });
+  return {
+    items,
+    seed: {
+      instances: [
+        {
+          id: SAMPLE_INSTANCE_ID,
+          flows: [{ id: FLOW_QUEUE, type: 'QUEUE_TRANSFER' }],
+          queues: ['support'],
+          contacts: Array.from({ length: chains }, (_, i) => ({ id: `demo-task-${i + 1}` })),
+        },
+      ],
+    },
+  };
+}

@@ -1,0 +1,329 @@
+// `npm run bench`: quota use, overhead, cold start and cost, measured in one run; a table and a JSON summary.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs, promisify } from 'node:util';
+import { build } from 'esbuild';
+import { ConnectSimulator } from '../connect-simulator/ConnectSimulator';
+import { startLocalDynamoDB, startLocalSqs } from '../local-engines/engines';
+import { FaultyDynamoDBProxy } from '../local-engines/FaultyDynamoDBProxy';
+import { provisionStack, resolveEnvironment } from '../local-runner/provision';
+import { SAMPLE_INSTANCE_ID } from '../local-runner/sampleContactCenter';
+import { readStackModel } from '../local-runner/stackModel';
+import { synthesizeStack } from '../local-runner/synthesize';
+import { runScenario, type ScenarioReport } from '../scenario/runScenario';
+import { buildBacklog } from '../scenario/workload';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+process.env.AWS_REGION ??= 'us-east-1';
+process.env.AWS_ACCESS_KEY_ID ??= 'local';
+process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
+
+const { values } = parseArgs({
+  options: {
+    backlog: { type: 'string', default: '1500' },
+    quota: { type: 'string', default: '40' },
+    records: { type: 'string', default: '1000' },
+    imports: { type: 'string', default: '15' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+if (values.help) {
+  process.stdout.write(`npm run bench -- [--backlog 1500] [--quota 40] [--records 1000] [--imports 15]
+  quota use:  a backlog drained against the simulator's token bucket (quota scaled up to keep it short)
+  overhead:   CPU per record and DynamoDB requests per transfer, against a bare TransferContact handler
+  cold start: bundle bytes and median import time, against a minimal bundle of the same dependencies
+  cost:       per million transfers, from the requests counted here and list prices
+`);
+  process.exit(0);
+}
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const log = (text: string) => process.stdout.write(`${text}\n`);
+const run = promisify(execFile);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
+const work = mkdtempSync(join(tmpdir(), 'cto-bench-'));
+
+// ---- 1. Quota use ---------------------------------------------------------------------------------------
+const quota = Number(values.quota);
+const backlog = Number(values.backlog);
+const quotaRun = async (name: string, environment: Record<string, string>, stackRate = quota) => {
+  log(`quota use: ${name} (${backlog} transfers, quota ${quota}/s, burst 5)…`);
+  const report = await runScenario({
+    workload: buildBacklog(backlog),
+    rate: quota,
+    maxReceiveCount: 5,
+    seed: 1,
+    cap: 11,
+    timeoutSeconds: 1_200,
+    context: { transferRatePerSecond: String(stackRate) },
+    environment,
+  });
+  const transferred = report.outcomes.get('Transferred') ?? 0;
+  const throttled = report.calls.filter((c) => c.status === 429).length;
+  const achieved = transferred / Math.max(report.transferSpanSeconds, 1e-9);
+  return {
+    name,
+    transferred,
+    achievedPerSecond: round(achieved),
+    quotaUse: round(achieved / quota, 3),
+    throttledCalls: throttled,
+    throttledShare: round(throttled / Math.max(1, report.calls.length), 3),
+    requeued: report.outcomes.get('Requeued') ?? 0,
+    dlqBecauseOfThrottling: report.deadLetters.filter((d) => /Throttl/.test(d.attributes.ErrorCode ?? ''))
+      .length,
+    invariantsHold: report.invariants.every((r) => r.ok),
+    report,
+  };
+};
+const quotaRuns = [
+  await quotaRun('paced, standard retry (default)', { AWS_RETRY_MODE: 'standard' }),
+  await quotaRun('paced, adaptive retry', { AWS_RETRY_MODE: 'adaptive' }),
+  await quotaRun('unpaced (10x rate), adaptive retry', { AWS_RETRY_MODE: 'adaptive' }, quota * 10),
+];
+
+// ---- 2. Overhead ----------------------------------------------------------------------------------------
+log('overhead: synthesizing, bundling the bare handler, running both on the same engines…');
+const cloudAssembly = join(work, 'cdk.out');
+await synthesizeStack(cloudAssembly, { instanceIds: SAMPLE_INSTANCE_ID, transferRatePerSecond: '100000' });
+const model = readStackModel(cloudAssembly, 'ConnectTransferOrchestrator');
+const assetFile = join(model.worker.assetDirectory, model.worker.moduleFile);
+// The same esbuild settings as the stack's NodejsFunction.
+const bundle = async (entry: string, outdir: string) => {
+  await build({
+    entryPoints: [join(ROOT, entry)],
+    outfile: join(outdir, 'index.mjs'),
+    bundle: true,
+    minify: true,
+    sourcemap: true,
+    platform: 'node',
+    target: 'node24',
+    format: 'esm',
+    mainFields: ['module', 'main'],
+    banner: {
+      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+    },
+    logLevel: 'silent',
+  });
+  return join(outdir, 'index.mjs');
+};
+const bareFile = await bundle('tools/bench/bareHandler.ts', join(work, 'bare'));
+const minimalFile = await bundle('tools/bench/minimalDependencies.ts', join(work, 'minimal'));
+
+const records = Number(values.records);
+const [dynamodb, sqs, connect] = await Promise.all([
+  startLocalDynamoDB(),
+  startLocalSqs(),
+  ConnectSimulator.start({ ratePerSecond: 1_000_000, burst: 1_000_000, contactIdMode: 'keep' }),
+]);
+const contacts = Math.ceil((records + 20) / 10);
+connect.seed({
+  instances: [
+    {
+      id: SAMPLE_INSTANCE_ID,
+      flows: [{ id: 'flow-transfer-to-queue', type: 'QUEUE_TRANSFER' }],
+      queues: ['support'],
+      contacts: Array.from({ length: contacts }, (_, i) => ({ id: `bench-${i}` })),
+    },
+  ],
+});
+const proxy = await FaultyDynamoDBProxy.start(dynamodb.endpoint);
+const resources = await provisionStack(model, { dynamodb: dynamodb.endpoint, sqs: sqs.endpoint });
+const childEnv = (modulePath: string, runId: string) => ({
+  ...process.env,
+  ...resolveEnvironment(model.worker.environment, resources),
+  AWS_ENDPOINT_URL_DYNAMODB: proxy.endpoint,
+  AWS_ENDPOINT_URL_SQS: sqs.endpoint,
+  AWS_ENDPOINT_URL_CONNECT: connect.endpoint,
+  POWERTOOLS_LOG_LEVEL: 'INFO',
+  MODULE_PATH: modulePath,
+  RECORDS: String(records),
+  CONTACTS: String(contacts),
+  BENCH_INSTANCE_ID: SAMPLE_INSTANCE_ID,
+  BENCH_RUN: runId,
+});
+const overheadRun = async (modulePath: string, runId: string) => {
+  const before = new Map(proxy.counts);
+  const transfersBefore = connect.calls.filter((c) => c.transferred).length;
+  const { stdout } = await run(process.execPath, [join(ROOT, 'tools/bench/overheadChild.mjs')], {
+    env: childEnv(modulePath, runId),
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  const result = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as {
+    records: number;
+    failures: number;
+    cpuMs: number;
+    wallMs: number;
+  };
+  const requests = new Map([...proxy.counts].map(([op, n]) => [op, n - (before.get(op) ?? 0)]));
+  const transfers = connect.calls.filter((c) => c.transferred).length - transfersBefore;
+  return { ...result, transfers, dynamodbRequests: Object.fromEntries(requests) };
+};
+const orchestrator = await overheadRun(assetFile, 'orchestrator');
+const bare = await overheadRun(bareFile, 'bare');
+const sum = (o: Record<string, number>, ops?: string[]) =>
+  Object.entries(o).reduce((acc, [op, n]) => acc + (ops === undefined || ops.includes(op) ? n : 0), 0);
+const orchestratorReads = sum(orchestrator.dynamodbRequests, ['GetItem']);
+const orchestratorWrites = sum(orchestrator.dynamodbRequests, ['PutItem', 'UpdateItem', 'DeleteItem']);
+
+// ---- 3. Cold start --------------------------------------------------------------------------------------
+log('cold start: import times of the asset and of the minimal bundle…');
+const importTimes = async (file: string, env: NodeJS.ProcessEnv) => {
+  const times: number[] = [];
+  const script = `const t=performance.now(); await import(${JSON.stringify(`file://${file}`)}); process.stdout.write(String(performance.now()-t));`;
+  for (let i = 0; i < Number(values.imports); i += 1) {
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { env });
+    times.push(Number(stdout));
+  }
+  return times;
+};
+const workerEnv = { ...childEnv(assetFile, 'cold'), POWERTOOLS_LOG_LEVEL: 'SILENT' };
+const assetImports = await importTimes(assetFile, workerEnv);
+const minimalImports = await importTimes(minimalFile, workerEnv);
+await Promise.all([proxy.stop(), dynamodb.stop(), sqs.stop(), connect.stop()]);
+const coldStart = {
+  assetBytes: statSync(assetFile).size,
+  minimalBytes: statSync(minimalFile).size,
+  assetImportMedianMs: round(median(assetImports)),
+  minimalImportMedianMs: round(median(minimalImports)),
+};
+
+// ---- 4. Cost per million transfers ----------------------------------------------------------------------
+// List prices, us-east-1, as published by AWS and known on 2026-11-29 (not fetched: this machine has no
+// network). Check the pricing pages before relying on them.
+const PRICES = {
+  lambdaRequestsPerMillion: 0.2,
+  lambdaArmGbSecond: 0.0000133334,
+  sqsRequestsPerMillion: 0.4,
+  dynamodbWriteRequestUnitsPerMillion: 0.625,
+  dynamodbReadRequestUnitsPerMillion: 0.125,
+  cloudwatchLogsIngestionPerGb: 0.5,
+};
+const paced = quotaRuns[0]?.report as ScenarioReport;
+const pacedTransfers = quotaRuns[0]?.transferred ?? 1;
+const perTransfer = {
+  lambdaInvocations: paced.invocations / pacedTransfers,
+  lambdaGbSeconds: (paced.invocationSeconds * 0.25) / pacedTransfers,
+  // Per message: one send (batched by 10 by the client library), one receive and one delete (batches of 10).
+  sqsRequests: 3 / 10,
+  dynamodbWrites: orchestratorWrites / Math.max(1, orchestrator.transfers),
+  dynamodbReads: orchestratorReads / Math.max(1, orchestrator.transfers),
+  logGb: paced.logBytes / pacedTransfers / 1e9,
+};
+const costPerMillion = {
+  lambdaRequests: perTransfer.lambdaInvocations * PRICES.lambdaRequestsPerMillion,
+  lambdaDuration: perTransfer.lambdaGbSeconds * 1e6 * PRICES.lambdaArmGbSecond,
+  sqs: perTransfer.sqsRequests * PRICES.sqsRequestsPerMillion,
+  dynamodb:
+    perTransfer.dynamodbWrites * PRICES.dynamodbWriteRequestUnitsPerMillion +
+    perTransfer.dynamodbReads * PRICES.dynamodbReadRequestUnitsPerMillion,
+  logs: perTransfer.logGb * 1e6 * PRICES.cloudwatchLogsIngestionPerGb,
+};
+const totalCost = Object.values(costPerMillion).reduce((a, b) => a + b, 0);
+// A paced worker waits for its turn, and Lambda bills the wait: at the default quota of 2/s each worker's
+// duration per transfer grows by quota / 2 (the other costs do not change).
+const durationAtDefaultQuota = costPerMillion.lambdaDuration * (quota / 2);
+const totalAtDefaultQuota = totalCost - costPerMillion.lambdaDuration + durationAtDefaultQuota;
+rmSync(work, { recursive: true, force: true });
+
+// ---- Report ---------------------------------------------------------------------------------------------
+const table = (rows: (string | number)[][]) =>
+  rows
+    .map(
+      (r) =>
+        `  ${String(r[0]).padEnd(52)} ${r
+          .slice(1)
+          .map((c) => String(c).padStart(14))
+          .join('')}`,
+    )
+    .join('\n');
+log(`\nQuota use (target: ≥ 0.95 of quota, none in the DLQ because of throttling)`);
+log(
+  table([
+    ['', 'transfers/s', 'of quota', '429s', 'requeued', 'DLQ (429)'],
+    ...quotaRuns.map((r) => [
+      r.name,
+      r.achievedPerSecond,
+      r.quotaUse,
+      r.throttledCalls,
+      r.requeued,
+      r.dlqBecauseOfThrottling,
+    ]),
+  ]),
+);
+log(`\nOverhead, ${records} records in batches of 10 (CPU of the handler's process only)`);
+log(
+  table([
+    ['', 'orchestrator', 'bare handler', 'ratio'],
+    [
+      'CPU per record (ms)',
+      round(orchestrator.cpuMs / records, 3),
+      round(bare.cpuMs / records, 3),
+      round(orchestrator.cpuMs / bare.cpuMs),
+    ],
+    [
+      'DynamoDB requests per transfer',
+      round((orchestratorReads + orchestratorWrites) / Math.max(1, orchestrator.transfers), 2),
+      0,
+      '-',
+    ],
+    [
+      '  reads (GetItem) / writes (Put, Update, Delete)',
+      `${round(perTransfer.dynamodbReads, 2)} / ${round(perTransfer.dynamodbWrites, 2)}`,
+      '-',
+      '-',
+    ],
+  ]),
+);
+log(`\nCold start (target: ≤ 1.1x the minimal bundle of the same dependencies)`);
+log(
+  table([
+    ['', 'asset', 'minimal', 'ratio'],
+    [
+      'bundle bytes',
+      coldStart.assetBytes,
+      coldStart.minimalBytes,
+      round(coldStart.assetBytes / coldStart.minimalBytes, 3),
+    ],
+    [
+      `median import time (ms, ${values.imports} runs)`,
+      coldStart.assetImportMedianMs,
+      coldStart.minimalImportMedianMs,
+      round(coldStart.assetImportMedianMs / coldStart.minimalImportMedianMs, 3),
+    ],
+  ]),
+);
+log(`\nCost per million transfers (us-east-1 list prices known on 2026-11-29; Lambda Arm, 256 MB)`);
+log(
+  table([
+    ...Object.entries(costPerMillion).map(([k, v]) => [k, `$${round(v, 2)}`]),
+    ['total', `$${round(totalCost, 2)}`],
+    [
+      'lambdaDuration at the default quota of 2/s (pacing wait billed)',
+      `$${round(durationAtDefaultQuota, 2)}`,
+    ],
+    ['total at the default quota of 2/s', `$${round(totalAtDefaultQuota, 2)}`],
+  ]),
+);
+const summary = {
+  date: new Date().toISOString(),
+  node: process.version,
+  quota: { quotaPerSecond: quota, burst: 5, backlog, runs: quotaRuns.map(({ report: _r, ...r }) => r) },
+  overhead: { records, orchestrator, bare, cpuRatio: round(orchestrator.cpuMs / bare.cpuMs) },
+  coldStart: {
+    ...coldStart,
+    bytesRatio: round(coldStart.assetBytes / coldStart.minimalBytes, 3),
+    importRatio: round(coldStart.assetImportMedianMs / coldStart.minimalImportMedianMs, 3),
+  },
+  cost: {
+    prices: PRICES,
+    perTransfer,
+    perMillionTransfers: costPerMillion,
+    totalPerMillion: round(totalCost, 2),
+    totalPerMillionAtDefaultQuota: round(totalAtDefaultQuota, 2),
+  },
+};
+log(`\nJSON summary\n${JSON.stringify(summary, null, 2)}`);
+process.exit(0);
