@@ -385,44 +385,50 @@ export class TransferOrchestrator extends Construct {
 
   private createAlarms(backlogAge: Duration, topic: sns.ITopic | undefined): TransferOrchestrator['alarms'] {
     const minute = Duration.minutes(1);
+    const alarm = (
+      id: string,
+      alarmDescription: string,
+      metric: cloudwatch.IMetric,
+      threshold: number,
+      evaluationPeriods = 1,
+    ) =>
+      new cloudwatch.Alarm(this, id, {
+        alarmDescription,
+        metric,
+        threshold,
+        evaluationPeriods,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
     const alarms = {
-      deadLetters: new cloudwatch.Alarm(this, 'DeadLettersAlarm', {
-        alarmDescription:
-          'Transfer requests failed and are in the DLQ: read their ErrorClass/ErrorCode attributes, fix, redrive',
-        metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+      deadLetters: alarm(
+        'DeadLettersAlarm',
+        'Transfer requests failed and are in the DLQ: read their ErrorClass/ErrorCode attributes, fix, redrive',
+        this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
           period: minute,
           statistic: 'Maximum',
         }),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }),
-      backlogAge: new cloudwatch.Alarm(this, 'BacklogAgeAlarm', {
-        alarmDescription:
-          'Transfer requests wait too long: the rate is below the inflow, or the worker keeps failing',
-        metric: this.queue.metricApproximateAgeOfOldestMessage({ period: minute, statistic: 'Maximum' }),
-        threshold: backlogAge.toSeconds(),
-        evaluationPeriods: 3,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }),
-      workerErrors: new cloudwatch.Alarm(this, 'WorkerErrorsAlarm', {
-        alarmDescription: 'The worker itself failed (crash, timeout, bad configuration): read its logs',
-        metric: this.worker.metricErrors({ period: minute, statistic: 'Sum' }),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }),
-      workerThrottles: new cloudwatch.Alarm(this, 'WorkerThrottlesAlarm', {
-        alarmDescription: 'Lambda throttled the worker: the account concurrency is exhausted',
-        metric: this.worker.metricThrottles({ period: minute, statistic: 'Sum' }),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }),
+        1,
+      ),
+      backlogAge: alarm(
+        'BacklogAgeAlarm',
+        'Transfer requests wait too long: the rate is below the inflow, or the worker keeps failing',
+        this.queue.metricApproximateAgeOfOldestMessage({ period: minute, statistic: 'Maximum' }),
+        backlogAge.toSeconds(),
+        3,
+      ),
+      workerErrors: alarm(
+        'WorkerErrorsAlarm',
+        'The worker itself failed (crash, timeout, bad configuration): read its logs',
+        this.worker.metricErrors({ period: minute, statistic: 'Sum' }),
+        1,
+      ),
+      workerThrottles: alarm(
+        'WorkerThrottlesAlarm',
+        'Lambda throttled the worker: the account concurrency is exhausted',
+        this.worker.metricThrottles({ period: minute, statistic: 'Sum' }),
+        1,
+      ),
     };
     if (topic) {
       for (const alarm of Object.values(alarms)) alarm.addAlarmAction(new cloudwatchActions.SnsAction(topic));

@@ -58,3 +58,17 @@ export const queueTransfer = (overrides: Record<string, unknown> = {}) => ({
   QueueId: 'queue-1',
   ...overrides,
 });
+
+/** An EventBridge event of detail-type `Transfer Contact Requested`, as the stack's rule delivers it. */
+export const transferRequestedEvent = (detail: unknown, overrides: Record<string, unknown> = {}) => ({
+  version: '0',
+  id: 'event-1',
+  'detail-type': 'Transfer Contact Requested',
+  source: 'crm.example',
+  account: '123456789012',
+  time: '2026-11-29T00:00:00Z',
+  region: 'us-east-1',
+  resources: [],
+  detail,
+  ...overrides,
+});

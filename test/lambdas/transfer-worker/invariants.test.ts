@@ -1,6 +1,6 @@
 import type { SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { queueTransfer, sqsEvent, sqsRecord } from '../../support/factories';
+import { queueTransfer, sqsEvent, sqsRecord, transferRequestedEvent } from '../../support/factories';
 import { WorkerHarness } from '../../support/harness';
 
 const redeliver = (record: SQSRecord, receiveCount = 2): SQSRecord => ({
@@ -121,20 +121,13 @@ describe('transfer worker: invariants (keep mode, a chain keeps its contact id)'
 
   it('reads an EventBridge event, derives the token from the event id, and reduces an instance ARN', async () => {
     const contact = harness.newContact();
-    const event = {
-      version: '0',
-      id: 'eb-event-1',
-      'detail-type': 'Transfer Contact Requested',
-      source: 'crm.example',
-      account: '123456789012',
-      time: '2026-11-29T00:00:00Z',
-      region: 'us-east-1',
-      resources: [],
-      detail: queueTransfer({
+    const event = transferRequestedEvent(
+      queueTransfer({
         ContactId: contact,
         InstanceId: 'arn:aws:connect:us-east-1:123456789012:instance/instance-1',
       }),
-    };
+      { id: 'eb-event-1' },
+    );
     // The same event delivered twice (two SQS messages): one transfer.
     await harness.invoke(sqsEvent(sqsRecord(event), sqsRecord(event)));
     await harness.invoke(sqsEvent(sqsRecord(event)));

@@ -5,6 +5,7 @@ import {
   TRANSFER_CONTACT_LIMITS,
   toInstanceId,
 } from '../../../src/request';
+import { transferRequestedEvent } from '../../support/factories';
 
 const identity = { messageId: 'message-1' };
 const base = { InstanceId: 'instance-1', ContactId: 'task-1', ContactFlowId: 'flow-1', QueueId: 'queue-1' };
@@ -106,18 +107,7 @@ describe('parseTransferRequest: the TransferContact input', () => {
 });
 
 describe('parseTransferRequest: the EventBridge envelope', () => {
-  const event = (detail: unknown, overrides: Record<string, unknown> = {}) => ({
-    version: '0',
-    id: 'event-1',
-    'detail-type': 'Transfer Contact Requested',
-    source: 'crm.example',
-    account: '123456789012',
-    time: '2026-11-29T00:00:00Z',
-    region: 'us-east-1',
-    resources: [],
-    detail,
-    ...overrides,
-  });
+  const event = transferRequestedEvent;
 
   it('reads the request from detail and derives the token from the event id', () => {
     const result = parse(event(base));
