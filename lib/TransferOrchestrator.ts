@@ -92,7 +92,9 @@ export interface TransferOrchestratorProps {
   readonly visibilityTimeout?: Duration;
 
   /**
-   * A customer-managed KMS key for the queues and the tables.
+   * A customer-managed KMS key for the queues and the tables. EventBridge is granted its use in the key
+   * policy of a key created in the same stack; an imported key's policy must allow `events.amazonaws.com`
+   * `kms:GenerateDataKey` and `kms:Decrypt` itself.
    * @default - SQS-managed encryption (SSE-SQS) for the queues, AWS-owned keys for the tables
    */
   readonly encryptionKey?: kms.IKey;
@@ -248,8 +250,9 @@ export class TransferOrchestrator extends Construct {
       description: 'Transfers Amazon Connect contacts: capped, idempotent, failures to the DLQ',
       logGroup: new logs.LogGroup(this, 'WorkerLogs', {
         retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+        // Encrypted at rest by CloudWatch Logs; a customer key would need the logs service in its key
+        // policy, which an imported key (kmsKeyArn) cannot be given from here.
         removalPolicy: RemovalPolicy.DESTROY,
-        ...(props.encryptionKey && { encryptionKey: props.encryptionKey }),
       }),
       bundling: {
         minify: true,
@@ -310,6 +313,15 @@ export class TransferOrchestrator extends Construct {
       );
     }
 
+    if (props.encryptionKey) {
+      // EventBridge must encrypt what it delivers to a KMS-encrypted queue. For a key of this stack the
+      // grant goes into its key policy; an imported key's policy must allow events.amazonaws.com itself.
+      props.encryptionKey.grant(
+        new iam.ServicePrincipal('events.amazonaws.com'),
+        'kms:GenerateDataKey',
+        'kms:Decrypt',
+      );
+    }
     this.eventBus = props.eventBus ?? new events.EventBus(this, 'EventBus');
     this.requestRule = new events.Rule(this, 'TransferRequestedRule', {
       eventBus: this.eventBus,

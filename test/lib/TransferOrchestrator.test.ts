@@ -70,6 +70,18 @@ describe('TransferOrchestrator: queues', () => {
       { SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: keyArn } },
       2,
     );
+    // EventBridge may encrypt what it sends to the queue; the log group stays on CloudWatch Logs' own keys.
+    keyed.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: 'events.amazonaws.com' },
+            Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+          }),
+        ]),
+      },
+    });
+    keyed.hasResourceProperties('AWS::Logs::LogGroup', { KmsKeyId: Match.absent() });
   });
 
   it('takes maxReceiveCount and the timeout from props', () => {

@@ -44,7 +44,13 @@ export class ExecutionEnvironment {
    * const result = await environment.invoke({ Records: [...] });
    */
   async invoke(event: SQSEvent): Promise<InvocationResult> {
-    const worker = await this.#start();
+    let worker: Worker;
+    try {
+      worker = await this.#start();
+    } catch (error) {
+      // Killed (or crashed) during its cold start.
+      return { kind: 'error', error: `execution environment did not start: ${(error as Error).message}` };
+    }
     const id = this.#next++;
     const deadline = Date.now() + this.spec.timeoutMs;
     return new Promise<InvocationResult>((resolve) => {
@@ -116,8 +122,22 @@ export class ExecutionEnvironment {
           reject(error);
           void this.kill();
         });
+        // Terminated or crashed, at any point: nothing may wait on it any more.
+        worker.once('exit', () => {
+          reject(new Error('execution environment ended'));
+          if (this.#worker === worker) {
+            this.#worker = undefined;
+            this.#ready = undefined;
+          }
+          for (const [id, settle] of this.#pending) {
+            this.#pending.delete(id);
+            settle({ kind: 'error', error: 'execution environment ended' });
+          }
+        });
       });
     }
-    return this.#ready.then(() => this.#worker as Worker);
+    const ready = this.#ready;
+    const worker = this.#worker as Worker;
+    return ready.then(() => worker);
   }
 }

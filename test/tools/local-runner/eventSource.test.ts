@@ -83,3 +83,23 @@ describe('ExecutionEnvironment', () => {
     }
   });
 });
+
+describe('ExecutionEnvironment killed during its cold start', () => {
+  it('answers the pending invocation with an error instead of hanging, and starts afresh next time', async () => {
+    const env = new ExecutionEnvironment({
+      modulePath: fileURLToPath(new URL('../../support/fixtures/sleepyHandler.mjs', import.meta.url)),
+      handlerName: 'handler',
+      functionName: 'fixture',
+      timeoutMs: 2_000,
+      environment: {},
+    });
+    try {
+      const pending = env.invoke({ Records: [], sleepMs: 0 } as unknown as SQSEvent);
+      await env.kill();
+      expect((await pending).kind).toBe('error');
+      expect((await env.invoke({ Records: [], sleepMs: 0 } as unknown as SQSEvent)).kind).toBe('response');
+    } finally {
+      await env.kill();
+    }
+  });
+});
