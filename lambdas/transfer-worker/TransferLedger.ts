@@ -1,10 +1,11 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { CapReachedError } from '../../src/domain';
-import type { RejectionRecord } from '../../src/status/transferStatus';
+import { type RejectionRecord, rejectionKeyFor } from '../../src/status/transferStatus';
 
-/** How long a rejection record is kept (the ledger's TTL attribute is `expiresAt`). */
+/** How long rejection records and dead-letter markers are kept (the ledger's TTL attribute is `expiresAt`). */
 const REJECTION_RETENTION_SECONDS = 30 * 86_400;
+const expiresAt = () => Math.floor(Date.now() / 1000) + REJECTION_RETENTION_SECONDS;
 
 /** The ledger key of a contact chain, named by its root (first) contact. */
 export const chainKey = (instanceId: string, rootContactId: string): string =>
@@ -110,33 +111,22 @@ export class TransferLedger {
   }
 
   /**
-   * Starts dead-lettering a message: records why (read by `transfer-contact status` under `token#…`, or
-   * `message#…` for a body without a valid request), unless this same message was already dead-lettered,
-   * in which case it answers `already-sent` and nothing is written. A batch that comes back after a crash
-   * therefore does not put its rejected records in the DLQ twice. One write per rejected request (and one
-   * more by {@link finishDeadLetter}), none per transfer; kept 30 days.
+   * Starts dead-lettering a message, unless this same message was already dead-lettered (a batch that
+   * comes back after a crash), in which case it answers `already-sent` and nothing is written. The marker
+   * is per message (`deadletter#<messageId>`): messages sharing a token never hide one another. Kept 30 days.
    *
    * @example
-   * if ((await ledger.beginDeadLetter(rejectionKeyFor('token-1'), reason)) === 'send') { … }
+   * if ((await ledger.beginDeadLetter('message-1')) === 'send') { … }
    */
-  async beginDeadLetter(key: string, rejection: RejectionRecord): Promise<'send' | 'already-sent'> {
+  async beginDeadLetter(messageId: string): Promise<'send' | 'already-sent'> {
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { pk: key },
-          UpdateExpression:
-            'SET errorClass = :errorClass, errorCode = :errorCode, errorMessage = :errorMessage, failedAt = :failedAt, messageId = :messageId, deadLettered = :false, expiresAt = :expiresAt',
-          ConditionExpression: 'attribute_not_exists(pk) OR messageId <> :messageId OR deadLettered = :false',
-          ExpressionAttributeValues: {
-            ':errorClass': rejection.errorClass,
-            ':errorCode': rejection.errorCode,
-            ':errorMessage': rejection.errorMessage,
-            ':failedAt': rejection.failedAt,
-            ':messageId': rejection.messageId,
-            ':false': false,
-            ':expiresAt': Math.floor(Date.now() / 1000) + REJECTION_RETENTION_SECONDS,
-          },
+          Key: { pk: `deadletter#${messageId}` },
+          UpdateExpression: 'SET deadLettered = :false, expiresAt = :expiresAt',
+          ConditionExpression: 'attribute_not_exists(pk) OR deadLettered = :false',
+          ExpressionAttributeValues: { ':false': false, ':expiresAt': expiresAt() },
         }),
       );
       return 'send';
@@ -150,16 +140,31 @@ export class TransferLedger {
    * Marks a message as dead-lettered, once its DLQ send succeeded.
    *
    * @example
-   * await ledger.finishDeadLetter(rejectionKeyFor('token-1'), 'message-1');
+   * await ledger.finishDeadLetter('message-1');
    */
-  async finishDeadLetter(key: string, messageId: string): Promise<void> {
+  async finishDeadLetter(messageId: string): Promise<void> {
     await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: { pk: key },
+        Key: { pk: `deadletter#${messageId}` },
         UpdateExpression: 'SET deadLettered = :true',
-        ConditionExpression: 'messageId = :messageId',
-        ExpressionAttributeValues: { ':true': true, ':messageId': messageId },
+        ExpressionAttributeValues: { ':true': true },
+      }),
+    );
+  }
+
+  /**
+   * Records why a token's request was dead-lettered, for `transfer-contact status` (the latest rejection
+   * of the token wins). One write per rejected request, none per transfer; kept 30 days.
+   *
+   * @example
+   * await ledger.recordRejection('token-1', { errorClass: 'CapReached', errorCode: 'TransferCapReached', … });
+   */
+  async recordRejection(token: string, rejection: RejectionRecord): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { pk: rejectionKeyFor(token), ...rejection, expiresAt: expiresAt() },
       }),
     );
   }

@@ -12,7 +12,6 @@ import {
   outcomeOfFailure,
 } from '../../src/domain';
 import { parseTransferRequest, type TransferRequest } from '../../src/request';
-import { rejectionKeyFor } from '../../src/status/transferStatus';
 import type { WorkerConfig } from './config';
 import type { DeadLetterQueue } from './DeadLetterQueue';
 import type { IdempotentTransfer } from './idempotentTransfer';
@@ -27,7 +26,7 @@ export interface TransferWorkerDependencies {
   /** Sends a request throttled on its last allowed delivery back to the queue. */
   readonly requeue: RequeueSender;
   /** Where rejections are recorded for `transfer-contact status`. */
-  readonly rejections: Pick<TransferLedger, 'beginDeadLetter' | 'finishDeadLetter'>;
+  readonly rejections: Pick<TransferLedger, 'beginDeadLetter' | 'finishDeadLetter' | 'recordRejection'>;
   readonly logger: Logger;
   readonly metrics: Metrics;
 }
@@ -106,24 +105,25 @@ export function createTransferWorker(deps: TransferWorkerDependencies): Transfer
         return;
       }
       logger.error('transfer outcome', log);
-      // The marker is written first and flagged once the DLQ has the message: if either write fails the
-      // record is reported as failed, so SQS keeps it (nothing is lost); if the batch comes back after a
-      // crash, a record already dead-lettered is acknowledged, not sent to the DLQ again.
-      const marker = request ? rejectionKeyFor(request.ClientToken) : `message#${record.messageId}`;
-      const reason = {
-        errorClass: failure.errorClass,
-        errorCode: failure.code,
-        errorMessage: failure.message,
-        failedAt: new Date().toISOString(),
-        messageId: record.messageId,
-      };
-      if ((await rejections.beginDeadLetter(marker, reason)) === 'already-sent') {
+      // A per-message marker is written first and flagged once the DLQ has the message: if a write fails
+      // the record is reported as failed, so SQS keeps it (nothing is lost); if the batch comes back after
+      // a crash, a record already dead-lettered is acknowledged, not sent to the DLQ again.
+      if ((await rejections.beginDeadLetter(record.messageId)) === 'already-sent') {
         logger.info('already dead-lettered', { messageId: record.messageId });
         return;
       }
+      if (request) {
+        await rejections.recordRejection(request.ClientToken, {
+          errorClass: failure.errorClass,
+          errorCode: failure.code,
+          errorMessage: failure.message,
+          failedAt: new Date().toISOString(),
+          messageId: record.messageId,
+        });
+      }
       await deadLetters.send(record, failure, request?.ClientToken);
       try {
-        await rejections.finishDeadLetter(marker, record.messageId);
+        await rejections.finishDeadLetter(record.messageId);
       } catch (error) {
         // The message is in the DLQ: acknowledging it is right; only a later crash could then repeat it.
         logger.warn('dead-letter marker not flagged', { messageId: record.messageId, error: String(error) });

@@ -16,7 +16,8 @@ export const STATUS_HELP = `transfer-contact status: the outcome of a transfer r
 
 Reads the orchestrator's idempotency table (transferred: the new ContactId and ContactArn; in flight) and
 its ledger (rejected: the reason the worker dead-lettered it). Costs two DynamoDB reads; the worker writes
-nothing extra for a transfer, and one item (two writes) per rejected request.
+nothing extra for a transfer, and three writes per rejected request (its reason, and a
+per-message dead-letter marker).
 
 Usage
   transfer-contact status --client-token TOKEN [--idempotency-table NAME] [--ledger-table NAME]

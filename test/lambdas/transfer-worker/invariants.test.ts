@@ -177,6 +177,29 @@ describe('transfer worker: invariants (keep mode, a chain keeps its contact id)'
     expect(await harness.drainDlq()).toEqual([]);
   });
 
+  it('does not dead-letter a redelivered record twice when another message with its token was dead-lettered meanwhile', async () => {
+    const contact = harness.newContact();
+    await harness.invoke(
+      sqsEvent(sqsRecord(queueTransfer({ ContactId: contact, ClientToken: 'shared-reuse' }))),
+    );
+    const first = sqsRecord(
+      queueTransfer({ ContactId: contact, ClientToken: 'shared-reuse', QueueId: 'queue-2' }),
+    );
+    const second = sqsRecord(
+      queueTransfer({
+        ContactId: contact,
+        ClientToken: 'shared-reuse',
+        UserId: 'agent-1',
+        QueueId: undefined,
+      }),
+    );
+    await harness.invoke(sqsEvent(first));
+    await harness.invoke(sqsEvent(second));
+    expect(await harness.drainDlq()).toHaveLength(2);
+    expect((await harness.invoke(sqsEvent(redeliver(first)))).batchItemFailures).toEqual([]);
+    expect(await harness.drainDlq()).toEqual([]);
+  });
+
   it('handles a record with no attributes and no body without throwing', async () => {
     const record = { messageId: 'bare', body: undefined } as unknown as SQSRecord;
     const response = await harness.invoke(sqsEvent(record));
