@@ -101,17 +101,21 @@ const isRefusal = ({ code, httpStatusCode }: AttemptFailure): boolean =>
   (httpStatusCode !== undefined && httpStatusCode >= 400 && httpStatusCode < 500);
 
 /**
- * Whether a failed `TransferContact` call gives its ledger slot back: only when Connect refused **every**
- * attempt of the call (a 4xx, throttling included), so nothing was transferred. A 5xx, a timeout or a
- * dropped connection on any attempt leaves the outcome unknown: the slot is held, because the transfer may
- * have happened, and a retry with the same token settles it (Connect answers a completed token with its
- * result).
+ * Whether a failed `TransferContact` call gives its ledger slot back: only when nothing can have been
+ * transferred. That is the case when Connect refused every attempt of the call (a 4xx, throttling
+ * included), and also when the last attempt was refused after Connect looked at the token (any 4xx but
+ * throttling, which comes first): Connect answers a token it already transferred with that transfer's
+ * result, so such a refusal proves no earlier attempt transferred. Otherwise (a 5xx, a timeout, a dropped
+ * connection, a throttled last attempt after an ambiguous one) the slot is held, because the transfer may
+ * have happened; a retry with the same token settles it.
  *
  * @example
  * releasesSlot(new ConnectCallError('ThrottlingException', 429, 'Rate exceeded')); // true
  * releasesSlot(new ConnectCallError('InternalServiceException', 500, 'boom'));   // false
  */
 export function releasesSlot(error: ConnectCallError): boolean {
+  const last = error.attempts.at(-1);
+  if (last && isRefusal(last) && !THROTTLING_CODES.has(last.code)) return true;
   return error.attempts.every(isRefusal);
 }
 

@@ -101,6 +101,19 @@ export function checkInvariants(state: DrainedState): InvariantResult[] {
     (token) => !transferredTokens.has(token) && !heldAmbiguous.has(token),
   );
   const uncounted = [...transferredTokens].filter((token) => !ledgerTokens.includes(token));
+  // What happened to a token, for a failing check: its Connect calls and its DLQ entries.
+  const historyOf = (token: string) => {
+    const tokenCalls = state.calls
+      .filter((c) => c.input.ClientToken === token)
+      .map(
+        (c) =>
+          `${c.status}${c.fault ? `/${c.fault}` : ''}${c.transferred ? '/T' : ''}:${String(c.input.QueueId ?? c.input.UserId)}`,
+      );
+    const dead = state.deadLetters
+      .filter((d) => d.clientToken === token)
+      .map((d) => d.attributes.ErrorCode ?? 'sqs-redrive');
+    return `${token} [calls ${tokenCalls.join(' ') || 'none'}; dlq ${dead.join(' ') || 'none'}]`;
+  };
 
   return [
     {
@@ -130,7 +143,7 @@ export function checkInvariants(state: DrainedState): InvariantResult[] {
     {
       name: '5. failures cost nothing: the ledger holds exactly the transfers made',
       ok: keptByFailures.length === 0 && uncounted.length === 0,
-      detail: `${ledgerTokens.length} slots held, ${transferredTokens.size} transfers${keptByFailures.length ? `, kept by failures: ${keptByFailures.length}` : ''}${uncounted.length ? `, transfers not counted: ${uncounted.length}` : ''}`,
+      detail: `${ledgerTokens.length} slots held, ${transferredTokens.size} transfers${keptByFailures.length ? `, kept by failures: ${keptByFailures.map(historyOf).join(', ')}` : ''}${uncounted.length ? `, transfers not counted: ${uncounted.map(historyOf).join(', ')}` : ''}`,
     },
   ];
 }

@@ -348,6 +348,22 @@ describe('transfer worker: infrastructure failures are transient', () => {
 });
 
 describe('transfer worker: the SDK’s retries inside one call', () => {
+  it('releases the slot when the last attempt was refused after Connect looked at the token', async () => {
+    const harness = await WorkerHarness.start({ env: { AWS_MAX_ATTEMPTS: '2' } });
+    try {
+      const contact = harness.newContact('VOICE');
+      // Attempt 1: a 500 (nothing done); the SDK retries; attempt 2: refused, a VOICE contact.
+      harness.connect.injectFaults({ script: [{ kind: 'error' }] });
+      await harness.invoke(sqsEvent(sqsRecord(queueTransfer({ ContactId: contact }))));
+      expect(harness.connect.calls.map((c) => c.status)).toEqual([500, 400]);
+      expect((await harness.chainTokens(contact)).size).toBe(0);
+      const [dead] = await harness.drainDlq();
+      expect(dead?.attributes.ErrorCode).toBe('InvalidRequestException');
+    } finally {
+      await harness.stop();
+    }
+  });
+
   it('holds the slot when an earlier attempt may have transferred, even if the last attempt was throttled', async () => {
     const harness = await WorkerHarness.start({
       env: { AWS_MAX_ATTEMPTS: '2' },

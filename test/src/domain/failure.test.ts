@@ -86,6 +86,11 @@ describe('releasesSlot over a call’s attempts', () => {
     expect(releasesSlot(call(['TimeoutError', undefined], ['ThrottlingException', 429]))).toBe(false);
     expect(releasesSlot(call(['ThrottlingException', 429], ['ThrottlingException', 429]))).toBe(true);
     expect(releasesSlot(call(['ThrottlingException', 429], ['ResourceNotFoundException', 404]))).toBe(true);
+    // Refused after Connect looked at the token: an earlier attempt cannot have transferred.
+    expect(releasesSlot(call(['InternalServiceException', 500], ['InvalidRequestException', 400]))).toBe(
+      true,
+    );
+    expect(releasesSlot(call(['TimeoutError', undefined], ['ResourceNotFoundException', 404]))).toBe(true);
   });
 });
 
