@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { CapReachedError } from '../../src/domain';
+import { CapReachedError, TokenReusedError } from '../../src/domain';
 import { type RejectionRecord, rejectionKeyFor } from '../../src/status/transferStatus';
 
 /** How long rejection records and dead-letter markers are kept (the ledger's TTL attribute is `expiresAt`). */
@@ -10,6 +11,10 @@ const expiresAt = () => Math.floor(Date.now() / 1000) + REJECTION_RETENTION_SECO
 /** The ledger key of a contact chain, named by its root (first) contact. */
 export const chainKey = (instanceId: string, rootContactId: string): string =>
   `chain#${instanceId}#${rootContactId}`;
+
+/** The chain item's attribute holding a token's request fingerprint (named by a hash: tokens are long). */
+const fingerprintAttribute = (token: string): string =>
+  `fp#${createHash('sha256').update(token).digest('hex').slice(0, 32)}`;
 
 /** The ledger key of an alias: a contact that a transfer created, pointing at its chain. */
 export const contactAliasKey = (instanceId: string, contactId: string): string =>
@@ -45,32 +50,44 @@ export class TransferLedger {
   }
 
   /**
-   * Takes one of the chain's transfers for `token`, or confirms the token already holds one.
+   * Takes one of the chain's transfers for `token`, or confirms the token already holds one for the same
+   * request. The token's request fingerprint is stored beside it, in the same conditional write, so a
+   * request reusing the token with other parameters can never share (or later release) its slot, even
+   * after the first request's idempotency record is gone.
    *
    * @throws {CapReachedError} when the chain already holds `cap` other tokens.
+   * @throws {TokenReusedError} when the token holds a slot for a request with other parameters.
    * @example
-   * await ledger.reserve('chain#instance-1#contact-1', 'token-1');
+   * await ledger.reserve('chain#instance-1#contact-1', 'token-1', requestFingerprint(request));
    */
-  async reserve(chain: string, token: string): Promise<void> {
+  async reserve(chain: string, token: string, fingerprint: string): Promise<void> {
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: chain },
-          UpdateExpression: 'ADD tokens :token SET updatedAt = :now',
+          UpdateExpression: 'ADD tokens :token SET updatedAt = :now, #fingerprint = :fingerprint',
           ConditionExpression:
-            'attribute_not_exists(tokens) OR size(tokens) < :cap OR contains(tokens, :tokenValue)',
+            '(attribute_not_exists(tokens) OR size(tokens) < :cap OR contains(tokens, :tokenValue)) AND (attribute_not_exists(#fingerprint) OR #fingerprint = :fingerprint)',
+          ExpressionAttributeNames: { '#fingerprint': fingerprintAttribute(token) },
           ExpressionAttributeValues: {
             ':token': new Set([token]),
             ':tokenValue': token,
             ':cap': this.cap,
+            ':fingerprint': fingerprint,
             ':now': new Date().toISOString(),
           },
         }),
       );
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw new CapReachedError(chain, this.cap);
-      throw error;
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // Which condition failed: the token held for other parameters, or the chain full.
+      const { Item } = await this.client.send(
+        new GetCommand({ TableName: this.tableName, Key: { pk: chain }, ConsistentRead: true }),
+      );
+      const held = Item?.[fingerprintAttribute(token)];
+      if (held !== undefined && held !== fingerprint) throw new TokenReusedError(chain);
+      throw new CapReachedError(chain, this.cap);
     }
   }
 
@@ -86,7 +103,8 @@ export class TransferLedger {
       new UpdateCommand({
         TableName: this.tableName,
         Key: { pk: chain },
-        UpdateExpression: 'DELETE tokens :token SET updatedAt = :now',
+        UpdateExpression: 'DELETE tokens :token REMOVE #fingerprint SET updatedAt = :now',
+        ExpressionAttributeNames: { '#fingerprint': fingerprintAttribute(token) },
         ExpressionAttributeValues: { ':token': new Set([token]), ':now': new Date().toISOString() },
       }),
     );

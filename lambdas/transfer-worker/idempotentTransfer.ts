@@ -2,7 +2,7 @@ import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempo
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Context } from 'aws-lambda';
 import { ConnectCallError, DeadlineTooCloseError, releasesSlot } from '../../src/domain';
-import type { TransferRequest } from '../../src/request';
+import { requestFingerprint, type TransferRequest } from '../../src/request';
 // Stable (not the function name, Powertools' default) so that `transfer-contact status` finds a token's record.
 import { IDEMPOTENCY_KEY_PREFIX } from '../../src/status/transferStatus';
 import type { CallPacer } from './CallPacer';
@@ -60,7 +60,7 @@ export function createIdempotentTransfer(deps: IdempotentTransferDependencies): 
   const transferOnce = async (request: TransferRequest): Promise<TransferResult> => {
     const { ledger, pacer } = deps;
     const chain = await ledger.chainOf(request.InstanceId, request.ContactId);
-    await ledger.reserve(chain, request.ClientToken);
+    await ledger.reserve(chain, request.ClientToken, requestFingerprint(request));
 
     await pacer.waitTurn();
     const remainingMs = context?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;

@@ -34,6 +34,19 @@ export class InstanceNotAllowedError extends InvalidRequestError {
   }
 }
 
+/**
+ * The token already holds a slot for a request with other parameters (it may have transferred): this one
+ * is a token reuse, refused without calling Connect and without touching that slot.
+ */
+export class TokenReusedError extends InvalidRequestError {
+  constructor(public readonly chain: string) {
+    super('ClientToken was already used with different parameters; use a new token for a new request', {
+      code: 'IdempotentParameterMismatch',
+    });
+    this.name = 'TokenReusedError';
+  }
+}
+
 /** The contact chain already holds `cap` transfers: Connect must not be called. */
 export class CapReachedError extends TransferOrchestratorError {
   constructor(

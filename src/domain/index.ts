@@ -5,6 +5,7 @@ export {
   DeadlineTooCloseError,
   InstanceNotAllowedError,
   InvalidRequestError,
+  TokenReusedError,
   TransferOrchestratorError,
 } from './errors';
 export {

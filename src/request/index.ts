@@ -4,6 +4,7 @@ export {
   type ParseResult,
   parseTransferRequest,
   type RequestRejection,
+  requestFingerprint,
   TokenOrigin,
   TRANSFER_CONTACT_LIMITS,
   TRANSFER_REQUESTED_DETAIL_TYPE,

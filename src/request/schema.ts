@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 
 /** The EventBridge `detail-type` that carries a transfer request in its `detail`. */
@@ -221,4 +222,22 @@ export function parseTransferRequest(body: string, identity: MessageIdentity): P
       },
     };
   }
+}
+
+/**
+ * A short, stable fingerprint of what a request asks Connect to do (every field but the token): two
+ * requests under one `ClientToken` with different fingerprints are a token reuse.
+ *
+ * @example
+ * requestFingerprint({ InstanceId: 'i', ContactId: 'c', ContactFlowId: 'f', QueueId: 'q' }); // 'a1b2…'
+ */
+export function requestFingerprint(request: TransferContactInput): string {
+  const fields = [
+    request.InstanceId,
+    request.ContactId,
+    request.ContactFlowId,
+    request.QueueId ?? null,
+    request.UserId ?? null,
+  ];
+  return createHash('sha256').update(JSON.stringify(fields)).digest('hex').slice(0, 32);
 }

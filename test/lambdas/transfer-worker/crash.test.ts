@@ -89,6 +89,32 @@ describe('transfer worker: crashes', () => {
     expect((await harness.chainTokens(contact)).size).toBe(1);
   });
 
+  it('keeps the slot of a token whose transfer outlived a crash when the token is reused with other parameters', async () => {
+    const contact = harness.newContact();
+    harness.connect.injectFaults({ script: [{ kind: 'delay-after', ms: 4_000 }] });
+    const first = sqsRecord(queueTransfer({ ContactId: contact, ClientToken: 'reused-after-crash' }));
+    const child = startWorkerProcess(sqsEvent(first));
+    await until(() => harness.connect.heldCalls === 1);
+    await kill(child);
+    await waitForDeadline();
+    await until(() => harness.connect.heldCalls === 0);
+    expect(transfersOf(contact)).toBe(1);
+
+    // The first request's in-flight record has expired; the reuse must still not take, or free, its slot.
+    const callsBefore = harness.connect.calls.length;
+    const reuse = sqsRecord(
+      queueTransfer({ ContactId: contact, ClientToken: 'reused-after-crash', QueueId: 'queue-2' }),
+    );
+    expect((await harness.invoke(sqsEvent(reuse))).batchItemFailures).toEqual([]);
+    const [dead] = await harness.drainDlq();
+    expect(dead?.attributes).toMatchObject({
+      ErrorClass: 'InvalidRequest',
+      ErrorCode: 'IdempotentParameterMismatch',
+    });
+    expect(harness.connect.calls.length).toBe(callsBefore);
+    expect([...(await harness.chainTokens(contact))]).toEqual(['reused-after-crash']);
+  });
+
   it('transfers each record once when the worker dies mid-batch and the whole batch comes back', async () => {
     const contacts = [harness.newContact(), harness.newContact(), harness.newContact()];
     const records = contacts.map((contact) => sqsRecord(queueTransfer({ ContactId: contact })));
