@@ -2,7 +2,7 @@ import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempo
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Context } from 'aws-lambda';
 import { ConnectCallError, DeadlineTooCloseError, releasesSlot } from '../../src/domain';
-import { requestFingerprint, type TransferRequest } from '../../src/request';
+import { requestFingerprint, TRANSFER_PARAMETER_FIELDS, type TransferRequest } from '../../src/request';
 // Stable (not the function name, Powertools' default) so that `transfer-contact status` finds a token's record.
 import { IDEMPOTENCY_KEY_PREFIX } from '../../src/status/transferStatus';
 import type { CallPacer } from './CallPacer';
@@ -10,7 +10,7 @@ import type { TransferResult } from './connectTransfer';
 import type { TransferLedger } from './TransferLedger';
 
 /** The request fields whose hash is stored with a token: a repeat with other values is a token reuse. */
-export const IDEMPOTENT_PAYLOAD_FIELDS = '[InstanceId, ContactId, ContactFlowId, QueueId, UserId]';
+export const IDEMPOTENT_PAYLOAD_FIELDS = `[${TRANSFER_PARAMETER_FIELDS.join(', ')}]`;
 
 /** A transfer's result, and whether it was replayed from a completed token instead of run. */
 export interface TransferOutcome extends TransferResult {

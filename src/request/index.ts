@@ -7,6 +7,7 @@ export {
   requestFingerprint,
   TokenOrigin,
   TRANSFER_CONTACT_LIMITS,
+  TRANSFER_PARAMETER_FIELDS,
   TRANSFER_REQUESTED_DETAIL_TYPE,
   type TransferContactInput,
   TransferContactInputSchema,

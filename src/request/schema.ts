@@ -225,6 +225,18 @@ export function parseTransferRequest(body: string, identity: MessageIdentity): P
 }
 
 /**
+ * What a request asks Connect to do: every field but the token. Two requests under one `ClientToken` that
+ * differ in any of these are a token reuse (the worker's idempotency validation and ledger both use it).
+ */
+export const TRANSFER_PARAMETER_FIELDS = [
+  'InstanceId',
+  'ContactId',
+  'ContactFlowId',
+  'QueueId',
+  'UserId',
+] as const;
+
+/**
  * A short, stable fingerprint of what a request asks Connect to do (every field but the token): two
  * requests under one `ClientToken` with different fingerprints are a token reuse.
  *
@@ -232,12 +244,6 @@ export function parseTransferRequest(body: string, identity: MessageIdentity): P
  * requestFingerprint({ InstanceId: 'i', ContactId: 'c', ContactFlowId: 'f', QueueId: 'q' }); // 'a1b2…'
  */
 export function requestFingerprint(request: TransferContactInput): string {
-  const fields = [
-    request.InstanceId,
-    request.ContactId,
-    request.ContactFlowId,
-    request.QueueId ?? null,
-    request.UserId ?? null,
-  ];
+  const fields = TRANSFER_PARAMETER_FIELDS.map((field) => request[field] ?? null);
   return createHash('sha256').update(JSON.stringify(fields)).digest('hex').slice(0, 32);
 }

@@ -360,16 +360,6 @@ export class ConnectSimulator {
     return this.#transfersPerChain;
   }
 
-  /**
-   * The chain (root contact id) a contact belongs to, or undefined for an unknown contact.
-   *
-   * @example
-   * simulator.chainOf('i-1', 'c-2'); // 'c-1' after c-1 was transferred into c-2
-   */
-  chainOf(instanceId: string, contactId: string): string | undefined {
-    return this.#contacts.get(contactKey(instanceId, contactId))?.chain;
-  }
-
   async #route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://simulator');
     const body = await readBody(req);

@@ -72,11 +72,16 @@ export class ExecutionEnvironment {
     const worker = this.#worker;
     this.#worker = undefined;
     this.#ready = undefined;
+    this.#endPending();
+    await worker?.terminate();
+  }
+
+  /** Answers every invocation still waiting: its environment is gone. */
+  #endPending(): void {
     for (const [id, settle] of this.#pending) {
       this.#pending.delete(id);
       settle({ kind: 'error', error: 'execution environment ended' });
     }
-    await worker?.terminate();
   }
 
   #start(): Promise<Worker> {
@@ -129,10 +134,7 @@ export class ExecutionEnvironment {
             this.#worker = undefined;
             this.#ready = undefined;
           }
-          for (const [id, settle] of this.#pending) {
-            this.#pending.delete(id);
-            settle({ kind: 'error', error: 'execution environment ended' });
-          }
+          this.#endPending();
         });
       });
     }

@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { parseTransferRequest } from '../../src/request';
 import type { FaultPlan, SimulatorCall } from '../connect-simulator/ConnectSimulator';
+import { seededRandom } from '../connect-simulator/random';
 import type { DynamoDBFaults } from '../local-engines/FaultyDynamoDBProxy';
 import { LocalOrchestrator } from '../local-runner/LocalOrchestrator';
 import { parseOutcomeLine } from '../local-runner/outcomeLine';
@@ -146,7 +147,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRep
   let kills = 0;
   let killing = true;
   const killer = (async () => {
-    const random = (await import('../connect-simulator/random')).seededRandom(options.seed + 1);
+    const random = seededRandom(options.seed + 1);
     let lastKill = 0;
     while (killing && options.killWhileHeldRate) {
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -225,11 +226,11 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRep
       });
     }
   }
-  const documents = new DynamoDBClient({ endpoint: local.dynamodb.endpoint });
+  const dynamodb = new DynamoDBClient({ endpoint: local.dynamodb.endpoint });
   const ledger = new Map<string, ReadonlySet<string>>();
   let start: Record<string, never> | undefined;
   do {
-    const page = await documents.send(
+    const page = await dynamodb.send(
       new ScanCommand({ TableName: local.ledgerTableName, ExclusiveStartKey: start }),
     );
     for (const item of page.Items ?? []) {
