@@ -55,14 +55,15 @@ export class TransferLedger {
    * request reusing the token with other parameters can never share (or later release) its slot, even
    * after the first request's idempotency record is gone.
    *
+   * @returns whether this call took the slot (false: the token already held it, from an earlier attempt).
    * @throws {CapReachedError} when the chain already holds `cap` other tokens.
    * @throws {TokenReusedError} when the token holds a slot for a request with other parameters.
    * @example
    * await ledger.reserve('chain#instance-1#contact-1', 'token-1', requestFingerprint(request));
    */
-  async reserve(chain: string, token: string, fingerprint: string): Promise<void> {
+  async reserve(chain: string, token: string, fingerprint: string): Promise<boolean> {
     try {
-      await this.client.send(
+      const { Attributes } = await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: chain },
@@ -77,8 +78,11 @@ export class TransferLedger {
             ':fingerprint': fingerprint,
             ':now': new Date().toISOString(),
           },
+          ReturnValues: 'UPDATED_OLD',
         }),
       );
+      const before = Attributes?.tokens as Set<string> | undefined;
+      return !before?.has(token);
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       // Which condition failed: the token held for other parameters, or the chain full.

@@ -60,13 +60,14 @@ export function createIdempotentTransfer(deps: IdempotentTransferDependencies): 
   const transferOnce = async (request: TransferRequest): Promise<TransferResult> => {
     const { ledger, pacer } = deps;
     const chain = await ledger.chainOf(request.InstanceId, request.ContactId);
-    await ledger.reserve(chain, request.ClientToken, requestFingerprint(request));
+    const reservedNow = await ledger.reserve(chain, request.ClientToken, requestFingerprint(request));
 
     await pacer.waitTurn();
     const remainingMs = context?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;
     if (remainingMs < deps.deadlineMarginMs) {
-      // Nothing was sent: the slot goes back and the record is retried in a fresh invocation.
-      await ledger.release(chain, request.ClientToken);
+      // Nothing was sent: a slot this attempt took goes back (one an earlier attempt took may carry a
+      // transfer whose answer was lost), and the record is retried in a fresh invocation.
+      if (reservedNow) await ledger.release(chain, request.ClientToken);
       throw new DeadlineTooCloseError(remainingMs);
     }
 
@@ -74,7 +75,7 @@ export function createIdempotentTransfer(deps: IdempotentTransferDependencies): 
     try {
       result = await deps.transfer(request);
     } catch (error) {
-      if (error instanceof ConnectCallError && releasesSlot(error)) {
+      if (error instanceof ConnectCallError && releasesSlot(error, reservedNow)) {
         await ledger.release(chain, request.ClientToken);
       }
       throw error;

@@ -65,13 +65,7 @@ export function classifyFailure(error: unknown): Failure {
     return { errorClass: ErrorClass.CapReached, code: 'TransferCapReached', message };
   }
   if (error instanceof ConnectCallError) {
-    const permanent =
-      PERMANENT_CONNECT_CODES.has(error.code) ||
-      (error.httpStatusCode !== undefined &&
-        error.httpStatusCode >= 400 &&
-        error.httpStatusCode < 500 &&
-        error.httpStatusCode !== 429 &&
-        !THROTTLING_CODES.has(error.code));
+    const permanent = isDefiniteRefusal(error);
     return {
       errorClass: permanent ? ErrorClass.PermanentConnectError : ErrorClass.Transient,
       code: error.code,
@@ -95,28 +89,37 @@ export function classifyFailure(error: unknown): Failure {
   return { errorClass: ErrorClass.Transient, code, message };
 }
 
-const isRefusal = ({ code, httpStatusCode }: AttemptFailure): boolean =>
-  THROTTLING_CODES.has(code) ||
-  PERMANENT_CONNECT_CODES.has(code) ||
-  (httpStatusCode !== undefined && httpStatusCode >= 400 && httpStatusCode < 500);
+const isThrottling = ({ code, httpStatusCode }: AttemptFailure): boolean =>
+  THROTTLING_CODES.has(code) || httpStatusCode === 429;
+
+const is4xx = ({ httpStatusCode }: AttemptFailure): boolean =>
+  httpStatusCode !== undefined && httpStatusCode >= 400 && httpStatusCode < 500;
+
+/** Connect refused the call, throttling included: this attempt did nothing. */
+const isRefusal = (attempt: AttemptFailure): boolean =>
+  isThrottling(attempt) || PERMANENT_CONNECT_CODES.has(attempt.code) || is4xx(attempt);
+
+/** Connect refused the call after looking at it (not throttling, which comes first): refused for good. */
+const isDefiniteRefusal = (attempt: AttemptFailure): boolean =>
+  PERMANENT_CONNECT_CODES.has(attempt.code) || (is4xx(attempt) && !isThrottling(attempt));
 
 /**
- * Whether a failed `TransferContact` call gives its ledger slot back: only when nothing can have been
- * transferred. That is the case when Connect refused every attempt of the call (a 4xx, throttling
- * included), and also when the last attempt was refused after Connect looked at the token (any 4xx but
- * throttling, which comes first): Connect answers a token it already transferred with that transfer's
- * result, so such a refusal proves no earlier attempt transferred. Otherwise (a 5xx, a timeout, a dropped
- * connection, a throttled last attempt after an ambiguous one) the slot is held, because the transfer may
- * have happened; a retry with the same token settles it.
+ * Whether a failed `TransferContact` call gives its ledger slot back: only when nothing under this token
+ * can have been transferred. Connect answers a token it already transferred with that transfer's result, so
+ * a refusal on the last attempt after Connect looked at the token (any 4xx but throttling) proves it.
+ * Otherwise the slot goes back only if this attempt took it (`reservedNow`) and Connect refused every
+ * attempt of the call: a slot an earlier attempt took may carry a transfer whose answer was lost (a crash,
+ * a 5xx, a timeout), and a retry with the same token settles it.
  *
  * @example
- * releasesSlot(new ConnectCallError('ThrottlingException', 429, 'Rate exceeded')); // true
- * releasesSlot(new ConnectCallError('InternalServiceException', 500, 'boom'));   // false
+ * releasesSlot(new ConnectCallError('ThrottlingException', 429, 'Rate exceeded'), true);  // true
+ * releasesSlot(new ConnectCallError('ThrottlingException', 429, 'Rate exceeded'), false); // false
+ * releasesSlot(new ConnectCallError('InternalServiceException', 500, 'boom'), true);     // false
  */
-export function releasesSlot(error: ConnectCallError): boolean {
+export function releasesSlot(error: ConnectCallError, reservedNow: boolean): boolean {
   const last = error.attempts.at(-1);
-  if (last && isRefusal(last) && !THROTTLING_CODES.has(last.code)) return true;
-  return error.attempts.every(isRefusal);
+  if (last && isDefiniteRefusal(last)) return true;
+  return reservedNow && error.attempts.every(isRefusal);
 }
 
 /**

@@ -115,6 +115,26 @@ describe('transfer worker: crashes', () => {
     expect([...(await harness.chainTokens(contact))]).toEqual(['reused-after-crash']);
   });
 
+  it('keeps the slot of a transfer whose answer a crash lost when the retry is only throttled', async () => {
+    const contact = harness.newContact();
+    harness.connect.injectFaults({ script: [{ kind: 'delay-after', ms: 4_000 }] });
+    const record = sqsRecord(queueTransfer({ ContactId: contact, ClientToken: 'throttled-after-crash' }));
+    const child = startWorkerProcess(sqsEvent(record));
+    await until(() => harness.connect.heldCalls === 1);
+    await kill(child);
+    await waitForDeadline();
+    await until(() => harness.connect.heldCalls === 0);
+
+    // The retry is throttled: it proves nothing about the first attempt, whose transfer happened.
+    harness.connect.injectFaults({ script: [{ kind: 'throttle' }] });
+    expect((await harness.invoke(sqsEvent(redeliver(record)))).batchItemFailures).toHaveLength(1);
+    expect([...(await harness.chainTokens(contact))]).toEqual(['throttled-after-crash']);
+    // The next delivery is answered with the first transfer's result.
+    expect((await harness.invoke(sqsEvent(redeliver(record)))).batchItemFailures).toEqual([]);
+    expect(transfersOf(contact)).toBe(1);
+    expect((await harness.chainTokens(contact)).size).toBe(1);
+  });
+
   it('transfers each record once when the worker dies mid-batch and the whole batch comes back', async () => {
     const contacts = [harness.newContact(), harness.newContact(), harness.newContact()];
     const records = contacts.map((contact) => sqsRecord(queueTransfer({ ContactId: contact })));

@@ -72,7 +72,7 @@ describe('releasesSlot', () => {
     ['TimeoutError', undefined, false],
     ['ECONNRESET', undefined, false],
   ] as const)('%s (%s) releases the slot: %s', (code, status, expected) => {
-    expect(releasesSlot(new ConnectCallError(code, status, 'x'))).toBe(expected);
+    expect(releasesSlot(new ConnectCallError(code, status, 'x'), true)).toBe(expected);
   });
 });
 
@@ -82,15 +82,30 @@ describe('releasesSlot over a call’s attempts', () => {
       new ConnectCallError(attempts.at(-1)?.[0] ?? '', attempts.at(-1)?.[1], 'x', {
         attempts: attempts.map(([code, httpStatusCode]) => ({ code, httpStatusCode })),
       });
-    expect(releasesSlot(call(['InternalServiceException', 500], ['ThrottlingException', 429]))).toBe(false);
-    expect(releasesSlot(call(['TimeoutError', undefined], ['ThrottlingException', 429]))).toBe(false);
-    expect(releasesSlot(call(['ThrottlingException', 429], ['ThrottlingException', 429]))).toBe(true);
-    expect(releasesSlot(call(['ThrottlingException', 429], ['ResourceNotFoundException', 404]))).toBe(true);
-    // Refused after Connect looked at the token: an earlier attempt cannot have transferred.
-    expect(releasesSlot(call(['InternalServiceException', 500], ['InvalidRequestException', 400]))).toBe(
+    expect(releasesSlot(call(['InternalServiceException', 500], ['ThrottlingException', 429]), true)).toBe(
+      false,
+    );
+    expect(releasesSlot(call(['TimeoutError', undefined], ['ThrottlingException', 429]), true)).toBe(false);
+    expect(releasesSlot(call(['ThrottlingException', 429], ['ThrottlingException', 429]), true)).toBe(true);
+    expect(releasesSlot(call(['ThrottlingException', 429], ['ResourceNotFoundException', 404]), true)).toBe(
       true,
     );
-    expect(releasesSlot(call(['TimeoutError', undefined], ['ResourceNotFoundException', 404]))).toBe(true);
+    // Refused after Connect looked at the token: an earlier attempt cannot have transferred.
+    expect(
+      releasesSlot(call(['InternalServiceException', 500], ['InvalidRequestException', 400]), true),
+    ).toBe(true);
+    expect(releasesSlot(call(['TimeoutError', undefined], ['ResourceNotFoundException', 404]), true)).toBe(
+      true,
+    );
+  });
+});
+
+describe('releasesSlot for a slot an earlier attempt took', () => {
+  it('holds it unless Connect refused after looking at the token', () => {
+    expect(releasesSlot(new ConnectCallError('ThrottlingException', 429, 'x'), false)).toBe(false);
+    expect(releasesSlot(new ConnectCallError('InternalServiceException', 500, 'x'), false)).toBe(false);
+    expect(releasesSlot(new ConnectCallError('InvalidRequestException', 400, 'x'), false)).toBe(true);
+    expect(releasesSlot(new ConnectCallError('IdempotencyException', 409, 'x'), false)).toBe(true);
   });
 });
 
