@@ -112,6 +112,15 @@ export interface TransferOrchestratorProps {
   readonly idempotencyTtl?: Duration;
 
   /**
+   * How long after a `TransferContact` attempt whose answer was lost the worker still retries with the same
+   * token (Connect then replays it). Past it the worker asks Connect's record (`DescribeContact`) instead of
+   * calling again, since Connect may have forgotten the token: its memory is undocumented (sibling Connect
+   * APIs keep tokens 7 days). Keep it well below that. `Duration.seconds(0)`: always reconcile.
+   * @default Duration.hours(1)
+   */
+  readonly tokenReplayWindow?: Duration;
+
+  /**
    * What happens to the tables when the stack is deleted.
    * @default RemovalPolicy.RETAIN
    */
@@ -278,6 +287,7 @@ export class TransferOrchestrator extends Construct {
         MAX_RECEIVE_COUNT: String(settings.maxReceiveCount),
         IDEMPOTENCY_TTL_SECONDS: String(settings.idempotencyTtl.toSeconds()),
         DEADLINE_MARGIN_MS: String(DEADLINE_MARGIN.toMilliseconds()),
+        TOKEN_REPLAY_WINDOW_SECONDS: String(settings.tokenReplayWindow.toSeconds()),
         AWS_MAX_ATTEMPTS: '3',
         POWERTOOLS_SERVICE_NAME: this.serviceName,
         POWERTOOLS_METRICS_NAMESPACE: this.metricsNamespace,
@@ -304,6 +314,21 @@ export class TransferOrchestrator extends Construct {
           sid: 'TransferContactsOfConfiguredInstances',
           actions: ['connect:TransferContact'],
           resources: settings.instanceIds.flatMap((instanceId) => this.connectResourceArns(instanceId)),
+        }),
+      );
+      // Reading contacts (never changing them): the chain of a contact the ledger never saw, and what an
+      // attempt whose answer was lost did, are asked of Connect's own record.
+      this.worker.addToRolePolicy(
+        new iam.PolicyStatement({
+          sid: 'ReadContactsOfConfiguredInstances',
+          actions: ['connect:DescribeContact', 'connect:ListAssociatedContacts'],
+          resources: settings.instanceIds.flatMap((instanceId) => [
+            Stack.of(this).formatArn({
+              service: 'connect',
+              resource: 'instance',
+              resourceName: `${instanceId}/contact/*`,
+            }),
+          ]),
         }),
       );
     } else {
@@ -554,6 +579,7 @@ interface Settings {
   functionTimeout: Duration;
   visibilityTimeout: Duration;
   idempotencyTtl: Duration;
+  tokenReplayWindow: Duration;
   backlogAgeAlarmThreshold: Duration;
 }
 
@@ -623,7 +649,14 @@ function validate(props: TransferOrchestratorProps): Settings {
   if (idempotencyTtl.toSeconds() < 60 || idempotencyTtl.toSeconds() > 30 * 86_400) {
     fail(`idempotencyTtl must be from 1 minute to 30 days, got ${idempotencyTtl.toHumanString()}`);
   }
+  const tokenReplayWindow = props.tokenReplayWindow ?? Duration.hours(1);
+  if (tokenReplayWindow.toSeconds() > 86_400) {
+    fail(
+      `tokenReplayWindow must be at most 1 day (Connect's token memory is undocumented), got ${tokenReplayWindow.toHumanString()}`,
+    );
+  }
   return {
+    tokenReplayWindow,
     instanceIds,
     transferCap,
     transferRatePerSecond,

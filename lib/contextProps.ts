@@ -12,6 +12,7 @@ export const CONTEXT_KEYS = [
   'maxReceiveCount',
   'functionTimeoutSeconds',
   'idempotencyTtlHours',
+  'tokenReplayWindowSeconds',
   'removalPolicy',
 ] as const;
 
@@ -57,6 +58,7 @@ export function propsFromContext(get: (key: string) => unknown): ContextProps {
     maxReceiveCount: number('maxReceiveCount', get('maxReceiveCount')),
     functionTimeout: seconds('functionTimeoutSeconds'),
     idempotencyTtl: hours === undefined ? undefined : Duration.hours(hours),
+    tokenReplayWindow: seconds('tokenReplayWindowSeconds'),
     removalPolicy:
       removal === 'destroy' ? RemovalPolicy.DESTROY : removal === 'retain' ? RemovalPolicy.RETAIN : undefined,
   };

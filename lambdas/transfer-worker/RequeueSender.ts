@@ -1,4 +1,10 @@
-import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  SendMessageCommand,
+  type SendMessageCommandInput,
+  type SendMessageCommandOutput,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { FinalizeRequestMiddleware } from '@smithy/types';
 import type { SQSRecord } from 'aws-lambda';
 import { carryAttributes, numberAttribute, textAttribute } from './messageAttributes';
 
@@ -21,11 +27,39 @@ export const requeueDelaySeconds = (requeues: number): number =>
 export const requeuesOf = (record: SQSRecord): number =>
   Number(record.messageAttributes?.[REQUEUES_ATTRIBUTE]?.stringValue ?? 0) || 0;
 
+/** The headers that carry an invocation's trace into SQS (`AWSTraceHeader`) and on to the next invocation. */
+const TRACE_HEADERS = ['x-amzn-trace-id', 'traceparent', 'tracestate', 'baggage'];
+
+/** After the SDK's recursion-detection middleware (build step) has added the trace, before signing. */
+const TRACE_CONTEXT_REMOVAL = {
+  step: 'finalizeRequest',
+  priority: 'high',
+  name: 'requeueWithoutTraceContext',
+} as const;
+
+/**
+ * Drops the invocation's trace context from a requeue. Lambda stops a function that sends the same event
+ * back to its own queue more than 16 times (recursive loop detection follows that trace); a requeue is a new
+ * round of deliveries on purpose, bounded by `REQUEUE_LIMIT`, so it starts a trace of its own.
+ */
+const withoutTraceContext: FinalizeRequestMiddleware<SendMessageCommandInput, SendMessageCommandOutput> =
+  (next) => async (args) => {
+    const headers = (args.request as { headers?: Record<string, string> }).headers;
+    if (headers) {
+      for (const name of Object.keys(headers)) {
+        if (TRACE_HEADERS.includes(name.toLowerCase())) delete headers[name];
+      }
+    }
+    return next(args);
+  };
+
 /**
  * Sends a record back to the transfer queue (its body unchanged, a delay, the `ClientToken` it ran under
  * and a `Requeues` count), so a request throttled on its last allowed delivery starts a new round of
  * deliveries instead of going to the DLQ. The new message has a new id: the token attribute keeps a
- * derived token the same.
+ * derived token the same. The requeue carries no trace context, so Lambda's recursive-loop detection (which
+ * stops an event after 16 hops through the same queue) never mistakes the requeue path for a loop, whatever
+ * `REQUEUE_LIMIT` is.
  */
 export class RequeueSender {
   constructor(
@@ -41,8 +75,7 @@ export class RequeueSender {
    */
   async send(record: SQSRecord, clientToken: string): Promise<void> {
     const requeues = requeuesOf(record);
-    await this.client.send(
-      new SendMessageCommand({
+    const command = new SendMessageCommand({
         QueueUrl: this.queueUrl,
         MessageBody: record.body,
         DelaySeconds: requeueDelaySeconds(requeues),
@@ -50,7 +83,8 @@ export class RequeueSender {
           ClientToken: textAttribute(clientToken),
           [REQUEUES_ATTRIBUTE]: numberAttribute(requeues + 1),
         }),
-      }),
-    );
+      });
+    command.middlewareStack.add(withoutTraceContext, TRACE_CONTEXT_REMOVAL);
+    await this.client.send(command);
   }
 }

@@ -1,6 +1,12 @@
-import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { CapReachedError, TokenReusedError } from '../../src/domain';
 import { type RejectionRecord, rejectionKeyFor } from '../../src/status/transferStatus';
 
@@ -12,9 +18,33 @@ const expiresAt = () => Math.floor(Date.now() / 1000) + REJECTION_RETENTION_SECO
 export const chainKey = (instanceId: string, rootContactId: string): string =>
   `chain#${instanceId}#${rootContactId}`;
 
-/** The chain item's attribute holding a token's request fingerprint (named by a hash: tokens are long). */
-const fingerprintAttribute = (token: string): string =>
-  `fp#${createHash('sha256').update(token).digest('hex').slice(0, 32)}`;
+/** A rejection's message is cut as the DLQ attribute is, so the record stays far below DynamoDB's 400 KB. */
+const MAX_REJECTION_MESSAGE_CHARS = 2_000;
+
+/**
+ * The ledger key of a request's durable record, by its `ClientToken`: what the token asked (fingerprint),
+ * where its slot is, whether it transferred (and to which contact), and since when an attempt may have.
+ */
+export const requestKey = (clientToken: string): string => `request#${clientToken}`;
+
+/** A transfer's result, as the ledger keeps it for a token that transferred. */
+export interface LedgerTransferResult {
+  readonly ContactId: string;
+  readonly ContactArn: string;
+}
+
+/** What the ledger knew of a token when an attempt began. */
+export interface RequestHistory {
+  /** The chain the token's slot is on (the one it was first given). */
+  readonly chain: string;
+  /** Set once the token transferred: replayed without calling Connect, however old. */
+  readonly transferred?: LedgerTransferResult;
+  /**
+   * When the first attempt that may have transferred started (ms): one that failed ambiguously, or one
+   * whose worker died before recording how it ended.
+   */
+  readonly ambiguousSince?: number;
+}
 
 /** The ledger key of an alias: a contact that a transfer created, pointing at its chain. */
 export const contactAliasKey = (instanceId: string, contactId: string): string =>
@@ -33,49 +63,205 @@ export class TransferLedger {
   ) {}
 
   /**
-   * The chain a contact belongs to: its alias's chain if a transfer created it, else a chain rooted at it.
+   * The chain a contact belongs to, if the ledger knows it: its alias's chain (a transfer created it, or
+   * Connect named its tree's first contact), or the chain rooted at it. `undefined`: never seen, so its
+   * tree must be asked of Connect. One consistent read of both keys.
    *
    * @example
-   * await ledger.chainOf('instance-1', 'contact-1'); // 'chain#instance-1#contact-1'
+   * await ledger.knownChainOf('instance-1', 'contact-1'); // 'chain#instance-1#contact-1' or undefined
    */
-  async chainOf(instanceId: string, contactId: string): Promise<string> {
-    const { Item } = await this.client.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: { pk: contactAliasKey(instanceId, contactId) },
-        ConsistentRead: true,
+  async knownChainOf(instanceId: string, contactId: string): Promise<string | undefined> {
+    const alias = contactAliasKey(instanceId, contactId);
+    const root = chainKey(instanceId, contactId);
+    const { Responses } = await this.client.send(
+      new BatchGetCommand({
+        RequestItems: {
+          [this.tableName]: {
+            Keys: [{ pk: alias }, { pk: root }],
+            ConsistentRead: true,
+            ProjectionExpression: 'pk, chain',
+          },
+        },
       }),
     );
-    return typeof Item?.chain === 'string' ? Item.chain : chainKey(instanceId, contactId);
+    const items = Responses?.[this.tableName] ?? [];
+    const aliasItem = items.find((item) => item.pk === alias);
+    if (typeof aliasItem?.chain === 'string') return aliasItem.chain;
+    return items.some((item) => item.pk === root) ? root : undefined;
   }
 
   /**
-   * Takes one of the chain's transfers for `token`, or confirms the token already holds one for the same
-   * request. The token's request fingerprint is stored beside it, in the same conditional write, so a
-   * request reusing the token with other parameters can never share (or later release) its slot, even
-   * after the first request's idempotency record is gone.
+   * Begins an attempt of a token's request: stores what it asks (once; a token asking something else is a
+   * reuse) and marks an attempt as open, in one conditional write, and says what came before. An attempt
+   * found open is one whose worker died: it may have transferred, so it counts as ambiguous from its start.
+   *
+   * @throws {TokenReusedError} when the token was used for a request with other parameters.
+   * @example
+   * const history = await ledger.beginRequest('token-1', requestFingerprint(request), 'chain#i#c');
+   * if (history.transferred) return history.transferred; // no Connect call
+   */
+  async beginRequest(token: string, fingerprint: string, chain: string): Promise<RequestHistory> {
+    let old: Record<string, unknown> | undefined;
+    try {
+      ({ Attributes: old } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: requestKey(token) },
+          UpdateExpression:
+            'SET fingerprint = :fingerprint, chain = if_not_exists(chain, :chain), attemptedAt = :now, firstSeenAt = if_not_exists(firstSeenAt, :now)',
+          ConditionExpression: 'attribute_not_exists(fingerprint) OR fingerprint = :fingerprint',
+          ExpressionAttributeValues: { ':fingerprint': fingerprint, ':chain': chain, ':now': Date.now() },
+          ReturnValues: 'ALL_OLD',
+        }),
+      ));
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw new TokenReusedError(requestKey(token));
+      throw error;
+    }
+    const history: RequestHistory = {
+      chain: typeof old?.chain === 'string' ? old.chain : chain,
+      ...(typeof old?.ContactId === 'string' && {
+        transferred: { ContactId: old.ContactId, ContactArn: String(old.ContactArn ?? '') },
+      }),
+    };
+    if (history.transferred) return history;
+    const recorded = typeof old?.ambiguousSince === 'number' ? old.ambiguousSince : undefined;
+    const crashed = typeof old?.attemptedAt === 'number' ? old.attemptedAt : undefined;
+    if (recorded === undefined && crashed !== undefined) await this.#keepAmbiguousSince(token, crashed);
+    const ambiguousSince = recorded ?? crashed;
+    return ambiguousSince === undefined ? history : { ...history, ambiguousSince };
+  }
+
+  async #keepAmbiguousSince(token: string, since: number): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: requestKey(token) },
+        UpdateExpression: 'SET ambiguousSince = if_not_exists(ambiguousSince, :since)',
+        ExpressionAttributeValues: { ':since': since },
+      }),
+    );
+  }
+
+  /**
+   * Records that the token transferred, with the result to replay (and closes the attempt). Kept for good:
+   * a request sent again, or redriven, after every other memory of it is gone is answered from here.
+   *
+   * @example
+   * await ledger.settleTransferred('token-1', { ContactId: 'c-2', ContactArn: 'arn:…' });
+   */
+  async settleTransferred(token: string, result: LedgerTransferResult): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: requestKey(token) },
+        UpdateExpression:
+          'SET ContactId = :contactId, ContactArn = :contactArn, transferredAt = :now REMOVE attemptedAt',
+        ExpressionAttributeValues: {
+          ':contactId': result.ContactId,
+          ':contactArn': result.ContactArn,
+          ':now': Date.now(),
+        },
+      }),
+    );
+  }
+
+  /**
+   * Records that an attempt started at `since` may have transferred (its answer was lost), unless an
+   * earlier one already did; closes the attempt.
+   *
+   * @example
+   * await ledger.markAmbiguous('token-1', attemptStartedAt);
+   */
+  async markAmbiguous(token: string, since: number): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: requestKey(token) },
+        UpdateExpression: 'SET ambiguousSince = if_not_exists(ambiguousSince, :since) REMOVE attemptedAt',
+        ExpressionAttributeValues: { ':since': since },
+      }),
+    );
+  }
+
+  /**
+   * Closes an attempt that did not transfer and taught nothing new (throttled after an ambiguity, or never
+   * called): the token's history stays as it was.
+   *
+   * @example
+   * await ledger.closeAttempt('token-1');
+   */
+  async closeAttempt(token: string): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: requestKey(token) },
+        UpdateExpression: 'REMOVE attemptedAt',
+      }),
+    );
+  }
+
+  /**
+   * Clears a token's ambiguity once Connect's own record proved that nothing was transferred.
+   *
+   * @example
+   * await ledger.clearAmbiguity('token-1');
+   */
+  async clearAmbiguity(token: string): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: requestKey(token) },
+        UpdateExpression: 'REMOVE ambiguousSince',
+      }),
+    );
+  }
+
+  /**
+   * Forgets a token that provably never transferred: its record goes (so it may be used again, as after any
+   * failure), then its slot goes back. A token that transferred is never forgotten.
+   *
+   * @example
+   * await ledger.forget('chain#instance-1#contact-1', 'token-1');
+   */
+  async forget(chain: string, token: string): Promise<void> {
+    try {
+      await this.client.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: { pk: requestKey(token) },
+          ConditionExpression: 'attribute_not_exists(ContactId)',
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return;
+      throw error;
+    }
+    await this.release(chain, token);
+  }
+
+  /**
+   * Takes one of the chain's transfers for `token`, or confirms the token already holds one: one
+   * conditional `ADD` to a String Set, so a retried or duplicated token never counts twice.
    *
    * @returns whether this call took the slot (false: the token already held it, from an earlier attempt).
    * @throws {CapReachedError} when the chain already holds `cap` other tokens.
-   * @throws {TokenReusedError} when the token holds a slot for a request with other parameters.
    * @example
-   * await ledger.reserve('chain#instance-1#contact-1', 'token-1', requestFingerprint(request));
+   * await ledger.reserve('chain#instance-1#contact-1', 'token-1');
    */
-  async reserve(chain: string, token: string, fingerprint: string): Promise<boolean> {
+  async reserve(chain: string, token: string): Promise<boolean> {
     try {
       const { Attributes } = await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: chain },
-          UpdateExpression: 'ADD tokens :token SET updatedAt = :now, #fingerprint = :fingerprint',
+          UpdateExpression: 'ADD tokens :token SET updatedAt = :now',
           ConditionExpression:
-            '(attribute_not_exists(tokens) OR size(tokens) < :cap OR contains(tokens, :tokenValue)) AND (attribute_not_exists(#fingerprint) OR #fingerprint = :fingerprint)',
-          ExpressionAttributeNames: { '#fingerprint': fingerprintAttribute(token) },
+            'attribute_not_exists(tokens) OR size(tokens) < :cap OR contains(tokens, :tokenValue)',
           ExpressionAttributeValues: {
             ':token': new Set([token]),
             ':tokenValue': token,
             ':cap': this.cap,
-            ':fingerprint': fingerprint,
             ':now': new Date().toISOString(),
           },
           ReturnValues: 'UPDATED_OLD',
@@ -84,14 +270,8 @@ export class TransferLedger {
       const before = Attributes?.tokens as Set<string> | undefined;
       return !before?.has(token);
     } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      // Which condition failed: the token held for other parameters, or the chain full.
-      const { Item } = await this.client.send(
-        new GetCommand({ TableName: this.tableName, Key: { pk: chain }, ConsistentRead: true }),
-      );
-      const held = Item?.[fingerprintAttribute(token)];
-      if (held !== undefined && held !== fingerprint) throw new TokenReusedError(chain);
-      throw new CapReachedError(chain, this.cap);
+      if (error instanceof ConditionalCheckFailedException) throw new CapReachedError(chain, this.cap);
+      throw error;
     }
   }
 
@@ -107,8 +287,7 @@ export class TransferLedger {
       new UpdateCommand({
         TableName: this.tableName,
         Key: { pk: chain },
-        UpdateExpression: 'DELETE tokens :token REMOVE #fingerprint SET updatedAt = :now',
-        ExpressionAttributeNames: { '#fingerprint': fingerprintAttribute(token) },
+        UpdateExpression: 'DELETE tokens :token SET updatedAt = :now',
         ExpressionAttributeValues: { ':token': new Set([token]), ':now': new Date().toISOString() },
       }),
     );
@@ -177,7 +356,8 @@ export class TransferLedger {
 
   /**
    * Records why a token's request was dead-lettered, for `transfer-contact status` (the latest rejection
-   * of the token wins). One write per rejected request, none per transfer; kept 30 days.
+   * of the token wins). One write per rejected request, none per transfer; kept 30 days. The message is cut
+   * at 2,000 characters, as the DLQ attribute is, so the item never nears DynamoDB's 400 KB limit.
    *
    * @example
    * await ledger.recordRejection('token-1', { errorClass: 'CapReached', errorCode: 'TransferCapReached', … });
@@ -186,7 +366,12 @@ export class TransferLedger {
     await this.client.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { pk: rejectionKeyFor(token), ...rejection, expiresAt: expiresAt() },
+        Item: {
+          pk: rejectionKeyFor(token),
+          ...rejection,
+          errorMessage: rejection.errorMessage.slice(0, MAX_REJECTION_MESSAGE_CHARS),
+          expiresAt: expiresAt(),
+        },
       }),
     );
   }

@@ -76,6 +76,7 @@ export function createTransferWorker(deps: TransferWorkerDependencies): Transfer
         outcome,
         transferredContactId: result.ContactId,
         contactArn: result.ContactArn,
+        ...(result.settledBy && { settledBy: result.settledBy }),
       });
     } catch (error) {
       const failure = classifyFailure(error);

@@ -29,6 +29,12 @@ export interface WorkerConfig {
   readonly idempotencyTtlSeconds: number;
   /** Below this much remaining invocation time no new transfer starts; the record is retried later. */
   readonly deadlineMarginMs: number;
+  /**
+   * How long after an attempt that may have transferred the worker still sends the same token to Connect
+   * (which replays it); past it, it reconciles with `DescribeContact` instead. Keep it well below Connect's
+   * own token memory, which AWS does not document (sibling Connect APIs keep tokens 7 days).
+   */
+  readonly tokenReplayWindowSeconds: number;
 }
 
 /** The worker's environment is unusable; the message lists every problem found. */
@@ -64,6 +70,7 @@ const EnvironmentSchema = z.object({
   MAX_RECEIVE_COUNT: integer('MAX_RECEIVE_COUNT', 5, 1, 1000),
   IDEMPOTENCY_TTL_SECONDS: integer('IDEMPOTENCY_TTL_SECONDS', 86_400, 60, 30 * 86_400),
   DEADLINE_MARGIN_MS: integer('DEADLINE_MARGIN_MS', 5_000, 0, 900_000),
+  TOKEN_REPLAY_WINDOW_SECONDS: integer('TOKEN_REPLAY_WINDOW_SECONDS', 3_600, 0, 86_400),
 });
 
 /**
@@ -98,6 +105,7 @@ export function readWorkerConfig(env: Readonly<Record<string, string | undefined
     maxReceiveCount: e.MAX_RECEIVE_COUNT,
     idempotencyTtlSeconds: e.IDEMPOTENCY_TTL_SECONDS,
     deadlineMarginMs: e.DEADLINE_MARGIN_MS,
+    tokenReplayWindowSeconds: e.TOKEN_REPLAY_WINDOW_SECONDS,
   };
 }
 

@@ -1,30 +1,51 @@
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Context } from 'aws-lambda';
-import { ConnectCallError, DeadlineTooCloseError, releasesSlot } from '../../src/domain';
+import {
+  AmbiguousTransferError,
+  CallVerdict,
+  ConnectCallError,
+  DeadlineTooCloseError,
+  decideReconciliation,
+  judgeFailedCall,
+} from '../../src/domain';
 import { requestFingerprint, TRANSFER_PARAMETER_FIELDS, type TransferRequest } from '../../src/request';
 // Stable (not the function name, Powertools' default) so that `transfer-contact status` finds a token's record.
 import { IDEMPOTENCY_KEY_PREFIX } from '../../src/status/transferStatus';
 import type { CallPacer } from './CallPacer';
+import { resolveChain } from './chainResolver';
 import type { TransferResult } from './connectTransfer';
+import type { ContactDirectory } from './describeContact';
 import type { TransferLedger } from './TransferLedger';
 
 /** The request fields whose hash is stored with a token: a repeat with other values is a token reuse. */
 export const IDEMPOTENT_PAYLOAD_FIELDS = `[${TRANSFER_PARAMETER_FIELDS.join(', ')}]`;
 
+/** How a transfer's result was obtained, when Connect was not simply called and answered. */
+export type SettledBy = 'ledger' | 'reconciliation';
+
 /** A transfer's result, and whether it was replayed from a completed token instead of run. */
 export interface TransferOutcome extends TransferResult {
   readonly replayed: boolean;
+  /** `ledger`: replayed from the ledger's durable record; `reconciliation`: proven by `DescribeContact`. */
+  readonly settledBy?: SettledBy;
 }
 
 /** What the idempotent transfer needs. */
 export interface IdempotentTransferDependencies {
   readonly ledger: TransferLedger;
+  readonly contacts: ContactDirectory;
   readonly pacer: CallPacer;
   readonly persistenceStore: BasePersistenceLayer;
   readonly transfer: (request: TransferRequest) => Promise<TransferResult>;
   readonly idempotencyTtlSeconds: number;
   readonly deadlineMarginMs: number;
+  /**
+   * How long after an attempt that may have transferred the same token may still be sent to Connect, which
+   * then replays it. Past it Connect may have forgotten the token, so the worker asks `DescribeContact`
+   * instead of calling again. Must be shorter than Connect's own (undocumented) token memory.
+   */
+  readonly tokenReplayWindowMs: number;
 }
 
 /** Runs one request's transfer at most once per `ClientToken`. */
@@ -35,19 +56,27 @@ export interface IdempotentTransfer {
   run(request: TransferRequest): Promise<TransferOutcome>;
 }
 
+type StepResult = TransferResult & { replayed?: boolean; settledBy?: SettledBy };
+
 /**
- * Builds the transfer step: take a slot in the ledger, wait for a paced turn, call Connect, link a new
- * contact id to the chain; all under Powertools idempotency keyed on `ClientToken`. A completed token
- * returns its stored result without calling Connect; one in flight raises
- * `IdempotencyAlreadyInProgressError`; one reused with other parameters raises
- * `IdempotencyValidationError`. A failure deletes the in-flight record, so a retry runs again.
+ * Builds the transfer step, under Powertools idempotency keyed on `ClientToken` (a completed token replays
+ * its result; one in flight raises `IdempotencyAlreadyInProgressError`; one reused with other parameters
+ * raises `IdempotencyValidationError`), over the ledger's durable record of the token, which outlives that
+ * layer's TTL, any redrive, and Connect's own memory of the token:
+ * 1. find the contact's chain (the ledger, else Connect's `InitialContactId`);
+ * 2. begin the attempt in the token's record: a token that transferred is replayed from it, without Connect;
+ * 3. take a slot in the chain (never past the cap);
+ * 4. if an earlier attempt may have transferred and Connect may have forgotten the token, reconcile with
+ *    `DescribeContact` instead of calling again;
+ * 5. wait for a paced turn and call Connect; record what the answer proves.
  *
  * @example
- * const step = createIdempotentTransfer({ ledger, pacer, persistenceStore, transfer, idempotencyTtlSeconds: 86400, deadlineMarginMs: 5000 });
+ * const step = createIdempotentTransfer({ ledger, contacts, pacer, persistenceStore, transfer, idempotencyTtlSeconds: 86400, deadlineMarginMs: 5000, tokenReplayWindowMs: 3_600_000 });
  * step.registerContext(context);
  * const { ContactId, replayed } = await step.run(request);
  */
 export function createIdempotentTransfer(deps: IdempotentTransferDependencies): IdempotentTransfer {
+  const { ledger, contacts, pacer } = deps;
   let context: Context | undefined;
   const config = new IdempotencyConfig({
     eventKeyJmesPath: 'ClientToken',
@@ -57,34 +86,119 @@ export function createIdempotentTransfer(deps: IdempotentTransferDependencies): 
     responseHook: (response) => ({ ...(response as Record<string, unknown>), replayed: true }),
   });
 
-  const transferOnce = async (request: TransferRequest): Promise<TransferResult> => {
-    const { ledger, pacer } = deps;
-    const chain = await ledger.chainOf(request.InstanceId, request.ContactId);
-    const reservedNow = await ledger.reserve(chain, request.ClientToken, requestFingerprint(request));
-
-    await pacer.waitTurn();
-    const remainingMs = context?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;
-    if (remainingMs < deps.deadlineMarginMs) {
-      // Nothing was sent: a slot this attempt took goes back (one an earlier attempt took may carry a
-      // transfer whose answer was lost), and the record is retried in a fresh invocation.
-      if (reservedNow) await ledger.release(chain, request.ClientToken);
-      throw new DeadlineTooCloseError(remainingMs);
+  /** Records a transfer: the new contact's alias first, so a transferred token always has its alias. */
+  const settle = async (request: TransferRequest, chain: string, result: TransferResult) => {
+    if (result.ContactId !== request.ContactId) {
+      await ledger.linkContact(request.InstanceId, result.ContactId, chain);
     }
+    await ledger.settleTransferred(request.ClientToken, result);
+  };
 
+  /**
+   * Asks Connect what happened to a request whose earlier attempt may have transferred. Returns the result
+   * when the transfer is proven; `undefined` when it is proven not to have happened and no refusal stands
+   * (the caller may call Connect); throws the refusal (slot given back) or an {@link AmbiguousTransferError}.
+   */
+  const reconcile = async (
+    request: TransferRequest,
+    chain: string,
+    ambiguousSince: number,
+    refusal: ConnectCallError | undefined,
+  ): Promise<StepResult | undefined> => {
+    const contact = await contacts.describe(request.InstanceId, request.ContactId);
+    const successors =
+      contact && !contact.active ? await contacts.successorsOf(request.InstanceId, request.ContactId) : [];
+    const verdict = decideReconciliation(request, contact, successors);
+    if (verdict.kind === 'transferred') {
+      const result = { ContactId: verdict.ContactId, ContactArn: verdict.ContactArn };
+      await settle(request, chain, result);
+      return { ...result, settledBy: 'reconciliation' };
+    }
+    if (verdict.kind === 'not-transferred') {
+      if (refusal) {
+        await ledger.forget(chain, request.ClientToken);
+        throw refusal;
+      }
+      await ledger.clearAmbiguity(request.ClientToken);
+      return undefined;
+    }
+    await ledger.closeAttempt(request.ClientToken);
+    throw new AmbiguousTransferError(
+      `an attempt at ${new Date(ambiguousSince).toISOString()} may have transferred: ${verdict.reason}`,
+      ambiguousSince,
+    );
+  };
+
+  /** Calls Connect and records what its answer proves. */
+  const call = async (
+    request: TransferRequest,
+    chain: string,
+    ambiguousSince: number | undefined,
+  ): Promise<StepResult> => {
+    const attemptAt = Date.now();
     let result: TransferResult;
     try {
       result = await deps.transfer(request);
     } catch (error) {
-      if (error instanceof ConnectCallError && releasesSlot(error, reservedNow)) {
-        await ledger.release(chain, request.ClientToken);
+      if (!(error instanceof ConnectCallError)) throw error;
+      const token = request.ClientToken;
+      switch (judgeFailedCall(error, ambiguousSince !== undefined)) {
+        case CallVerdict.NothingHappened:
+          await ledger.forget(chain, token);
+          throw error;
+        case CallVerdict.MayHaveTransferred:
+          await ledger.markAmbiguous(token, attemptAt);
+          throw error;
+        case CallVerdict.NothingLearned:
+          await ledger.closeAttempt(token);
+          throw error;
+        case CallVerdict.RefusedAfterAmbiguity: {
+          // Connect may check the contact before the token: the refusal may come from our own transfer.
+          if (ambiguousSince === undefined) await ledger.markAmbiguous(token, attemptAt);
+          const settled = await reconcile(request, chain, ambiguousSince ?? attemptAt, error);
+          if (settled) return settled;
+          throw error;
+        }
       }
-      throw error;
     }
-    if (result.ContactId !== request.ContactId) {
-      await ledger.linkContact(request.InstanceId, result.ContactId, chain);
-    }
+    await settle(request, chain, result);
     // Exactly what the idempotency record stores and a repeat of the token replays.
     return { ContactId: result.ContactId, ContactArn: result.ContactArn };
+  };
+
+  const transferOnce = async (request: TransferRequest): Promise<StepResult> => {
+    const token = request.ClientToken;
+    const resolved = await resolveChain(ledger, contacts, request.InstanceId, request.ContactId);
+    const history = await ledger.beginRequest(token, requestFingerprint(request), resolved);
+    if (history.transferred) return { ...history.transferred, replayed: true, settledBy: 'ledger' };
+    const { chain } = history;
+    let { ambiguousSince } = history;
+
+    try {
+      await ledger.reserve(chain, token);
+    } catch (error) {
+      // No slot, no call: a token with no earlier ambiguity is forgotten, as after any failure.
+      if (ambiguousSince === undefined) await ledger.forget(chain, token);
+      else await ledger.closeAttempt(token);
+      throw error;
+    }
+
+    if (ambiguousSince !== undefined && Date.now() - ambiguousSince >= deps.tokenReplayWindowMs) {
+      const settled = await reconcile(request, chain, ambiguousSince, undefined);
+      if (settled) return settled;
+      ambiguousSince = undefined;
+    }
+
+    await pacer.waitTurn();
+    const remainingMs = context?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;
+    if (remainingMs < deps.deadlineMarginMs) {
+      // Nothing was sent: a token with no earlier ambiguity gives its slot back; one with an ambiguity keeps
+      // it (its earlier attempt may carry a transfer whose answer was lost). Retried in a fresh invocation.
+      if (ambiguousSince === undefined) await ledger.forget(chain, token);
+      else await ledger.closeAttempt(token);
+      throw new DeadlineTooCloseError(remainingMs);
+    }
+    return call(request, chain, ambiguousSince);
   };
 
   const idempotent = makeIdempotent(transferOnce, {
@@ -99,8 +213,13 @@ export function createIdempotentTransfer(deps: IdempotentTransferDependencies): 
       config.registerLambdaContext(lambdaContext);
     },
     run: async (request) => {
-      const outcome: TransferResult & { replayed?: boolean } = await idempotent(request);
-      return { ...outcome, replayed: outcome.replayed === true };
+      const outcome: StepResult = await idempotent(request);
+      return {
+        ContactId: outcome.ContactId,
+        ContactArn: outcome.ContactArn,
+        replayed: outcome.replayed === true,
+        ...(outcome.settledBy && { settledBy: outcome.settledBy }),
+      };
     },
   };
 }

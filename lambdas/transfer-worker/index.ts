@@ -8,6 +8,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { CallPacer } from './CallPacer';
 import { pacingIntervalMs, readWorkerConfig } from './config';
 import { transferContact } from './connectTransfer';
+import { connectContactDirectory } from './describeContact';
 import { DeadLetterQueue } from './DeadLetterQueue';
 import { createIdempotentTransfer } from './idempotentTransfer';
 import { RequeueSender } from './RequeueSender';
@@ -36,6 +37,7 @@ const ledger = new TransferLedger(
 );
 const transfer = createIdempotentTransfer({
   ledger,
+  contacts: connectContactDirectory(connect),
   pacer: new CallPacer(pacingIntervalMs(config)),
   persistenceStore: new DynamoDBPersistenceLayer({
     tableName: config.idempotencyTableName,
@@ -44,6 +46,7 @@ const transfer = createIdempotentTransfer({
   transfer: (request) => transferContact(connect, request),
   idempotencyTtlSeconds: config.idempotencyTtlSeconds,
   deadlineMarginMs: config.deadlineMarginMs,
+  tokenReplayWindowMs: config.tokenReplayWindowSeconds * 1000,
 });
 
 // The configured endpoint wins over the queue URL's host: the same host in AWS, and the only one that

@@ -91,3 +91,20 @@ export class DeadlineTooCloseError extends TransferOrchestratorError {
     this.name = 'DeadlineTooCloseError';
   }
 }
+
+/**
+ * An earlier attempt under the token may have transferred the contact (its answer was lost, or the worker
+ * died during it), Connect can no longer be trusted to replay the token, and `DescribeContact` proves
+ * neither outcome. The request goes to the DLQ for a person; its slot stays held (an over-count is safe,
+ * an over-transfer is not).
+ */
+export class AmbiguousTransferError extends TransferOrchestratorError {
+  constructor(
+    message: string,
+    /** When the first attempt that may have transferred started (ms since the epoch). */
+    public readonly ambiguousSince: number,
+  ) {
+    super(message);
+    this.name = 'AmbiguousTransferError';
+  }
+}

@@ -1,4 +1,5 @@
 import {
+  AmbiguousTransferError,
   type AttemptFailure,
   CapReachedError,
   ConnectCallError,
@@ -11,6 +12,8 @@ export const ErrorClass = {
   InvalidRequest: 'InvalidRequest',
   CapReached: 'CapReached',
   PermanentConnectError: 'PermanentConnectError',
+  /** An earlier attempt may have transferred and nothing proves whether it did: for a person to settle. */
+  AmbiguousTransfer: 'AmbiguousTransfer',
   Transient: 'Transient',
 } as const;
 /** One of {@link ErrorClass}. */
@@ -72,6 +75,9 @@ export function classifyFailure(error: unknown): Failure {
       message,
     };
   }
+  if (error instanceof AmbiguousTransferError) {
+    return { errorClass: ErrorClass.AmbiguousTransfer, code: 'AmbiguousTransfer', message };
+  }
   if (error instanceof DeadlineTooCloseError) {
     return { errorClass: ErrorClass.Transient, code: 'DeadlineTooClose', message };
   }
@@ -103,23 +109,38 @@ const isRefusal = (attempt: AttemptFailure): boolean =>
 const isDefiniteRefusal = (attempt: AttemptFailure): boolean =>
   PERMANENT_CONNECT_CODES.has(attempt.code) || (is4xx(attempt) && !isThrottling(attempt));
 
+/** What a failed `TransferContact` call proves about the token, given what came before it. */
+export const CallVerdict = {
+  /** Nothing under this token can have transferred: its slot goes back and the token is forgotten. */
+  NothingHappened: 'nothing-happened',
+  /** This call may have transferred (a 5xx, a timeout, a dropped answer): the slot stays, the time is kept. */
+  MayHaveTransferred: 'may-have-transferred',
+  /** Refused, but an earlier attempt may have transferred: only `DescribeContact` can tell. */
+  RefusedAfterAmbiguity: 'refused-after-ambiguity',
+  /** Only throttled after an earlier ambiguous attempt: nothing learned, the slot stays. */
+  NothingLearned: 'nothing-learned',
+} as const;
+/** One of {@link CallVerdict}. */
+export type CallVerdict = (typeof CallVerdict)[keyof typeof CallVerdict];
+
 /**
- * Whether a failed `TransferContact` call gives its ledger slot back: only when nothing under this token
- * can have been transferred. Connect answers a token it already transferred with that transfer's result, so
- * a refusal on the last attempt after Connect looked at the token (any 4xx but throttling) proves it.
- * Otherwise the slot goes back only if this attempt took it (`reservedNow`) and Connect refused every
- * attempt of the call: a slot an earlier attempt took may carry a transfer whose answer was lost (a crash,
- * a 5xx, a timeout), and a retry with the same token settles it.
+ * Judges a failed `TransferContact` call. Connect's order of checks is undocumented: it may check the
+ * contact before the token, so a refusal proves that nothing happened only when no earlier attempt under
+ * the token may have transferred (`earlierAmbiguity`: an attempt that failed ambiguously, or one whose
+ * worker died). Within one call the SDK retries, so every attempt of it must have been refused.
  *
  * @example
- * releasesSlot(new ConnectCallError('ThrottlingException', 429, 'Rate exceeded'), true);  // true
- * releasesSlot(new ConnectCallError('ThrottlingException', 429, 'Rate exceeded'), false); // false
- * releasesSlot(new ConnectCallError('InternalServiceException', 500, 'boom'), true);     // false
+ * judgeFailedCall(new ConnectCallError('ThrottlingException', 429, 'Rate exceeded'), false);      // 'nothing-happened'
+ * judgeFailedCall(new ConnectCallError('InternalServiceException', 500, 'boom'), false);          // 'may-have-transferred'
+ * judgeFailedCall(new ConnectCallError('InvalidRequestException', 400, 'not active'), true);      // 'refused-after-ambiguity'
  */
-export function releasesSlot(error: ConnectCallError, reservedNow: boolean): boolean {
+export function judgeFailedCall(error: ConnectCallError, earlierAmbiguity: boolean): CallVerdict {
+  const ambiguousNow = !error.attempts.every(isRefusal);
+  if (!ambiguousNow && !earlierAmbiguity) return CallVerdict.NothingHappened;
   const last = error.attempts.at(-1);
-  if (last && isDefiniteRefusal(last)) return true;
-  return reservedNow && error.attempts.every(isRefusal);
+  // A 500 then a "not active" within one call is the same story as across calls: the 500 may have done it.
+  if (last && isDefiniteRefusal(last)) return CallVerdict.RefusedAfterAmbiguity;
+  return ambiguousNow ? CallVerdict.MayHaveTransferred : CallVerdict.NothingLearned;
 }
 
 /**

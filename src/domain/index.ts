@@ -1,4 +1,5 @@
 export {
+  AmbiguousTransferError,
   type AttemptFailure,
   CapReachedError,
   ConnectCallError,
@@ -15,6 +16,14 @@ export {
   decideDisposition,
   ErrorClass,
   type Failure,
-  releasesSlot,
+  CallVerdict,
+  judgeFailedCall,
 } from './failure';
 export { Outcome, outcomeOfFailure } from './outcome';
+export {
+  type ContactView,
+  chainRootOf,
+  decideReconciliation,
+  type Reconciliation,
+  type TransferTarget,
+} from './reconcile';

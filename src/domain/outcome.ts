@@ -12,6 +12,8 @@ export const Outcome = {
   CapReached: 'CapReached',
   /** Connect refused the transfer for good: in the DLQ. */
   ConnectRejected: 'ConnectRejected',
+  /** An earlier attempt may have transferred and nothing proves whether it did: in the DLQ, slot kept. */
+  AmbiguousTransfer: 'AmbiguousTransfer',
   /** A transient failure: SQS delivers the record again. */
   RetryScheduled: 'RetryScheduled',
   /** A transient failure on the last allowed delivery: in the DLQ. */
@@ -36,6 +38,8 @@ export function outcomeOfFailure(failure: Failure, disposition: Disposition): Ou
       return Outcome.CapReached;
     case ErrorClass.PermanentConnectError:
       return Outcome.ConnectRejected;
+    case ErrorClass.AmbiguousTransfer:
+      return Outcome.AmbiguousTransfer;
     case ErrorClass.Transient:
       if (disposition === Disposition.Retry) return Outcome.RetryScheduled;
       return disposition === Disposition.Requeue ? Outcome.Requeued : Outcome.RetriesExhausted;

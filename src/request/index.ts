@@ -1,4 +1,6 @@
 export {
+  CONTENT_TOKEN_PREFIX,
+  contentToken,
   type MessageIdentity,
   type ParsedTransferRequest,
   type ParseResult,

@@ -111,7 +111,8 @@ export const TokenOrigin = {
   Request: 'request',
   MessageAttribute: 'message-attribute',
   EventId: 'event-id',
-  MessageId: 'message-id',
+  /** Derived from what the request asks (SHA-256 of its parameters), as SQS FIFO deduplicates by content. */
+  Content: 'content',
 } as const;
 /** One of {@link TokenOrigin}. */
 export type TokenOrigin = (typeof TokenOrigin)[keyof typeof TokenOrigin];
@@ -139,9 +140,9 @@ export type ParseResult =
   | { readonly ok: true; readonly value: ParsedTransferRequest }
   | { readonly ok: false; readonly rejection: RequestRejection };
 
-/** What identifies the message a body came in, used to derive a missing `ClientToken`. */
+/** What identifies the message a body came in. */
 export interface MessageIdentity {
-  /** The SQS message id. */
+  /** The SQS message id (logged; never a token: a redrive gives the message a new one). */
   readonly messageId: string;
   /**
    * A token carried beside the body (the `ClientToken` message attribute), set by this product when it
@@ -166,14 +167,15 @@ const isEventEnvelope = (value: object): boolean => 'detail-type' in value || 'd
 /**
  * Parses and validates one SQS message body as a transfer request: the `TransferContact` input itself, or
  * an EventBridge event of detail-type `Transfer Contact Requested` carrying it in `detail`. A missing
- * `ClientToken` is derived from the event id, else the `ClientToken` message attribute, else the SQS
- * message id, so a redelivery of one message never transfers twice. Never throws.
+ * `ClientToken` is derived from something that survives a redrive (which gives the message a new id): the
+ * event id, else the `ClientToken` message attribute, else the request's content (see
+ * {@link contentToken}). Never throws.
  *
  * @example
  * const result = parseTransferRequest('{"InstanceId":"i","ContactId":"c","ContactFlowId":"f","QueueId":"q"}', {
  *   messageId: 'm-1',
  * });
- * if (result.ok) result.value.request.ClientToken; // 'm-1'
+ * if (result.ok) result.value.request.ClientToken; // 'content-…' (the same for every copy of this request)
  */
 export function parseTransferRequest(body: string, identity: MessageIdentity): ParseResult {
   let json: unknown;
@@ -209,7 +211,7 @@ export function parseTransferRequest(body: string, identity: MessageIdentity): P
   ): ParseResult {
     const fallback = identity.clientTokenAttribute
       ? { token: identity.clientTokenAttribute, origin: TokenOrigin.MessageAttribute }
-      : { token: identity.messageId, origin: TokenOrigin.MessageId };
+      : { token: contentToken(input), origin: TokenOrigin.Content };
     const token = input.ClientToken
       ? { token: input.ClientToken, origin: TokenOrigin.Request }
       : (derived ?? fallback);
@@ -246,4 +248,23 @@ export const TRANSFER_PARAMETER_FIELDS = [
 export function requestFingerprint(request: TransferContactInput): string {
   const fields = TRANSFER_PARAMETER_FIELDS.map((field) => request[field] ?? null);
   return createHash('sha256').update(JSON.stringify(fields)).digest('hex').slice(0, 32);
+}
+
+/** The prefix of a token derived from a request's content, so status and logs show where it came from. */
+export const CONTENT_TOKEN_PREFIX = 'content-';
+
+/**
+ * The `ClientToken` of a request that came without one and not as an EventBridge event: derived from what
+ * it asks (instance, contact, flow, queue or user), as SQS FIFO's content-based deduplication does. Every
+ * copy of the request (a redelivery, an SQS-native move to the DLQ, a redrive with a new message id, a
+ * producer's retried send) gets the same token, so it transfers once. Two requests that ask the same thing
+ * of the same contact are one request: to transfer a contact to the same place twice, give each its own
+ * `ClientToken`.
+ *
+ * @example
+ * contentToken({ InstanceId: 'i', ContactId: 'c', ContactFlowId: 'f', QueueId: 'q' }); // 'content-3f2a…'
+ */
+export function contentToken(request: TransferContactInput): string {
+  const fields = TRANSFER_PARAMETER_FIELDS.map((field) => request[field] ?? null);
+  return `${CONTENT_TOKEN_PREFIX}${createHash('sha256').update(JSON.stringify(fields)).digest('hex')}`;
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Context, SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
+import { parseTransferRequest } from '../../src/request';
 
 /** Options of one SQS record. */
 export interface RecordOptions {
@@ -72,3 +73,10 @@ export const transferRequestedEvent = (detail: unknown, overrides: Record<string
   detail,
   ...overrides,
 });
+
+/** The token the worker derives for a record whose body carries none (from the request's content). */
+export function derivedToken(record: SQSRecord): string {
+  const parsed = parseTransferRequest(record.body, { messageId: record.messageId });
+  if (!parsed.ok) throw new Error(`not a valid request: ${parsed.rejection.message}`);
+  return parsed.value.request.ClientToken;
+}

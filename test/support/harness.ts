@@ -156,6 +156,11 @@ export class WorkerHarness {
     return this.ledger.tokensOf(chainKey(instanceId, rootContactId));
   }
 
+  /** The `TransferContact` calls Connect received (not its `DescribeContact` and contact-tree reads). */
+  transferCalls() {
+    return this.connect.calls.filter((call) => call.operation === 'TransferContact');
+  }
+
   /** Transfers Connect performed (replays of a token excluded). */
   transfersMade(): number {
     return this.connect.calls.filter((call) => call.transferred).length;

@@ -113,6 +113,24 @@ export interface ConnectSimulatorOptions {
   readonly transferLimit?: number;
   /** `new`: a transfer returns a new ContactId and ends the old contact; `keep`: the id stays. @default 'new' */
   readonly contactIdMode?: 'new' | 'keep';
+  /**
+   * With `contactIdMode: 'new'`, the share of transfers (drawn from the seeded PRNG) that keep the contact's
+   * id anyway, so a run sees both behaviours. @default 0
+   */
+  readonly keepIdShare?: number;
+  /**
+   * How long a `ClientToken` is remembered, from the transfer it completed. AWS documents no window for
+   * `TransferContact` (sibling Connect APIs keep tokens 7 days); past it, the same token transfers again.
+   * `Infinity` is the kind world. @default 7 days
+   */
+  readonly tokenWindowMs?: number;
+  /**
+   * The order of Connect's checks, which AWS does not document. `state-first`: the contact (exists, channel,
+   * active) is checked before the token, so the retry of a transfer whose answer was lost is refused
+   * ("not active") although it happened. `token-first`: a known token is replayed before any check.
+   * @default 'state-first'
+   */
+  readonly checkOrder?: 'state-first' | 'token-first';
   /** Seed of the fault PRNG. @default 1 */
   readonly seed?: number;
 }
@@ -120,7 +138,7 @@ export interface ConnectSimulatorOptions {
 /** One call the simulator received. */
 export interface SimulatorCall {
   readonly seq: number;
-  readonly operation: 'TransferContact' | 'DescribeContact';
+  readonly operation: 'TransferContact' | 'DescribeContact' | 'ListAssociatedContacts';
   readonly input: Record<string, unknown>;
   readonly status: number;
   readonly errorType?: string;
@@ -136,8 +154,18 @@ export interface SimulatorSnapshot {
   readonly instances: readonly SeedInstance[];
   readonly contacts: readonly Contact[];
   readonly transfersPerChain: Readonly<Record<string, number>>;
-  readonly tokens: Readonly<Record<string, { fingerprint: string; output: Record<string, unknown> }>>;
+  readonly tokens: Readonly<Record<string, RememberedToken>>;
   readonly calls: readonly SimulatorCall[];
+  /** How far the simulator's clock was advanced (ms). */
+  readonly clockOffsetMs?: number;
+}
+
+/** A token Connect remembers: the request it ran and what it answered, until the token window ends. */
+export interface RememberedToken {
+  readonly fingerprint: string;
+  readonly output: Record<string, unknown>;
+  /** When it was stored, on the simulator's clock (ms). */
+  readonly at?: number;
 }
 
 /** A contact the simulator holds. */
@@ -152,6 +180,12 @@ export interface Contact {
   userId?: string;
   initiationMethod: string;
   initiatedAt: number;
+  /** When it was queued (ms), once a transfer put it in a queue. */
+  enqueuedAt?: number;
+  /** When an agent got it (ms), once a transfer gave it to one. */
+  connectedToAgentAt?: number;
+  /** When it ended (ms). */
+  disconnectedAt?: number;
 }
 
 interface Instance {
@@ -178,7 +212,7 @@ const TRANSFER_FIELDS = ['InstanceId', 'ContactId', 'ContactFlowId', 'QueueId', 
 /**
  * An Amazon Connect simulator for tests, the local mode and benchmarks. It speaks Connect's REST-JSON wire
  * protocol (`POST /contact/transfer`, `GET /contacts/{InstanceId}/{ContactId}`; errors as HTTP status,
- * `x-amzn-ErrorType` and `{ "message" }`), so the unmodified `@aws-sdk/client-connect` talks to it through
+ * `x-amzn-ErrorType` and `{ "Message" }`, the service model's member), so the unmodified `@aws-sdk/client-connect` talks to it through
  * `AWS_ENDPOINT_URL_CONNECT`. It enforces the documented `TransferContact` rules and can inject faults.
  *
  * Error each rule returns (Connect does not document the mapping; these are this simulator's choices):
@@ -199,13 +233,14 @@ export class ConnectSimulator {
   readonly #instances = new Map<string, Instance>();
   readonly #contacts = new Map<string, Contact>();
   readonly #transfersPerChain = new Map<string, number>();
-  readonly #tokens = new Map<string, { fingerprint: string; output: Record<string, unknown> }>();
+  readonly #tokens = new Map<string, RememberedToken>();
   readonly #calls: SimulatorCall[] = [];
   #bucket: TokenBucket;
   #faults: FaultPlan = {};
   #script: ScriptedFault[] = [];
   #random: () => number;
   #held = 0;
+  #clockOffsetMs = 0;
 
   private constructor(options: ConnectSimulatorOptions) {
     this.#options = {
@@ -217,6 +252,9 @@ export class ConnectSimulator {
       burst: 5,
       transferLimit: 11,
       contactIdMode: 'new',
+      keepIdShare: 0,
+      tokenWindowMs: 7 * 86_400_000,
+      checkOrder: 'state-first',
       seed: 1,
       ...options,
     };
@@ -287,7 +325,8 @@ export class ConnectSimulator {
           state: contact.state ?? 'ACTIVE',
           chain: contact.id,
           initiationMethod: 'API',
-          initiatedAt: Date.now(),
+          initiatedAt: this.now(),
+          ...(contact.state === 'ENDED' && { disconnectedAt: this.now() }),
         });
       }
     }
@@ -321,6 +360,7 @@ export class ConnectSimulator {
       transfersPerChain: Object.fromEntries(this.#transfersPerChain),
       tokens: Object.fromEntries(this.#tokens),
       calls: [...this.#calls],
+      clockOffsetMs: this.#clockOffsetMs,
     };
   }
 
@@ -343,6 +383,23 @@ export class ConnectSimulator {
       this.#transfersPerChain.set(chain, count);
     for (const [key, value] of Object.entries(snapshot.tokens)) this.#tokens.set(key, value);
     this.#calls.push(...snapshot.calls);
+    this.#clockOffsetMs = snapshot.clockOffsetMs ?? 0;
+  }
+
+  /**
+   * Moves the simulator's clock forward: tokens older than the token window are then forgotten, as Connect
+   * forgets them. Only the simulator's clock moves (contact timestamps, token ages), not the process's.
+   *
+   * @example
+   * simulator.advanceClock(8 * 86_400_000); // every token transferred so far is forgotten
+   */
+  advanceClock(ms: number): void {
+    this.#clockOffsetMs += ms;
+  }
+
+  /** The simulator's clock (ms): the process's, plus what {@link advanceClock} added. */
+  now(): number {
+    return Date.now() + this.#clockOffsetMs;
   }
 
   /** `TransferContact` calls received and not yet answered (held by an injected delay). */
@@ -366,6 +423,14 @@ export class ConnectSimulator {
     if (url.pathname.startsWith('/_simulator/'))
       return this.#admin(req.method ?? 'GET', url.pathname, body, res);
     if (req.method === 'POST' && url.pathname === '/contact/transfer') return this.#transfer(body, req, res);
+    const associated = /^\/contact\/associated\/([^/]+)$/.exec(url.pathname);
+    if (req.method === 'GET' && associated) {
+      return this.#associated(
+        decodeURIComponent(associated[1] ?? ''),
+        url.searchParams.get('contactId') ?? '',
+        res,
+      );
+    }
     const describe = /^\/contacts\/([^/]+)\/([^/]+)$/.exec(url.pathname);
     if (req.method === 'GET' && describe) {
       return this.#describe(
@@ -511,16 +576,33 @@ export class ConnectSimulator {
 
     const fingerprint = JSON.stringify(TRANSFER_FIELDS.map((name) => input[name] ?? null));
     const tokenKey = clientToken ? `${instanceId}|${clientToken}` : undefined;
-    const previous = tokenKey ? this.#tokens.get(tokenKey) : undefined;
-    if (previous) {
-      if (previous.fingerprint !== fingerprint) {
+    const remembered = tokenKey ? this.#rememberedToken(tokenKey) : undefined;
+    const contact = this.#contacts.get(contactKey(instanceId, contactId));
+    const checkContact = (): Contact => {
+      if (!contact) throw new ApiError(404, 'ResourceNotFoundException', `contact ${contactId} not found`);
+      if (!TRANSFERABLE_CHANNELS.has(contact.channel)) {
+        throw new ApiError(
+          400,
+          'InvalidRequestException',
+          `Transfer is only supported for TASK and EMAIL contacts, not ${contact.channel}`,
+        );
+      }
+      if (contact.state !== 'ACTIVE') {
+        throw new ApiError(400, 'InvalidRequestException', `contact ${contactId} is not active`);
+      }
+      return contact;
+    };
+    // Harsh order: the contact is checked before the token, so a retry of a done transfer is refused.
+    if (this.#options.checkOrder === 'state-first') checkContact();
+    if (remembered) {
+      if (remembered.fingerprint !== fingerprint) {
         throw new ApiError(
           409,
           'IdempotencyException',
           `ClientToken ${clientToken} was used with other parameters`,
         );
       }
-      return { output: previous.output, transferred: false };
+      return { output: remembered.output, transferred: false };
     }
 
     if (queueId !== undefined && userId !== undefined) {
@@ -533,18 +615,7 @@ export class ConnectSimulator {
     if (queueId === undefined && userId === undefined) {
       throw new ApiError(400, 'InvalidRequestException', 'One of QueueId or UserId is required');
     }
-    const contact = this.#contacts.get(contactKey(instanceId, contactId));
-    if (!contact) throw new ApiError(404, 'ResourceNotFoundException', `contact ${contactId} not found`);
-    if (!TRANSFERABLE_CHANNELS.has(contact.channel)) {
-      throw new ApiError(
-        400,
-        'InvalidRequestException',
-        `Transfer is only supported for TASK and EMAIL contacts, not ${contact.channel}`,
-      );
-    }
-    if (contact.state !== 'ACTIVE') {
-      throw new ApiError(400, 'InvalidRequestException', `contact ${contactId} is not active`);
-    }
+    const source = checkContact();
     const flowType = instance.flows.get(flowId);
     if (!flowType) throw new ApiError(404, 'ResourceNotFoundException', `flow ${flowId} not found`);
     if (!TRANSFER_FLOW_TYPES.has(flowType)) {
@@ -560,7 +631,7 @@ export class ConnectSimulator {
     if (userId !== undefined && !instance.users.has(userId)) {
       throw new ApiError(404, 'ResourceNotFoundException', `user ${userId} not found`);
     }
-    const chainId = `${instanceId}/${contact.chain}`;
+    const chainId = `${instanceId}/${source.chain}`;
     const done = this.#transfersPerChain.get(chainId) ?? 0;
     if (done >= this.#options.transferLimit) {
       throw new ApiError(
@@ -571,26 +642,44 @@ export class ConnectSimulator {
     }
 
     this.#transfersPerChain.set(chainId, done + 1);
-    let target = contact;
-    if (this.#options.contactIdMode === 'new') {
-      contact.state = 'ENDED';
+    const now = this.now();
+    let target = source;
+    const keepId =
+      this.#options.contactIdMode === 'keep' ||
+      (this.#options.keepIdShare > 0 && this.#random() < this.#options.keepIdShare);
+    if (!keepId) {
+      // A task transfer starts a new contact linked to the old one, and ends the old one.
+      source.state = 'ENDED';
+      source.disconnectedAt = now;
       target = {
         id: randomUUID(),
         instanceId,
-        channel: contact.channel,
+        channel: source.channel,
         state: 'ACTIVE',
-        chain: contact.chain,
-        previousContactId: contact.id,
+        chain: source.chain,
+        previousContactId: source.id,
         initiationMethod: 'TRANSFER',
-        initiatedAt: Date.now(),
+        initiatedAt: now,
       };
       this.#contacts.set(contactKey(instanceId, target.id), target);
     }
     target.queueId = queueId;
     target.userId = userId;
+    target.enqueuedAt = queueId !== undefined ? now : undefined;
+    target.connectedToAgentAt = userId !== undefined ? now : undefined;
     const output = { ContactId: target.id, ContactArn: this.#contactArn(instanceId, target.id) };
-    if (tokenKey) this.#tokens.set(tokenKey, { fingerprint, output });
+    if (tokenKey) this.#tokens.set(tokenKey, { fingerprint, output, at: now });
     return { output, transferred: true };
+  }
+
+  /** A token Connect still remembers: one older than the token window is forgotten (and dropped). */
+  #rememberedToken(tokenKey: string): RememberedToken | undefined {
+    const remembered = this.#tokens.get(tokenKey);
+    if (remembered && this.now() - (remembered.at ?? 0) > this.#options.tokenWindowMs) {
+      this.#tokens.delete(tokenKey);
+      return undefined;
+    }
+    return remembered;
   }
 
   #describe(instanceId: string, contactId: string, res: ServerResponse): void {
@@ -608,22 +697,75 @@ export class ConnectSimulator {
       sendError(res, new ApiError(404, 'ResourceNotFoundException', `contact ${contactId} not found`));
       return;
     }
+    const seconds = (ms: number | undefined) => (ms === undefined ? undefined : ms / 1000);
     const output = {
       Contact: {
         Arn: this.#contactArn(instanceId, contact.id),
         Id: contact.id,
-        InitialContactId: contact.chain,
+        // As the API reference shows it: only a contact related to others names its initial contact.
+        InitialContactId: contact.chain !== contact.id ? contact.chain : undefined,
         PreviousContactId: contact.previousContactId,
         Channel: contact.channel,
         InitiationMethod: contact.initiationMethod,
-        InitiationTimestamp: contact.initiatedAt / 1000,
-        QueueInfo: contact.queueId ? { Id: contact.queueId } : undefined,
-        AgentInfo: contact.userId ? { Id: contact.userId } : undefined,
+        InitiationTimestamp: seconds(contact.initiatedAt),
+        DisconnectTimestamp: seconds(contact.disconnectedAt),
+        LastUpdateTimestamp: seconds(
+          Math.max(contact.initiatedAt, contact.enqueuedAt ?? 0, contact.disconnectedAt ?? 0),
+        ),
+        QueueInfo: contact.queueId
+          ? { Id: contact.queueId, EnqueueTimestamp: seconds(contact.enqueuedAt) }
+          : undefined,
+        AgentInfo: contact.userId
+          ? { Id: contact.userId, ConnectedToAgentTimestamp: seconds(contact.connectedToAgentAt) }
+          : undefined,
       },
     };
     this.#calls.push({
       seq: this.#calls.length + 1,
       operation: 'DescribeContact',
+      input,
+      status: 200,
+      output,
+      transferred: false,
+    });
+    sendJson(res, 200, output);
+  }
+
+  /** `ListAssociatedContacts`: every contact of the contact's tree (one page: trees here are small). */
+  #associated(instanceId: string, contactId: string, res: ServerResponse): void {
+    const input = { InstanceId: instanceId, ContactId: contactId };
+    const contact = this.#contacts.get(contactKey(instanceId, contactId));
+    if (!contact) {
+      this.#calls.push({
+        seq: this.#calls.length + 1,
+        operation: 'ListAssociatedContacts',
+        input,
+        status: 404,
+        errorType: 'ResourceNotFoundException',
+        transferred: false,
+      });
+      sendError(res, new ApiError(404, 'ResourceNotFoundException', `contact ${contactId} not found`));
+      return;
+    }
+    const seconds = (ms: number | undefined) => (ms === undefined ? undefined : ms / 1000);
+    const tree = [...this.#contacts.values()].filter(
+      (other) => other.instanceId === instanceId && other.chain === contact.chain,
+    );
+    const output = {
+      ContactSummaryList: tree.map((other) => ({
+        ContactId: other.id,
+        ContactArn: this.#contactArn(instanceId, other.id),
+        Channel: other.channel,
+        InitialContactId: other.chain !== other.id ? other.chain : undefined,
+        PreviousContactId: other.previousContactId,
+        InitiationMethod: other.initiationMethod,
+        InitiationTimestamp: seconds(other.initiatedAt),
+        DisconnectTimestamp: seconds(other.disconnectedAt),
+      })),
+    };
+    this.#calls.push({
+      seq: this.#calls.length + 1,
+      operation: 'ListAssociatedContacts',
       input,
       status: 200,
       output,
@@ -642,6 +784,12 @@ export class ConnectSimulator {
     if (method === 'POST' && path === '/_simulator/faults') {
       this.injectFaults(parseJsonObject(body) as FaultPlan);
       sendJson(res, 200, { ok: true });
+      return;
+    }
+    if (method === 'POST' && path === '/_simulator/clock') {
+      const { advanceMs } = parseJsonObject(body) as { advanceMs?: number };
+      this.advanceClock(Number(advanceMs ?? 0));
+      sendJson(res, 200, { now: this.now() });
       return;
     }
     if (method === 'GET' && path === '/_simulator/calls') {
@@ -696,5 +844,5 @@ const sendError = (res: ServerResponse, error: ApiError): void => {
     'x-amzn-ErrorType': error.type,
     'x-amzn-RequestId': randomUUID(),
   });
-  res.end(JSON.stringify({ message: error.message }));
+  res.end(JSON.stringify({ Message: error.message }));
 };

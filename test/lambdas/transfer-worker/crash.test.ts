@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { queueTransfer, sqsEvent, sqsRecord } from '../../support/factories';
+import { derivedToken, queueTransfer, sqsEvent, sqsRecord } from '../../support/factories';
 import { WorkerHarness } from '../../support/harness';
 
 // The worker runs in its own process and is killed (SIGKILL, as a crashed or timed-out Lambda) at a chosen
@@ -64,7 +64,7 @@ describe('transfer worker: crashes', () => {
     await waitForDeadline();
     expect((await harness.invoke(sqsEvent(redeliver(record)))).batchItemFailures).toEqual([]);
     expect(transfersOf(contact)).toBe(1);
-    expect([...(await harness.chainTokens(contact))]).toEqual([record.messageId]);
+    expect([...(await harness.chainTokens(contact))]).toEqual([derivedToken(record)]);
     expect(await harness.drainDlq()).toEqual([]);
   });
 
@@ -140,9 +140,9 @@ describe('transfer worker: crashes', () => {
     const records = contacts.map((contact) => sqsRecord(queueTransfer({ ContactId: contact })));
     // The first call to arrive is held after transferring; the others complete before the kill.
     harness.connect.injectFaults({ script: [{ kind: 'delay-after', ms: 4_000 }] });
-    const callsAtStart = harness.connect.calls.length;
+    const callsAtStart = harness.transferCalls().length;
     const child = startWorkerProcess(sqsEvent(...records));
-    await until(() => harness.connect.heldCalls === 1 && harness.connect.calls.length >= callsAtStart + 2);
+    await until(() => harness.connect.heldCalls === 1 && harness.transferCalls().length >= callsAtStart + 2);
     // Let the two answered records store their results before the crash.
     await new Promise((resolve) => setTimeout(resolve, 300));
     await kill(child);
@@ -152,7 +152,7 @@ describe('transfer worker: crashes', () => {
     expect((await harness.invoke(sqsEvent(...records.map(redeliver)))).batchItemFailures).toEqual([]);
     await until(() => harness.connect.heldCalls === 0);
     // Only the record whose result was never recorded asks Connect again; the other two replay theirs.
-    expect(harness.connect.calls.length - callsAtStart).toBe(4);
+    expect(harness.transferCalls().length - callsAtStart).toBe(4);
     expect(contacts.map(transfersOf)).toEqual([1, 1, 1]);
     for (const contact of contacts) expect((await harness.chainTokens(contact)).size).toBe(1);
   });

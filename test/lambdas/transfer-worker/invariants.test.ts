@@ -1,6 +1,6 @@
 import type { SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { queueTransfer, sqsEvent, sqsRecord, transferRequestedEvent } from '../../support/factories';
+import { derivedToken, queueTransfer, sqsEvent, sqsRecord, transferRequestedEvent } from '../../support/factories';
 import { WorkerHarness } from '../../support/harness';
 
 const redeliver = (record: SQSRecord, receiveCount = 2): SQSRecord => ({
@@ -109,14 +109,14 @@ describe('transfer worker: invariants (keep mode, a chain keeps its contact id)'
     expect(transfersOf(contact)).toBe(1);
   });
 
-  it('counts a redelivered message without a token once: the token is derived from the message id', async () => {
+  it('counts a redelivered message without a token once: the token is derived from its content', async () => {
     const contact = harness.newContact();
     const record = sqsRecord(queueTransfer({ ContactId: contact }));
     await harness.invoke(sqsEvent(record));
     await harness.invoke(sqsEvent(redeliver(record)));
     expect(transfersOf(contact)).toBe(1);
-    expect(harness.connect.calls.at(-1)?.input.ClientToken).toBe(record.messageId);
-    expect([...(await harness.chainTokens(contact))]).toEqual([record.messageId]);
+    expect(harness.transferCalls().at(-1)?.input.ClientToken).toBe(derivedToken(record));
+    expect([...(await harness.chainTokens(contact))]).toEqual([derivedToken(record)]);
   });
 
   it('reads an EventBridge event, derives the token from the event id, and reduces an instance ARN', async () => {
@@ -143,7 +143,7 @@ describe('transfer worker: invariants (keep mode, a chain keeps its contact id)'
     const record = sqsRecord(queueTransfer({ ContactId: contact }), { receiveCount: 5 });
     await harness.invoke(sqsEvent(record));
     const [dead] = await harness.drainDlq();
-    expect(dead?.attributes.ClientToken).toBe(record.messageId);
+    expect(dead?.attributes.ClientToken).toBe(derivedToken(record));
     // A redrive is a new message (new id) carrying the DLQ message's attributes.
     const redriven = sqsRecord(dead?.body, {
       messageAttributes: {

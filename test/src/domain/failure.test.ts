@@ -9,7 +9,9 @@ import {
   InvalidRequestError,
   Outcome,
   outcomeOfFailure,
-  releasesSlot,
+  judgeFailedCall,
+  CallVerdict,
+  AmbiguousTransferError,
 } from '../../../src/domain';
 
 const named = (name: string) => Object.assign(new Error(name), { name });
@@ -62,50 +64,53 @@ describe('classifyFailure', () => {
   });
 });
 
-describe('releasesSlot', () => {
+describe('judgeFailedCall', () => {
+  const call = (...attempts: [string, number | undefined][]) =>
+    new ConnectCallError(attempts.at(-1)?.[0] ?? '', attempts.at(-1)?.[1], 'x', {
+      attempts: attempts.map(([code, httpStatusCode]) => ({ code, httpStatusCode })),
+    });
+
   it.each([
-    ['ThrottlingException', 429, true],
-    ['InvalidRequestException', 400, true],
-    ['ServiceQuotaExceededException', 402, true],
-    ['IdempotencyException', 409, true],
-    ['InternalServiceException', 500, false],
-    ['TimeoutError', undefined, false],
-    ['ECONNRESET', undefined, false],
-  ] as const)('%s (%s) releases the slot: %s', (code, status, expected) => {
-    expect(releasesSlot(new ConnectCallError(code, status, 'x'), true)).toBe(expected);
+    ['ThrottlingException', 429, 'nothing-happened'],
+    ['InvalidRequestException', 400, 'nothing-happened'],
+    ['ServiceQuotaExceededException', 402, 'nothing-happened'],
+    ['IdempotencyException', 409, 'nothing-happened'],
+    ['InternalServiceException', 500, 'may-have-transferred'],
+    ['TimeoutError', undefined, 'may-have-transferred'],
+    ['ECONNRESET', undefined, 'may-have-transferred'],
+  ] as const)('judges a first call answered %s (%s) as %s', (code, status, expected) => {
+    expect(judgeFailedCall(new ConnectCallError(code, status, 'x'), false)).toBe(expected);
   });
-});
 
-describe('releasesSlot over a call’s attempts', () => {
-  it('holds the slot when any attempt may have transferred, whatever the last one said', () => {
-    const call = (...attempts: [string, number | undefined][]) =>
-      new ConnectCallError(attempts.at(-1)?.[0] ?? '', attempts.at(-1)?.[1], 'x', {
-        attempts: attempts.map(([code, httpStatusCode]) => ({ code, httpStatusCode })),
-      });
-    expect(releasesSlot(call(['InternalServiceException', 500], ['ThrottlingException', 429]), true)).toBe(
-      false,
+  it('never takes a refusal after an ambiguous attempt in the same call as proof that nothing happened', () => {
+    // Connect may check the contact before the token: "not active" can be our own transfer's doing.
+    expect(judgeFailedCall(call(['InternalServiceException', 500], ['InvalidRequestException', 400]), false)).toBe(
+      CallVerdict.RefusedAfterAmbiguity,
     );
-    expect(releasesSlot(call(['TimeoutError', undefined], ['ThrottlingException', 429]), true)).toBe(false);
-    expect(releasesSlot(call(['ThrottlingException', 429], ['ThrottlingException', 429]), true)).toBe(true);
-    expect(releasesSlot(call(['ThrottlingException', 429], ['ResourceNotFoundException', 404]), true)).toBe(
-      true,
+    expect(judgeFailedCall(call(['TimeoutError', undefined], ['ResourceNotFoundException', 404]), false)).toBe(
+      CallVerdict.RefusedAfterAmbiguity,
     );
-    // Refused after Connect looked at the token: an earlier attempt cannot have transferred.
-    expect(
-      releasesSlot(call(['InternalServiceException', 500], ['InvalidRequestException', 400]), true),
-    ).toBe(true);
-    expect(releasesSlot(call(['TimeoutError', undefined], ['ResourceNotFoundException', 404]), true)).toBe(
-      true,
+    expect(judgeFailedCall(call(['InternalServiceException', 500], ['ThrottlingException', 429]), false)).toBe(
+      CallVerdict.MayHaveTransferred,
+    );
+    expect(judgeFailedCall(call(['ThrottlingException', 429], ['ThrottlingException', 429]), false)).toBe(
+      CallVerdict.NothingHappened,
     );
   });
-});
 
-describe('releasesSlot for a slot an earlier attempt took', () => {
-  it('holds it unless Connect refused after looking at the token', () => {
-    expect(releasesSlot(new ConnectCallError('ThrottlingException', 429, 'x'), false)).toBe(false);
-    expect(releasesSlot(new ConnectCallError('InternalServiceException', 500, 'x'), false)).toBe(false);
-    expect(releasesSlot(new ConnectCallError('InvalidRequestException', 400, 'x'), false)).toBe(true);
-    expect(releasesSlot(new ConnectCallError('IdempotencyException', 409, 'x'), false)).toBe(true);
+  it('never takes a refusal after an earlier ambiguous attempt as proof that nothing happened', () => {
+    expect(judgeFailedCall(new ConnectCallError('InvalidRequestException', 400, 'not active'), true)).toBe(
+      CallVerdict.RefusedAfterAmbiguity,
+    );
+    expect(judgeFailedCall(new ConnectCallError('IdempotencyException', 409, 'x'), true)).toBe(
+      CallVerdict.RefusedAfterAmbiguity,
+    );
+    expect(judgeFailedCall(new ConnectCallError('ThrottlingException', 429, 'x'), true)).toBe(
+      CallVerdict.NothingLearned,
+    );
+    expect(judgeFailedCall(new ConnectCallError('InternalServiceException', 500, 'x'), true)).toBe(
+      CallVerdict.MayHaveTransferred,
+    );
   });
 });
 
@@ -159,5 +164,20 @@ describe('outcomeOfFailure', () => {
     expect(of(new ConnectCallError('ThrottlingException', 429, 'x'), 'dead-letter')).toBe(
       Outcome.RetriesExhausted,
     );
+  });
+});
+
+describe('an ambiguous transfer', () => {
+  it('is dead-lettered at once as AmbiguousTransfer, whatever the delivery', () => {
+    const failure = classifyFailure(new AmbiguousTransferError('may have transferred', Date.now()));
+    expect(failure).toMatchObject({ errorClass: 'AmbiguousTransfer', code: 'AmbiguousTransfer' });
+    const disposition = decideDisposition(failure, {
+      receiveCount: 1,
+      maxReceiveCount: 5,
+      requeues: 0,
+      requeueLimit: 10,
+    });
+    expect(disposition).toBe('dead-letter');
+    expect(outcomeOfFailure(failure, disposition)).toBe(Outcome.AmbiguousTransfer);
   });
 });

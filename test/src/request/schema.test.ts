@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  contentToken,
   type MessageIdentity,
   parseTransferRequest,
   TRANSFER_CONTACT_LIMITS,
@@ -18,16 +19,29 @@ const rejectionOf = (body: unknown) => {
 };
 
 describe('parseTransferRequest: the TransferContact input', () => {
-  it('accepts a queue transfer and derives the token from the SQS message id', () => {
+  it('accepts a queue transfer and derives the token from its content, not the message id', () => {
     const result = parse(base);
     expect(result).toEqual({
       ok: true,
       value: {
-        request: { ...base, ClientToken: 'message-1' },
+        request: { ...base, ClientToken: contentToken(base) },
         envelope: 'direct',
-        tokenOrigin: 'message-id',
+        tokenOrigin: 'content',
       },
     });
+    expect(contentToken(base)).toMatch(/^content-[0-9a-f]{64}$/);
+  });
+
+  it('derives the same token for every copy of a request, whatever its message id (a redrive gives a new one)', () => {
+    const first = parse(base, { messageId: 'message-1' });
+    const redriven = parse(base, { messageId: 'message-after-redrive' });
+    const asArn = parse({ ...base, InstanceId: 'arn:aws:connect:us-east-1:123456789012:instance/instance-1' });
+    const token = first.ok && first.value.request.ClientToken;
+    expect(redriven.ok && redriven.value.request.ClientToken).toBe(token);
+    expect(asArn.ok && asArn.value.request.ClientToken).toBe(token);
+    // Another destination is another request.
+    const other = parse({ ...base, QueueId: 'queue-2' });
+    expect(other.ok && other.value.request.ClientToken).not.toBe(token);
   });
 
   it('keeps the request’s own ClientToken', () => {
@@ -49,7 +63,7 @@ describe('parseTransferRequest: the TransferContact input', () => {
 
   it('accepts the CLI skeleton filled in, with unused optional keys left empty', () => {
     const result = parse({ ...base, UserId: '', ClientToken: '' });
-    expect(result.ok && result.value.request).toEqual({ ...base, ClientToken: 'message-1' });
+    expect(result.ok && result.value.request).toEqual({ ...base, ClientToken: contentToken(base) });
   });
 
   it('reduces an instance ARN to its id', () => {

@@ -1,0 +1,28 @@
+import { chainRootOf } from '../../src/domain';
+import type { ContactDirectory } from './describeContact';
+import { chainKey, type TransferLedger } from './TransferLedger';
+
+/**
+ * The ledger chain a contact's transfers count against. The ledger answers for every contact it has seen
+ * (one read); a contact it has never seen (a first request, or a contact a transfer started whose answer the
+ * worker never got) is asked of Connect: its `InitialContactId` names its tree, and the answer is kept as an
+ * alias so the next request needs no call. A contact Connect does not know roots its own chain (the transfer
+ * itself will then be refused).
+ *
+ * @example
+ * await resolveChain(ledger, contacts, 'instance-1', 'contact-2'); // 'chain#instance-1#contact-1'
+ */
+export async function resolveChain(
+  ledger: Pick<TransferLedger, 'knownChainOf' | 'linkContact'>,
+  contacts: Pick<ContactDirectory, 'describe'>,
+  instanceId: string,
+  contactId: string,
+): Promise<string> {
+  const known = await ledger.knownChainOf(instanceId, contactId);
+  if (known) return known;
+  const contact = await contacts.describe(instanceId, contactId);
+  const root = contact ? chainRootOf(contact) : contactId;
+  const chain = chainKey(instanceId, root);
+  if (root !== contactId) await ledger.linkContact(instanceId, contactId, chain);
+  return chain;
+}
