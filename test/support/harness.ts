@@ -1,4 +1,4 @@
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DeleteItemCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
@@ -98,6 +98,7 @@ export class WorkerHarness {
       MAX_CONCURRENCY: '1',
       DEADLINE_MARGIN_MS: '1000',
       AWS_MAX_ATTEMPTS: '1',
+      TOKEN_REPLAY_WINDOW_SECONDS: '3600',
       ...options.env,
     };
     Object.assign(process.env, env);
@@ -159,6 +160,24 @@ export class WorkerHarness {
   /** The `TransferContact` calls Connect received (not its `DescribeContact` and contact-tree reads). */
   transferCalls() {
     return this.connect.calls.filter((call) => call.operation === 'TransferContact');
+  }
+
+  /**
+   * Expires every Powertools idempotency record, as DynamoDB's TTL does once `idempotencyTtl` has passed: the
+   * ledger is then the only memory of a token on the orchestrator's side.
+   */
+  async expireIdempotencyRecords(): Promise<number> {
+    const client = new DynamoDBClient({ endpoint: this.dynamodb.endpoint });
+    const { Items = [] } = await client.send(new ScanCommand({ TableName: 'idempotency' }));
+    for (const item of Items) {
+      await client.send(new DeleteItemCommand({ TableName: 'idempotency', Key: { id: item.id as never } }));
+    }
+    return Items.length;
+  }
+
+  /** The contact a transfer of `contactId` started (`PreviousContactId` = it), if any. */
+  successorOf(contactId: string): string | undefined {
+    return this.connect.snapshot().contacts.find((contact) => contact.previousContactId === contactId)?.id;
   }
 
   /** Transfers Connect performed (replays of a token excluded). */
