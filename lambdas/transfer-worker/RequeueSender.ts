@@ -76,14 +76,14 @@ export class RequeueSender {
   async send(record: SQSRecord, clientToken: string): Promise<void> {
     const requeues = requeuesOf(record);
     const command = new SendMessageCommand({
-        QueueUrl: this.queueUrl,
-        MessageBody: record.body,
-        DelaySeconds: requeueDelaySeconds(requeues),
-        MessageAttributes: carryAttributes(record, {
-          ClientToken: textAttribute(clientToken),
-          [REQUEUES_ATTRIBUTE]: numberAttribute(requeues + 1),
-        }),
-      });
+      QueueUrl: this.queueUrl,
+      MessageBody: record.body,
+      DelaySeconds: requeueDelaySeconds(requeues),
+      MessageAttributes: carryAttributes(record, {
+        ClientToken: textAttribute(clientToken),
+        [REQUEUES_ATTRIBUTE]: numberAttribute(requeues + 1),
+      }),
+    });
     command.middlewareStack.add(withoutTraceContext, TRACE_CONTEXT_REMOVAL);
     await this.client.send(command);
   }

@@ -10,13 +10,13 @@ export {
   TransferOrchestratorError,
 } from './errors';
 export {
+  CallVerdict,
   classifyFailure,
   type DeliveryState,
   Disposition,
   decideDisposition,
   ErrorClass,
   type Failure,
-  CallVerdict,
   judgeFailedCall,
 } from './failure';
 export { Outcome, outcomeOfFailure } from './outcome';

@@ -1,6 +1,7 @@
 import {
   ConnectClient,
   DescribeContactCommand,
+  ListAssociatedContactsCommand,
   TransferContactCommand,
   type TransferContactCommandInput,
 } from '@aws-sdk/client-connect';
@@ -205,5 +206,96 @@ describe('ConnectSimulator over the real SDK', () => {
     expect(first).toContain(429);
     expect(first).toContain(500);
     expect(await run()).toEqual(first);
+  });
+});
+
+describe('ConnectSimulator: the harsh switches', () => {
+  it('describes both contacts of a transfer as the API reference shows them', async () => {
+    const client = await start();
+    const { ContactId } = await client.send(new TransferContactCommand(transfer({ ClientToken: 'd1' })));
+    const describe = (id: string) =>
+      client.send(new DescribeContactCommand({ InstanceId: 'instance-1', ContactId: id }));
+    const next = (await describe(ContactId ?? '')).Contact;
+    expect(next).toMatchObject({
+      InitialContactId: 'task-1',
+      PreviousContactId: 'task-1',
+      QueueInfo: { Id: 'queue-1' },
+    });
+    expect(next?.QueueInfo?.EnqueueTimestamp).toBeInstanceOf(Date);
+    expect(next?.DisconnectTimestamp).toBeUndefined();
+    const old = (await describe('task-1')).Contact;
+    // The first contact of a tree names no initial contact; the transfer ended it.
+    expect(old?.InitialContactId).toBeUndefined();
+    expect(old?.DisconnectTimestamp).toBeInstanceOf(Date);
+  });
+
+  it('lists a contact’s tree with ListAssociatedContacts', async () => {
+    const client = await start();
+    const first = await client.send(new TransferContactCommand(transfer({ ClientToken: 'l1' })));
+    const second = await client.send(
+      new TransferContactCommand(transfer({ ContactId: first.ContactId, ClientToken: 'l2' })),
+    );
+    const { ContactSummaryList = [] } = await client.send(
+      new ListAssociatedContactsCommand({ InstanceId: 'instance-1', ContactId: 'task-1' }),
+    );
+    expect(ContactSummaryList.map((c) => [c.ContactId, c.PreviousContactId])).toEqual([
+      ['task-1', undefined],
+      [first.ContactId, 'task-1'],
+      [second.ContactId, first.ContactId],
+    ]);
+  });
+
+  it('refuses the retry of a done transfer as “not active” when it checks the contact first', async () => {
+    const client = await start({ checkOrder: 'state-first' });
+    await client.send(new TransferContactCommand(transfer({ ClientToken: 's1' })));
+    expect(
+      await errorOf(client.send(new TransferContactCommand(transfer({ ClientToken: 's1' })))),
+    ).toMatchObject({
+      name: 'InvalidRequestException',
+      status: 400,
+    });
+  });
+
+  it('replays the retry of a done transfer when it checks the token first', async () => {
+    const client = await start({ checkOrder: 'token-first' });
+    const first = await client.send(new TransferContactCommand(transfer({ ClientToken: 's2' })));
+    const again = await client.send(new TransferContactCommand(transfer({ ClientToken: 's2' })));
+    expect(again.ContactId).toBe(first.ContactId);
+    expect(simulator?.calls.filter((c) => c.transferred)).toHaveLength(1);
+  });
+
+  it('forgets a token once its window has passed on the simulator’s clock, and transfers again', async () => {
+    const client = await start({ contactIdMode: 'keep', tokenWindowMs: 60_000 });
+    await client.send(new TransferContactCommand(transfer({ ClientToken: 'w1' })));
+    await client.send(new TransferContactCommand(transfer({ ClientToken: 'w1' })));
+    expect(simulator?.calls.filter((c) => c.transferred)).toHaveLength(1);
+    simulator?.advanceClock(61_000);
+    await client.send(new TransferContactCommand(transfer({ ClientToken: 'w1' })));
+    expect(simulator?.calls.filter((c) => c.transferred)).toHaveLength(2);
+  });
+
+  it('keeps the contact id for the configured share of transfers in new-id mode', async () => {
+    const client = await start({ contactIdMode: 'new', keepIdShare: 0.5, seed: 3 });
+    const kept: boolean[] = [];
+    for (let i = 0; i < 20; i += 1) {
+      simulator?.seed({ instances: [{ id: 'instance-1', contacts: [{ id: `share-${i}` }] }] });
+      const { ContactId } = await client.send(
+        new TransferContactCommand(transfer({ ContactId: `share-${i}`, ClientToken: `k${i}` })),
+      );
+      kept.push(ContactId === `share-${i}`);
+    }
+    expect(kept.filter(Boolean).length).toBeGreaterThan(3);
+    expect(kept.filter((k) => !k).length).toBeGreaterThan(3);
+  });
+
+  it('answers errors with the service model’s Message member', async () => {
+    const simulatorClient = await start();
+    expect(simulatorClient).toBeDefined();
+    const response = await fetch(`${simulator?.endpoint}/contact/transfer`, {
+      method: 'POST',
+      body: JSON.stringify(transfer({ ContactId: 'voice-1' })),
+    });
+    expect(response.headers.get('x-amzn-errortype')).toBe('InvalidRequestException');
+    expect(await response.json()).toEqual({ Message: expect.stringMatching(/TASK and EMAIL/) });
   });
 });

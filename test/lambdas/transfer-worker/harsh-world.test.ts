@@ -21,7 +21,8 @@ describe('harsh world: Connect forgets a ClientToken (keep-id contacts, so a sec
   });
   afterAll(() => harness.stop());
   beforeEach(() => harness.connect.injectFaults({}));
-  const transfersOf = (contact: string) => harness.connect.transfersPerChain().get(`instance-1/${contact}`) ?? 0;
+  const transfersOf = (contact: string) =>
+    harness.connect.transfersPerChain().get(`instance-1/${contact}`) ?? 0;
 
   it('replays a completed token sent again after the idempotency TTL and Connect’s window, without calling Connect', async () => {
     const contact = harness.newContact();
@@ -73,7 +74,8 @@ describe('harsh world: Connect checks the contact before the token (new contact 
   });
   afterAll(() => harness.stop());
   beforeEach(() => harness.connect.injectFaults({}));
-  const transfersOf = (contact: string) => harness.connect.transfersPerChain().get(`instance-1/${contact}`) ?? 0;
+  const transfersOf = (contact: string) =>
+    harness.connect.transfersPerChain().get(`instance-1/${contact}`) ?? 0;
 
   it('keeps the slot and learns the new contact when the retry of a lost answer is refused “not active”', async () => {
     const contact = harness.newContact();
@@ -105,7 +107,10 @@ describe('harsh world: Connect checks the contact before the token (new contact 
     const retry = { ...record, attributes: { ...record.attributes, ApproximateReceiveCount: '2' } };
     expect((await harness.invoke(sqsEvent(retry))).batchItemFailures).toEqual([]);
     const [dead] = await harness.drainDlq();
-    expect(dead?.attributes).toMatchObject({ ErrorClass: 'AmbiguousTransfer', ErrorCode: 'AmbiguousTransfer' });
+    expect(dead?.attributes).toMatchObject({
+      ErrorClass: 'AmbiguousTransfer',
+      ErrorCode: 'AmbiguousTransfer',
+    });
     expect(dead?.attributes.ErrorMessage).toMatch(/may have transferred/);
     // Over-counted (the safe side), never over-transferred.
     expect((await harness.chainTokens(contact)).size).toBe(1);

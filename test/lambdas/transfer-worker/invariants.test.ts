@@ -1,6 +1,12 @@
 import type { SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { derivedToken, queueTransfer, sqsEvent, sqsRecord, transferRequestedEvent } from '../../support/factories';
+import {
+  derivedToken,
+  queueTransfer,
+  sqsEvent,
+  sqsRecord,
+  transferRequestedEvent,
+} from '../../support/factories';
 import { WorkerHarness } from '../../support/harness';
 
 const redeliver = (record: SQSRecord, receiveCount = 2): SQSRecord => ({

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
+  AmbiguousTransferError,
+  CallVerdict,
   CapReachedError,
   ConnectCallError,
   classifyFailure,
@@ -7,11 +9,9 @@ import {
   decideDisposition,
   InstanceNotAllowedError,
   InvalidRequestError,
+  judgeFailedCall,
   Outcome,
   outcomeOfFailure,
-  judgeFailedCall,
-  CallVerdict,
-  AmbiguousTransferError,
 } from '../../../src/domain';
 
 const named = (name: string) => Object.assign(new Error(name), { name });
@@ -84,15 +84,15 @@ describe('judgeFailedCall', () => {
 
   it('never takes a refusal after an ambiguous attempt in the same call as proof that nothing happened', () => {
     // Connect may check the contact before the token: "not active" can be our own transfer's doing.
-    expect(judgeFailedCall(call(['InternalServiceException', 500], ['InvalidRequestException', 400]), false)).toBe(
-      CallVerdict.RefusedAfterAmbiguity,
-    );
-    expect(judgeFailedCall(call(['TimeoutError', undefined], ['ResourceNotFoundException', 404]), false)).toBe(
-      CallVerdict.RefusedAfterAmbiguity,
-    );
-    expect(judgeFailedCall(call(['InternalServiceException', 500], ['ThrottlingException', 429]), false)).toBe(
-      CallVerdict.MayHaveTransferred,
-    );
+    expect(
+      judgeFailedCall(call(['InternalServiceException', 500], ['InvalidRequestException', 400]), false),
+    ).toBe(CallVerdict.RefusedAfterAmbiguity);
+    expect(
+      judgeFailedCall(call(['TimeoutError', undefined], ['ResourceNotFoundException', 404]), false),
+    ).toBe(CallVerdict.RefusedAfterAmbiguity);
+    expect(
+      judgeFailedCall(call(['InternalServiceException', 500], ['ThrottlingException', 429]), false),
+    ).toBe(CallVerdict.MayHaveTransferred);
     expect(judgeFailedCall(call(['ThrottlingException', 429], ['ThrottlingException', 429]), false)).toBe(
       CallVerdict.NothingHappened,
     );

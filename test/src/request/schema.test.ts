@@ -35,7 +35,10 @@ describe('parseTransferRequest: the TransferContact input', () => {
   it('derives the same token for every copy of a request, whatever its message id (a redrive gives a new one)', () => {
     const first = parse(base, { messageId: 'message-1' });
     const redriven = parse(base, { messageId: 'message-after-redrive' });
-    const asArn = parse({ ...base, InstanceId: 'arn:aws:connect:us-east-1:123456789012:instance/instance-1' });
+    const asArn = parse({
+      ...base,
+      InstanceId: 'arn:aws:connect:us-east-1:123456789012:instance/instance-1',
+    });
     const token = first.ok && first.value.request.ClientToken;
     expect(redriven.ok && redriven.value.request.ClientToken).toBe(token);
     expect(asArn.ok && asArn.value.request.ClientToken).toBe(token);

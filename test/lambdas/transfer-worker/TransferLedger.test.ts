@@ -1,0 +1,77 @@
+import { CreateTableCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TransferLedger } from '../../../lambdas/transfer-worker/TransferLedger';
+import { rejectionKeyFor } from '../../../src/status/transferStatus';
+import { type LocalEngine, startLocalDynamoDB } from '../../../tools/local-engines/engines';
+
+describe('TransferLedger on dynalite', () => {
+  let dynamodb: LocalEngine;
+  let client: DynamoDBClient;
+  let ledger: TransferLedger;
+  beforeAll(async () => {
+    dynamodb = await startLocalDynamoDB();
+    client = new DynamoDBClient({ endpoint: dynamodb.endpoint });
+    await client.send(
+      new CreateTableCommand({
+        TableName: 'ledger',
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+    ledger = new TransferLedger(DynamoDBDocumentClient.from(client), 'ledger', 3);
+  });
+  afterAll(() => dynamodb.stop());
+
+  it('records a rejection whose message is larger than a DynamoDB item may be, cut as the DLQ attribute is', async () => {
+    await ledger.recordRejection('huge-token', {
+      errorClass: 'PermanentConnectError',
+      errorCode: 'InvalidRequestException',
+      errorMessage: 'x'.repeat(500_000),
+      failedAt: new Date().toISOString(),
+      messageId: 'm-1',
+    });
+    const { Item } = await client.send(
+      new GetItemCommand({ TableName: 'ledger', Key: { pk: { S: rejectionKeyFor('huge-token') } } }),
+    );
+    expect(Item?.errorMessage?.S).toHaveLength(2_000);
+  });
+
+  it('remembers a transferred token for good and refuses it for other parameters', async () => {
+    const first = await ledger.beginRequest('t-1', 'fingerprint-a', 'chain#i#c');
+    expect(first).toEqual({ chain: 'chain#i#c' });
+    await ledger.settleTransferred('t-1', { ContactId: 'c-2', ContactArn: 'arn-2' });
+    expect(await ledger.beginRequest('t-1', 'fingerprint-a', 'chain#i#other')).toEqual({
+      chain: 'chain#i#c',
+      transferred: { ContactId: 'c-2', ContactArn: 'arn-2' },
+    });
+    await expect(ledger.beginRequest('t-1', 'fingerprint-b', 'chain#i#c')).rejects.toMatchObject({
+      name: 'TokenReusedError',
+    });
+    // Never forgotten once transferred.
+    await ledger.forget('chain#i#c', 't-1');
+    expect((await ledger.beginRequest('t-1', 'fingerprint-a', 'chain#i#c')).transferred).toBeDefined();
+  });
+
+  it('takes an attempt left open (its worker died) as ambiguous from its start', async () => {
+    await ledger.beginRequest('t-2', 'f', 'chain#i#c2');
+    const before = Date.now();
+    const again = await ledger.beginRequest('t-2', 'f', 'chain#i#c2');
+    expect(again.ambiguousSince).toBeLessThanOrEqual(before);
+    await ledger.closeAttempt('t-2');
+    // The ambiguity stays until Connect's record clears it.
+    expect((await ledger.beginRequest('t-2', 'f', 'chain#i#c2')).ambiguousSince).toBe(again.ambiguousSince);
+    await ledger.clearAmbiguity('t-2');
+    await ledger.closeAttempt('t-2');
+    expect((await ledger.beginRequest('t-2', 'f', 'chain#i#c2')).ambiguousSince).toBeUndefined();
+  });
+
+  it('knows a chain by its root or by an alias, and nothing else', async () => {
+    await ledger.reserve('chain#i#root', 'tok');
+    await ledger.linkContact('i', 'child', 'chain#i#root');
+    expect(await ledger.knownChainOf('i', 'root')).toBe('chain#i#root');
+    expect(await ledger.knownChainOf('i', 'child')).toBe('chain#i#root');
+    expect(await ledger.knownChainOf('i', 'stranger')).toBeUndefined();
+  });
+});
