@@ -161,6 +161,23 @@ export interface TransferRuleOptions {
    * @default - the account's default bus, where Amazon Connect publishes its contact events
    */
   readonly eventBus?: events.IEventBus;
+  /**
+   * Also match contacts that a transfer started (`detail.initiationMethod` `TRANSFER`). Off, the rule never
+   * re-triggers on the contacts its own transfers create, which would otherwise transfer each task again
+   * until its chain reaches the cap. A pattern that names `detail.initiationMethod` itself is left as it is.
+   * @default false
+   */
+  readonly includeTransferredContacts?: boolean;
+}
+
+/**
+ * A contact-event pattern that leaves out contacts a transfer started, unless it names
+ * `detail.initiationMethod` itself.
+ */
+function withoutTransferredContacts(pattern: events.EventPattern): events.EventPattern {
+  const detail = (pattern.detail ?? {}) as Record<string, unknown>;
+  if ('initiationMethod' in detail) return pattern;
+  return { ...pattern, detail: { ...detail, initiationMethod: [{ 'anything-but': ['TRANSFER'] }] } };
 }
 
 const fail = (message: string): never => {
@@ -195,12 +212,24 @@ export class TransferOrchestrator extends Construct {
   public readonly eventBus: events.IEventBus;
   /** The rule that enqueues `Transfer Contact Requested` events. */
   public readonly requestRule: events.Rule;
-  /** Alarms, by name: `deadLetters`, `backlogAge`, `workerErrors`, `workerThrottles`. */
+  /**
+   * Events EventBridge could not deliver to the transfer queue after its retries (from the request rule and
+   * every `addTransferRule`), kept 14 days with EventBridge's error attributes, instead of dropped.
+   */
+  public readonly eventDeadLetterQueue: sqs.Queue;
+  /**
+   * Alarms, by name: `deadLetters`, `backlogAge`, `workerErrors`, `workerThrottles`, and
+   * `undeliveredEvents` (an event EventBridge could not deliver).
+   */
   public readonly alarms: Readonly<
-    Record<'deadLetters' | 'backlogAge' | 'workerErrors' | 'workerThrottles', cloudwatch.Alarm>
+    Record<
+      'deadLetters' | 'backlogAge' | 'workerErrors' | 'workerThrottles' | 'undeliveredEvents',
+      cloudwatch.Alarm
+    >
   >;
   /** The operations dashboard. */
   public readonly dashboard: cloudwatch.Dashboard;
+  private readonly hasCustomerKey: boolean;
   /** The CloudWatch namespace of the worker's outcome metrics. */
   public readonly metricsNamespace = 'ConnectTransferOrchestrator';
   /** The `service` dimension of the worker's outcome metrics. */
@@ -347,17 +376,23 @@ export class TransferOrchestrator extends Construct {
         'kms:Decrypt',
       );
     }
+    this.eventDeadLetterQueue = new sqs.Queue(this, 'EventDeadLetterQueue', {
+      ...encryption,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
     this.eventBus = props.eventBus ?? new events.EventBus(this, 'EventBus');
     this.requestRule = new events.Rule(this, 'TransferRequestedRule', {
       eventBus: this.eventBus,
       description: `Enqueues '${TRANSFER_REQUESTED_DETAIL_TYPE}' events as transfer requests`,
       eventPattern: { detailType: [TRANSFER_REQUESTED_DETAIL_TYPE] },
       // The queue policy the target adds is scoped to this rule (aws:SourceArn).
-      targets: [new targets.SqsQueue(this.queue)],
+      targets: [new targets.SqsQueue(this.queue, this.eventDelivery())],
     });
 
     this.alarms = this.createAlarms(settings.backlogAgeAlarmThreshold, props.alarmTopic);
     this.dashboard = this.createDashboard();
+    this.hasCustomerKey = props.encryptionKey !== undefined;
     this.acknowledgeNagFindings(settings.instanceIds);
   }
 
@@ -389,10 +424,13 @@ export class TransferOrchestrator extends Construct {
     const eventBus = options.eventBus ?? events.EventBus.fromEventBusName(this, `${id}DefaultBus`, 'default');
     return new events.Rule(this, id, {
       eventBus,
-      eventPattern: options.eventPattern,
+      eventPattern: options.includeTransferredContacts
+        ? options.eventPattern
+        : withoutTransferredContacts(options.eventPattern),
       description: `Transfers contacts matching the rule's pattern to ${destination.queueId ? `queue ${destination.queueId}` : `user ${destination.userId}`}`,
       targets: [
         new targets.SqsQueue(this.queue, {
+          ...this.eventDelivery(),
           message: events.RuleTargetInput.fromObject({
             id: events.EventField.eventId,
             'detail-type': TRANSFER_REQUESTED_DETAIL_TYPE,
@@ -402,12 +440,26 @@ export class TransferOrchestrator extends Construct {
               ContactId: events.EventField.fromPath('$.detail.contactId'),
               ContactFlowId: destination.contactFlowId,
               ...(destination.queueId ? { QueueId: destination.queueId } : { UserId: destination.userId }),
-              ClientToken: events.EventField.eventId,
+              // One transfer per contact and rule, however often its events repeat (a contact that keeps its
+              // id after a transfer is QUEUED again): the same contact through the same rule is one request.
+              ClientToken: `rule-${id}-${events.EventField.fromPath('$.detail.contactId')}`,
             },
           }),
         }),
       ],
     });
+  }
+
+  /**
+   * How EventBridge delivers to the transfer queue: EventBridge's own retry policy made explicit (24 hours,
+   * 185 attempts), then the event DLQ rather than a silent drop.
+   */
+  private eventDelivery(): targets.SqsQueueProps {
+    return {
+      deadLetterQueue: this.eventDeadLetterQueue,
+      maxEventAge: Duration.hours(24),
+      retryAttempts: 185,
+    };
   }
 
   /** The ARNs `connect:TransferContact` is granted on for one instance: never `*`. */
@@ -464,6 +516,15 @@ export class TransferOrchestrator extends Construct {
         'WorkerThrottlesAlarm',
         'Lambda throttled the worker: the account concurrency is exhausted',
         this.worker.metricThrottles({ period: minute, statistic: 'Sum' }),
+        1,
+      ),
+      undeliveredEvents: alarm(
+        'UndeliveredEventsAlarm',
+        'EventBridge could not deliver transfer events to the queue (queue policy, KMS key, or a deleted queue): read the ERROR_CODE attributes of the event DLQ, fix, send them again',
+        this.eventDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          period: minute,
+          statistic: 'Maximum',
+        }),
         1,
       ),
     };
@@ -550,6 +611,22 @@ export class TransferOrchestrator extends Construct {
       'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
       'The AWS-managed basic execution role only lets the worker write its own CloudWatch logs.',
     );
+    ack(
+      this.eventDeadLetterQueue,
+      'AwsSolutions-SQS3',
+      'This queue is itself a dead-letter queue: EventBridge rule targets send what they cannot deliver here.',
+    );
+    if (this.hasCustomerKey) {
+      // aws-cdk's grants on a KMS-encrypted queue or table name these action families; each is scoped to the
+      // one key given as encryptionKey.
+      for (const action of ['kms:GenerateDataKey*', 'kms:ReEncrypt*']) {
+        ack(
+          this.worker,
+          `AwsSolutions-IAM5[Action::${action}]`,
+          `${action} comes from aws-cdk's grants on the customer key of the queues and tables, on that key only.`,
+        );
+      }
+    }
     // Each Connect wildcard is a kind of resource inside one configured instance: contacts are created at run
     // time, and the request names the flow, queue or agent. Named as cdk-nag renders the ARN.
     const stack = Stack.of(this);

@@ -5,6 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
+import { CONTEXT_KEYS, propsFromContext } from '../../lib/contextProps';
 import { TransferOrchestrator, type TransferOrchestratorProps } from '../../lib/TransferOrchestrator';
 import { TransferOrchestratorStack } from '../../lib/TransferOrchestratorStack';
 import { parseTransferRequest } from '../../src/request';
@@ -26,8 +27,8 @@ const build = (
 describe('TransferOrchestrator: queues', () => {
   const { template, stack, orchestrator } = build();
 
-  it('encrypts both queues with SQS-managed keys by default', () => {
-    template.resourcePropertiesCountIs('AWS::SQS::Queue', { SqsManagedSseEnabled: true }, 2);
+  it('encrypts the queues (requests, their DLQ, undeliverable events) with SQS-managed keys by default', () => {
+    template.resourcePropertiesCountIs('AWS::SQS::Queue', { SqsManagedSseEnabled: true }, 3);
   });
 
   it('denies non-TLS access to both queues', () => {
@@ -64,7 +65,7 @@ describe('TransferOrchestrator: queues', () => {
     new TransferOrchestrator(stack2, 'Orchestrator', { instanceIds: [INSTANCE], encryptionKey: key });
     const keyed = Template.fromStack(stack2);
     const keyArn = stack2.resolve(key.keyArn);
-    keyed.resourcePropertiesCountIs('AWS::SQS::Queue', { KmsMasterKeyId: keyArn }, 2);
+    keyed.resourcePropertiesCountIs('AWS::SQS::Queue', { KmsMasterKeyId: keyArn }, 3);
     keyed.resourcePropertiesCountIs(
       'AWS::DynamoDB::Table',
       { SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: keyArn } },
@@ -181,8 +182,17 @@ describe('TransferOrchestrator: IAM', () => {
           .PolicyDocument.Statement,
     );
 
+  it('grants reading contacts (DescribeContact, the contact tree) only on the configured instances’ contacts', () => {
+    const read = statements().filter((s) => JSON.stringify(s.Action).includes('connect:DescribeContact'));
+    expect(read).toHaveLength(1);
+    expect(read[0]?.Action).toEqual(['connect:DescribeContact', 'connect:ListAssociatedContacts']);
+    const resources = JSON.stringify(read[0]?.Resource);
+    for (const id of [INSTANCE, 'aaaa-bbbb']) expect(resources).toContain(`:instance/${id}/contact/*"`);
+    expect(resources).not.toContain('/queue/');
+  });
+
   it('grants connect:TransferContact only on the configured instances, never on *', () => {
-    const connect = statements().filter((s) => JSON.stringify(s.Action).includes('connect:'));
+    const connect = statements().filter((s) => JSON.stringify(s.Action).includes('connect:TransferContact'));
     expect(connect).toHaveLength(1);
     expect(connect[0]?.Action).toBe('connect:TransferContact');
     const resources = JSON.stringify(connect[0]?.Resource);
@@ -238,7 +248,8 @@ describe('TransferOrchestrator: EventBridge', () => {
           ).Properties.PolicyDocument.Statement,
       )
       .filter((s) => s.Principal?.Service === 'events.amazonaws.com');
-    expect(grants.length).toBe(2);
+    // The transfer queue and the event DLQ, each for the request rule and the transfer rule.
+    expect(grants.length).toBe(4);
     for (const grant of grants) expect(JSON.stringify(grant.Condition)).toContain('aws:SourceArn');
   });
 
@@ -265,7 +276,7 @@ describe('TransferOrchestrator: EventBridge', () => {
     const inputTemplate =
       (rule as { Properties: { Targets: { InputTransformer: { InputTemplate: string } }[] } }).Properties
         .Targets[0]?.InputTransformer.InputTemplate ?? '';
-    expect(inputTemplate).toContain('"ClientToken":<id>');
+    expect(inputTemplate).toContain('"ClientToken":"rule-Escalate-<detail-contactId>"');
     expect(inputTemplate).toContain('"QueueId":"queue-9"');
     expect(inputTemplate).toContain('"ContactFlowId":"flow-9"');
   });
@@ -289,13 +300,17 @@ describe('TransferOrchestrator: EventBridge', () => {
         contactId: 'task-42',
       },
     };
-    // EventBridge substitutes each <name> with the JSON value at its path.
+    // EventBridge substitutes each <name> with the JSON value at its path; inside a string, with its text.
     const rendered = Object.entries(InputPathsMap).reduce((text, [name, path]) => {
       const value = path
         .slice(2)
         .split('.')
         .reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], event);
-      return text.replaceAll(`<${name}>`, JSON.stringify(value));
+      return text
+        .replace(new RegExp(`"([^"<]*)<${name}>([^"]*)"`, 'g'), (_, before, after) =>
+          JSON.stringify(`${before}${String(value)}${after}`),
+        )
+        .replaceAll(`<${name}>`, JSON.stringify(value));
     }, InputTemplate);
     const parsed = parseTransferRequest(rendered, { messageId: 'sqs-1' });
     expect(parsed).toEqual({
@@ -306,11 +321,60 @@ describe('TransferOrchestrator: EventBridge', () => {
           ContactId: 'task-42',
           ContactFlowId: 'flow-9',
           QueueId: 'queue-9',
-          ClientToken: 'connect-event-1',
+          ClientToken: 'rule-Escalate-task-42',
         },
         envelope: 'eventbridge',
         tokenOrigin: 'request',
       },
+    });
+  });
+
+  it('gives every rule target a retry policy and a dead-letter queue, watched by an alarm', () => {
+    const rules = Object.values(template.findResources('AWS::Events::Rule')) as {
+      Properties: { Targets: { DeadLetterConfig?: { Arn: unknown }; RetryPolicy?: unknown }[] };
+    }[];
+    expect(rules).toHaveLength(2);
+    for (const rule of rules) {
+      expect(rule.Properties.Targets[0]?.DeadLetterConfig?.Arn).toEqual(
+        stack.resolve(orchestrator.eventDeadLetterQueue.queueArn),
+      );
+      expect(rule.Properties.Targets[0]?.RetryPolicy).toEqual({
+        MaximumEventAgeInSeconds: 86_400,
+        MaximumRetryAttempts: 185,
+      });
+    }
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: stack.resolve(orchestrator.eventDeadLetterQueue.queueName) }],
+    });
+  });
+
+  it('leaves out contacts a transfer started, so a rule never re-triggers on its own transfers', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.connect'],
+        detail: { channel: ['TASK'], initiationMethod: [{ 'anything-but': ['TRANSFER'] }] },
+      },
+    });
+  });
+
+  it('matches transferred contacts only when asked, and keeps a pattern that names initiationMethod', () => {
+    const { template: opted } = build({}, (_, o) => {
+      o.addTransferRule('All', {
+        eventPattern: { source: ['aws.connect'], detail: { channel: ['TASK'] } },
+        destination: { userId: 'agent-1', contactFlowId: 'flow-1' },
+        includeTransferredContacts: true,
+      });
+      o.addTransferRule('Named', {
+        eventPattern: { source: ['aws.connect'], detail: { initiationMethod: ['API'] } },
+        destination: { userId: 'agent-1', contactFlowId: 'flow-1' },
+      });
+    });
+    opted.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['aws.connect'], detail: { channel: ['TASK'] } },
+    });
+    opted.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['aws.connect'], detail: { initiationMethod: ['API'] } },
     });
   });
 
@@ -327,9 +391,9 @@ describe('TransferOrchestrator: EventBridge', () => {
 });
 
 describe('TransferOrchestrator: operations', () => {
-  it('creates the four alarms, notifying the topic when given, and a dashboard', () => {
+  it('creates the five alarms, notifying the topic when given, and a dashboard', () => {
     const { template } = build({}, undefined);
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'ApproximateNumberOfMessagesVisible',
@@ -348,7 +412,7 @@ describe('TransferOrchestrator: operations', () => {
     Template.fromStack(stack2).resourcePropertiesCountIs(
       'AWS::CloudWatch::Alarm',
       { AlarmActions: [topic.topicArn] },
-      4,
+      5,
     );
   });
 
@@ -369,6 +433,32 @@ describe('TransferOrchestrator: cdk-nag', () => {
     new TransferOrchestratorStack(app, 'Nagged', { orchestrator: { instanceIds: [INSTANCE, 'aaaa-bbbb'] } });
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
     // Synthesis throws 'Validation failed' on any unacknowledged finding.
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  it('synthesizes with every documented context key set, a customer KMS key included', () => {
+    const context: Record<string, string> = {
+      instanceIds: `${INSTANCE},aaaa-bbbb`,
+      transferCap: '5',
+      transferRatePerSecond: '1',
+      maxConcurrency: '3',
+      batchSize: '5',
+      maxBatchingWindowSeconds: '2',
+      maxReceiveCount: '4',
+      functionTimeoutSeconds: '120',
+      idempotencyTtlHours: '48',
+      tokenReplayWindowSeconds: '600',
+      removalPolicy: 'destroy',
+    };
+    expect(Object.keys(context).sort()).toEqual([...CONTEXT_KEYS].sort());
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [], ...context } });
+    new TransferOrchestratorStack(app, 'AllKeys', {
+      orchestrator: propsFromContext((key) => app.node.tryGetContext(key)),
+      kmsKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      eventBusName: 'crm-bus',
+      alarmTopicArn: 'arn:aws:sns:us-east-1:123456789012:ops',
+    });
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
     expect(() => app.synth()).not.toThrow();
   });
 });
