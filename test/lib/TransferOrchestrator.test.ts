@@ -301,17 +301,25 @@ describe('TransferOrchestrator: EventBridge', () => {
       },
     };
     // EventBridge substitutes each <name> with the JSON value at its path; inside a string, with its text.
-    const rendered = Object.entries(InputPathsMap).reduce((text, [name, path]) => {
-      const value = path
+    const valueOf = (name: string) =>
+      (InputPathsMap[name] ?? '')
         .slice(2)
         .split('.')
         .reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], event);
-      return text
-        .replace(new RegExp(`"([^"<]*)<${name}>([^"]*)"`, 'g'), (_, before, after) =>
-          JSON.stringify(`${before}${String(value)}${after}`),
-        )
-        .replaceAll(`<${name}>`, JSON.stringify(value));
-    }, InputTemplate);
+    let rendered = '';
+    let inString = false;
+    for (let i = 0; i < InputTemplate.length; i += 1) {
+      const char = InputTemplate[i] ?? '';
+      const placeholder = /^<([\w-]+)>/.exec(InputTemplate.slice(i));
+      if (placeholder?.[1] && placeholder[1] in InputPathsMap) {
+        const json = JSON.stringify(valueOf(placeholder[1]));
+        rendered += inString ? json.slice(1, -1) : json;
+        i += placeholder[0].length - 1;
+        continue;
+      }
+      if (char === '"' && InputTemplate[i - 1] !== '\\') inString = !inString;
+      rendered += char;
+    }
     const parsed = parseTransferRequest(rendered, { messageId: 'sqs-1' });
     expect(parsed).toEqual({
       ok: true,
