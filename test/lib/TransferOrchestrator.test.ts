@@ -301,7 +301,7 @@ describe('TransferOrchestrator: EventBridge', () => {
       },
     };
     // EventBridge substitutes each <name> with the JSON value at its path; inside a string, with its text.
-    const valueOf = (name: string) =>
+    const valueAt = (name: string) =>
       (InputPathsMap[name] ?? '')
         .slice(2)
         .split('.')
@@ -312,7 +312,7 @@ describe('TransferOrchestrator: EventBridge', () => {
       const char = InputTemplate[i] ?? '';
       const placeholder = /^<([\w-]+)>/.exec(InputTemplate.slice(i));
       if (placeholder?.[1] && placeholder[1] in InputPathsMap) {
-        const json = JSON.stringify(valueOf(placeholder[1]));
+        const json = JSON.stringify(valueAt(placeholder[1]));
         rendered += inString ? json.slice(1, -1) : json;
         i += placeholder[0].length - 1;
         continue;
