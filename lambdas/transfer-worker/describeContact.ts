@@ -22,6 +22,9 @@ const viewOf = (contact: Contact | undefined, contactId: string): ContactView =>
   agentId: contact?.AgentInfo?.Id,
   initialContactId: contact?.InitialContactId,
   previousContactId: contact?.PreviousContactId,
+  initiatedAt: contact?.InitiationTimestamp?.getTime(),
+  lastUpdatedAt: contact?.LastUpdateTimestamp?.getTime(),
+  endedAt: contact?.DisconnectTimestamp?.getTime(),
 });
 
 const callError = (error: unknown): ConnectCallError => {

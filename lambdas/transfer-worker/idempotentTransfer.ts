@@ -108,7 +108,7 @@ export function createIdempotentTransfer(deps: IdempotentTransferDependencies): 
     const contact = await contacts.describe(request.InstanceId, request.ContactId);
     const successors =
       contact && !contact.active ? await contacts.successorsOf(request.InstanceId, request.ContactId) : [];
-    const verdict = decideReconciliation(request, contact, successors);
+    const verdict = decideReconciliation(request, contact, successors, ambiguousSince);
     if (verdict.kind === 'transferred') {
       const result = { ContactId: verdict.ContactId, ContactArn: verdict.ContactArn };
       await settle(request, chain, result);

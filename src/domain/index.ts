@@ -21,6 +21,7 @@ export {
 } from './failure';
 export { Outcome, outcomeOfFailure } from './outcome';
 export {
+  CLOCK_SKEW_MS,
   type ContactView,
   chainRootOf,
   decideReconciliation,

@@ -15,7 +15,19 @@ export interface ContactView {
   readonly initialContactId?: string;
   /** `PreviousContactId`: the contact it was transferred from, when a transfer started it. */
   readonly previousContactId?: string;
+  /** `InitiationTimestamp` (ms). */
+  readonly initiatedAt?: number;
+  /** `LastUpdateTimestamp` (ms): a transfer that keeps the contact's id updates it. */
+  readonly lastUpdatedAt?: number;
+  /** `DisconnectTimestamp` (ms). */
+  readonly endedAt?: number;
 }
+
+/**
+ * How far Connect's clock and the worker's may disagree. Timestamps closer than this to the attempt prove
+ * nothing either way.
+ */
+export const CLOCK_SKEW_MS = 5_000;
 
 /** What reconciliation concluded about a request whose earlier attempt may have transferred. */
 export type Reconciliation =
@@ -40,45 +52,58 @@ const sameResource = (requested: string | undefined, actual: string | undefined)
   (requested === actual || requested.endsWith(`/${actual}`));
 
 /**
- * Decides, from Connect's own record, whether a request's earlier ambiguous attempt transferred its contact.
- * A transfer either keeps the contact's id (the contact then sits in the requested queue or with the
- * requested agent) or starts a successor (`PreviousContactId` = the contact) and ends the contact. So:
+ * Decides, from Connect's own record, whether a request's earlier ambiguous attempt (the first one started at
+ * `ambiguousSince`) transferred its contact. A transfer either keeps the contact's id (moving it, which
+ * updates it) or starts a successor (`PreviousContactId` = the contact) and ends the contact. Only what the
+ * timestamps make certain counts:
  * - unknown to Connect: not transferred;
- * - still going and where the request sent it: transferred;
- * - still going elsewhere: not transferred (a transfer would have moved or ended it);
- * - ended, with a successor where the request sent it: transferred, to that successor;
- * - ended otherwise: unknown (an agent, a flow or an expiry ends contacts too, and a successor may have
- *   moved on since), which the worker dead-letters as `AmbiguousTransfer` for a person.
+ * - not updated (nor ended) since before the attempt: not transferred;
+ * - still going, updated since, where the request sent it: transferred;
+ * - ended, with a successor started since the attempt where the request sent it: transferred, to it;
+ * - anything else: unknown (another request may have moved or ended it meanwhile), which the worker
+ *   dead-letters as `AmbiguousTransfer`, keeping the slot.
+ * Calling a transfer "done" that another request made only over-counts the chain, the safe side.
  *
  * @param successors - the contacts of its tree whose `PreviousContactId` is this contact, described.
  * @example
- * decideReconciliation({ ContactId: 'c', QueueId: 'q' }, { id: 'c', arn: 'arn…', active: true, queueId: 'q' }, []);
+ * decideReconciliation({ ContactId: 'c', QueueId: 'q' }, { id: 'c', arn: 'arn…', active: true, queueId: 'q', lastUpdatedAt: Date.now() }, [], Date.now() - 60_000);
  * // { kind: 'transferred', ContactId: 'c', ContactArn: 'arn…' }
  */
 export function decideReconciliation(
   request: TransferTarget,
   contact: ContactView | undefined,
   successors: readonly ContactView[],
+  ambiguousSince: number,
 ): Reconciliation {
   if (!contact) {
     return { kind: 'not-transferred', reason: `Connect does not know contact ${request.ContactId}` };
   }
+  const before = (at: number | undefined) => at !== undefined && at < ambiguousSince - CLOCK_SKEW_MS;
+  const where = request.QueueId !== undefined ? 'queue' : 'agent';
   const atTarget = (view: ContactView) =>
     request.QueueId !== undefined
       ? sameResource(request.QueueId, view.queueId)
       : sameResource(request.UserId, view.agentId);
+  if (before(contact.endedAt) || (contact.active && before(contact.lastUpdatedAt))) {
+    return {
+      kind: 'not-transferred',
+      reason: `contact ${contact.id} was not changed after the attempt: no transfer of it happened`,
+    };
+  }
   if (contact.active) {
     if (atTarget(contact)) return { kind: 'transferred', ContactId: contact.id, ContactArn: contact.arn };
     return {
-      kind: 'not-transferred',
-      reason: `contact ${contact.id} is still active and not at the requested ${request.QueueId !== undefined ? 'queue' : 'agent'}`,
+      kind: 'unknown',
+      reason: `contact ${contact.id} is active and was changed after the attempt, but is not at the requested ${where}: another request may have moved it since`,
     };
   }
-  const successor = successors.find((view) => view.previousContactId === contact.id && atTarget(view));
+  const successor = successors.find(
+    (view) => view.previousContactId === contact.id && !before(view.initiatedAt) && atTarget(view),
+  );
   if (successor) return { kind: 'transferred', ContactId: successor.id, ContactArn: successor.arn };
   return {
     kind: 'unknown',
-    reason: `contact ${contact.id} has ended and no contact it was transferred to sits at the requested ${request.QueueId !== undefined ? 'queue' : 'agent'}: a transfer may have ended it, or something else did. Check its contact tree in Connect, then settle the request by hand or redrive it`,
+    reason: `contact ${contact.id} ended after the attempt and no contact it was transferred to sits at the requested ${where}: a transfer may have ended it, or something else did. Check its contact tree in Connect, then settle the request by hand or redrive it`,
   };
 }
 

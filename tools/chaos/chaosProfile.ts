@@ -7,10 +7,14 @@ export interface ChaosSize {
   readonly chains: number;
   readonly hotChainRequests: number;
   readonly seed: number;
+  /** The stack's transfer cap. @default 4 for even seeds, 11 for odd ones */
+  readonly cap?: number;
 }
 
 /**
- * A chaos run: duplicates, a hot chain hit by many requests at once, tokens reused with other parameters,
+ * A chaos run, in the harsh world (new contact ids, checks before the token, a token memory shorter than
+ * the retries, SQS-native moves to the DLQ, then a redrive with new ids after Connect forgot every token):
+ * duplicates, a hot chain hit by many requests at once, tokens reused with other parameters,
  * invalid messages; Connect throttling, server errors, ambiguous commits, latency, and calls held before or
  * after they act while worker environments are killed (after the slot is taken, after Connect answered but
  * before the idempotency record completed, mid-batch); DynamoDB errors before and after a write applied,
@@ -20,7 +24,8 @@ export interface ChaosSize {
  * const report = await runScenario(chaosScenario({ requests: 120, chains: 10, hotChainRequests: 30, seed: 1 }));
  */
 export function chaosScenario(size: ChaosSize): ScenarioOptions {
-  const cap = 11;
+  // Every second seed runs with a cap below Connect's 11, so the orchestrator's own cap is what stops chains.
+  const cap = size.cap ?? (size.seed % 2 === 0 ? 4 : 11);
   return {
     workload: buildWorkload({
       requests: size.requests,
@@ -30,7 +35,8 @@ export function chaosScenario(size: ChaosSize): ScenarioOptions {
       hotChainRequests: size.hotChainRequests,
     }),
     rate: 20,
-    maxReceiveCount: 6,
+    // Low, so that environments killed on a message's last delivery make SQS move it to the DLQ itself.
+    maxReceiveCount: 3,
     seed: size.seed,
     cap,
     connectFaults: {
@@ -44,6 +50,7 @@ export function chaosScenario(size: ChaosSize): ScenarioOptions {
     },
     killWhileHeldRate: 0.5,
     dynamodbFaults: { failBeforeRate: 0.02, failAfterRate: 0.02, throttleRate: 0.01, seed: size.seed },
+    redrive: true,
     timeoutSeconds: 900,
   };
 }

@@ -38,6 +38,8 @@ export interface SeedContact {
   readonly channel?: Channel;
   /** @default 'ACTIVE' */
   readonly state?: 'ACTIVE' | 'ENDED';
+  /** When it started, and last changed (ms on the simulator's clock). @default - now */
+  readonly initiatedAt?: number;
 }
 
 /** An instance to seed, with what lives in it. */
@@ -142,6 +144,8 @@ export interface SimulatorCall {
   readonly input: Record<string, unknown>;
   readonly status: number;
   readonly errorType?: string;
+  /** The error's message, for a refusal. */
+  readonly errorMessage?: string;
   readonly output?: Record<string, unknown>;
   /** The injected fault, if any. */
   readonly fault?: string;
@@ -186,6 +190,8 @@ export interface Contact {
   connectedToAgentAt?: number;
   /** When it ended (ms). */
   disconnectedAt?: number;
+  /** When anything about it last changed (ms). */
+  updatedAt?: number;
 }
 
 interface Instance {
@@ -325,8 +331,9 @@ export class ConnectSimulator {
           state: contact.state ?? 'ACTIVE',
           chain: contact.id,
           initiationMethod: 'API',
-          initiatedAt: this.now(),
-          ...(contact.state === 'ENDED' && { disconnectedAt: this.now() }),
+          initiatedAt: contact.initiatedAt ?? this.now(),
+          updatedAt: contact.initiatedAt ?? this.now(),
+          ...(contact.state === 'ENDED' && { disconnectedAt: this.now(), updatedAt: this.now() }),
         });
       }
     }
@@ -410,6 +417,26 @@ export class ConnectSimulator {
   /** Every call received so far, in order. */
   get calls(): readonly SimulatorCall[] {
     return this.#calls;
+  }
+
+  /**
+   * The contact a tree is on now, as a producer following its contact events knows it: the newest active
+   * contact of the tree rooted at `rootContactId`, else its newest contact.
+   *
+   * @example
+   * simulator.currentContactOf('instance-1', 'task-1'); // 'task-1' until a transfer gives it a new id
+   */
+  currentContactOf(instanceId: string, rootContactId: string): string {
+    let current: Contact | undefined;
+    for (const contact of this.#contacts.values()) {
+      if (contact.instanceId !== instanceId || contact.chain !== rootContactId) continue;
+      const better =
+        !current ||
+        (contact.state === 'ACTIVE' && current.state !== 'ACTIVE') ||
+        (contact.state === current.state && contact.initiatedAt >= current.initiatedAt);
+      if (better) current = contact;
+    }
+    return current?.id ?? rootContactId;
   }
 
   /** How many transfers each chain (named by its root contact, `<instanceId>/<contactId>`) has had. */
@@ -505,7 +532,13 @@ export class ConnectSimulator {
     } catch (error) {
       const apiError =
         error instanceof ApiError ? error : new ApiError(500, 'InternalServiceException', String(error));
-      record({ status: apiError.status, errorType: apiError.type, fault: fault?.kind, transferred: false });
+      record({
+        status: apiError.status,
+        errorType: apiError.type,
+        errorMessage: apiError.message,
+        fault: fault?.kind,
+        transferred: false,
+      });
       return sendError(res, apiError);
     }
 
@@ -651,6 +684,7 @@ export class ConnectSimulator {
       // A task transfer starts a new contact linked to the old one, and ends the old one.
       source.state = 'ENDED';
       source.disconnectedAt = now;
+      source.updatedAt = now;
       target = {
         id: randomUUID(),
         instanceId,
@@ -667,6 +701,7 @@ export class ConnectSimulator {
     target.userId = userId;
     target.enqueuedAt = queueId !== undefined ? now : undefined;
     target.connectedToAgentAt = userId !== undefined ? now : undefined;
+    target.updatedAt = now;
     const output = { ContactId: target.id, ContactArn: this.#contactArn(instanceId, target.id) };
     if (tokenKey) this.#tokens.set(tokenKey, { fingerprint, output, at: now });
     return { output, transferred: true };
@@ -709,9 +744,7 @@ export class ConnectSimulator {
         InitiationMethod: contact.initiationMethod,
         InitiationTimestamp: seconds(contact.initiatedAt),
         DisconnectTimestamp: seconds(contact.disconnectedAt),
-        LastUpdateTimestamp: seconds(
-          Math.max(contact.initiatedAt, contact.enqueuedAt ?? 0, contact.disconnectedAt ?? 0),
-        ),
+        LastUpdateTimestamp: seconds(contact.updatedAt ?? contact.initiatedAt),
         QueueInfo: contact.queueId
           ? { Id: contact.queueId, EnqueueTimestamp: seconds(contact.enqueuedAt) }
           : undefined,

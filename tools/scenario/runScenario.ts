@@ -1,19 +1,38 @@
-import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import {
+  DeleteMessageCommand,
   GetQueueAttributesCommand,
+  type Message,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
+  SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { parseTransferRequest } from '../../src/request';
-import type { FaultPlan, SimulatorCall } from '../connect-simulator/ConnectSimulator';
+import type {
+  ConnectSimulatorOptions,
+  FaultPlan,
+  SimulatorCall,
+} from '../connect-simulator/ConnectSimulator';
 import { seededRandom } from '../connect-simulator/random';
 import type { DynamoDBFaults } from '../local-engines/FaultyDynamoDBProxy';
 import { LocalOrchestrator } from '../local-runner/LocalOrchestrator';
 import { parseOutcomeLine } from '../local-runner/outcomeLine';
 import { SAMPLE_INSTANCE_ID } from '../local-runner/sampleContactCenter';
 import { checkInvariants, type DeadLetter, type InvariantResult } from './invariants';
-import type { ItemKind, Workload } from './workload';
+import type { ItemKind, Workload, WorkloadItem } from './workload';
+
+/**
+ * The harsh world every fault run uses by default: new contact ids after a transfer (a fifth keep theirs),
+ * the old contact ended, Connect checking the contact before the token, and a token memory of 30 seconds
+ * (the worker's replay window is 5), so retries outlive it during the run.
+ */
+export const HARSH_CONNECT: Partial<ConnectSimulatorOptions> = {
+  contactIdMode: 'new',
+  keepIdShare: 0.2,
+  checkOrder: 'state-first',
+  tokenWindowMs: 30_000,
+};
 
 /** A run of a workload through the synthesized stack on the local engines. */
 export interface ScenarioOptions {
@@ -24,9 +43,18 @@ export interface ScenarioOptions {
   readonly seed: number;
   readonly cap: number;
   readonly connectFaults?: FaultPlan;
+  /** How Connect behaves. @default HARSH_CONNECT */
+  readonly connect?: Partial<ConnectSimulatorOptions>;
   readonly dynamodbFaults?: DynamoDBFaults;
   /** Chance, each time the simulator holds a call, that an execution environment is killed meanwhile. */
   readonly killWhileHeldRate?: number;
+  /**
+   * Once the queue drained: move Connect's clock past its token window, expire the idempotency records (as
+   * their TTL would), redrive the DLQ as `StartMessageMoveTask` does (new message ids), send again a share of
+   * the requests that transferred, drain again, and check the invariants over both phases.
+   * @default false
+   */
+  readonly redrive?: boolean;
   readonly timeoutSeconds: number;
   /** More CDK context (for instance `maxConcurrency`). */
   readonly context?: Readonly<Record<string, string>>;
@@ -39,6 +67,18 @@ export interface ScenarioOptions {
     elapsedSeconds: number;
   }) => void;
   readonly onLog?: (text: string) => void;
+}
+
+/** What a redrive phase did. */
+export interface RedriveReport {
+  /** DLQ messages moved back to the transfer queue, each under a new message id. */
+  readonly redriven: number;
+  /** Requests that had transferred, sent again after every memory but the ledger's had expired. */
+  readonly resent: number;
+  /** Transfers Connect made during the phase (each must be a request that had not transferred before). */
+  readonly newTransfers: number;
+  readonly invariants: readonly InvariantResult[];
+  readonly drained: boolean;
 }
 
 /** What a run did, read from the engines once the queue drained. */
@@ -64,14 +104,224 @@ export interface ScenarioReport {
   /** Bytes the worker logged (CloudWatch Logs ingests them). */
   readonly logBytes: number;
   readonly functionTimeoutSeconds: number;
+  /** Contacts a transfer started with a new id (the harsh default), and transfers that kept the id. */
+  readonly newContactIds: number;
+  /** The redrive phase, when asked for. */
+  readonly redrive?: RedriveReport;
 }
 
 const count = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The body an item is sent with: a copy of what an earlier item sent, or its own naming its chain's contact. */
+function bodyToSend(
+  item: WorkloadItem,
+  sentBodies: ReadonlyMap<number, string>,
+  local: LocalOrchestrator,
+): string {
+  if (item.copyOf !== undefined) {
+    const original = sentBodies.get(item.copyOf) ?? item.body;
+    if (!item.override) return original;
+    const copy = JSON.parse(original) as Record<string, unknown>;
+    const target = (copy.detail as Record<string, unknown> | undefined) ?? copy;
+    for (const [key, value] of Object.entries(item.override)) {
+      if (value === undefined) delete target[key];
+      else target[key] = value;
+    }
+    return JSON.stringify(copy);
+  }
+  if (!item.followChain || !item.chain) return item.body;
+  const body = JSON.parse(item.body) as Record<string, unknown>;
+  const target = (body.detail as Record<string, unknown> | undefined) ?? body;
+  target.ContactId = local.connect.currentContactOf(SAMPLE_INSTANCE_ID, item.chain);
+  return JSON.stringify(body);
+}
+
+/**
+ * Sends the workload round by round, each round once the previous one had time to be worked on, so that a
+ * request names the contact its chain is on by then. Returns message id → body.
+ */
+async function sendRounds(
+  sqs: SQSClient,
+  local: LocalOrchestrator,
+  workload: Workload,
+  rate: number,
+  seed: number,
+): Promise<{ sent: Map<string, string>; kinds: Map<ItemKind, number> }> {
+  const random = seededRandom(seed + 2);
+  const sent = new Map<string, string>();
+  const kinds = new Map<ItemKind, number>();
+  const sentBodies = new Map<number, string>();
+  const rounds = new Map<number, number[]>();
+  workload.items.forEach((item, index) => {
+    const round = item.round ?? 0;
+    rounds.set(round, [...(rounds.get(round) ?? []), index]);
+  });
+  for (const round of [...rounds.keys()].sort((a, b) => a - b)) {
+    // Producers do not send in order within a round.
+    const indexes = [...(rounds.get(round) ?? [])].sort(() => random() - 0.5);
+    for (let i = 0; i < indexes.length; i += 10) {
+      const batch = indexes.slice(i, i + 10).map((index) => {
+        const item = workload.items[index] as WorkloadItem;
+        const body = bodyToSend(item, sentBodies, local);
+        sentBodies.set(index, body);
+        return { item, body };
+      });
+      const { Successful = [], Failed = [] } = await sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: local.queueUrl,
+          Entries: batch.map(({ body }, n) => ({ Id: String(n), MessageBody: body })),
+        }),
+      );
+      if (Failed.length > 0) throw new Error(`could not enqueue: ${Failed.map((f) => f.Message).join('; ')}`);
+      for (const entry of Successful) {
+        const sentItem = batch[Number(entry.Id)];
+        if (!sentItem || !entry.MessageId) continue;
+        sent.set(entry.MessageId, sentItem.body);
+        count(kinds as Map<string, number>, sentItem.item.kind);
+      }
+    }
+    await sleep(Math.max(1_000, Math.ceil((indexes.length / rate) * 1000) + 500));
+  }
+  return { sent, kinds };
+}
+
+/** Messages in a queue, visible, in flight or delayed. */
+async function depthOf(sqs: SQSClient, url: string): Promise<number> {
+  const { Attributes = {} } = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: url,
+      AttributeNames: [
+        'ApproximateNumberOfMessages',
+        'ApproximateNumberOfMessagesNotVisible',
+        'ApproximateNumberOfMessagesDelayed',
+      ],
+    }),
+  );
+  return (
+    Number(Attributes.ApproximateNumberOfMessages ?? 0) +
+    Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0) +
+    Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0)
+  );
+}
+
+/** Waits until the transfer queue is empty and Connect holds no call, or the deadline. Returns what is left. */
+async function drain(
+  sqs: SQSClient,
+  local: LocalOrchestrator,
+  deadline: number,
+  onTick: (remaining: number) => void,
+): Promise<number> {
+  let remaining = Number.POSITIVE_INFINITY;
+  let quiet = 0;
+  while (quiet < 2 && Date.now() < deadline) {
+    await sleep(500);
+    remaining = await depthOf(sqs, local.queueUrl);
+    quiet = remaining === 0 && local.connect.heldCalls === 0 ? quiet + 1 : 0;
+    onTick(remaining);
+  }
+  return remaining;
+}
+
+/** Takes every message out of the DLQ, with the token each ran under. */
+async function takeDeadLetters(sqs: SQSClient, url: string): Promise<DeadLetter[]> {
+  const deadLetters: DeadLetter[] = [];
+  for await (const m of receiveAll(sqs, url)) {
+    const attributes = Object.fromEntries(
+      Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [k, v.StringValue ?? '']),
+    );
+    // A message SQS itself moved carries no attributes of ours: its token is the one the worker derives.
+    const parsed = parseTransferRequest(m.Body ?? '', {
+      messageId: attributes.SourceMessageId ?? m.MessageId ?? '',
+      clientTokenAttribute: attributes.ClientToken,
+    });
+    deadLetters.push({
+      messageId: m.MessageId ?? '',
+      body: m.Body ?? '',
+      attributes,
+      clientToken: parsed.ok ? parsed.value.request.ClientToken : undefined,
+      receiptHandle: m.ReceiptHandle,
+      messageAttributes: m.MessageAttributes,
+    });
+  }
+  return deadLetters;
+}
+
+/** Every message of a queue, received (and hidden for 10 minutes) until it answers empty. */
+async function* receiveAll(sqs: SQSClient, url: string): AsyncGenerator<Message> {
+  for (;;) {
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: url,
+        MaxNumberOfMessages: 10,
+        MessageAttributeNames: ['All'],
+        VisibilityTimeout: 600,
+      }),
+    );
+    if (Messages.length === 0) return;
+    yield* Messages;
+  }
+}
+
+/** The ledger's chains: chain key → tokens holding a slot. */
+async function readLedger(
+  dynamodb: DynamoDBClient,
+  tableName: string,
+): Promise<Map<string, ReadonlySet<string>>> {
+  const ledger = new Map<string, ReadonlySet<string>>();
+  let start: Record<string, never> | undefined;
+  do {
+    const page = await dynamodb.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: start }));
+    for (const item of page.Items ?? []) {
+      const pk = String(item.pk?.S ?? '');
+      if (pk.startsWith('chain#')) ledger.set(pk, new Set(item.tokens?.SS ?? []));
+    }
+    start = page.LastEvaluatedKey as Record<string, never> | undefined;
+  } while (start);
+  return ledger;
+}
+
+/** Deletes every idempotency record, as DynamoDB's TTL does once `idempotencyTtl` has passed. */
+async function expireIdempotencyRecords(dynamodb: DynamoDBClient, tableName: string): Promise<void> {
+  let start: Record<string, never> | undefined;
+  do {
+    const page = await dynamodb.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: start }));
+    for (const item of page.Items ?? []) {
+      await dynamodb.send(new DeleteItemCommand({ TableName: tableName, Key: { id: item.id as never } }));
+    }
+    start = page.LastEvaluatedKey as Record<string, never> | undefined;
+  } while (start);
+}
+
+/**
+ * Moves DLQ messages back to the transfer queue as `StartMessageMoveTask` does: body and message attributes
+ * kept, a new message id each. Returns new message id → body.
+ */
+async function redriveDeadLetters(
+  sqs: SQSClient,
+  deadLetters: readonly DeadLetter[],
+  from: string,
+  to: string,
+): Promise<Map<string, string>> {
+  const sent = new Map<string, string>();
+  for (const dead of deadLetters) {
+    const { MessageId } = await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: to,
+        MessageBody: dead.body,
+        MessageAttributes: dead.messageAttributes,
+      }),
+    );
+    if (MessageId) sent.set(MessageId, dead.body);
+    await sqs.send(new DeleteMessageCommand({ QueueUrl: from, ReceiptHandle: dead.receiptHandle }));
+  }
+  return sent;
+}
 
 /**
  * Runs a workload through the real stack on the local engines (synthesized, bundled, polled as Lambda
- * does), with the faults asked for, waits for the queue to drain, and checks the invariants of DESIGN.md
- * from the engines' own state.
+ * does), in the harsh world unless told otherwise, with the faults asked for; waits for the queue to drain,
+ * and checks the five invariants from the engines' own state (and again after a redrive phase, if asked).
  *
  * @example
  * const report = await runScenario({ workload, rate: 20, maxReceiveCount: 4, seed: 7, cap: 11, timeoutSeconds: 600 });
@@ -89,6 +339,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRep
   let invocationSeconds = 0;
   let logBytes = 0;
 
+  const connectOptions = { ...HARSH_CONNECT, ...options.connect };
   const local = await LocalOrchestrator.start({
     context: {
       instanceIds: SAMPLE_INSTANCE_ID,
@@ -96,9 +347,10 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRep
       functionTimeoutSeconds: String(functionTimeoutSeconds),
       maxReceiveCount: String(options.maxReceiveCount),
       transferCap: String(options.cap),
+      tokenReplayWindowSeconds: '5',
       ...options.context,
     },
-    simulator: { ratePerSecond: options.rate, burst: 5, contactIdMode: 'keep', seed: options.seed },
+    simulator: { ratePerSecond: options.rate, burst: 5, seed: options.seed, ...connectOptions },
     seed: options.workload.seed,
     environment: options.environment,
     dynamodbFaults: options.dynamodbFaults,
@@ -117,31 +369,23 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRep
     },
   });
   log(
-    `Stack: rate ${options.rate}/s, timeout ${functionTimeoutSeconds} s, maxReceiveCount ${options.maxReceiveCount}, maxConcurrency ${local.model.worker.eventSource.maxConcurrency}, cap ${options.cap}\n`,
+    `Stack: rate ${options.rate}/s, timeout ${functionTimeoutSeconds} s, maxReceiveCount ${options.maxReceiveCount}, maxConcurrency ${local.model.worker.eventSource.maxConcurrency}, cap ${options.cap}\n` +
+      `Connect: contact ids ${connectOptions.contactIdMode === 'keep' ? 'kept' : `new (${Math.round((connectOptions.keepIdShare ?? 0) * 100)} % kept)`}, ${connectOptions.checkOrder ?? 'state-first'} checks, token memory ${connectOptions.tokenWindowMs === undefined ? '7 days' : `${connectOptions.tokenWindowMs / 1000} s`}\n`,
   );
   local.connect.injectFaults(options.connectFaults ?? {});
 
   const sqs = new SQSClient({ endpoint: local.sqs.endpoint, useQueueUrlAsEndpoint: false });
-  const sent = new Map<string, string>();
-  const kinds = new Map<ItemKind, number>();
+  const dynamodb = new DynamoDBClient({ endpoint: local.dynamodb.endpoint });
   const started = Date.now();
-  for (let i = 0; i < options.workload.items.length; i += 10) {
-    const batch = options.workload.items.slice(i, i + 10);
-    const { Successful = [], Failed = [] } = await sqs.send(
-      new SendMessageBatchCommand({
-        QueueUrl: local.queueUrl,
-        Entries: batch.map((item, n) => ({ Id: String(n), MessageBody: item.body })),
-      }),
-    );
-    if (Failed.length > 0) throw new Error(`could not enqueue: ${Failed.map((f) => f.Message).join('; ')}`);
-    for (const entry of Successful) {
-      const item = batch[Number(entry.Id)];
-      if (!item || !entry.MessageId) continue;
-      sent.set(entry.MessageId, item.body);
-      kinds.set(item.kind, (kinds.get(item.kind) ?? 0) + 1);
-    }
-  }
-  log(`Enqueued ${sent.size} requests: ${[...kinds].map(([k, n]) => `${n} ${k}`).join(', ')}\n`);
+  const deadline = started + options.timeoutSeconds * 1000;
+  let remaining = options.workload.items.length;
+  const tick = (sentCount: number) => (left: number) =>
+    options.onProgress?.({
+      done: Math.max(0, sentCount - left),
+      total: sentCount,
+      remaining: left,
+      elapsedSeconds: (Date.now() - started) / 1000,
+    });
 
   // Chaos: while the simulator holds a call (before or after it acted), sometimes kill an environment.
   let kills = 0;
@@ -150,7 +394,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRep
     const random = seededRandom(options.seed + 1);
     let lastKill = 0;
     while (killing && options.killWhileHeldRate) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await sleep(50);
       if (
         local.connect.heldCalls > 0 &&
         Date.now() - lastKill > 500 &&
@@ -163,98 +407,39 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRep
     }
   })();
 
-  const depth = async (url: string) => {
-    const { Attributes = {} } = await sqs.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: url,
-        AttributeNames: [
-          'ApproximateNumberOfMessages',
-          'ApproximateNumberOfMessagesNotVisible',
-          'ApproximateNumberOfMessagesDelayed',
-        ],
-      }),
-    );
-    return (
-      Number(Attributes.ApproximateNumberOfMessages ?? 0) +
-      Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0) +
-      Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0)
-    );
-  };
-  const deadline = Date.now() + options.timeoutSeconds * 1000;
-  let remaining = sent.size;
-  let quiet = 0;
-  while (quiet < 2 && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    remaining = await depth(local.queueUrl);
-    quiet = remaining === 0 && local.connect.heldCalls === 0 ? quiet + 1 : 0;
-    options.onProgress?.({
-      done: Math.max(0, sent.size - remaining),
-      total: sent.size,
-      remaining,
-      elapsedSeconds: (Date.now() - started) / 1000,
-    });
-  }
+  const { sent, kinds } = await sendRounds(sqs, local, options.workload, options.rate, options.seed);
+  log(`Enqueued ${sent.size} requests: ${[...kinds].map(([k, n]) => `${n} ${k}`).join(', ')}\n`);
+  remaining = await drain(sqs, local, deadline, tick(sent.size));
   const elapsedSeconds = (Date.now() - started) / 1000;
-  killing = false;
-  await killer;
 
-  const deadLetters: DeadLetter[] = [];
-  for (;;) {
-    const { Messages = [] } = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: local.deadLetterQueueUrl,
-        MaxNumberOfMessages: 10,
-        MessageAttributeNames: ['All'],
-        VisibilityTimeout: 600,
-      }),
-    );
-    if (Messages.length === 0) break;
-    for (const m of Messages) {
-      const attributes = Object.fromEntries(
-        Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [k, v.StringValue ?? '']),
-      );
-      // A message SQS itself redrove carries no attributes: its token is the one the worker derived.
-      const parsed = parseTransferRequest(m.Body ?? '', {
-        messageId: attributes.SourceMessageId ?? m.MessageId ?? '',
-        clientTokenAttribute: attributes.ClientToken,
-      });
-      deadLetters.push({
-        messageId: m.MessageId ?? '',
-        body: m.Body ?? '',
-        attributes,
-        clientToken: parsed.ok ? parsed.value.request.ClientToken : undefined,
-      });
-    }
-  }
-  const dynamodb = new DynamoDBClient({ endpoint: local.dynamodb.endpoint });
-  const ledger = new Map<string, ReadonlySet<string>>();
-  let start: Record<string, never> | undefined;
-  do {
-    const page = await dynamodb.send(
-      new ScanCommand({ TableName: local.ledgerTableName, ExclusiveStartKey: start }),
-    );
-    for (const item of page.Items ?? []) {
-      const pk = String(item.pk?.S ?? '');
-      if (pk.startsWith('chain#')) ledger.set(pk, new Set(item.tokens?.SS ?? []));
-    }
-    start = page.LastEvaluatedKey as Record<string, never> | undefined;
-  } while (start);
-  const calls = [...local.connect.calls];
-  const transfersPerChain = new Map(local.connect.transfersPerChain());
-  const dynamodbRequests = new Map(local.dynamodbProxy?.counts ?? []);
-  const dynamodbFaultsInjected = new Map(local.dynamodbProxy?.injected ?? []);
-  await local.stop();
-
+  const deadLetters = await takeDeadLetters(sqs, local.deadLetterQueueUrl);
+  const callsBefore = local.connect.calls.length;
   const invariants = checkInvariants({
     sent,
     deleted,
     deadLetters,
     stillQueued: remaining,
-    calls,
-    transfersPerChain,
-    ledger,
+    calls: [...local.connect.calls],
+    transfersPerChain: new Map(local.connect.transfersPerChain()),
+    ...(await readLedger(dynamodb, local.ledgerTableName)),
     cap: options.cap,
   });
+
+  let redrive: RedriveReport | undefined;
+  if (options.redrive) {
+    redrive = await redrivePhase();
+  }
+  killing = false;
+  await killer;
+
+  const calls = [...local.connect.calls];
+  const newContactIds = local.connect
+    .snapshot()
+    .contacts.filter((contact) => contact.initiationMethod === 'TRANSFER').length;
+  const dynamodbRequests = new Map(local.dynamodbProxy?.counts ?? []);
+  const dynamodbFaultsInjected = new Map(local.dynamodbProxy?.injected ?? []);
+  await local.stop();
+
   return {
     sent,
     kinds,
@@ -274,7 +459,55 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRep
     invocationSeconds,
     logBytes,
     functionTimeoutSeconds,
+    newContactIds,
+    redrive,
   };
+
+  /** The world after Connect forgot every token and the idempotency records expired: redrive, resend, drain. */
+  async function redrivePhase(): Promise<RedriveReport> {
+    local.connect.advanceClock(8 * 86_400_000);
+    await expireIdempotencyRecords(dynamodb, local.idempotencyTableName);
+    const phaseSent = await redriveDeadLetters(sqs, deadLetters, local.deadLetterQueueUrl, local.queueUrl);
+    const redriven = phaseSent.size;
+    // Producers send some requests that transferred again: each must be answered from the ledger.
+    const transferredTokens = new Set(
+      local.connect.calls.filter((c) => c.transferred).map((c) => String(c.input.ClientToken ?? '')),
+    );
+    const resendable = [...sent.values()].filter((body) => {
+      const parsed = parseTransferRequest(body, { messageId: 'resend' });
+      return parsed.ok && transferredTokens.has(parsed.value.request.ClientToken);
+    });
+    const random = seededRandom(options.seed + 3);
+    const resend = resendable.filter(() => random() < 0.25);
+    for (const body of resend) {
+      const { MessageId } = await sqs.send(
+        new SendMessageCommand({ QueueUrl: local.queueUrl, MessageBody: body }),
+      );
+      if (MessageId) phaseSent.set(MessageId, body);
+    }
+    log(
+      `Redrive phase: Connect's clock +8 days, idempotency records expired, ${redriven} redriven with new ids, ${resend.length} transferred requests sent again\n`,
+    );
+    const left = await drain(sqs, local, deadline, tick(phaseSent.size));
+    const phaseDead = await takeDeadLetters(sqs, local.deadLetterQueueUrl);
+    const phaseCalls = local.connect.calls.slice(callsBefore);
+    return {
+      redriven,
+      resent: resend.length,
+      newTransfers: phaseCalls.filter((c) => c.transferred).length,
+      drained: left === 0,
+      invariants: checkInvariants({
+        sent: phaseSent,
+        deleted,
+        deadLetters: phaseDead,
+        stillQueued: left,
+        calls: [...local.connect.calls],
+        transfersPerChain: new Map(local.connect.transfersPerChain()),
+        ...(await readLedger(dynamodb, local.ledgerTableName)),
+        cap: options.cap,
+      }),
+    };
+  }
 }
 
 /**
@@ -294,11 +527,21 @@ export function formatReport(report: ScenarioReport): string {
     ['cap rejections', get('CapReached')],
     ['invalid (incl. token reuse)', get('InvalidRequest')],
     ['refused by Connect', get('ConnectRejected')],
+    ['ambiguous (for a person, slot kept)', get('AmbiguousTransfer')],
     ['retried (transient)', get('RetryScheduled')],
     ['retries exhausted', get('RetriesExhausted')],
     ['sent back (throttled on last delivery)', get('Requeued')],
     ['in the DLQ', report.deadLetters.length],
     ['Connect calls', transferCalls.length],
+    [
+      '  refused "not active" (state-first)',
+      transferCalls.filter((c) => /not active/.test(c.errorMessage ?? '')).length,
+    ],
+    [
+      'DescribeContact / contact-tree reads',
+      report.calls.filter((c) => c.operation !== 'TransferContact').length,
+    ],
+    ['contacts a transfer started (new ids)', report.newContactIds],
     ['  answered 429', transferCalls.filter((c) => c.status === 429).length],
     [
       '  answered 5xx / dropped / abandoned',
@@ -314,7 +557,9 @@ export function formatReport(report: ScenarioReport): string {
       byReason,
       `${dead.attributes.ErrorClass ?? 'redriven by SQS'} / ${dead.attributes.ErrorCode ?? '-'}`,
     );
-  const failed = report.invariants.filter((r) => !r.ok).length;
+  const redrive = report.redrive;
+  const failed =
+    report.invariants.filter((r) => !r.ok).length + (redrive?.invariants.filter((r) => !r.ok).length ?? 0);
   return [
     '\nSummary',
     ...rows.map(([k, v]) => `  ${k.padEnd(40)} ${String(v).padStart(6)}`),
@@ -323,7 +568,13 @@ export function formatReport(report: ScenarioReport): string {
     ...(byReason.size === 0 ? ['  (empty)'] : []),
     "\nInvariants (DESIGN.md), from the engines' own state",
     ...report.invariants.map((r) => `  ${r.ok ? 'PASS' : 'FAIL'}  ${r.name}\n        ${r.detail}`),
-    `\n${!report.drained ? 'The queue did not drain in time. ' : ''}${failed === 0 ? 'All invariants hold.' : `${failed} invariant(s) failed.`}\n`,
+    ...(redrive
+      ? [
+          `\nAfter Connect forgot every token (+8 days) and the idempotency records expired: ${redrive.redriven} redriven from the DLQ with new message ids, ${redrive.resent} transferred requests sent again, ${redrive.newTransfers} new transfers${redrive.drained ? '' : ' (did not drain)'}`,
+          ...redrive.invariants.map((r) => `  ${r.ok ? 'PASS' : 'FAIL'}  ${r.name}\n        ${r.detail}`),
+        ]
+      : []),
+    `\n${!report.drained || (redrive && !redrive.drained) ? 'The queue did not drain in time. ' : ''}${failed === 0 ? 'All invariants hold.' : `${failed} invariant(s) failed.`}\n`,
   ].join('\n');
 }
 

@@ -16,9 +16,24 @@ export type ItemKind = (typeof ItemKind)[keyof typeof ItemKind];
 /** One message of the workload. */
 export interface WorkloadItem {
   readonly kind: ItemKind;
+  /** The body; for an item sent as a copy (`copyOf`), the fields `override` changes are replaced. */
   readonly body: string;
   /** The chain it names, for valid transfers. */
   readonly chain?: string;
+  /**
+   * When it is sent: round by round, so each request can name the contact its chain is on by then (a
+   * transfer may have given the chain a new contact id). @default 0
+   */
+  readonly round?: number;
+  /**
+   * Name the chain's current contact (as a producer following contact events would), not the first one.
+   * @default false
+   */
+  readonly followChain?: boolean;
+  /** Sent as an exact copy of an earlier item's body as it was sent (a duplicate), with `override` applied. */
+  readonly copyOf?: number;
+  /** Fields replaced in the copy (a token reused for another destination). */
+  readonly override?: Readonly<Record<string, unknown>>;
 }
 
 /** The size and shape of a workload. */
@@ -44,8 +59,9 @@ const FLOW_AGENT = 'flow-transfer-to-agent';
 /**
  * A realistic, reproducible mix: transfers spread over `chains` TASK contacts (a fifth of the chains pushed
  * past the cap), duplicates of earlier requests (same token), tokens reused with another destination,
- * requests without a token (derived from the message id), EventBridge-wrapped requests, invalid messages,
- * and requests Connect refuses. The same seed gives the same workload.
+ * requests without a token (derived from their content), EventBridge-wrapped requests, invalid messages,
+ * and requests Connect refuses. Each chain's requests come in rounds and name the contact the chain is on
+ * when they are sent, as producers that follow contact events do. The same seed gives the same workload.
  *
  * @example
  * const { items, seed } = buildWorkload({ requests: 300, chains: 30, seed: 7, cap: 11 });
@@ -56,7 +72,7 @@ export function buildWorkload(options: WorkloadOptions): Workload {
   const chains = Array.from({ length: options.chains }, (_, i) => `demo-task-${i + 1}`);
   const pushed = new Set(chains.filter((_, i) => i % 5 === 0));
   const items: WorkloadItem[] = [];
-  const sentWithToken: { body: Record<string, unknown>; chain: string }[] = [];
+  const sentWithToken: { body: Record<string, unknown>; chain: string; index: number; round: number }[] = [];
   const perChain = new Map<string, number>();
 
   const transfer = (chain: string): Record<string, unknown> => {
@@ -78,42 +94,74 @@ export function buildWorkload(options: WorkloadOptions): Workload {
   for (const chain of pushed) {
     for (let i = 0; i < options.cap + 3 && items.length < options.requests; i += 1) {
       const body = transfer(chain);
-      sentWithToken.push({ body, chain });
-      items.push({ kind: ItemKind.Transfer, body: JSON.stringify(body), chain });
+      sentWithToken.push({ body, chain, index: items.length, round: i });
+      items.push({ kind: ItemKind.Transfer, body: JSON.stringify(body), chain, round: i, followChain: true });
     }
   }
+  // All at once, naming the same contact: one request wins; the rest race it for the chain.
   for (let i = 0; i < (options.hotChainRequests ?? 0) && items.length < options.requests; i += 1) {
     const body = transfer('demo-task-hot');
-    sentWithToken.push({ body, chain: 'demo-task-hot' });
-    items.push({ kind: ItemKind.Transfer, body: JSON.stringify(body), chain: 'demo-task-hot' });
+    sentWithToken.push({ body, chain: 'demo-task-hot', index: items.length, round: 0 });
+    items.push({
+      kind: ItemKind.Transfer,
+      body: JSON.stringify(body),
+      chain: 'demo-task-hot',
+      round: 0,
+      followChain: true,
+    });
   }
+  const lastRound = options.cap + 3;
+  const later = (round: number) => Math.min(lastRound + 2, round + 1 + Math.floor(random() * 3));
   const others = chains.filter((chain) => !pushed.has(chain));
   while (items.length < options.requests) {
     const draw = random();
     if (draw < 0.12 && sentWithToken.length > 0) {
       const earlier = pick(sentWithToken);
-      items.push({ kind: ItemKind.Duplicate, body: JSON.stringify(earlier.body), chain: earlier.chain });
+      items.push({
+        kind: ItemKind.Duplicate,
+        body: JSON.stringify(earlier.body),
+        chain: earlier.chain,
+        round: later(earlier.round),
+        copyOf: earlier.index,
+      });
     } else if (draw < 0.15 && sentWithToken.length > 0) {
       const earlier = pick(sentWithToken);
-      const { QueueId: _q, UserId: _u, ...rest } = earlier.body;
       items.push({
         kind: ItemKind.TokenReuse,
-        body: JSON.stringify({ ...rest, ContactFlowId: FLOW_QUEUE, QueueId: 'reused-token-queue' }),
+        body: JSON.stringify(earlier.body),
         chain: earlier.chain,
+        round: later(earlier.round),
+        copyOf: earlier.index,
+        override: { ContactFlowId: FLOW_QUEUE, QueueId: 'reused-token-queue', UserId: undefined },
       });
     } else if (draw < 0.21) {
-      items.push({ kind: ItemKind.Invalid, body: pick(invalidBodies()) });
+      items.push({
+        kind: ItemKind.Invalid,
+        body: pick(invalidBodies()),
+        round: Math.floor(random() * lastRound),
+      });
     } else if (draw < 0.24) {
-      items.push({ kind: ItemKind.ConnectReject, body: JSON.stringify(pick(rejectedBodies())) });
+      items.push({
+        kind: ItemKind.ConnectReject,
+        body: JSON.stringify(pick(rejectedBodies())),
+        round: Math.floor(random() * lastRound),
+      });
     } else {
       const chain = pick(others.length > 0 ? others : chains);
       // Chains not pushed stay under the cap.
       if ((perChain.get(chain) ?? 0) >= options.cap - 2) continue;
       const body = transfer(chain);
+      const round = (perChain.get(chain) ?? 1) - 1;
       const shape = random();
       if (shape < 0.1) {
         const { ClientToken: _t, ...withoutToken } = body;
-        items.push({ kind: ItemKind.Transfer, body: JSON.stringify(withoutToken), chain });
+        items.push({
+          kind: ItemKind.Transfer,
+          body: JSON.stringify(withoutToken),
+          chain,
+          round,
+          followChain: true,
+        });
       } else if (shape < 0.2) {
         const event = {
           version: '0',
@@ -126,17 +174,12 @@ export function buildWorkload(options: WorkloadOptions): Workload {
           resources: [],
           detail: body,
         };
-        items.push({ kind: ItemKind.Transfer, body: JSON.stringify(event), chain });
+        items.push({ kind: ItemKind.Transfer, body: JSON.stringify(event), chain, round, followChain: true });
       } else {
-        sentWithToken.push({ body, chain });
-        items.push({ kind: ItemKind.Transfer, body: JSON.stringify(body), chain });
+        sentWithToken.push({ body, chain, index: items.length, round });
+        items.push({ kind: ItemKind.Transfer, body: JSON.stringify(body), chain, round, followChain: true });
       }
     }
-  }
-  // Producers do not send in order.
-  for (let i = items.length - 1; i > 0; i -= 1) {
-    const j = Math.floor(random() * (i + 1));
-    [items[i], items[j]] = [items[j] as WorkloadItem, items[i] as WorkloadItem];
   }
   return {
     items,

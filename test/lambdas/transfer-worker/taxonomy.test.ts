@@ -351,12 +351,21 @@ describe('transfer worker: the SDK’s retries inside one call', () => {
   it('releases the slot when Connect’s record proves a refusal after a 500 left nothing done', async () => {
     const harness = await WorkerHarness.start({ env: { AWS_MAX_ATTEMPTS: '2' } });
     try {
-      const contact = harness.newContact('VOICE');
+      // A VOICE contact going for ten minutes, untouched since.
+      const contact = 'voice-for-a-while';
+      harness.connect.seed({
+        instances: [
+          {
+            id: 'instance-1',
+            contacts: [{ id: contact, channel: 'VOICE', initiatedAt: Date.now() - 600_000 }],
+          },
+        ],
+      });
       // Attempt 1: a 500 (nothing done); the SDK retries; attempt 2: refused, a VOICE contact.
       harness.connect.injectFaults({ script: [{ kind: 'error' }] });
       await harness.invoke(sqsEvent(sqsRecord(queueTransfer({ ContactId: contact }))));
       // The refusal may come from our own transfer (Connect may check the contact before the token), so the
-      // worker asks DescribeContact: still active, not in the queue, so nothing happened.
+      // worker asks DescribeContact: not changed since before the attempt, so nothing happened.
       expect(harness.connect.calls.map((c) => `${c.operation}:${c.status}`)).toEqual([
         'DescribeContact:200',
         'TransferContact:500',

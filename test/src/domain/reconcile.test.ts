@@ -1,9 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { type ContactView, chainRootOf, decideReconciliation } from '../../../src/domain';
 
+const ATTEMPT = Date.parse('2026-11-29T12:00:00Z');
+const BEFORE = ATTEMPT - 60_000;
+const AFTER = ATTEMPT + 1_000;
+
 const contact = (view: Partial<ContactView> & { id: string }): ContactView => ({
   arn: `arn:aws:connect:us-east-1:123456789012:instance/i/contact/${view.id}`,
   active: true,
+  initiatedAt: BEFORE - 60_000,
+  lastUpdatedAt: AFTER,
   ...view,
 });
 
@@ -11,44 +17,61 @@ describe('decideReconciliation', () => {
   const toQueue = { ContactId: 'c-1', QueueId: 'q-2' };
   const toAgent = { ContactId: 'c-1', UserId: 'arn:aws:connect:us-east-1:123456789012:instance/i/agent/a-1' };
 
-  it('finds the transfer done when the contact kept its id and sits in the requested queue', () => {
-    expect(decideReconciliation(toQueue, contact({ id: 'c-1', queueId: 'q-2' }), [])).toMatchObject({
+  it('finds the transfer done when the contact kept its id, changed after the attempt, and sits in the queue', () => {
+    expect(decideReconciliation(toQueue, contact({ id: 'c-1', queueId: 'q-2' }), [], ATTEMPT)).toMatchObject({
       kind: 'transferred',
       ContactId: 'c-1',
     });
   });
 
   it('matches an agent given by ARN with the agent id DescribeContact returns', () => {
-    expect(decideReconciliation(toAgent, contact({ id: 'c-1', agentId: 'a-1' }), [])).toMatchObject({
-      kind: 'transferred',
-    });
-  });
-
-  it('finds no transfer when the contact is still active elsewhere', () => {
-    expect(decideReconciliation(toQueue, contact({ id: 'c-1', queueId: 'q-1' }), []).kind).toBe(
-      'not-transferred',
+    expect(decideReconciliation(toAgent, contact({ id: 'c-1', agentId: 'a-1' }), [], ATTEMPT).kind).toBe(
+      'transferred',
     );
   });
 
-  it('finds no transfer for a contact Connect does not know', () => {
-    expect(decideReconciliation(toQueue, undefined, []).kind).toBe('not-transferred');
+  it('finds no transfer when the contact did not change after the attempt, wherever it sits', () => {
+    for (const queueId of ['q-1', 'q-2']) {
+      expect(
+        decideReconciliation(toQueue, contact({ id: 'c-1', queueId, lastUpdatedAt: BEFORE }), [], ATTEMPT)
+          .kind,
+      ).toBe('not-transferred');
+    }
+  });
+
+  it('cannot tell when the contact changed after the attempt but sits elsewhere (moved again since?)', () => {
+    expect(decideReconciliation(toQueue, contact({ id: 'c-1', queueId: 'q-1' }), [], ATTEMPT).kind).toBe(
+      'unknown',
+    );
+  });
+
+  it('finds no transfer for a contact Connect does not know, or one that ended before the attempt', () => {
+    expect(decideReconciliation(toQueue, undefined, [], ATTEMPT).kind).toBe('not-transferred');
+    expect(
+      decideReconciliation(toQueue, contact({ id: 'c-1', active: false, endedAt: BEFORE }), [], ATTEMPT).kind,
+    ).toBe('not-transferred');
   });
 
   it('finds the transfer done, to the new contact, when the contact ended and its successor sits in the queue', () => {
-    const successor = contact({ id: 'c-2', previousContactId: 'c-1', queueId: 'q-2' });
+    const successor = contact({ id: 'c-2', previousContactId: 'c-1', queueId: 'q-2', initiatedAt: AFTER });
     expect(
-      decideReconciliation(toQueue, contact({ id: 'c-1', active: false, queueId: 'q-1' }), [successor]),
+      decideReconciliation(
+        toQueue,
+        contact({ id: 'c-1', active: false, endedAt: AFTER }),
+        [successor],
+        ATTEMPT,
+      ),
     ).toEqual({ kind: 'transferred', ContactId: 'c-2', ContactArn: successor.arn });
   });
 
-  it('cannot tell when the contact ended and no successor sits where the request sent it', () => {
-    const elsewhere = contact({ id: 'c-2', previousContactId: 'c-1', queueId: 'q-9' });
-    const ended = contact({ id: 'c-1', active: false });
-    expect(decideReconciliation(toQueue, ended, []).kind).toBe('unknown');
-    expect(decideReconciliation(toQueue, ended, [elsewhere]).kind).toBe('unknown');
-    // A contact of the tree that came from another contact is no successor of this one.
-    const cousin = contact({ id: 'c-3', previousContactId: 'c-0', queueId: 'q-2' });
-    expect(decideReconciliation(toQueue, ended, [cousin]).kind).toBe('unknown');
+  it('cannot tell when the contact ended after the attempt and no successor of it since sits at the target', () => {
+    const ended = contact({ id: 'c-1', active: false, endedAt: AFTER });
+    const elsewhere = contact({ id: 'c-2', previousContactId: 'c-1', queueId: 'q-9', initiatedAt: AFTER });
+    // Started before the attempt: another request's transfer, not ours.
+    const older = contact({ id: 'c-3', previousContactId: 'c-1', queueId: 'q-2', initiatedAt: BEFORE });
+    const cousin = contact({ id: 'c-4', previousContactId: 'c-0', queueId: 'q-2', initiatedAt: AFTER });
+    expect(decideReconciliation(toQueue, ended, [], ATTEMPT).kind).toBe('unknown');
+    expect(decideReconciliation(toQueue, ended, [elsewhere, older, cousin], ATTEMPT).kind).toBe('unknown');
   });
 });
 
