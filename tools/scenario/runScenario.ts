@@ -263,22 +263,24 @@ async function* receiveAll(sqs: SQSClient, url: string): AsyncGenerator<Message>
   }
 }
 
-/** The ledger's chains: chain key → tokens holding a slot. */
+/** The ledger's chains (chain key → tokens holding a slot), and the tokens it records as ambiguous. */
 async function readLedger(
   dynamodb: DynamoDBClient,
   tableName: string,
-): Promise<Map<string, ReadonlySet<string>>> {
+): Promise<{ ledger: Map<string, ReadonlySet<string>>; ambiguousTokens: Set<string> }> {
   const ledger = new Map<string, ReadonlySet<string>>();
+  const ambiguousTokens = new Set<string>();
   let start: Record<string, never> | undefined;
   do {
     const page = await dynamodb.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: start }));
     for (const item of page.Items ?? []) {
       const pk = String(item.pk?.S ?? '');
       if (pk.startsWith('chain#')) ledger.set(pk, new Set(item.tokens?.SS ?? []));
+      if (pk.startsWith('request#') && item.ambiguousSince) ambiguousTokens.add(pk.slice('request#'.length));
     }
     start = page.LastEvaluatedKey as Record<string, never> | undefined;
   } while (start);
-  return ledger;
+  return { ledger, ambiguousTokens };
 }
 
 /** Deletes every idempotency record, as DynamoDB's TTL does once `idempotencyTtl` has passed. */
