@@ -64,11 +64,12 @@ type StepResult = TransferResult & { replayed?: boolean; settledBy?: SettledBy }
  * raises `IdempotencyValidationError`), over the ledger's durable record of the token, which outlives that
  * layer's TTL, any redrive, and Connect's own memory of the token:
  * 1. find the contact's chain (the ledger, else Connect's `InitialContactId`);
- * 2. begin the attempt in the token's record: a token that transferred is replayed from it, without Connect;
- * 3. take a slot in the chain (never past the cap);
- * 4. if an earlier attempt may have transferred and Connect may have forgotten the token, reconcile with
+ * 2. wait for a paced turn (nothing written yet, so a worker that dies waiting leaves nothing behind);
+ * 3. begin the attempt in the token's record: a token that transferred is replayed from it, without Connect;
+ * 4. take a slot in the chain (never past the cap);
+ * 5. if an earlier attempt may have transferred and Connect may have forgotten the token, reconcile with
  *    `DescribeContact` instead of calling again;
- * 5. wait for a paced turn and call Connect; record what the answer proves.
+ * 6. call Connect and record what its answer proves.
  *
  * @example
  * const step = createIdempotentTransfer({ ledger, contacts, pacer, persistenceStore, transfer, idempotencyTtlSeconds: 86400, deadlineMarginMs: 5000, tokenReplayWindowMs: 3_600_000 });
@@ -169,6 +170,14 @@ export function createIdempotentTransfer(deps: IdempotentTransferDependencies): 
   const transferOnce = async (request: TransferRequest): Promise<StepResult> => {
     const token = request.ClientToken;
     const resolved = await resolveChain(ledger, contacts, request.InstanceId, request.ContactId);
+
+    // The paced turn comes before anything is written: a worker that dies while it waits leaves no attempt
+    // behind (an open attempt would count as one that may have transferred), and one too close to its
+    // deadline simply leaves the record to a fresh invocation.
+    await pacer.waitTurn();
+    const remainingMs = context?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;
+    if (remainingMs < deps.deadlineMarginMs) throw new DeadlineTooCloseError(remainingMs);
+
     const history = await ledger.beginRequest(token, requestFingerprint(request), resolved);
     if (history.transferred) return { ...history.transferred, replayed: true, settledBy: 'ledger' };
     const { chain } = history;
@@ -187,16 +196,6 @@ export function createIdempotentTransfer(deps: IdempotentTransferDependencies): 
       const settled = await reconcile(request, chain, ambiguousSince, undefined);
       if (settled) return settled;
       ambiguousSince = undefined;
-    }
-
-    await pacer.waitTurn();
-    const remainingMs = context?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;
-    if (remainingMs < deps.deadlineMarginMs) {
-      // Nothing was sent: a token with no earlier ambiguity gives its slot back; one with an ambiguity keeps
-      // it (its earlier attempt may carry a transfer whose answer was lost). Retried in a fresh invocation.
-      if (ambiguousSince === undefined) await ledger.forget(chain, token);
-      else await ledger.closeAttempt(token);
-      throw new DeadlineTooCloseError(remainingMs);
     }
     return call(request, chain, ambiguousSince);
   };
