@@ -7,7 +7,7 @@ import {
   InvalidRequestError,
 } from './errors';
 
-/** The classes of the error taxonomy (DESIGN.md). */
+/** The classes of the error taxonomy (docs/DESIGN.md). */
 export const ErrorClass = {
   InvalidRequest: 'InvalidRequest',
   CapReached: 'CapReached',

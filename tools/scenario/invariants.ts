@@ -52,7 +52,7 @@ const fingerprint = (input: Record<string, unknown>) =>
   );
 
 /**
- * Checks the five invariants of DESIGN.md from the engines' own state: the simulator's call log and chain
+ * Checks the five invariants of docs/DESIGN.md from the engines' own state: the simulator's call log and chain
  * counts, the ledger, the queues.
  *
  * @example
@@ -82,10 +82,12 @@ export function checkInvariants(state: DrainedState): InvariantResult[] {
   const bySqs = new Set<string>();
   const changedBodies: string[] = [];
   for (const dead of state.deadLetters) {
-    const source = dead.attributes.SourceMessageId;
-    const id = source ?? dead.messageId;
-    if (source) byWorker.set(id, (byWorker.get(id) ?? 0) + 1);
-    else bySqs.add(id);
+    // SQS moves a message to the DLQ under its own id; the worker sends a copy under a new one. (A redriven
+    // message keeps its earlier DLQ attributes, so a stale SourceMessageId proves nothing.)
+    const movedBySqs = state.sent.has(dead.messageId);
+    const id = movedBySqs ? dead.messageId : (dead.attributes.SourceMessageId ?? dead.messageId);
+    if (movedBySqs) bySqs.add(id);
+    else byWorker.set(id, (byWorker.get(id) ?? 0) + 1);
     const original = state.sent.get(id);
     if (original !== undefined && original !== dead.body) changedBodies.push(id);
   }
@@ -105,6 +107,7 @@ export function checkInvariants(state: DrainedState): InvariantResult[] {
     state.deadLetters
       .filter(
         (d) =>
+          state.sent.has(d.messageId) ||
           d.attributes.ErrorClass === 'Transient' ||
           d.attributes.ErrorClass === 'AmbiguousTransfer' ||
           !d.attributes.ErrorClass,

@@ -277,6 +277,8 @@ async function readLedger(
       const pk = String(item.pk?.S ?? '');
       if (pk.startsWith('chain#')) ledger.set(pk, new Set(item.tokens?.SS ?? []));
       if (pk.startsWith('request#') && item.ambiguousSince) ambiguousTokens.add(pk.slice('request#'.length));
+      if (process.env.SCENARIO_DEBUG && (pk.startsWith('request#') || pk.startsWith('chain#')))
+        process.stderr.write(`ledger ${JSON.stringify(item)}\n`);
     }
     start = page.LastEvaluatedKey as Record<string, never> | undefined;
   } while (start);
@@ -568,7 +570,7 @@ export function formatReport(report: ScenarioReport): string {
     '\nIn the DLQ, by reason',
     ...([...byReason].sort().map(([k, v]) => `  ${k.padEnd(52)} ${String(v).padStart(4)}`) || []),
     ...(byReason.size === 0 ? ['  (empty)'] : []),
-    "\nInvariants (DESIGN.md), from the engines' own state",
+    "\nInvariants (docs/DESIGN.md), from the engines' own state",
     ...report.invariants.map((r) => `  ${r.ok ? 'PASS' : 'FAIL'}  ${r.name}\n        ${r.detail}`),
     ...(redrive
       ? [

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { derivedToken, queueTransfer, sqsEvent, sqsRecord } from '../../support/factories';
 import { WorkerHarness } from '../../support/harness';
 
-// Every row of the error taxonomy (DESIGN.md), through the real handler on dynalite, fauxqs and the simulator.
+// Every row of the error taxonomy (docs/DESIGN.md), through the real handler on dynalite, fauxqs and the simulator.
 describe('transfer worker: error taxonomy', () => {
   let harness: WorkerHarness;
   beforeAll(async () => {
