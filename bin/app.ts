@@ -1,7 +1,7 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { propsFromContext } from '../lib/contextProps';
-import { TransferOrchestratorStack } from '../lib/TransferOrchestratorStack';
+import { propsFromContext } from '../lib/contextProps.js';
+import { TransferOrchestratorStack } from '../lib/TransferOrchestratorStack.js';
 
 const app = new App();
 const context = (key: string): unknown => app.node.tryGetContext(key);

@@ -3,8 +3,8 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import type { ContextProps } from './contextProps';
-import { TransferOrchestrator } from './TransferOrchestrator';
+import type { ContextProps } from './contextProps.js';
+import { TransferOrchestrator } from './TransferOrchestrator.js';
 
 /** Properties of the {@link TransferOrchestratorStack}. */
 export interface TransferOrchestratorStackProps extends StackProps {

@@ -1,7 +1,7 @@
 import { type MessageAttributeValue, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
-import type { Failure } from '../../src/domain';
-import { carryAttributes, numberAttribute, textAttribute } from './messageAttributes';
+import type { Failure } from '../../src/domain/index.js';
+import { carryAttributes, numberAttribute, textAttribute } from './messageAttributes.js';
 
 /** Long enough for any validation report; keeps the attribute well under the 256 KiB message limit. */
 const MAX_REASON_CHARS = 2_000;

@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { FinalizeRequestMiddleware } from '@smithy/types';
 import type { SQSRecord } from 'aws-lambda';
-import { carryAttributes, numberAttribute, textAttribute } from './messageAttributes';
+import { carryAttributes, numberAttribute, textAttribute } from './messageAttributes.js';
 
 /** The message attribute counting how many times the worker sent a request back to the queue. */
 export const REQUEUES_ATTRIBUTE = 'Requeues';

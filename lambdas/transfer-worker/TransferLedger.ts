@@ -7,8 +7,8 @@ import {
   PutCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { CapReachedError, TokenReusedError } from '../../src/domain';
-import { type RejectionRecord, rejectionKeyFor } from '../../src/status/transferStatus';
+import { CapReachedError, TokenReusedError } from '../../src/domain/index.js';
+import { type RejectionRecord, rejectionKeyFor } from '../../src/status/transferStatus.js';
 
 /** How long rejection records and dead-letter markers are kept (the ledger's TTL attribute is `expiresAt`). */
 const REJECTION_RETENTION_SECONDS = 30 * 86_400;

@@ -10,13 +10,13 @@ import {
   InvalidRequestError,
   Outcome,
   outcomeOfFailure,
-} from '../../src/domain';
-import { parseTransferRequest, type TransferRequest } from '../../src/request';
-import type { WorkerConfig } from './config';
-import type { DeadLetterQueue } from './DeadLetterQueue';
-import type { IdempotentTransfer } from './idempotentTransfer';
-import { type RequeueSender, requeuesOf } from './RequeueSender';
-import type { TransferLedger } from './TransferLedger';
+} from '../../src/domain/index.js';
+import { parseTransferRequest, type TransferRequest } from '../../src/request/index.js';
+import type { WorkerConfig } from './config.js';
+import type { DeadLetterQueue } from './DeadLetterQueue.js';
+import type { IdempotentTransfer } from './idempotentTransfer.js';
+import { type RequeueSender, requeuesOf } from './RequeueSender.js';
+import type { TransferLedger } from './TransferLedger.js';
 
 /** What the worker is wired with. */
 export interface TransferWorkerDependencies {

@@ -1,6 +1,6 @@
-import { chainRootOf } from '../../src/domain';
-import type { ContactDirectory } from './describeContact';
-import { chainKey, type TransferLedger } from './TransferLedger';
+import { chainRootOf } from '../../src/domain/index.js';
+import type { ContactDirectory } from './describeContact.js';
+import { chainKey, type TransferLedger } from './TransferLedger.js';
 
 /**
  * The ledger chain a contact's transfers count against. The ledger answers for every contact it has seen

@@ -4,7 +4,7 @@ import {
   DescribeContactCommand,
   ListAssociatedContactsCommand,
 } from '@aws-sdk/client-connect';
-import { ConnectCallError, type ContactView } from '../../src/domain';
+import { ConnectCallError, type ContactView } from '../../src/domain/index.js';
 
 /** What the worker asks Connect about contacts, beyond `TransferContact`: its authority on what happened. */
 export interface ContactDirectory {

@@ -8,15 +8,19 @@ import {
   DeadlineTooCloseError,
   decideReconciliation,
   judgeFailedCall,
-} from '../../src/domain';
-import { requestFingerprint, TRANSFER_PARAMETER_FIELDS, type TransferRequest } from '../../src/request';
+} from '../../src/domain/index.js';
+import {
+  requestFingerprint,
+  TRANSFER_PARAMETER_FIELDS,
+  type TransferRequest,
+} from '../../src/request/index.js';
 // Stable (not the function name, Powertools' default) so that `transfer-contact status` finds a token's record.
-import { IDEMPOTENCY_KEY_PREFIX } from '../../src/status/transferStatus';
-import type { CallPacer } from './CallPacer';
-import { resolveChain } from './chainResolver';
-import type { TransferResult } from './connectTransfer';
-import type { ContactDirectory } from './describeContact';
-import type { TransferLedger } from './TransferLedger';
+import { IDEMPOTENCY_KEY_PREFIX } from '../../src/status/transferStatus.js';
+import type { CallPacer } from './CallPacer.js';
+import { resolveChain } from './chainResolver.js';
+import type { TransferResult } from './connectTransfer.js';
+import type { ContactDirectory } from './describeContact.js';
+import type { TransferLedger } from './TransferLedger.js';
 
 /** The request fields whose hash is stored with a token: a repeat with other values is a token reuse. */
 export const IDEMPOTENT_PAYLOAD_FIELDS = `[${TRANSFER_PARAMETER_FIELDS.join(', ')}]`;

@@ -5,15 +5,15 @@ import { ConnectClient } from '@aws-sdk/client-connect';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { CallPacer } from './CallPacer';
-import { pacingIntervalMs, readWorkerConfig } from './config';
-import { transferContact } from './connectTransfer';
-import { DeadLetterQueue } from './DeadLetterQueue';
-import { connectContactDirectory } from './describeContact';
-import { createIdempotentTransfer } from './idempotentTransfer';
-import { RequeueSender } from './RequeueSender';
-import { TransferLedger } from './TransferLedger';
-import { createTransferWorker } from './TransferWorker';
+import { CallPacer } from './CallPacer.js';
+import { pacingIntervalMs, readWorkerConfig } from './config.js';
+import { transferContact } from './connectTransfer.js';
+import { DeadLetterQueue } from './DeadLetterQueue.js';
+import { connectContactDirectory } from './describeContact.js';
+import { createIdempotentTransfer } from './idempotentTransfer.js';
+import { RequeueSender } from './RequeueSender.js';
+import { TransferLedger } from './TransferLedger.js';
+import { createTransferWorker } from './TransferWorker.js';
 
 // Composition root: read once per cold start. Endpoints, region, credentials and retry settings come from
 // the SDK's own resolution (AWS_ENDPOINT_URL_<SERVICE>, AWS_REGION, AWS_RETRY_MODE, AWS_MAX_ATTEMPTS).

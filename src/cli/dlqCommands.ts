@@ -9,8 +9,8 @@ import {
   type SQSClient,
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
-import { CONNECTION_OPTIONS, sqsClient } from './awsClients';
-import { type CliIo, printJson, UsageError } from './io';
+import { CONNECTION_OPTIONS, sqsClient } from './awsClients.js';
+import { type CliIo, printJson, UsageError } from './io.js';
 
 /** `--help` of the dlq commands. */
 export const DLQ_HELP = `transfer-contact dlq: the requests that failed, with their reasons

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { runDlq } from './dlqCommands';
-import { type CliIo, ExitCode, UsageError } from './io';
-import { runSend } from './sendCommand';
-import { runStatus } from './statusCommand';
+import { runDlq } from './dlqCommands.js';
+import { type CliIo, ExitCode, UsageError } from './io.js';
+import { runSend } from './sendCommand.js';
+import { runStatus } from './statusCommand.js';
 
 /**
  * The `transfer-contact` command line: send (the default), `status`, `dlq list|redrive`. Returns the exit

@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
-import { prepareTransferRequest, TransferClient, TransferRequestValidationError } from '../client';
-import { CONNECTION_OPTIONS, eventBridgeClient, sqsClient } from './awsClients';
-import { type CliIo, printJson, UsageError } from './io';
+import { prepareTransferRequest, TransferClient, TransferRequestValidationError } from '../client/index.js';
+import { CONNECTION_OPTIONS, eventBridgeClient, sqsClient } from './awsClients.js';
+import { type CliIo, printJson, UsageError } from './io.js';
 
 /** `--flag` → `TransferContact` field, in the order the AWS CLI's skeleton prints them. */
 const FIELDS = {

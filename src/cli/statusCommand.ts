@@ -7,9 +7,9 @@ import {
   idempotencyKeyFor,
   type RejectionRecord,
   rejectionKeyFor,
-} from '../status/transferStatus';
-import { CONNECTION_OPTIONS, dynamoDbClient } from './awsClients';
-import { type CliIo, printJson, UsageError } from './io';
+} from '../status/transferStatus.js';
+import { CONNECTION_OPTIONS, dynamoDbClient } from './awsClients.js';
+import { type CliIo, printJson, UsageError } from './io.js';
 
 /** `--help` of the status command. */
 export const STATUS_HELP = `transfer-contact status: the outcome of a transfer request, by its ClientToken

@@ -6,7 +6,7 @@ import {
   type TransferContactInput,
   TransferContactInputSchema,
   type TransferRequest,
-} from '../request';
+} from '../request/index.js';
 
 /** A request the shared schema rejected; nothing was sent. */
 export class TransferRequestValidationError extends Error {

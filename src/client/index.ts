@@ -4,4 +4,4 @@ export {
   TransferClient,
   type TransferClientOptions,
   TransferRequestValidationError,
-} from './TransferClient';
+} from './TransferClient.js';

@@ -5,7 +5,7 @@ import {
   ConnectCallError,
   DeadlineTooCloseError,
   InvalidRequestError,
-} from './errors';
+} from './errors.js';
 
 /** The classes of the error taxonomy (docs/DESIGN.md). */
 export const ErrorClass = {

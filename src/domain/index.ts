@@ -8,7 +8,7 @@ export {
   InvalidRequestError,
   TokenReusedError,
   TransferOrchestratorError,
-} from './errors';
+} from './errors.js';
 export {
   CallVerdict,
   classifyFailure,
@@ -18,8 +18,8 @@ export {
   ErrorClass,
   type Failure,
   judgeFailedCall,
-} from './failure';
-export { Outcome, outcomeOfFailure } from './outcome';
+} from './failure.js';
+export { Outcome, outcomeOfFailure } from './outcome.js';
 export {
   CLOCK_SKEW_MS,
   type ContactView,
@@ -27,4 +27,4 @@ export {
   decideReconciliation,
   type Reconciliation,
   type TransferTarget,
-} from './reconcile';
+} from './reconcile.js';

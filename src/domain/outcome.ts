@@ -1,4 +1,4 @@
-import { Disposition, ErrorClass, type Failure } from './failure';
+import { Disposition, ErrorClass, type Failure } from './failure.js';
 
 /** The one outcome logged (and counted) for each record the worker handles. */
 export const Outcome = {

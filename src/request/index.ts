@@ -16,4 +16,4 @@ export {
   type TransferRequest,
   TransferRequestedEventSchema,
   toInstanceId,
-} from './schema';
+} from './schema.js';

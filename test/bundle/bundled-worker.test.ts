@@ -5,19 +5,23 @@ import { pathToFileURL } from 'node:url';
 import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConnectSimulator } from '../../tools/connect-simulator/ConnectSimulator';
+import { ConnectSimulator } from '../../tools/connect-simulator/ConnectSimulator.js';
 import {
   type LocalEngine,
   type LocalSqs,
   startLocalDynamoDB,
   startLocalSqs,
-} from '../../tools/local-engines/engines';
-import { toLambdaRecord } from '../../tools/local-runner/lambdaRecords';
-import { type LocalResource, provisionStack, resolveEnvironment } from '../../tools/local-runner/provision';
-import { readStackModel, type StackModel } from '../../tools/local-runner/stackModel';
-import { synthesizeStack } from '../../tools/local-runner/synthesize';
-import { lambdaContext, queueTransfer } from '../support/factories';
-import { SAMPLE_SEED } from '../support/harness';
+} from '../../tools/local-engines/engines.js';
+import { toLambdaRecord } from '../../tools/local-runner/lambdaRecords.js';
+import {
+  type LocalResource,
+  provisionStack,
+  resolveEnvironment,
+} from '../../tools/local-runner/provision.js';
+import { readStackModel, type StackModel } from '../../tools/local-runner/stackModel.js';
+import { synthesizeStack } from '../../tools/local-runner/synthesize.js';
+import { lambdaContext, queueTransfer } from '../support/factories.js';
+import { SAMPLE_SEED } from '../support/harness.js';
 
 // The worker as deployed: `cdk synth` builds the asset, the template gives its environment and its queues,
 // and the bundled index.mjs runs with nothing else.

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { derivedToken, queueTransfer, sqsEvent, sqsRecord } from '../support/factories';
-import { WorkerHarness } from '../support/harness';
+import { derivedToken, queueTransfer, sqsEvent, sqsRecord } from '../support/factories.js';
+import { WorkerHarness } from '../support/harness.js';
 
 // The real handler on the engines, fed random batches: it never throws, never fails a batch as a whole for
 // one bad record, and each record ends transferred, in the DLQ, or reported for retry.

@@ -5,7 +5,7 @@ import {
   parseTransferRequest,
   TRANSFER_CONTACT_LIMITS,
   TransferContactInputSchema,
-} from '../../src/request';
+} from '../../src/request/index.js';
 
 const id = (max: number) => fc.string({ minLength: 1, maxLength: max, unit: 'grapheme-ascii' });
 const validInput = fc

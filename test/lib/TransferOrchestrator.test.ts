@@ -5,10 +5,10 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
-import { CONTEXT_KEYS, propsFromContext } from '../../lib/contextProps';
-import { TransferOrchestrator, type TransferOrchestratorProps } from '../../lib/TransferOrchestrator';
-import { TransferOrchestratorStack } from '../../lib/TransferOrchestratorStack';
-import { parseTransferRequest } from '../../src/request';
+import { CONTEXT_KEYS, propsFromContext } from '../../lib/contextProps.js';
+import { TransferOrchestrator, type TransferOrchestratorProps } from '../../lib/TransferOrchestrator.js';
+import { TransferOrchestratorStack } from '../../lib/TransferOrchestratorStack.js';
+import { parseTransferRequest } from '../../src/request/index.js';
 
 const INSTANCE = '11111111-2222-3333-4444-555555555555';
 // Bundling is tested by test/bundle; here the template is what matters.

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Context, SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
-import { parseTransferRequest } from '../../src/request';
+import { parseTransferRequest } from '../../src/request/index.js';
 
 /** Options of one SQS record. */
 export interface RecordOptions {

@@ -3,20 +3,20 @@ import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { vi } from 'vitest';
-import { chainKey, TransferLedger } from '../../lambdas/transfer-worker/TransferLedger';
-import type { TransferWorkerHandler } from '../../lambdas/transfer-worker/TransferWorker';
+import { chainKey, TransferLedger } from '../../lambdas/transfer-worker/TransferLedger.js';
+import type { TransferWorkerHandler } from '../../lambdas/transfer-worker/TransferWorker.js';
 import {
   ConnectSimulator,
   type ConnectSimulatorOptions,
   type SimulatorSeed,
-} from '../../tools/connect-simulator/ConnectSimulator';
+} from '../../tools/connect-simulator/ConnectSimulator.js';
 import {
   type LocalEngine,
   type LocalSqs,
   startLocalDynamoDB,
   startLocalSqs,
-} from '../../tools/local-engines/engines';
-import { lambdaContext } from './factories';
+} from '../../tools/local-engines/engines.js';
+import { lambdaContext } from './factories.js';
 
 /** The sample contact center every integration test starts from. */
 export const SAMPLE_SEED: SimulatorSeed = {
@@ -103,7 +103,7 @@ export class WorkerHarness {
     };
     Object.assign(process.env, env);
     vi.resetModules();
-    const { handler } = await import('../../lambdas/transfer-worker/index');
+    const { handler } = await import('../../lambdas/transfer-worker/index.js');
     const ledger = new TransferLedger(DynamoDBDocumentClient.from(client), 'ledger', 11);
     return new WorkerHarness(dynamodb, sqs, connect, dlqUrl, queueUrl, handler, ledger);
   }

@@ -9,8 +9,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   ConnectSimulator,
   type ConnectSimulatorOptions,
-} from '../../tools/connect-simulator/ConnectSimulator';
-import { SAMPLE_SEED } from '../support/harness';
+} from '../../tools/connect-simulator/ConnectSimulator.js';
+import { SAMPLE_SEED } from '../support/harness.js';
 
 let simulator: ConnectSimulator | undefined;
 afterEach(async () => {

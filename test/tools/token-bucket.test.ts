@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TokenBucket } from '../../tools/connect-simulator/TokenBucket';
+import { TokenBucket } from '../../tools/connect-simulator/TokenBucket.js';
 
 describe('TokenBucket', () => {
   it('allows a burst, then refills at the rate', () => {

@@ -1,7 +1,7 @@
 // `npm run chaos`: seeded chaos runs through the real stack on local engines, invariants checked after each.
 import { parseArgs } from 'node:util';
-import { formatReport, progressPrinter, runScenario } from '../scenario/runScenario';
-import { chaosScenario } from './chaosProfile';
+import { formatReport, progressPrinter, runScenario } from '../scenario/runScenario.js';
+import { chaosScenario } from './chaosProfile.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 

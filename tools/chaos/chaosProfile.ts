@@ -1,5 +1,5 @@
-import type { ScenarioOptions } from '../scenario/runScenario';
-import { buildWorkload } from '../scenario/workload';
+import type { ScenarioOptions } from '../scenario/runScenario.js';
+import { buildWorkload } from '../scenario/workload.js';
 
 /** The size of a chaos run. */
 export interface ChaosSize {

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { seededRandom } from './random';
-import { TokenBucket } from './TokenBucket';
+import { seededRandom } from './random.js';
+import { TokenBucket } from './TokenBucket.js';
 
 /** Contact channels. Connect transfers only TASK and EMAIL contacts. */
 export const Channel = { Voice: 'VOICE', Chat: 'CHAT', Task: 'TASK', Email: 'EMAIL' } as const;

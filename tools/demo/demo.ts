@@ -1,7 +1,7 @@
 // `npm run demo`: the real stack on local engines, a mixed workload, a summary, and the invariants checked.
 import { parseArgs } from 'node:util';
-import { formatReport, progressPrinter, runScenario } from '../scenario/runScenario';
-import { buildWorkload } from '../scenario/workload';
+import { formatReport, progressPrinter, runScenario } from '../scenario/runScenario.js';
+import { buildWorkload } from '../scenario/workload.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 

@@ -1,6 +1,6 @@
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { seededRandom } from '../connect-simulator/random';
+import { seededRandom } from '../connect-simulator/random.js';
 
 /** Faults the proxy injects, as probabilities in [0, 1]. */
 export interface DynamoDBFaults {

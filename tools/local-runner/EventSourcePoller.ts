@@ -5,8 +5,8 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse } from 'aws-lambda';
-import type { ExecutionEnvironment, InvocationResult } from './ExecutionEnvironment';
-import { toLambdaRecord } from './lambdaRecords';
+import type { ExecutionEnvironment, InvocationResult } from './ExecutionEnvironment.js';
+import { toLambdaRecord } from './lambdaRecords.js';
 
 /** The event source mapping's settings, as the template declares them. */
 export interface EventSourceSettings {

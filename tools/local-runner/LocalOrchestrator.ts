@@ -12,15 +12,20 @@ import {
   type ConnectSimulatorOptions,
   type SimulatorSeed,
   type SimulatorSnapshot,
-} from '../connect-simulator/ConnectSimulator';
-import { type LocalEngine, type LocalSqs, startLocalDynamoDB, startLocalSqs } from '../local-engines/engines';
-import { type DynamoDBFaults, FaultyDynamoDBProxy } from '../local-engines/FaultyDynamoDBProxy';
-import { type BatchReport, EventSourcePoller } from './EventSourcePoller';
-import { ExecutionEnvironment } from './ExecutionEnvironment';
-import { type LocalResource, provisionStack, resolveEnvironment } from './provision';
-import { SAMPLE_INSTANCE_ID, sampleContactCenter } from './sampleContactCenter';
-import { readStackModel, type StackModel } from './stackModel';
-import { synthesizeStack } from './synthesize';
+} from '../connect-simulator/ConnectSimulator.js';
+import {
+  type LocalEngine,
+  type LocalSqs,
+  startLocalDynamoDB,
+  startLocalSqs,
+} from '../local-engines/engines.js';
+import { type DynamoDBFaults, FaultyDynamoDBProxy } from '../local-engines/FaultyDynamoDBProxy.js';
+import { type BatchReport, EventSourcePoller } from './EventSourcePoller.js';
+import { ExecutionEnvironment } from './ExecutionEnvironment.js';
+import { type LocalResource, provisionStack, resolveEnvironment } from './provision.js';
+import { SAMPLE_INSTANCE_ID, sampleContactCenter } from './sampleContactCenter.js';
+import { readStackModel, type StackModel } from './stackModel.js';
+import { synthesizeStack } from './synthesize.js';
 
 /** How to run the stack locally. */
 export interface LocalOrchestratorOptions {

@@ -6,7 +6,7 @@ import {
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { StackModel } from './stackModel';
+import type { StackModel } from './stackModel.js';
 
 /** A resource of the stack, created on the local engines. */
 export interface LocalResource {

@@ -1,4 +1,4 @@
-import type { SimulatorSeed } from '../connect-simulator/ConnectSimulator';
+import type { SimulatorSeed } from '../connect-simulator/ConnectSimulator.js';
 
 /** The sample instance the local mode seeds: an id shaped like a real one. */
 export const SAMPLE_INSTANCE_ID = '11111111-2222-4333-8444-555555555555';

@@ -1,9 +1,9 @@
 // `npm start`: the orchestrator as `cdk synth` builds it, running on local engines until Ctrl-C.
 import { rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { LocalOrchestrator } from './LocalOrchestrator';
-import { formatOutcome, parseOutcomeLine } from './outcomeLine';
-import { SAMPLE_INSTANCE_ID } from './sampleContactCenter';
+import { LocalOrchestrator } from './LocalOrchestrator.js';
+import { formatOutcome, parseOutcomeLine } from './outcomeLine.js';
+import { SAMPLE_INSTANCE_ID } from './sampleContactCenter.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 

@@ -1,5 +1,5 @@
 import type { MessageAttributeValue } from '@aws-sdk/client-sqs';
-import type { SimulatorCall } from '../connect-simulator/ConnectSimulator';
+import type { SimulatorCall } from '../connect-simulator/ConnectSimulator.js';
 
 /** A message in the DLQ. */
 export interface DeadLetter {

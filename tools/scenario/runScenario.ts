@@ -8,19 +8,19 @@ import {
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { parseTransferRequest } from '../../src/request';
+import { parseTransferRequest } from '../../src/request/index.js';
 import type {
   ConnectSimulatorOptions,
   FaultPlan,
   SimulatorCall,
-} from '../connect-simulator/ConnectSimulator';
-import { seededRandom } from '../connect-simulator/random';
-import type { DynamoDBFaults } from '../local-engines/FaultyDynamoDBProxy';
-import { LocalOrchestrator } from '../local-runner/LocalOrchestrator';
-import { parseOutcomeLine } from '../local-runner/outcomeLine';
-import { SAMPLE_INSTANCE_ID } from '../local-runner/sampleContactCenter';
-import { checkInvariants, type DeadLetter, type InvariantResult } from './invariants';
-import type { ItemKind, Workload, WorkloadItem } from './workload';
+} from '../connect-simulator/ConnectSimulator.js';
+import { seededRandom } from '../connect-simulator/random.js';
+import type { DynamoDBFaults } from '../local-engines/FaultyDynamoDBProxy.js';
+import { LocalOrchestrator } from '../local-runner/LocalOrchestrator.js';
+import { parseOutcomeLine } from '../local-runner/outcomeLine.js';
+import { SAMPLE_INSTANCE_ID } from '../local-runner/sampleContactCenter.js';
+import { checkInvariants, type DeadLetter, type InvariantResult } from './invariants.js';
+import type { ItemKind, Workload, WorkloadItem } from './workload.js';
 
 /**
  * The harsh world every fault run uses by default: new contact ids after a transfer (a fifth keep theirs),

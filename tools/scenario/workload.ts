@@ -1,6 +1,6 @@
-import type { SimulatorSeed } from '../connect-simulator/ConnectSimulator';
-import { seededRandom } from '../connect-simulator/random';
-import { SAMPLE_INSTANCE_ID } from '../local-runner/sampleContactCenter';
+import type { SimulatorSeed } from '../connect-simulator/ConnectSimulator.js';
+import { seededRandom } from '../connect-simulator/random.js';
+import { SAMPLE_INSTANCE_ID } from '../local-runner/sampleContactCenter.js';
 
 /** What a workload item is meant to exercise. */
 export const ItemKind = {

@@ -1,9 +1,9 @@
 import { CreateTableCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TransferLedger } from '../../../lambdas/transfer-worker/TransferLedger';
-import { rejectionKeyFor } from '../../../src/status/transferStatus';
-import { type LocalEngine, startLocalDynamoDB } from '../../../tools/local-engines/engines';
+import { TransferLedger } from '../../../lambdas/transfer-worker/TransferLedger.js';
+import { rejectionKeyFor } from '../../../src/status/transferStatus.js';
+import { type LocalEngine, startLocalDynamoDB } from '../../../tools/local-engines/engines.js';
 
 describe('TransferLedger on dynalite', () => {
   let dynamodb: LocalEngine;

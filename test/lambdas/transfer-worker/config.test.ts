@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { CallPacer } from '../../../lambdas/transfer-worker/CallPacer';
-import { pacingIntervalMs, readWorkerConfig } from '../../../lambdas/transfer-worker/config';
+import { CallPacer } from '../../../lambdas/transfer-worker/CallPacer.js';
+import { pacingIntervalMs, readWorkerConfig } from '../../../lambdas/transfer-worker/config.js';
 
 const env = {
   LEDGER_TABLE_NAME: 'l',

@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { derivedToken, queueTransfer, sqsEvent, sqsRecord } from '../../support/factories';
-import { WorkerHarness } from '../../support/harness';
+import { derivedToken, queueTransfer, sqsEvent, sqsRecord } from '../../support/factories.js';
+import { WorkerHarness } from '../../support/harness.js';
 
 // The worker runs in its own process and is killed (SIGKILL, as a crashed or timed-out Lambda) at a chosen
 // step; SQS then delivers the same records again to a fresh worker.

@@ -1,7 +1,7 @@
 import type { SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { derivedToken, queueTransfer, sqsEvent, sqsRecord } from '../../support/factories';
-import { WorkerHarness } from '../../support/harness';
+import { derivedToken, queueTransfer, sqsEvent, sqsRecord } from '../../support/factories.js';
+import { WorkerHarness } from '../../support/harness.js';
 
 // AWS is harsher than a kind emulator. Each case here breaks a promise of a worker that trusts Connect's
 // token memory, its order of checks, or the SQS message id: the simulator plays the harsh side.

@@ -6,8 +6,8 @@ import {
   sqsEvent,
   sqsRecord,
   transferRequestedEvent,
-} from '../../support/factories';
-import { WorkerHarness } from '../../support/harness';
+} from '../../support/factories.js';
+import { WorkerHarness } from '../../support/harness.js';
 
 const redeliver = (record: SQSRecord, receiveCount = 2): SQSRecord => ({
   ...record,

@@ -2,10 +2,10 @@ import { createServer, request as httpRequest, type IncomingHttpHeaders, type Se
 import type { AddressInfo } from 'node:net';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DeadLetterQueue } from '../../../lambdas/transfer-worker/DeadLetterQueue';
-import { RequeueSender } from '../../../lambdas/transfer-worker/RequeueSender';
-import { type LocalSqs, startLocalSqs } from '../../../tools/local-engines/engines';
-import { queueTransfer, sqsRecord } from '../../support/factories';
+import { DeadLetterQueue } from '../../../lambdas/transfer-worker/DeadLetterQueue.js';
+import { RequeueSender } from '../../../lambdas/transfer-worker/RequeueSender.js';
+import { type LocalSqs, startLocalSqs } from '../../../tools/local-engines/engines.js';
+import { queueTransfer, sqsRecord } from '../../support/factories.js';
 
 /** A pass-through proxy in front of the local SQS that keeps the headers of every request. */
 async function headerRecordingProxy(

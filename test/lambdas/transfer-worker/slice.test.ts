@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queueTransfer, sqsEvent, sqsRecord } from '../../support/factories';
-import { WorkerHarness } from '../../support/harness';
+import { queueTransfer, sqsEvent, sqsRecord } from '../../support/factories.js';
+import { WorkerHarness } from '../../support/harness.js';
 
 describe('transfer worker, thin slice', () => {
   let harness: WorkerHarness;

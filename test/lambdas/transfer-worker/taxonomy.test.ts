@@ -1,8 +1,8 @@
 import { ConnectClient, TransferContactCommand } from '@aws-sdk/client-connect';
 import { type Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { derivedToken, queueTransfer, sqsEvent, sqsRecord } from '../../support/factories';
-import { WorkerHarness } from '../../support/harness';
+import { derivedToken, queueTransfer, sqsEvent, sqsRecord } from '../../support/factories.js';
+import { WorkerHarness } from '../../support/harness.js';
 
 // Every row of the error taxonomy (docs/DESIGN.md), through the real handler on dynalite, fauxqs and the simulator.
 describe('transfer worker: error taxonomy', () => {

@@ -7,9 +7,9 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from '../../../src/cli/main';
-import { queueTransfer, sqsEvent, sqsRecord } from '../../support/factories';
-import { WorkerHarness } from '../../support/harness';
+import { runCli } from '../../../src/cli/main.js';
+import { queueTransfer, sqsEvent, sqsRecord } from '../../support/factories.js';
+import { WorkerHarness } from '../../support/harness.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cto-cli-'));
 let harness: WorkerHarness;

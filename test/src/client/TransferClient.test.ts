@@ -7,8 +7,12 @@ import {
 } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { prepareTransferRequest, TransferClient, TransferRequestValidationError } from '../../../src/client';
-import { type LocalSqs, startLocalSqs } from '../../../tools/local-engines/engines';
+import {
+  prepareTransferRequest,
+  TransferClient,
+  TransferRequestValidationError,
+} from '../../../src/client/index.js';
+import { type LocalSqs, startLocalSqs } from '../../../tools/local-engines/engines.js';
 
 const request = (i: number) => ({ InstanceId: 'i', ContactId: `c-${i}`, ContactFlowId: 'f', QueueId: 'q' });
 

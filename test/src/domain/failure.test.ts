@@ -12,7 +12,7 @@ import {
   judgeFailedCall,
   Outcome,
   outcomeOfFailure,
-} from '../../../src/domain';
+} from '../../../src/domain/index.js';
 
 const named = (name: string) => Object.assign(new Error(name), { name });
 

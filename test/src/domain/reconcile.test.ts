@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type ContactView, chainRootOf, decideReconciliation } from '../../../src/domain';
+import { type ContactView, chainRootOf, decideReconciliation } from '../../../src/domain/index.js';
 
 const ATTEMPT = Date.parse('2026-11-29T12:00:00Z');
 const BEFORE = ATTEMPT - 60_000;

@@ -5,8 +5,8 @@ import {
   parseTransferRequest,
   TRANSFER_CONTACT_LIMITS,
   toInstanceId,
-} from '../../../src/request';
-import { transferRequestedEvent } from '../../support/factories';
+} from '../../../src/request/index.js';
+import { transferRequestedEvent } from '../../support/factories.js';
 
 const identity = { messageId: 'message-1' };
 const base = { InstanceId: 'instance-1', ContactId: 'task-1', ContactFlowId: 'flow-1', QueueId: 'queue-1' };

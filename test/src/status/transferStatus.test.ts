@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { decideTransferStatus, idempotencyKeyFor } from '../../../src/status/transferStatus';
+import { decideTransferStatus, idempotencyKeyFor } from '../../../src/status/transferStatus.js';
 
 const now = Date.parse('2026-11-29T12:00:00Z');
 const rejection = {

@@ -1,8 +1,8 @@
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalOrchestrator } from '../../../tools/local-runner/LocalOrchestrator';
-import { parseOutcomeLine } from '../../../tools/local-runner/outcomeLine';
-import { SAMPLE_INSTANCE_ID } from '../../../tools/local-runner/sampleContactCenter';
+import { LocalOrchestrator } from '../../../tools/local-runner/LocalOrchestrator.js';
+import { parseOutcomeLine } from '../../../tools/local-runner/outcomeLine.js';
+import { SAMPLE_INSTANCE_ID } from '../../../tools/local-runner/sampleContactCenter.js';
 
 // The local mode runs what the stack declares: a context key changes what it does, with no second place to edit.
 describe('LocalOrchestrator', () => {

@@ -1,8 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import type { SQSEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { keptMessages } from '../../../tools/local-runner/EventSourcePoller';
-import { ExecutionEnvironment } from '../../../tools/local-runner/ExecutionEnvironment';
+import { keptMessages } from '../../../tools/local-runner/EventSourcePoller.js';
+import { ExecutionEnvironment } from '../../../tools/local-runner/ExecutionEnvironment.js';
 
 describe('keptMessages: which records stay in the queue after an invocation (Lambda’s rules)', () => {
   const ids = ['a', 'b', 'c'];

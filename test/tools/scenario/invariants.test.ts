@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { SimulatorCall } from '../../../tools/connect-simulator/ConnectSimulator';
-import { checkInvariants, type DrainedState } from '../../../tools/scenario/invariants';
+import type { SimulatorCall } from '../../../tools/connect-simulator/ConnectSimulator.js';
+import { checkInvariants, type DrainedState } from '../../../tools/scenario/invariants.js';
 
 let seq = 0;
 const call = (token: string, status: number, transferred: boolean, queue = 'q-1'): SimulatorCall => ({
