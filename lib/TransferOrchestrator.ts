@@ -1,5 +1,15 @@
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Annotations, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import {
+  Annotations,
+  AssetHashType,
+  DockerImage,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  Token,
+  Validations,
+} from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -9,11 +19,11 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { bundleWorker, WORKER_ENTRY, WORKER_FILE } from './workerBundle.js';
 
 /** The EventBridge detail-type of a transfer request (the worker's message contract). */
 export const TRANSFER_REQUESTED_DETAIL_TYPE = 'Transfer Contact Requested';
@@ -27,9 +37,30 @@ const CONNECT_TRANSFER_LIMIT = 11;
 /** Time the worker keeps in hand before starting a transfer (its DEADLINE_MARGIN_MS). */
 const DEADLINE_MARGIN = Duration.seconds(5);
 
-/** The worker's entry file, named by path for bundling: the CDK code never imports runtime modules. */
-const WORKER_ENTRY = fileURLToPath(new URL('../lambdas/transfer-worker/index.ts', import.meta.url));
-const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+/**
+ * Where the worker's code comes from. Installed as a package (compiled JavaScript), the construct deploys the
+ * asset `npm run build` bundled into `dist/worker`: a consumer needs neither esbuild, Docker nor this
+ * repository's lockfile. Run from this repository's TypeScript sources, it bundles the worker from source
+ * at synth time, the same way (`bundleWorker`), so a change is deployed without a build step.
+ */
+function workerCode(): lambda.Code {
+  if (!import.meta.url.endsWith('.ts')) {
+    return lambda.Code.fromAsset(fileURLToPath(new URL('../../worker/', import.meta.url)));
+  }
+  return lambda.Code.fromAsset(dirname(WORKER_ENTRY), {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      // Never used: local bundling always succeeds where this source tree exists.
+      image: DockerImage.fromRegistry('public.ecr.aws/docker/library/node:24'),
+      local: {
+        tryBundle(outputDir) {
+          bundleWorker(outputDir);
+          return true;
+        },
+      },
+    },
+  });
+}
 
 /** Properties of a {@link TransferOrchestrator}. */
 export interface TransferOrchestratorProps {
@@ -207,7 +238,7 @@ export class TransferOrchestrator extends Construct {
   /** Powertools idempotency records, keyed `TransferContact#<md5 of the ClientToken>`. */
   public readonly idempotencyTable: dynamodb.Table;
   /** The worker Lambda. */
-  public readonly worker: nodejs.NodejsFunction;
+  public readonly worker: lambda.Function;
   /** The bus whose `Transfer Contact Requested` events are enqueued. */
   public readonly eventBus: events.IEventBus;
   /** The rule that enqueues `Transfer Contact Requested` events. */
@@ -276,11 +307,9 @@ export class TransferOrchestrator extends Construct {
       timeToLiveAttribute: 'expiration',
     });
 
-    this.worker = new nodejs.NodejsFunction(this, 'Worker', {
-      entry: WORKER_ENTRY,
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: `${PROJECT_ROOT}package-lock.json`,
-      handler: 'handler',
+    this.worker = new lambda.Function(this, 'Worker', {
+      code: workerCode(),
+      handler: `${WORKER_FILE.replace(/\.mjs$/, '')}.handler`,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
@@ -292,18 +321,6 @@ export class TransferOrchestrator extends Construct {
         // policy, which an imported key (kmsKeyArn) cannot be given from here.
         removalPolicy: RemovalPolicy.DESTROY,
       }),
-      bundling: {
-        minify: true,
-        sourceMap: true,
-        target: 'node24',
-        // ESM (.mjs) so the asset runs the same anywhere, whatever package.json surrounds it.
-        format: nodejs.OutputFormat.ESM,
-        mainFields: ['module', 'main'],
-        banner:
-          "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
-        // The SDK is bundled at the versions the tests ran, not taken from the runtime.
-        externalModules: [],
-      },
       environment: {
         LEDGER_TABLE_NAME: this.ledgerTable.tableName,
         IDEMPOTENCY_TABLE_NAME: this.idempotencyTable.tableName,

@@ -1,0 +1,7 @@
+export {
+  TRANSFER_REQUESTED_DETAIL_TYPE,
+  type TransferDestination,
+  TransferOrchestrator,
+  type TransferOrchestratorProps,
+  type TransferRuleOptions,
+} from './TransferOrchestrator.js';

@@ -1,0 +1,47 @@
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The worker's entry file, named by path: the CDK code never imports runtime modules. */
+export const WORKER_ENTRY = fileURLToPath(new URL('../lambdas/transfer-worker/index.ts', import.meta.url));
+
+/** The file the worker asset holds, and the handler Lambda runs (`index.handler`). */
+export const WORKER_FILE = 'index.mjs';
+
+/**
+ * How the worker is bundled, in one place: the package build (`npm run build`, which ships the result in
+ * `dist/worker`) and the construct running from this repository's sources bundle it the same way, so the
+ * shipped asset is the code the tests ran. ESM (`.mjs`) so the asset runs the same whatever `package.json`
+ * surrounds it; the AWS SDK bundled at the tested versions, not taken from the runtime.
+ */
+export const WORKER_BUILD_OPTIONS = {
+  bundle: true,
+  minify: true,
+  sourcemap: true,
+  platform: 'node',
+  target: 'node24',
+  format: 'esm',
+  mainFields: ['module', 'main'],
+  banner: {
+    js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+  },
+  logLevel: 'silent',
+} as const;
+
+/**
+ * Bundles the worker into `outputDirectory` (`index.mjs` and its source map) with esbuild, synchronously as
+ * CDK's local bundling needs. esbuild is a development dependency: only a checkout of this repository runs
+ * this; an installed package deploys the prebuilt asset.
+ *
+ * @example
+ * bundleWorker('dist/worker');
+ */
+export function bundleWorker(outputDirectory: string): void {
+  const esbuild = createRequire(import.meta.url)('esbuild') as typeof import('esbuild');
+  esbuild.buildSync({
+    ...WORKER_BUILD_OPTIONS,
+    mainFields: [...WORKER_BUILD_OPTIONS.mainFields],
+    entryPoints: [WORKER_ENTRY],
+    outfile: join(outputDirectory, WORKER_FILE),
+  });
+}

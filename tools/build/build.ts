@@ -1,0 +1,70 @@
+// `npm run build`: the publishable package in dist/.
+//   dist/esm     tsc's ES modules and declarations (lib/, src/)
+//   dist/cjs     the same modules as CommonJS (with a package.json saying so) and the same declarations
+//   dist/worker  the worker's Lambda asset, bundled once here, deployed as is by the installed construct
+import { execFileSync } from 'node:child_process';
+import {
+  chmodSync,
+  cpSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { transformSync } from 'esbuild';
+import { bundleWorker } from '../../lib/workerBundle.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const DIST = join(ROOT, 'dist');
+const started = performance.now();
+
+rmSync(DIST, { recursive: true, force: true });
+execFileSync(
+  process.execPath,
+  [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json')],
+  {
+    stdio: 'inherit',
+  },
+);
+
+const files = (dir: string): string[] =>
+  readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? files(path) : [path];
+  });
+
+// CommonJS twins: each module transformed on its own (relative requires keep their .js names, which the
+// nested package.json makes CommonJS), `import.meta.url` computed from __filename.
+const esm = join(DIST, 'esm');
+const cjs = join(DIST, 'cjs');
+for (const file of files(esm)) {
+  const target = join(cjs, relative(esm, file));
+  mkdirSync(dirname(target), { recursive: true });
+  if (file.endsWith('.d.ts')) {
+    cpSync(file, target);
+    continue;
+  }
+  if (!file.endsWith('.js')) continue;
+  const source = readFileSync(file, 'utf8');
+  const usesImportMeta = source.includes('import.meta');
+  const { code } = transformSync(source, {
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    ...(usesImportMeta && {
+      define: { 'import.meta.url': '__importMetaUrl' },
+      banner: "const __importMetaUrl = require('node:url').pathToFileURL(__filename).href;",
+    }),
+  });
+  writeFileSync(target, code);
+}
+writeFileSync(join(cjs, 'package.json'), `${JSON.stringify({ type: 'commonjs' }, null, 2)}\n`);
+
+bundleWorker(join(DIST, 'worker'));
+for (const bin of ['esm', 'cjs']) chmodSync(join(DIST, bin, 'src/cli/bin.js'), 0o755);
+
+process.stdout.write(`built dist/ in ${Math.round(performance.now() - started)} ms\n`);
