@@ -6,9 +6,11 @@ import { execFileSync } from 'node:child_process';
 import {
   chmodSync,
   cpSync,
+  existsSync,
   mkdirSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -19,13 +21,15 @@ import { transformSync } from 'esbuild';
 import { bundleWorker } from '../../lib/workerBundle.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const DIST = join(ROOT, 'dist');
+// Built beside dist/ and swapped in at the end, so nothing reading dist/ meanwhile sees half a build.
+const DIST = join(ROOT, 'dist.next');
 const started = performance.now();
 
 rmSync(DIST, { recursive: true, force: true });
+const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
 execFileSync(
   process.execPath,
-  [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json')],
+  [tsc, '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(DIST, 'esm')],
   {
     stdio: 'inherit',
   },
@@ -66,5 +70,10 @@ writeFileSync(join(cjs, 'package.json'), `${JSON.stringify({ type: 'commonjs' },
 
 bundleWorker(join(DIST, 'worker'));
 for (const bin of ['esm', 'cjs']) chmodSync(join(DIST, bin, 'src/cli/bin.js'), 0o755);
+
+const previous = join(ROOT, `dist.old-${process.pid}`);
+if (existsSync(join(ROOT, 'dist'))) renameSync(join(ROOT, 'dist'), previous);
+renameSync(DIST, join(ROOT, 'dist'));
+rmSync(previous, { recursive: true, force: true });
 
 process.stdout.write(`built dist/ in ${Math.round(performance.now() - started)} ms\n`);

@@ -392,7 +392,7 @@ describe('transfer-contact status and dlq, on the worker’s own records', () =>
 });
 
 describe('the transfer-contact executable', () => {
-  it('runs through npx with no build step, exiting 2 on an invalid request', async () => {
+  it('runs the installed bin (compiled JavaScript) through npx, exiting 2 on an invalid request', async () => {
     const run = promisify(execFile);
     const { stdout } = await run('npx', ['transfer-contact', '--generate-cli-skeleton'], {
       cwd: process.cwd(),
