@@ -1,12 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import {
-  type MessageAttributeValue,
-  ReceiveMessageCommand,
-  SendMessageBatchCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
+import { type MessageAttributeValue, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import {
   ConnectSimulator,
   type ConnectSimulatorOptions,
@@ -212,8 +207,7 @@ export class LocalOrchestrator {
     await Promise.all(this.environments.map((environment) => environment.kill()));
     if (this.dataDirectory) {
       writeFileSync(join(this.dataDirectory, 'simulator.json'), JSON.stringify(this.connect.snapshot()));
-      const client = new SQSClient({ endpoint: this.sqs.endpoint, useQueueUrlAsEndpoint: false });
-      await saveMessages(client, join(this.dataDirectory, 'queues.json'), this.resources, this.model);
+      saveMessages(this.sqs, join(this.dataDirectory, 'queues.json'), this.resources, this.model);
     }
     await Promise.all([
       this.dynamodb.stop(),
@@ -225,48 +219,60 @@ export class LocalOrchestrator {
   }
 }
 
+/** A queued message as saved across a restart. */
 interface SavedMessage {
   readonly body: string;
   readonly messageId: string;
   readonly attributes: Record<string, MessageAttributeValue>;
+  /** Seconds until it is visible again: delayed, or received and waiting out its visibility timeout. */
+  readonly delaySeconds: number;
+  /** `ready`, `delayed` or `in-flight` when saved. */
+  readonly state: string;
 }
 
-/** Saves every queued message (fauxqs keeps none across restarts). */
-async function saveMessages(
-  client: SQSClient,
+/** SQS's longest message delay: a message hidden longer comes back sooner after a restart. */
+const MAX_DELAY_SECONDS = 900;
+
+/**
+ * Saves every message of every queue (the local SQS keeps none across restarts): the visible ones, the
+ * delayed ones (a producer's delay, a requeue's back-off) and the ones in flight (received and waiting out
+ * their visibility timeout, such as a record a batch reported as failed), each with how long it still has
+ * to wait. Read without receiving, so nothing is changed.
+ */
+function saveMessages(
+  sqs: LocalSqs,
   file: string,
   resources: ReadonlyMap<string, LocalResource>,
   model: StackModel,
 ) {
+  const now = Date.now();
+  const waitOf = (until: number | undefined) =>
+    Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil(((until ?? now) - now) / 1000)));
   const saved: Record<string, SavedMessage[]> = {};
   for (const queue of model.queues) {
     const url = resources.get(queue.logicalId)?.ref ?? '';
-    const messages: SavedMessage[] = [];
-    for (;;) {
-      const { Messages = [] } = await client.send(
-        new ReceiveMessageCommand({
-          QueueUrl: url,
-          MaxNumberOfMessages: 10,
-          MessageAttributeNames: ['All'],
-          VisibilityTimeout: 600,
-        }),
-      );
-      if (Messages.length === 0) break;
-      for (const m of Messages)
-        messages.push({
-          body: m.Body ?? '',
-          messageId: m.MessageId ?? '',
-          attributes: m.MessageAttributes ?? {},
-        });
-    }
-    saved[queue.logicalId] = messages;
+    const inspected = sqs.server.inspectQueue(url.split('/').at(-1) ?? '');
+    if (!inspected) continue;
+    const { ready, delayed, inflight } = inspected.messages;
+    const entry = (message: (typeof ready)[number], state: string, until?: number): SavedMessage => ({
+      body: message.body,
+      messageId: message.messageId,
+      attributes: message.messageAttributes as Record<string, MessageAttributeValue>,
+      delaySeconds: waitOf(until),
+      state,
+    });
+    saved[queue.logicalId] = [
+      ...ready.map((m) => entry(m, 'ready')),
+      ...delayed.map((m) => entry(m, 'delayed', m.delayUntil)),
+      ...inflight.map((m) => entry(m.message, 'in-flight', m.visibilityDeadline)),
+    ];
   }
   writeFileSync(file, JSON.stringify(saved));
 }
 
 /**
- * Sends saved messages again. A re-sent message gets a new id, so it carries its first id as the
- * `ClientToken` attribute (unless it has one): a token derived from the message id survives the restart.
+ * Sends saved messages again, each with its attributes and what was left of its wait. A re-sent message
+ * gets a new id (as a redrive gives one): no token depends on it.
  */
 async function restoreMessages(
   client: SQSClient,
@@ -279,19 +285,19 @@ async function restoreMessages(
     const url = resources.get(logicalId)?.ref;
     if (!url) continue;
     for (let i = 0; i < messages.length; i += 10) {
-      await client.send(
+      const { Failed = [] } = await client.send(
         new SendMessageBatchCommand({
           QueueUrl: url,
           Entries: messages.slice(i, i + 10).map((m, n) => ({
             Id: String(n),
             MessageBody: m.body,
-            MessageAttributes: {
-              ClientToken: { DataType: 'String', StringValue: m.messageId },
-              ...m.attributes,
-            },
+            MessageAttributes: m.attributes,
+            DelaySeconds: m.delaySeconds ?? 0,
           })),
         }),
       );
+      if (Failed.length > 0)
+        throw new Error(`could not restore ${Failed.length} saved message(s) to ${logicalId}`);
     }
   }
   rmSync(file);
