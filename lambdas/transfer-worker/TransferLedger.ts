@@ -94,6 +94,8 @@ export class TransferLedger {
    * Begins an attempt of a token's request: stores what it asks (once; a token asking something else is a
    * reuse) and marks an attempt as open, in one conditional write, and says what came before. An attempt
    * found open is one whose worker died: it may have transferred, so it counts as ambiguous from its start.
+   * An open attempt's start is never overwritten: a write that applied but answered an error, retried by the
+   * SDK, must not read back its own time in place of the earlier attempt's (reconciliation trusts it).
    *
    * @throws {TokenReusedError} when the token was used for a request with other parameters.
    * @example
@@ -108,7 +110,7 @@ export class TransferLedger {
           TableName: this.tableName,
           Key: { pk: requestKey(token) },
           UpdateExpression:
-            'SET fingerprint = :fingerprint, chain = if_not_exists(chain, :chain), attemptedAt = :now, firstSeenAt = if_not_exists(firstSeenAt, :now)',
+            'SET fingerprint = :fingerprint, chain = if_not_exists(chain, :chain), attemptedAt = if_not_exists(attemptedAt, :now), firstSeenAt = if_not_exists(firstSeenAt, :now)',
           ConditionExpression: 'attribute_not_exists(fingerprint) OR fingerprint = :fingerprint',
           ExpressionAttributeValues: { ':fingerprint': fingerprint, ':chain': chain, ':now': Date.now() },
           ReturnValues: 'ALL_OLD',

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TransferLedger } from '../../../lambdas/transfer-worker/TransferLedger.js';
 import { rejectionKeyFor } from '../../../src/status/transferStatus.js';
 import { type LocalEngine, startLocalDynamoDB } from '../../../tools/local-engines/engines.js';
+import { FaultyDynamoDBProxy } from '../../../tools/local-engines/FaultyDynamoDBProxy.js';
 
 describe('TransferLedger on dynalite', () => {
   let dynamodb: LocalEngine;
@@ -65,6 +66,24 @@ describe('TransferLedger on dynalite', () => {
     await ledger.clearAmbiguity('t-2');
     await ledger.closeAttempt('t-2');
     expect((await ledger.beginRequest('t-2', 'f', 'chain#i#c2')).ambiguousSince).toBeUndefined();
+  });
+
+  it('keeps the earliest open attempt when a begin applied but answered an error (and the SDK retried)', async () => {
+    await ledger.beginRequest('t-3', 'f', 'chain#i#c3'); // attempt 1: its worker dies during the call
+    const crashedAt = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const proxy = await FaultyDynamoDBProxy.start(dynamodb.endpoint, { failAfterRate: 1 });
+    try {
+      const client = new DynamoDBClient({ endpoint: proxy.endpoint, maxAttempts: 1 });
+      const faulty = new TransferLedger(DynamoDBDocumentClient.from(client), 'ledger', 3);
+      // Attempt 2's begin is applied, but answered 500.
+      await expect(faulty.beginRequest('t-3', 'f', 'chain#i#c3')).rejects.toThrow();
+    } finally {
+      await proxy.stop();
+    }
+    // Its retry must still date the ambiguity from attempt 1, the one that may have transferred.
+    const retried = await ledger.beginRequest('t-3', 'f', 'chain#i#c3');
+    expect(retried.ambiguousSince).toBeLessThanOrEqual(crashedAt);
   });
 
   it('knows a chain by its root or by an alias, and nothing else', async () => {
