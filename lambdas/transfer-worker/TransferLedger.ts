@@ -8,7 +8,11 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { CapReachedError, TokenReusedError } from '../../src/domain/index.js';
-import { type RejectionRecord, rejectionKeyFor } from '../../src/status/transferStatus.js';
+import {
+  type RejectionRecord,
+  rejectionKeyFor,
+  requestRecordKeyFor,
+} from '../../src/status/transferStatus.js';
 
 /** How long rejection records and dead-letter markers are kept (the ledger's TTL attribute is `expiresAt`). */
 const REJECTION_RETENTION_SECONDS = 30 * 86_400;
@@ -25,7 +29,7 @@ const MAX_REJECTION_MESSAGE_CHARS = 2_000;
  * The ledger key of a request's durable record, by its `ClientToken`: what the token asked (fingerprint),
  * where its slot is, whether it transferred (and to which contact), and since when an attempt may have.
  */
-export const requestKey = (clientToken: string): string => `request#${clientToken}`;
+export const requestKey = requestRecordKeyFor;
 
 /** A transfer's result, as the ledger keeps it for a token that transferred. */
 export interface LedgerTransferResult {

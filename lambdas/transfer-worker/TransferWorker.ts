@@ -11,7 +11,7 @@ import {
   Outcome,
   outcomeOfFailure,
 } from '../../src/domain/index.js';
-import { parseTransferRequest, type TransferRequest } from '../../src/request/index.js';
+import { clientTokenOfBody, parseTransferRequest, type TransferRequest } from '../../src/request/index.js';
 import type { WorkerConfig } from './config.js';
 import type { DeadLetterQueue } from './DeadLetterQueue.js';
 import type { IdempotentTransfer } from './idempotentTransfer.js';
@@ -52,12 +52,14 @@ export function createTransferWorker(deps: TransferWorkerDependencies): Transfer
       clientTokenAttribute: record.messageAttributes?.ClientToken?.stringValue,
     });
     const request: TransferRequest | undefined = parsed.ok ? parsed.value.request : undefined;
+    // An invalid body's own token still names it (for `status` and the DLQ attribute).
+    const clientToken = request?.ClientToken ?? clientTokenOfBody(record.body ?? '');
     const facts = {
       messageId: record.messageId,
       attempt: receiveCount,
       instanceId: request?.InstanceId,
       contactId: request?.ContactId,
-      clientToken: request?.ClientToken,
+      clientToken,
       tokenOrigin: parsed.ok ? parsed.value.tokenOrigin : undefined,
     };
     try {
@@ -113,8 +115,8 @@ export function createTransferWorker(deps: TransferWorkerDependencies): Transfer
         logger.info('already dead-lettered', { messageId: record.messageId });
         return;
       }
-      if (request) {
-        await rejections.recordRejection(request.ClientToken, {
+      if (clientToken) {
+        await rejections.recordRejection(clientToken, {
           errorClass: failure.errorClass,
           errorCode: failure.code,
           errorMessage: failure.message,
@@ -122,7 +124,7 @@ export function createTransferWorker(deps: TransferWorkerDependencies): Transfer
           messageId: record.messageId,
         });
       }
-      await deadLetters.send(record, failure, request?.ClientToken);
+      await deadLetters.send(record, failure, clientToken);
       try {
         await rejections.finishDeadLetter(record.messageId);
       } catch (error) {

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { BatchGetItemCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import {
   decideTransferStatus,
@@ -7,6 +7,8 @@ import {
   idempotencyKeyFor,
   type RejectionRecord,
   rejectionKeyFor,
+  requestRecordKeyFor,
+  type TransferStatus,
 } from '../status/transferStatus.js';
 import { CONNECTION_OPTIONS, dynamoDbClient } from './awsClients.js';
 import { type CliIo, printJson, UsageError } from './io.js';
@@ -15,9 +17,8 @@ import { type CliIo, printJson, UsageError } from './io.js';
 export const STATUS_HELP = `transfer-contact status: the outcome of a transfer request, by its ClientToken
 
 Reads the orchestrator's idempotency table (transferred: the new ContactId and ContactArn; in flight) and
-its ledger (rejected: the reason the worker dead-lettered it). Costs two DynamoDB reads; the worker writes
-nothing extra for a transfer, and three writes per rejected request (its reason, and a
-per-message dead-letter marker).
+its ledger (transferred, however long ago: its durable record of the token; rejected: the reason the worker
+dead-lettered it). Costs two DynamoDB requests (a read and a batch read).
 
 Usage
   transfer-contact status --client-token TOKEN [--idempotency-table NAME] [--ledger-table NAME]
@@ -26,7 +27,8 @@ Usage
   --idempotency-table  default: $TRANSFER_IDEMPOTENCY_TABLE (stack output IdempotencyTableName)
   --ledger-table       default: $TRANSFER_LEDGER_TABLE (stack output LedgerTableName)
 
-Output: JSON with Status transferred | in-flight | rejected | unknown.
+Output: JSON with ClientToken and Status transferred | in-flight | rejected | unknown, and ContactId and
+ContactArn, Until, Reason { ErrorClass, ErrorCode, ErrorMessage, FailedAt, MessageId } or Hint.
 
 Example
   transfer-contact status --client-token case-42-escalation
@@ -62,7 +64,7 @@ export async function runStatus(argv: readonly string[], io: CliIo): Promise<voi
   if (!ledgerTable) throw new UsageError('--ledger-table is required (or set TRANSFER_LEDGER_TABLE)');
 
   const client = dynamoDbClient(values);
-  const [record, rejection] = await Promise.all([
+  const [record, ledger] = await Promise.all([
     client.send(
       new GetItemCommand({
         TableName: idempotencyTable,
@@ -70,22 +72,54 @@ export async function runStatus(argv: readonly string[], io: CliIo): Promise<voi
         ConsistentRead: true,
       }),
     ),
+    // The rejection and the durable transfer record, in one request.
     client.send(
-      new GetItemCommand({
-        TableName: ledgerTable,
-        Key: { pk: { S: rejectionKeyFor(token) } },
-        ConsistentRead: true,
+      new BatchGetItemCommand({
+        RequestItems: {
+          [ledgerTable]: {
+            Keys: [{ pk: { S: rejectionKeyFor(token) } }, { pk: { S: requestRecordKeyFor(token) } }],
+            ConsistentRead: true,
+          },
+        },
       }),
     ),
   ]);
+  const items = (ledger.Responses?.[ledgerTable] ?? []).map((item) => unmarshall(item));
+  const rejection = items.find((item) => item.pk === rejectionKeyFor(token));
+  const transfer = items.find(
+    (item) => item.pk === requestRecordKeyFor(token) && typeof item.ContactId === 'string',
+  );
   const status = decideTransferStatus(
     record.Item && (unmarshall(record.Item) as IdempotencyRecordFields),
-    rejection.Item && toRejection(unmarshall(rejection.Item)),
+    rejection && toRejection(rejection),
     Date.now(),
+    transfer && { ContactId: String(transfer.ContactId), ContactArn: String(transfer.ContactArn ?? '') },
   );
-  const { status: name, ...details } = status;
-  printJson(io, { ClientToken: token, Status: name, ...details });
+  printJson(io, { ClientToken: token, ...toOutput(status) });
 }
+
+/** The status as the CLI prints it: PascalCase keys throughout, as the AWS CLI's output has. */
+const toOutput = (status: TransferStatus): Record<string, unknown> => {
+  switch (status.status) {
+    case 'transferred':
+      return { Status: status.status, ContactId: status.ContactId, ContactArn: status.ContactArn };
+    case 'in-flight':
+      return { Status: status.status, Until: status.until };
+    case 'rejected':
+      return {
+        Status: status.status,
+        Reason: {
+          ErrorClass: status.reason.errorClass,
+          ErrorCode: status.reason.errorCode,
+          ErrorMessage: status.reason.errorMessage,
+          FailedAt: status.reason.failedAt,
+          MessageId: status.reason.messageId,
+        },
+      };
+    case 'unknown':
+      return { Status: status.status, Hint: status.hint };
+  }
+};
 
 /** Keeps the reason's fields, not the ledger's keys and TTL. */
 const toRejection = (item: Record<string, unknown>): RejectionRecord => ({

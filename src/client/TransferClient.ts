@@ -224,7 +224,9 @@ export class TransferClient {
   }
 
   #sqsClient(): SQSClient {
-    this.#sqs ??= new SQSClient({});
+    // The configured endpoint wins over the queue URL's host: the same host in AWS, and the only one that
+    // resolves for a local SQS whose queue URLs name `sqs.<region>.localhost`.
+    this.#sqs ??= new SQSClient({ useQueueUrlAsEndpoint: false });
     return this.#sqs;
   }
 

@@ -1,5 +1,6 @@
 export {
   CONTENT_TOKEN_PREFIX,
+  clientTokenOfBody,
   contentToken,
   type MessageIdentity,
   type ParsedTransferRequest,

@@ -154,6 +154,11 @@ export interface MessageIdentity {
 const describeIssues = (error: z.ZodError, prefix: string): string[] =>
   error.issues.map((issue) => {
     const path = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
+    const field = issue.path.at(-1);
+    // "ContactFlowId is required" names its field already: "detail.ContactFlowId is required", not twice.
+    if (typeof field === 'string' && issue.message.startsWith(`${field} `)) {
+      return `${path.slice(0, path.length - field.length)}${issue.message}`;
+    }
     return path ? `${path}: ${issue.message}` : issue.message;
   });
 
@@ -267,4 +272,28 @@ export const CONTENT_TOKEN_PREFIX = 'content-';
 export function contentToken(request: TransferContactInput): string {
   const fields = TRANSFER_PARAMETER_FIELDS.map((field) => request[field] ?? null);
   return `${CONTENT_TOKEN_PREFIX}${createHash('sha256').update(JSON.stringify(fields)).digest('hex')}`;
+}
+
+/**
+ * The `ClientToken` a message body carries, even when the body is not a valid request (so a dead-lettered
+ * invalid request can still be found by its token): the body's own, or its EventBridge `detail`'s.
+ *
+ * @example
+ * clientTokenOfBody('{"ClientToken":"case-42","QueueID":"typo"}'); // 'case-42'
+ */
+export function clientTokenOfBody(body: string): string | undefined {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return undefined;
+  const record = json as { ClientToken?: unknown; detail?: { ClientToken?: unknown } };
+  const token = record.ClientToken ?? record.detail?.ClientToken;
+  return typeof token === 'string' &&
+    token.length >= 1 &&
+    token.length <= TRANSFER_CONTACT_LIMITS.ClientToken.max
+    ? token
+    : undefined;
 }

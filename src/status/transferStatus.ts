@@ -45,9 +45,19 @@ export type TransferStatus =
   | { readonly status: 'rejected'; readonly reason: RejectionRecord }
   | { readonly status: 'unknown'; readonly hint: string };
 
+/** The ledger's durable record of a token that transferred (`request#<ClientToken>`), which never expires. */
+export interface LedgerTransfer {
+  readonly ContactId: string;
+  readonly ContactArn: string;
+}
+
+/** The ledger key of a token's durable request record (the worker writes it; `status` reads it). */
+export const requestRecordKeyFor = (clientToken: string): string => `request#${clientToken}`;
+
 /**
- * Decides a token's status from its idempotency record and its rejection record. A completed transfer wins
- * over an older rejection (the request was redriven and succeeded); an expired record counts as absent.
+ * Decides a token's status from its idempotency record, its rejection record and the ledger's durable record
+ * of its transfer. A completed transfer wins over an older rejection (the request was redriven and
+ * succeeded); an expired idempotency record counts as absent, and the ledger still knows a transfer after it.
  *
  * @example
  * decideTransferStatus({ status: 'COMPLETED', data: '{"ContactId":"c","ContactArn":"a"}' }, undefined, Date.now());
@@ -57,6 +67,7 @@ export function decideTransferStatus(
   record: IdempotencyRecordFields | undefined,
   rejection: RejectionRecord | undefined,
   nowMs: number,
+  ledgerTransfer?: LedgerTransfer,
 ): TransferStatus {
   const live =
     record && (record.expiration === undefined || record.expiration * 1000 > nowMs) ? record : undefined;
@@ -68,6 +79,7 @@ export function decideTransferStatus(
     };
     return { status: 'transferred', ContactId: result.ContactId ?? '', ContactArn: result.ContactArn ?? '' };
   }
+  if (ledgerTransfer) return { status: 'transferred', ...ledgerTransfer };
   if (live?.status === 'INPROGRESS' && (live.in_progress_expiration ?? Number.POSITIVE_INFINITY) > nowMs) {
     return { status: 'in-flight', until: new Date(live.in_progress_expiration ?? nowMs).toISOString() };
   }

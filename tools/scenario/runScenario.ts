@@ -590,11 +590,17 @@ export function formatReport(report: ScenarioReport): string {
  */
 export function progressPrinter(): NonNullable<ScenarioOptions['onProgress']> {
   let lastLine = 0;
+  let finished = '';
   return ({ done, total, remaining, elapsedSeconds }) => {
     const width = 30;
     const filled = Math.round((done / Math.max(1, total)) * width);
     const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} done, ${remaining} queued or retrying, ${Math.round(elapsedSeconds)} s`;
-    if (process.stdout.isTTY) process.stdout.write(`\r${line}${remaining === 0 ? '\n' : ''}`);
+    // A finished bar is printed once, however many quiet ticks follow it.
+    const key = `${done}/${total}`;
+    if (remaining === 0 && finished === key) return;
+    if (remaining === 0) finished = key;
+    // Clear the whole line first: a shorter line must not leave the end of a longer one behind.
+    if (process.stdout.isTTY) process.stdout.write(`\r\x1b[2K${line}${remaining === 0 ? '\n' : ''}`);
     else if (Date.now() - lastLine > 5_000 || remaining === 0) {
       process.stdout.write(`${line}\n`);
       lastLine = Date.now();

@@ -319,13 +319,34 @@ describe('transfer-contact status and dlq, on the worker’s own records', () =>
     const rejected = (await cli('status', '--client-token', 'status-capped', ...ddb())).json();
     expect(rejected).toMatchObject({
       Status: 'rejected',
-      reason: { errorClass: 'CapReached', errorCode: 'TransferCapReached' },
+      Reason: { ErrorClass: 'CapReached', ErrorCode: 'TransferCapReached' },
     });
 
     expect((await cli('status', '--client-token', 'never-sent', ...ddb())).json()).toMatchObject({
       Status: 'unknown',
     });
     expect((await cli('status', ...ddb())).code).toBe(2);
+  });
+
+  it('reports a transfer from the ledger once its idempotency record expired', async () => {
+    const contact = harness.newContact();
+    await harness.invoke(
+      sqsEvent(sqsRecord(queueTransfer({ ContactId: contact, ClientToken: 'status-old' }))),
+    );
+    expect(await harness.expireIdempotencyRecords()).toBeGreaterThan(0);
+    const old = (await cli('status', '--client-token', 'status-old', ...ddb())).json();
+    expect(old).toMatchObject({ Status: 'transferred', ContactId: contact });
+  });
+
+  it('reports an invalid request by the token its body carried, and tags its DLQ copy with it', async () => {
+    await harness.invoke(
+      sqsEvent(sqsRecord({ ...queueTransfer(), QueueID: 'typo', ClientToken: 'status-typo' })),
+    );
+    const rejected = (await cli('status', '--client-token', 'status-typo', ...ddb())).json();
+    expect(rejected).toMatchObject({ Status: 'rejected', Reason: { ErrorClass: 'InvalidRequest' } });
+    expect(rejected.Reason.ErrorMessage).toContain('QueueID');
+    const dead = (await harness.drainDlq()).filter((d) => d.body.includes('"QueueID"'));
+    expect(dead.map((d) => d.attributes.ClientToken)).toEqual(['status-typo']);
   });
 
   it('reports a request in flight', async () => {

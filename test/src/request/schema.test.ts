@@ -69,6 +69,12 @@ describe('parseTransferRequest: the TransferContact input', () => {
     expect(result.ok && result.value.request).toEqual({ ...base, ClientToken: contentToken(base) });
   });
 
+  it('names a missing field once, inside an event too', () => {
+    const { ContactFlowId: _, ...missing } = base;
+    expect(rejectionOf(missing).message).toBe('ContactFlowId is required');
+    expect(rejectionOf(transferRequestedEvent(missing)).message).toBe('detail.ContactFlowId is required');
+  });
+
   it('reduces an instance ARN to its id', () => {
     const result = parse({ ...base, InstanceId: 'arn:aws:connect:eu-west-2:123456789012:instance/abc-123' });
     expect(result.ok && result.value.request.InstanceId).toBe('abc-123');
@@ -92,14 +98,14 @@ describe('parseTransferRequest: the TransferContact input', () => {
     (field) => {
       const body: Record<string, string> = { ...base };
       delete body[field];
-      expect(rejectionOf(body).issues).toContain(`${field}: ${field} is required`);
+      expect(rejectionOf(body).issues).toContain(`${field} is required`);
     },
   );
 
   it.each(Object.entries(TRANSFER_CONTACT_LIMITS))('rejects %s over its limit of %o', (field, { max }) => {
     const body: Record<string, string> = { ...base, [field]: 'x'.repeat(max + 1) };
     if (field === 'UserId') delete body.QueueId;
-    expect(rejectionOf(body).issues).toContain(`${field}: ${field} must be at most ${max} characters`);
+    expect(rejectionOf(body).issues).toContain(`${field} must be at most ${max} characters`);
   });
 
   it.each(Object.entries(TRANSFER_CONTACT_LIMITS))('accepts %s at exactly its limit', (field, { max }) => {
@@ -109,7 +115,7 @@ describe('parseTransferRequest: the TransferContact input', () => {
   });
 
   it('rejects a field of the wrong type', () => {
-    expect(rejectionOf({ ...base, ContactId: 42 }).issues).toContain('ContactId: ContactId must be a string');
+    expect(rejectionOf({ ...base, ContactId: 42 }).issues).toContain('ContactId must be a string');
   });
 
   it.each([
