@@ -59,6 +59,13 @@ const local = await LocalOrchestrator.start({
 
 const { worker, queues } = local.model;
 const transferQueue = queues.find((q) => q.logicalId === worker.eventSource.queueLogicalId);
+// A task still active now (after a restart, task-1 may have been transferred already: it has ended).
+const activeTask =
+  local.connect
+    .snapshot()
+    .contacts.find(
+      (contact) => contact.channel === 'TASK' && contact.state === 'ACTIVE' && contact.id.startsWith('task-'),
+    )?.id ?? 'task-1';
 const credentials = `AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=${local.region}`;
 process.stdout.write(`
 connect-transfer-orchestrator, local mode (the bundled worker asset, configured by the synthesized template)
@@ -71,14 +78,16 @@ connect-transfer-orchestrator, local mode (the bundled worker asset, configured 
   event source  batch ${worker.eventSource.batchSize}, window ${worker.eventSource.maxBatchingWindowSeconds} s, maxConcurrency ${worker.eventSource.maxConcurrency}, timeout ${worker.timeoutSeconds} s, visibility ${transferQueue?.visibilityTimeoutSeconds} s, maxReceiveCount ${transferQueue?.redrive?.maxReceiveCount}
   data          ${values['data-dir']} (kept across restarts; --fresh to start over)
 
-Sample contacts: task-1 … task-20 (TASK), email-1 (EMAIL), voice-1, chat-1, task-ended.
+Sample contacts: task-1 … task-20 (TASK), email-1 (EMAIL), voice-1, chat-1, task-ended. As Connect does
+for tasks, a transfer starts a new contact and ends the one it came from: the outcome line shows the new
+ContactId (task-1 → <new id>), which is the one to name in the next transfer of that task.
 Flows: flow-transfer-to-queue, flow-transfer-to-agent, flow-inbound, flow-agent-whisper. Queues: support,
 escalations, billing. Agents: agent-ana, agent-bo.
 
 Enqueue a transfer (in another terminal):
 
   ${credentials} npx transfer-contact --endpoint-url ${local.sqs.endpoint} --queue-url ${local.queueUrl} \\
-      --instance-id ${SAMPLE_INSTANCE_ID} --contact-id task-1 --contact-flow-id flow-transfer-to-queue --queue-id support
+      --instance-id ${SAMPLE_INSTANCE_ID} --contact-id ${activeTask} --contact-flow-id flow-transfer-to-queue --queue-id support
 
 Then: npx transfer-contact status --client-token <token> --endpoint-url ${local.dynamodb.endpoint} --idempotency-table ${local.idempotencyTableName} --ledger-table ${local.ledgerTableName}
       npx transfer-contact dlq list --endpoint-url ${local.sqs.endpoint} --dlq-url ${local.deadLetterQueueUrl}
