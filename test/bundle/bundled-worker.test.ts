@@ -153,4 +153,68 @@ describe('the bundled worker asset, configured only by the stack', () => {
       expect.objectContaining({ errorClass: 'PermanentConnectError', code: 'InvalidRequestException' }),
     ]);
   });
+
+  it('keeps its promises in the harsh world: a lost answer, a state-first Connect, new ids, a redrive', async () => {
+    // A second instance of the asset (a cold start), its Connect client bound to a harsh simulator.
+    const harsh = await ConnectSimulator.start({
+      ratePerSecond: 1_000,
+      burst: 1_000,
+      contactIdMode: 'new',
+      checkOrder: 'state-first',
+      tokenWindowMs: 60_000,
+    });
+    try {
+      harsh.seed(SAMPLE_SEED);
+      process.env.AWS_ENDPOINT_URL_CONNECT = harsh.endpoint;
+      const asset = pathToFileURL(join(model.worker.assetDirectory, model.worker.moduleFile)).href;
+      const harshHandler = (await import(`${asset}?harsh`))[model.worker.handlerName] as typeof handler;
+      const invoke = (body: unknown, receiveCount = 1) =>
+        harshHandler(
+          {
+            Records: [
+              {
+                ...toLambdaRecord(
+                  { MessageId: crypto.randomUUID(), Body: JSON.stringify(body), ReceiptHandle: 'r' },
+                  queue().arn,
+                  'us-east-1',
+                ),
+                attributes: {
+                  ApproximateReceiveCount: String(receiveCount),
+                  SentTimestamp: String(Date.now()),
+                  SenderId: 'local',
+                  ApproximateFirstReceiveTimestamp: String(Date.now()),
+                },
+              },
+            ],
+          },
+          lambdaContext(model.worker.timeoutSeconds * 1000),
+        );
+
+      // The first transfer of task-3 happens, but its answer is lost (no token: derived from its content);
+      // the SDK's retry is refused "not active" (the transfer ended task-3); Connect's record settles it.
+      harsh.injectFaults({ script: [{ kind: 'commit-then-error' }] });
+      const request = queueTransfer({ ContactId: 'task-3' });
+      expect((await invoke(request)).batchItemFailures).toEqual([]);
+      expect(harsh.calls.filter((c) => c.operation === 'TransferContact').map((c) => c.status)).toEqual([
+        500, 400,
+      ]);
+      // Delivered again: replayed.
+      expect((await invoke(request, 2)).batchItemFailures).toEqual([]);
+      const successor = harsh.snapshot().contacts.find((c) => c.previousContactId === 'task-3')?.id ?? '';
+      // Redriven later under a new message id: answered, not transferred again.
+      expect((await invoke(request)).batchItemFailures).toEqual([]);
+      // The new contact counts against the same chain: two more reach the stack's cap of 3.
+      await invoke(queueTransfer({ ContactId: successor, ClientToken: 'harsh-2' }));
+      const third = harsh.snapshot().contacts.find((c) => c.previousContactId === successor)?.id ?? '';
+      await invoke(queueTransfer({ ContactId: third, ClientToken: 'harsh-3' }));
+      const fourth = harsh.snapshot().contacts.find((c) => c.previousContactId === third)?.id ?? '';
+      await invoke(queueTransfer({ ContactId: fourth, ClientToken: 'harsh-4' }));
+      expect(harsh.transfersPerChain().get('instance-1/task-3')).toBe(3);
+      expect(harsh.calls.filter((c) => c.transferred && c.input.ContactId === 'task-3')).toHaveLength(1);
+      expect((await dlq()).map((d) => d.code)).toEqual(['TransferCapReached']);
+    } finally {
+      process.env.AWS_ENDPOINT_URL_CONNECT = connect.endpoint;
+      await harsh.stop();
+    }
+  });
 });
