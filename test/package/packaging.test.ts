@@ -158,6 +158,30 @@ export const used = [TransferClient, TransferOrchestrator, parseTransferRequest,
     run('npx', ['tsc', '--noEmit'], app);
   });
 
+  it('type-checks and runs a classic CommonJS consumer (node10 resolution, which ignores exports)', () => {
+    const dir = join(app, 'classic');
+    mkdirSync(dir);
+    writeFileSync(
+      join(dir, 'use.ts'),
+      `import { TransferOrchestrator } from 'connect-transfer-orchestrator/construct';
+import { TransferClient } from 'connect-transfer-orchestrator';
+import { parseTransferRequest } from 'connect-transfer-orchestrator/request';
+console.log([TransferOrchestrator, TransferClient, parseTransferRequest].map((f) => typeof f).join(' '));
+`,
+    );
+    // This repository's TypeScript 5 (node10 resolution is gone from TypeScript 7).
+    run(
+      process.execPath,
+      [
+        join(ROOT, 'node_modules/typescript/bin/tsc'),
+        ...['--module', 'commonjs', '--moduleResolution', 'node10', '--target', 'es2022', '--skipLibCheck'],
+        ...['--ignoreDeprecations', '5.0', '--outDir', dir, join(dir, 'use.ts')],
+      ],
+      app,
+    );
+    expect(run('node', [join(dir, 'use.js')], app).trim()).toBe('function function function');
+  });
+
   it('runs the installed CLI as compiled JavaScript', () => {
     const skeleton = JSON.parse(run('npx', ['transfer-contact', '--generate-cli-skeleton'], app));
     expect(Object.keys(skeleton)).toEqual(
