@@ -23,6 +23,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { Outcome } from '../src/domain/outcome.js';
 import { bundleWorker, WORKER_ENTRY, WORKER_FILE } from './workerBundle.js';
 
 /** The EventBridge detail-type of a transfer request (the worker's message contract). */
@@ -150,6 +151,13 @@ export interface TransferOrchestratorProps {
    * @default Duration.hours(1)
    */
   readonly tokenReplayWindow?: Duration;
+
+  /**
+   * The worker's memory, in MB (Lambda gives CPU in proportion). The worker is I/O-bound: it waits for its
+   * paced turn and for Connect.
+   * @default 256
+   */
+  readonly workerMemorySize?: number;
 
   /**
    * What happens to the tables when the stack is deleted.
@@ -312,7 +320,7 @@ export class TransferOrchestrator extends Construct {
       handler: `${WORKER_FILE.replace(/\.mjs$/, '')}.handler`,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
-      memorySize: 256,
+      memorySize: settings.workerMemorySize,
       timeout: settings.functionTimeout,
       description: 'Transfers Amazon Connect contacts: capped, idempotent, failures to the DLQ',
       logGroup: new logs.LogGroup(this, 'WorkerLogs', {
@@ -552,13 +560,13 @@ export class TransferOrchestrator extends Construct {
   }
 
   /**
-   * One of the worker's outcome metrics (`Transferred`, `Duplicate`, `InvalidRequest`, `CapReached`,
-   * `ConnectRejected`, `RetryScheduled`, `RetriesExhausted`, `Requeued`).
+   * One of the worker's outcome metrics, a count per period: `Transferred`, `Duplicate`, `InvalidRequest`,
+   * `CapReached`, `ConnectRejected`, `AmbiguousTransfer`, `RetryScheduled`, `RetriesExhausted`, `Requeued`.
    *
    * @example
-   * orchestrator.metricOutcome('Transferred').with({ period: Duration.minutes(5) });
+   * orchestrator.metricOutcome(Outcome.AmbiguousTransfer, { period: Duration.minutes(5) });
    */
-  metricOutcome(outcome: string, options: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+  metricOutcome(outcome: Outcome, options: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
     return new cloudwatch.Metric({
       namespace: this.metricsNamespace,
       metricName: outcome,
@@ -569,17 +577,52 @@ export class TransferOrchestrator extends Construct {
     });
   }
 
+  /**
+   * Lets a producer request transfers: send to the transfer queue and put events on the orchestrator's bus.
+   *
+   * @example
+   * orchestrator.grantSendRequests(crmFunction);
+   */
+  grantSendRequests(grantee: iam.IGrantable): iam.Grant {
+    return this.queue.grantSendMessages(grantee).combine(this.eventBus.grantPutEventsTo(grantee));
+  }
+
+  /**
+   * Lets a reader answer `transfer-contact status`: read (only) the idempotency and ledger tables.
+   *
+   * @example
+   * orchestrator.grantReadStatus(supportTool);
+   */
+  grantReadStatus(grantee: iam.IGrantable): iam.Grant {
+    const actions = ['dynamodb:GetItem', 'dynamodb:BatchGetItem'];
+    return this.idempotencyTable
+      .grant(grantee, ...actions)
+      .combine(this.ledgerTable.grant(grantee, ...actions));
+  }
+
+  /**
+   * Lets an operator work the DLQ: list it (`transfer-contact dlq list`) and redrive it to the transfer queue
+   * (`StartMessageMoveTask`, or a copy where that is missing).
+   *
+   * @example
+   * orchestrator.grantRedrive(operatorsRole);
+   */
+  grantRedrive(grantee: iam.IGrantable): iam.Grant {
+    return this.deadLetterQueue
+      .grantConsumeMessages(grantee)
+      .combine(
+        this.deadLetterQueue.grant(
+          grantee,
+          'sqs:StartMessageMoveTask',
+          'sqs:ListMessageMoveTasks',
+          'sqs:CancelMessageMoveTask',
+        ),
+      )
+      .combine(this.queue.grantSendMessages(grantee));
+  }
+
   private createDashboard(): cloudwatch.Dashboard {
-    const outcomes = [
-      'Transferred',
-      'Duplicate',
-      'InvalidRequest',
-      'CapReached',
-      'ConnectRejected',
-      'RetryScheduled',
-      'RetriesExhausted',
-      'Requeued',
-    ];
+    const outcomes = Object.values(Outcome);
     return new cloudwatch.Dashboard(this, 'Dashboard', {
       widgets: [
         [
@@ -674,6 +717,7 @@ interface Settings {
   visibilityTimeout: Duration;
   idempotencyTtl: Duration;
   tokenReplayWindow: Duration;
+  workerMemorySize: number;
   backlogAgeAlarmThreshold: Duration;
 }
 
@@ -749,7 +793,14 @@ function validate(props: TransferOrchestratorProps): Settings {
       `tokenReplayWindow must be at most 1 day (Connect's token memory is undocumented), got ${tokenReplayWindow.toHumanString()}`,
     );
   }
+  const workerMemorySize = props.workerMemorySize ?? 256;
+  if (!Number.isInteger(workerMemorySize) || workerMemorySize < 128 || workerMemorySize > 10_240) {
+    fail(
+      `workerMemorySize must be a whole number of MB from 128 to 10240 (Lambda's range), got ${workerMemorySize}`,
+    );
+  }
   return {
+    workerMemorySize,
     tokenReplayWindow,
     instanceIds,
     transferCap,

@@ -1,3 +1,4 @@
+export { Outcome } from '../src/domain/outcome.js';
 export {
   TRANSFER_REQUESTED_DETAIL_TYPE,
   type TransferDestination,

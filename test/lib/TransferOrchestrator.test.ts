@@ -1,6 +1,7 @@
 import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -8,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { CONTEXT_KEYS, propsFromContext } from '../../lib/contextProps.js';
 import { TransferOrchestrator, type TransferOrchestratorProps } from '../../lib/TransferOrchestrator.js';
 import { TransferOrchestratorStack } from '../../lib/TransferOrchestratorStack.js';
+import { Outcome } from '../../src/domain/outcome.js';
 import { parseTransferRequest } from '../../src/request/index.js';
 
 const INSTANCE = '11111111-2222-3333-4444-555555555555';
@@ -542,5 +544,63 @@ describe('TransferOrchestrator: invalid props', () => {
         o.addTransferRule('R', { eventPattern: { source: ['x'] }, destination: destination as never }),
       ),
     ).toThrow(message);
+  });
+});
+
+describe('TransferOrchestrator: grants and metrics', () => {
+  const policyOf = (setup: (o: TransferOrchestrator, role: iam.Role) => void) => {
+    let role: iam.Role | undefined;
+    const { stack, template } = build({}, (stack2, o) => {
+      role = new iam.Role(stack2, 'Grantee', { assumedBy: new iam.AccountRootPrincipal() });
+      setup(o, role);
+    });
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) =>
+      JSON.stringify(p).includes(JSON.stringify(stack.resolve(role?.roleName))),
+    );
+    return JSON.stringify(policies);
+  };
+
+  it('lets a producer send to the queue and put events on the bus, nothing more', () => {
+    const policy = policyOf((o, role) => o.grantSendRequests(role));
+    expect(policy).toContain('sqs:SendMessage');
+    expect(policy).toContain('events:PutEvents');
+    expect(policy).not.toContain('dynamodb:');
+    expect(policy).not.toContain('sqs:ReceiveMessage');
+  });
+
+  it('lets a status reader read the two tables, nothing more', () => {
+    const policy = policyOf((o, role) => o.grantReadStatus(role));
+    expect(policy).toContain('dynamodb:GetItem');
+    expect(policy).toContain('dynamodb:BatchGetItem');
+    expect(policy).not.toContain('dynamodb:PutItem');
+    expect(policy).not.toContain('sqs:');
+  });
+
+  it('lets an operator list and redrive the DLQ', () => {
+    const policy = policyOf((o, role) => o.grantRedrive(role));
+    for (const action of [
+      'sqs:ReceiveMessage',
+      'sqs:DeleteMessage',
+      'sqs:StartMessageMoveTask',
+      'sqs:SendMessage',
+    ])
+      expect(policy).toContain(action);
+    expect(policy).not.toContain('dynamodb:');
+  });
+
+  it('names outcome metrics by the worker’s own outcome names, and charts every one', () => {
+    const { orchestrator, template } = build();
+    expect(orchestrator.metricOutcome(Outcome.AmbiguousTransfer).metricName).toBe('AmbiguousTransfer');
+    const body = JSON.stringify(template.findResources('AWS::CloudWatch::Dashboard'));
+    for (const outcome of Object.values(Outcome)) expect(body).toContain(outcome);
+  });
+
+  it('takes the worker’s memory from props, and fails outside Lambda’s range', () => {
+    build({ workerMemorySize: 512 }).template.hasResourceProperties('AWS::Lambda::Function', {
+      MemorySize: 512,
+    });
+    expect(() => build({ workerMemorySize: 64 })).toThrow(
+      'workerMemorySize must be a whole number of MB from 128',
+    );
   });
 });

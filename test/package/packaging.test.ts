@@ -86,7 +86,7 @@ export class ConsumerStack extends cdk.Stack {
     const orchestrator = new TransferOrchestrator(this, 'Transfers', {
       instanceIds: ['${INSTANCE}'],
     });
-    orchestrator.queue.grantSendMessages(myProducer);
+    orchestrator.grantSendRequests(myProducer); // the queue and the bus; also grantReadStatus, grantRedrive
 
     orchestrator.addTransferRule('EscalateTasks', {
       eventPattern: {
