@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { build } from 'esbuild';
+import { WORKER_BUILD_OPTIONS } from '../../lib/workerBundle.js';
 import { ConnectSimulator } from '../connect-simulator/ConnectSimulator.js';
 import { startLocalDynamoDB, startLocalSqs } from '../local-engines/engines.js';
 import { FaultyDynamoDBProxy } from '../local-engines/FaultyDynamoDBProxy.js';
@@ -90,22 +91,13 @@ const cloudAssembly = join(work, 'cdk.out');
 await synthesizeStack(cloudAssembly, { instanceIds: SAMPLE_INSTANCE_ID, transferRatePerSecond: '100000' });
 const model = readStackModel(cloudAssembly, 'ConnectTransferOrchestrator');
 const assetFile = join(model.worker.assetDirectory, model.worker.moduleFile);
-// The same esbuild settings as the stack's NodejsFunction.
+// The same esbuild settings as the stack's worker asset.
 const bundle = async (entry: string, outdir: string) => {
   await build({
+    ...WORKER_BUILD_OPTIONS,
+    mainFields: [...WORKER_BUILD_OPTIONS.mainFields],
     entryPoints: [join(ROOT, entry)],
     outfile: join(outdir, 'index.mjs'),
-    bundle: true,
-    minify: true,
-    sourcemap: true,
-    platform: 'node',
-    target: 'node24',
-    format: 'esm',
-    mainFields: ['module', 'main'],
-    banner: {
-      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
-    },
-    logLevel: 'silent',
   });
   return join(outdir, 'index.mjs');
 };

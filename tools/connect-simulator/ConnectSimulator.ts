@@ -717,23 +717,33 @@ export class ConnectSimulator {
     return remembered;
   }
 
-  #describe(instanceId: string, contactId: string, res: ServerResponse): void {
+  /**
+   * Answers a read of one contact (`DescribeContact`, `ListAssociatedContacts`): 404 for a contact it does
+   * not know, else what `answer` builds; the call is logged either way.
+   */
+  #read(
+    operation: 'DescribeContact' | 'ListAssociatedContacts',
+    instanceId: string,
+    contactId: string,
+    res: ServerResponse,
+    answer: (contact: Contact) => Record<string, unknown>,
+  ): void {
     const input = { InstanceId: instanceId, ContactId: contactId };
     const contact = this.#contacts.get(contactKey(instanceId, contactId));
+    const log = (entry: Pick<SimulatorCall, 'status' | 'errorType' | 'output'>) =>
+      this.#calls.push({ seq: this.#calls.length + 1, operation, input, transferred: false, ...entry });
     if (!this.#instances.has(instanceId) || !contact) {
-      this.#calls.push({
-        seq: this.#calls.length + 1,
-        operation: 'DescribeContact',
-        input,
-        status: 404,
-        errorType: 'ResourceNotFoundException',
-        transferred: false,
-      });
+      log({ status: 404, errorType: 'ResourceNotFoundException' });
       sendError(res, new ApiError(404, 'ResourceNotFoundException', `contact ${contactId} not found`));
       return;
     }
-    const seconds = (ms: number | undefined) => (ms === undefined ? undefined : ms / 1000);
-    const output = {
+    const output = answer(contact);
+    log({ status: 200, output });
+    sendJson(res, 200, output);
+  }
+
+  #describe(instanceId: string, contactId: string, res: ServerResponse): void {
+    this.#read('DescribeContact', instanceId, contactId, res, (contact) => ({
       Contact: {
         Arn: this.#contactArn(instanceId, contact.id),
         Id: contact.id,
@@ -752,59 +762,25 @@ export class ConnectSimulator {
           ? { Id: contact.userId, ConnectedToAgentTimestamp: seconds(contact.connectedToAgentAt) }
           : undefined,
       },
-    };
-    this.#calls.push({
-      seq: this.#calls.length + 1,
-      operation: 'DescribeContact',
-      input,
-      status: 200,
-      output,
-      transferred: false,
-    });
-    sendJson(res, 200, output);
+    }));
   }
 
   /** `ListAssociatedContacts`: every contact of the contact's tree (one page: trees here are small). */
   #associated(instanceId: string, contactId: string, res: ServerResponse): void {
-    const input = { InstanceId: instanceId, ContactId: contactId };
-    const contact = this.#contacts.get(contactKey(instanceId, contactId));
-    if (!contact) {
-      this.#calls.push({
-        seq: this.#calls.length + 1,
-        operation: 'ListAssociatedContacts',
-        input,
-        status: 404,
-        errorType: 'ResourceNotFoundException',
-        transferred: false,
-      });
-      sendError(res, new ApiError(404, 'ResourceNotFoundException', `contact ${contactId} not found`));
-      return;
-    }
-    const seconds = (ms: number | undefined) => (ms === undefined ? undefined : ms / 1000);
-    const tree = [...this.#contacts.values()].filter(
-      (other) => other.instanceId === instanceId && other.chain === contact.chain,
-    );
-    const output = {
-      ContactSummaryList: tree.map((other) => ({
-        ContactId: other.id,
-        ContactArn: this.#contactArn(instanceId, other.id),
-        Channel: other.channel,
-        InitialContactId: other.chain !== other.id ? other.chain : undefined,
-        PreviousContactId: other.previousContactId,
-        InitiationMethod: other.initiationMethod,
-        InitiationTimestamp: seconds(other.initiatedAt),
-        DisconnectTimestamp: seconds(other.disconnectedAt),
-      })),
-    };
-    this.#calls.push({
-      seq: this.#calls.length + 1,
-      operation: 'ListAssociatedContacts',
-      input,
-      status: 200,
-      output,
-      transferred: false,
-    });
-    sendJson(res, 200, output);
+    this.#read('ListAssociatedContacts', instanceId, contactId, res, (contact) => ({
+      ContactSummaryList: [...this.#contacts.values()]
+        .filter((other) => other.instanceId === instanceId && other.chain === contact.chain)
+        .map((other) => ({
+          ContactId: other.id,
+          ContactArn: this.#contactArn(instanceId, other.id),
+          Channel: other.channel,
+          InitialContactId: other.chain !== other.id ? other.chain : undefined,
+          PreviousContactId: other.previousContactId,
+          InitiationMethod: other.initiationMethod,
+          InitiationTimestamp: seconds(other.initiatedAt),
+          DisconnectTimestamp: seconds(other.disconnectedAt),
+        })),
+    }));
   }
 
   /** Control endpoints for a simulator running in another process (the local mode, benchmarks). */
@@ -852,6 +828,9 @@ export class ConnectSimulator {
 const contactKey = (instanceId: string, contactId: string) => `${instanceId}|${contactId}`;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Milliseconds as the epoch seconds REST-JSON timestamps are. */
+const seconds = (ms: number | undefined) => (ms === undefined ? undefined : ms / 1000);
 
 const readBody = async (req: IncomingMessage): Promise<string> => {
   const chunks: Buffer[] = [];
