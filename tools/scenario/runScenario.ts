@@ -559,7 +559,10 @@ export function formatReport(report: ScenarioReport): string {
   for (const dead of report.deadLetters)
     count(
       byReason,
-      `${dead.attributes.ErrorClass ?? 'redriven by SQS'} / ${dead.attributes.ErrorCode ?? '-'}`,
+      // SQS moves a message under its own id; a redriven one may still carry its earlier trip's attributes.
+      report.sent.has(dead.messageId) || !dead.attributes.ErrorClass
+        ? 'moved there by SQS itself / -'
+        : `${dead.attributes.ErrorClass} / ${dead.attributes.ErrorCode ?? '-'}`,
     );
   const redrive = report.redrive;
   const failed =
