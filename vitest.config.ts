@@ -7,6 +7,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Most files wait on local servers, timeouts and child processes, not the CPU: on 2 cores the default
+    // (cores - 1, so one file at a time) leaves the machine idle.
+    maxWorkers: 3,
     env: {
       AWS_REGION: 'us-east-1',
       AWS_ACCESS_KEY_ID: 'local',

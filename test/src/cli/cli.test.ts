@@ -413,13 +413,15 @@ describe('transfer-contact status and dlq, on the worker’s own records', () =>
 });
 
 describe('the transfer-contact executable', () => {
-  it('runs the installed bin (compiled JavaScript) through npx, exiting 2 on an invalid request', async () => {
+  it('runs the package’s bin (compiled JavaScript), exiting 2 on an invalid request', async () => {
     const run = promisify(execFile);
-    const { stdout } = await run('npx', ['transfer-contact', '--generate-cli-skeleton'], {
+    // The bin as package.json names it (the packaging test runs it through npx from an installed package).
+    const bin = ['bin/transfer-contact.js'];
+    const { stdout } = await run(process.execPath, [...bin, '--generate-cli-skeleton'], {
       cwd: process.cwd(),
     });
     expect(JSON.parse(stdout)).toHaveProperty('InstanceId', '');
-    const failure = await run('npx', ['transfer-contact', '--instance-id', 'i'], {
+    const failure = await run(process.execPath, [...bin, '--instance-id', 'i'], {
       cwd: process.cwd(),
     }).catch((e) => e);
     expect(failure.code).toBe(2);
