@@ -26,9 +26,4 @@ export const eventBridgeClient = (flags: ConnectionFlags): EventBridgeClient =>
 /** A DynamoDB client from the connection flags. */
 export const dynamoDbClient = (flags: ConnectionFlags): DynamoDBClient => new DynamoDBClient(common(flags));
 
-/** The option definitions of the connection flags, for `parseArgs`. */
-export const CONNECTION_OPTIONS = {
-  'endpoint-url': { type: 'string' },
-  region: { type: 'string' },
-  profile: { type: 'string' },
-} as const;
+export { CONNECTION_OPTIONS } from './connectionOptions.js';

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
-import { prepareTransferRequest, TransferClient, TransferRequestValidationError } from '../client/index.js';
-import { CONNECTION_OPTIONS, eventBridgeClient, sqsClient } from './awsClients.js';
+import type { prepareTransferRequest } from '../client/index.js';
+import { CONNECTION_OPTIONS } from './connectionOptions.js';
 import { type CliIo, printJson, UsageError } from './io.js';
 
 /** `--flag` → `TransferContact` field, in the order the AWS CLI's skeleton prints them. */
@@ -147,6 +147,11 @@ export async function runSend(argv: readonly string[], io: CliIo): Promise<void>
     if (value !== undefined) input[field] = value;
   }
 
+  // The SDK loads only now: `--help` and the skeletons answer without it.
+  const [
+    { prepareTransferRequest, TransferClient, TransferRequestValidationError },
+    { eventBridgeClient, sqsClient },
+  ] = await Promise.all([import('../client/index.js'), import('./awsClients.js')]);
   let request: ReturnType<typeof prepareTransferRequest>;
   try {
     request = prepareTransferRequest(input);
