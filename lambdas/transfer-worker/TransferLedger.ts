@@ -25,12 +25,6 @@ export const chainKey = (instanceId: string, rootContactId: string): string =>
 /** A rejection's message is cut as the DLQ attribute is, so the record stays far below DynamoDB's 400 KB. */
 const MAX_REJECTION_MESSAGE_CHARS = 2_000;
 
-/**
- * The ledger key of a request's durable record, by its `ClientToken`: what the token asked (fingerprint),
- * where its slot is, whether it transferred (and to which contact), and since when an attempt may have.
- */
-export const requestKey = requestRecordKeyFor;
-
 /** A transfer's result, as the ledger keeps it for a token that transferred. */
 export interface LedgerTransferResult {
   readonly ContactId: string;
@@ -112,7 +106,7 @@ export class TransferLedger {
       ({ Attributes: old } = await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { pk: requestKey(token) },
+          Key: { pk: requestRecordKeyFor(token) },
           UpdateExpression:
             'SET fingerprint = :fingerprint, chain = if_not_exists(chain, :chain), attemptedAt = if_not_exists(attemptedAt, :now), firstSeenAt = if_not_exists(firstSeenAt, :now)',
           ConditionExpression: 'attribute_not_exists(fingerprint) OR fingerprint = :fingerprint',
@@ -121,7 +115,8 @@ export class TransferLedger {
         }),
       ));
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw new TokenReusedError(requestKey(token));
+      if (error instanceof ConditionalCheckFailedException)
+        throw new TokenReusedError(requestRecordKeyFor(token));
       throw error;
     }
     const history: RequestHistory = {
@@ -142,7 +137,7 @@ export class TransferLedger {
     await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: { pk: requestKey(token) },
+        Key: { pk: requestRecordKeyFor(token) },
         UpdateExpression: 'SET ambiguousSince = if_not_exists(ambiguousSince, :since)',
         ExpressionAttributeValues: { ':since': since },
       }),
@@ -160,7 +155,7 @@ export class TransferLedger {
     await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: { pk: requestKey(token) },
+        Key: { pk: requestRecordKeyFor(token) },
         UpdateExpression:
           'SET ContactId = :contactId, ContactArn = :contactArn, transferredAt = :now REMOVE attemptedAt',
         ExpressionAttributeValues: {
@@ -183,7 +178,7 @@ export class TransferLedger {
     await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: { pk: requestKey(token) },
+        Key: { pk: requestRecordKeyFor(token) },
         UpdateExpression: 'SET ambiguousSince = if_not_exists(ambiguousSince, :since) REMOVE attemptedAt',
         ExpressionAttributeValues: { ':since': since },
       }),
@@ -201,7 +196,7 @@ export class TransferLedger {
     await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: { pk: requestKey(token) },
+        Key: { pk: requestRecordKeyFor(token) },
         UpdateExpression: 'REMOVE attemptedAt',
       }),
     );
@@ -217,7 +212,7 @@ export class TransferLedger {
     await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: { pk: requestKey(token) },
+        Key: { pk: requestRecordKeyFor(token) },
         UpdateExpression: 'REMOVE ambiguousSince',
       }),
     );
@@ -235,7 +230,7 @@ export class TransferLedger {
       await this.client.send(
         new DeleteCommand({
           TableName: this.tableName,
-          Key: { pk: requestKey(token) },
+          Key: { pk: requestRecordKeyFor(token) },
           ConditionExpression: 'attribute_not_exists(ContactId)',
         }),
       );
@@ -250,14 +245,13 @@ export class TransferLedger {
    * Takes one of the chain's transfers for `token`, or confirms the token already holds one: one
    * conditional `ADD` to a String Set, so a retried or duplicated token never counts twice.
    *
-   * @returns whether this call took the slot (false: the token already held it, from an earlier attempt).
    * @throws {CapReachedError} when the chain already holds `cap` other tokens.
    * @example
    * await ledger.reserve('chain#instance-1#contact-1', 'token-1');
    */
-  async reserve(chain: string, token: string): Promise<boolean> {
+  async reserve(chain: string, token: string): Promise<void> {
     try {
-      const { Attributes } = await this.client.send(
+      await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: chain },
@@ -270,11 +264,8 @@ export class TransferLedger {
             ':cap': this.cap,
             ':now': new Date().toISOString(),
           },
-          ReturnValues: 'UPDATED_OLD',
         }),
       );
-      const before = Attributes?.tokens as Set<string> | undefined;
-      return !before?.has(token);
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) throw new CapReachedError(chain, this.cap);
       throw error;

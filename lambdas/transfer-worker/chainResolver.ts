@@ -1,5 +1,5 @@
 import { chainRootOf } from '../../src/domain/index.js';
-import type { ContactDirectory } from './describeContact.js';
+import type { ContactDirectory } from './contactDirectory.js';
 import { chainKey, type TransferLedger } from './TransferLedger.js';
 
 /**

@@ -19,7 +19,7 @@ import { IDEMPOTENCY_KEY_PREFIX } from '../../src/status/transferStatus.js';
 import type { CallPacer } from './CallPacer.js';
 import { resolveChain } from './chainResolver.js';
 import type { TransferResult } from './connectTransfer.js';
-import type { ContactDirectory } from './describeContact.js';
+import type { ContactDirectory } from './contactDirectory.js';
 import type { TransferLedger } from './TransferLedger.js';
 
 /** The request fields whose hash is stored with a token: a repeat with other values is a token reuse. */

@@ -1,4 +1,4 @@
-import { CreateTableCommand, DeleteItemCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
@@ -16,6 +16,7 @@ import {
   startLocalDynamoDB,
   startLocalSqs,
 } from '../../tools/local-engines/engines.js';
+import { expireIdempotencyRecords } from '../../tools/scenario/runScenario.js';
 import { lambdaContext } from './factories.js';
 
 /** The sample contact center every integration test starts from. */
@@ -166,13 +167,8 @@ export class WorkerHarness {
    * Expires every Powertools idempotency record, as DynamoDB's TTL does once `idempotencyTtl` has passed: the
    * ledger is then the only memory of a token on the orchestrator's side.
    */
-  async expireIdempotencyRecords(): Promise<number> {
-    const client = new DynamoDBClient({ endpoint: this.dynamodb.endpoint });
-    const { Items = [] } = await client.send(new ScanCommand({ TableName: 'idempotency' }));
-    for (const item of Items) {
-      await client.send(new DeleteItemCommand({ TableName: 'idempotency', Key: { id: item.id as never } }));
-    }
-    return Items.length;
+  expireIdempotencyRecords(): Promise<number> {
+    return expireIdempotencyRecords(new DynamoDBClient({ endpoint: this.dynamodb.endpoint }), 'idempotency');
   }
 
   /** The contact a transfer of `contactId` started (`PreviousContactId` = it), if any. */

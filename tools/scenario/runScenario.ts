@@ -285,16 +285,25 @@ async function readLedger(
   return { ledger, ambiguousTokens };
 }
 
-/** Deletes every idempotency record, as DynamoDB's TTL does once `idempotencyTtl` has passed. */
-async function expireIdempotencyRecords(dynamodb: DynamoDBClient, tableName: string): Promise<void> {
+/**
+ * Deletes every idempotency record, as DynamoDB's TTL does once `idempotencyTtl` has passed: the ledger is
+ * then the only memory of a token on the orchestrator's side. Returns how many it deleted.
+ *
+ * @example
+ * await expireIdempotencyRecords(new DynamoDBClient({ endpoint }), 'idempotency');
+ */
+export async function expireIdempotencyRecords(dynamodb: DynamoDBClient, tableName: string): Promise<number> {
+  let deleted = 0;
   let start: Record<string, never> | undefined;
   do {
     const page = await dynamodb.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: start }));
     for (const item of page.Items ?? []) {
       await dynamodb.send(new DeleteItemCommand({ TableName: tableName, Key: { id: item.id as never } }));
+      deleted += 1;
     }
     start = page.LastEvaluatedKey as Record<string, never> | undefined;
   } while (start);
+  return deleted;
 }
 
 /**
