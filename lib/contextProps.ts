@@ -1,5 +1,5 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import type { TransferOrchestratorProps } from './TransferOrchestrator.js';
+import type { TransferOrchestratorProps } from './props.js';
 
 /** The `cdk -c key=value` context keys the app reads, each mapped to a construct prop. */
 export const CONTEXT_KEYS = [

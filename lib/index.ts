@@ -1,8 +1,12 @@
-export { Outcome } from '../src/domain/outcome.js';
 export {
+  CONNECT_TRANSFER_LIMIT,
+  DEFAULTS,
+  METRICS_NAMESPACE,
+  Outcome,
+  SERVICE_NAME,
   TRANSFER_REQUESTED_DETAIL_TYPE,
-  type TransferDestination,
-  TransferOrchestrator,
-  type TransferOrchestratorProps,
-  type TransferRuleOptions,
-} from './TransferOrchestrator.js';
+} from '../src/contract/index.js';
+export type { OrchestratorAlarms } from './monitoring.js';
+export type { TransferDestination, TransferOrchestratorProps, TransferRuleOptions } from './props.js';
+export { TransferOrchestrator } from './TransferOrchestrator.js';
+export { TransferOrchestratorPropsError } from './validateProps.js';

@@ -1,21 +1,8 @@
 import { type MessageAttributeValue, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
+import { DeadLetterAttribute, MAX_REASON_CHARS } from '../../src/contract/index.js';
 import type { Failure } from '../../src/domain/index.js';
 import { carryAttributes, numberAttribute, textAttribute } from './messageAttributes.js';
-
-/** Long enough for any validation report; keeps the attribute well under the 256 KiB message limit. */
-const MAX_REASON_CHARS = 2_000;
-
-/** Names of the message attributes the worker sets on each dead-lettered message. */
-export const DeadLetterAttribute = {
-  ErrorClass: 'ErrorClass',
-  ErrorCode: 'ErrorCode',
-  ErrorMessage: 'ErrorMessage',
-  SourceMessageId: 'SourceMessageId',
-  ClientToken: 'ClientToken',
-  ReceiveCount: 'ReceiveCount',
-  FailedAt: 'FailedAt',
-} as const;
 
 /**
  * Sends failed records to the dead-letter queue: the original body unchanged (so a redrive reprocesses it as

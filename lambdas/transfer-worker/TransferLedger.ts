@@ -7,23 +7,12 @@ import {
   PutCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { DEFAULTS, LedgerKey, MAX_REASON_CHARS } from '../../src/contract/index.js';
 import { CapReachedError, TokenReusedError } from '../../src/domain/index.js';
-import {
-  type RejectionRecord,
-  rejectionKeyFor,
-  requestRecordKeyFor,
-} from '../../src/status/transferStatus.js';
+import type { RejectionRecord } from '../../src/status/transferStatus.js';
 
-/** How long rejection records and dead-letter markers are kept (the ledger's TTL attribute is `expiresAt`). */
-const REJECTION_RETENTION_SECONDS = 30 * 86_400;
-const expiresAt = () => Math.floor(Date.now() / 1000) + REJECTION_RETENTION_SECONDS;
-
-/** The ledger key of a contact chain, named by its root (first) contact. */
-export const chainKey = (instanceId: string, rootContactId: string): string =>
-  `chain#${instanceId}#${rootContactId}`;
-
-/** A rejection's message is cut as the DLQ attribute is, so the record stays far below DynamoDB's 400 KB. */
-const MAX_REJECTION_MESSAGE_CHARS = 2_000;
+/** When a rejection record or dead-letter marker expires (the ledger's TTL attribute is `expiresAt`). */
+const expiresAt = () => Math.floor(Date.now() / 1000) + DEFAULTS.rejectionRetentionSeconds;
 
 /** A transfer's result, as the ledger keeps it for a token that transferred. */
 export interface LedgerTransferResult {
@@ -43,10 +32,6 @@ export interface RequestHistory {
    */
   readonly ambiguousSince?: number;
 }
-
-/** The ledger key of an alias: a contact that a transfer created, pointing at its chain. */
-export const contactAliasKey = (instanceId: string, contactId: string): string =>
-  `contact#${instanceId}#${contactId}`;
 
 /**
  * The DynamoDB ledger of transfers per contact chain. A chain's count is the size of a String Set of
@@ -69,8 +54,8 @@ export class TransferLedger {
    * await ledger.knownChainOf('instance-1', 'contact-1'); // 'chain#instance-1#contact-1' or undefined
    */
   async knownChainOf(instanceId: string, contactId: string): Promise<string | undefined> {
-    const alias = contactAliasKey(instanceId, contactId);
-    const root = chainKey(instanceId, contactId);
+    const alias = LedgerKey.contactAlias(instanceId, contactId);
+    const root = LedgerKey.chain(instanceId, contactId);
     const { Responses } = await this.client.send(
       new BatchGetCommand({
         RequestItems: {
@@ -106,7 +91,7 @@ export class TransferLedger {
       ({ Attributes: old } = await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { pk: requestRecordKeyFor(token) },
+          Key: { pk: LedgerKey.request(token) },
           UpdateExpression:
             'SET fingerprint = :fingerprint, chain = if_not_exists(chain, :chain), attemptedAt = if_not_exists(attemptedAt, :now), firstSeenAt = if_not_exists(firstSeenAt, :now)',
           ConditionExpression: 'attribute_not_exists(fingerprint) OR fingerprint = :fingerprint',
@@ -116,7 +101,7 @@ export class TransferLedger {
       ));
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException)
-        throw new TokenReusedError(requestRecordKeyFor(token));
+        throw new TokenReusedError(LedgerKey.request(token));
       throw error;
     }
     const history: RequestHistory = {
@@ -137,7 +122,7 @@ export class TransferLedger {
     await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: { pk: requestRecordKeyFor(token) },
+        Key: { pk: LedgerKey.request(token) },
         UpdateExpression: 'SET ambiguousSince = if_not_exists(ambiguousSince, :since)',
         ExpressionAttributeValues: { ':since': since },
       }),
@@ -155,7 +140,7 @@ export class TransferLedger {
     await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: { pk: requestRecordKeyFor(token) },
+        Key: { pk: LedgerKey.request(token) },
         UpdateExpression:
           'SET ContactId = :contactId, ContactArn = :contactArn, transferredAt = :now REMOVE attemptedAt',
         ExpressionAttributeValues: {
@@ -178,7 +163,7 @@ export class TransferLedger {
     await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: { pk: requestRecordKeyFor(token) },
+        Key: { pk: LedgerKey.request(token) },
         UpdateExpression: 'SET ambiguousSince = if_not_exists(ambiguousSince, :since) REMOVE attemptedAt',
         ExpressionAttributeValues: { ':since': since },
       }),
@@ -196,7 +181,7 @@ export class TransferLedger {
     await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: { pk: requestRecordKeyFor(token) },
+        Key: { pk: LedgerKey.request(token) },
         UpdateExpression: 'REMOVE attemptedAt',
       }),
     );
@@ -212,7 +197,7 @@ export class TransferLedger {
     await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: { pk: requestRecordKeyFor(token) },
+        Key: { pk: LedgerKey.request(token) },
         UpdateExpression: 'REMOVE ambiguousSince',
       }),
     );
@@ -230,7 +215,7 @@ export class TransferLedger {
       await this.client.send(
         new DeleteCommand({
           TableName: this.tableName,
-          Key: { pk: requestRecordKeyFor(token) },
+          Key: { pk: LedgerKey.request(token) },
           ConditionExpression: 'attribute_not_exists(ContactId)',
         }),
       );
@@ -301,7 +286,7 @@ export class TransferLedger {
     await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: { pk: contactAliasKey(instanceId, contactId) },
+        Key: { pk: LedgerKey.contactAlias(instanceId, contactId) },
         UpdateExpression: 'SET chain = :chain, updatedAt = :now',
         ExpressionAttributeValues: { ':chain': chain, ':now': new Date().toISOString() },
       }),
@@ -321,7 +306,7 @@ export class TransferLedger {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { pk: `deadletter#${messageId}` },
+          Key: { pk: LedgerKey.deadLetter(messageId) },
           UpdateExpression: 'SET deadLettered = :false, expiresAt = :expiresAt',
           ConditionExpression: 'attribute_not_exists(pk) OR deadLettered = :false',
           ExpressionAttributeValues: { ':false': false, ':expiresAt': expiresAt() },
@@ -344,7 +329,7 @@ export class TransferLedger {
     await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: { pk: `deadletter#${messageId}` },
+        Key: { pk: LedgerKey.deadLetter(messageId) },
         UpdateExpression: 'SET deadLettered = :true',
         ExpressionAttributeValues: { ':true': true },
       }),
@@ -364,9 +349,9 @@ export class TransferLedger {
       new PutCommand({
         TableName: this.tableName,
         Item: {
-          pk: rejectionKeyFor(token),
+          pk: LedgerKey.rejection(token),
           ...rejection,
-          errorMessage: rejection.errorMessage.slice(0, MAX_REJECTION_MESSAGE_CHARS),
+          errorMessage: rejection.errorMessage.slice(0, MAX_REASON_CHARS),
           expiresAt: expiresAt(),
         },
       }),

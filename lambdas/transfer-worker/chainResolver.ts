@@ -1,6 +1,7 @@
+import { LedgerKey } from '../../src/contract/index.js';
 import { chainRootOf } from '../../src/domain/index.js';
 import type { ContactDirectory } from './contactDirectory.js';
-import { chainKey, type TransferLedger } from './TransferLedger.js';
+import type { TransferLedger } from './TransferLedger.js';
 
 /**
  * The ledger chain a contact's transfers count against. The ledger answers for every contact it has seen
@@ -22,7 +23,7 @@ export async function resolveChain(
   if (known) return known;
   const contact = await contacts.describe(instanceId, contactId);
   const root = contact ? chainRootOf(contact) : contactId;
-  const chain = chainKey(instanceId, root);
+  const chain = LedgerKey.chain(instanceId, root);
   if (root !== contactId) await ledger.linkContact(instanceId, contactId, chain);
   return chain;
 }

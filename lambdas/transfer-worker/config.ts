@@ -1,7 +1,5 @@
 import { z } from 'zod';
-
-/** Connect refuses a contact's 12th transfer: the cap can be configured lower, never higher. */
-export const CONNECT_TRANSFER_LIMIT = 11;
+import { CONNECT_TRANSFER_LIMIT, DEFAULTS, WorkerEnv } from '../../src/contract/index.js';
 
 /** The worker's configuration, read once per cold start from its environment. */
 export interface WorkerConfig {
@@ -54,23 +52,34 @@ const integer = (name: string, fallback: number, min: number, max: number) =>
     .max(max, `${name} must be at most ${max}`)
     .default(fallback);
 
+const E = WorkerEnv;
 const EnvironmentSchema = z.object({
-  LEDGER_TABLE_NAME: required('LEDGER_TABLE_NAME'),
-  IDEMPOTENCY_TABLE_NAME: required('IDEMPOTENCY_TABLE_NAME'),
-  DEAD_LETTER_QUEUE_URL: required('DEAD_LETTER_QUEUE_URL'),
-  TRANSFER_QUEUE_URL: required('TRANSFER_QUEUE_URL'),
-  REQUEUE_LIMIT: integer('REQUEUE_LIMIT', 10, 0, 1000),
-  ALLOWED_INSTANCE_IDS: z.string().default(''),
-  TRANSFER_CAP: integer('TRANSFER_CAP', CONNECT_TRANSFER_LIMIT, 1, CONNECT_TRANSFER_LIMIT),
-  TRANSFER_RATE_PER_SECOND: z.coerce
-    .number({ error: 'TRANSFER_RATE_PER_SECOND must be a number' })
-    .positive('TRANSFER_RATE_PER_SECOND must be above 0')
-    .default(2),
-  MAX_CONCURRENCY: integer('MAX_CONCURRENCY', 2, 1, 1000),
-  MAX_RECEIVE_COUNT: integer('MAX_RECEIVE_COUNT', 5, 1, 1000),
-  IDEMPOTENCY_TTL_SECONDS: integer('IDEMPOTENCY_TTL_SECONDS', 86_400, 60, 30 * 86_400),
-  DEADLINE_MARGIN_MS: integer('DEADLINE_MARGIN_MS', 5_000, 0, 900_000),
-  TOKEN_REPLAY_WINDOW_SECONDS: integer('TOKEN_REPLAY_WINDOW_SECONDS', 3_600, 0, 86_400),
+  [E.ledgerTableName]: required(E.ledgerTableName),
+  [E.idempotencyTableName]: required(E.idempotencyTableName),
+  [E.deadLetterQueueUrl]: required(E.deadLetterQueueUrl),
+  [E.transferQueueUrl]: required(E.transferQueueUrl),
+  [E.requeueLimit]: integer(E.requeueLimit, DEFAULTS.requeueLimit, 0, 1000),
+  [E.allowedInstanceIds]: z.string().default(''),
+  [E.transferCap]: integer(E.transferCap, DEFAULTS.transferCap, 1, CONNECT_TRANSFER_LIMIT),
+  [E.transferRatePerSecond]: z.coerce
+    .number({ error: `${E.transferRatePerSecond} must be a number` })
+    .positive(`${E.transferRatePerSecond} must be above 0`)
+    .default(DEFAULTS.transferRatePerSecond),
+  [E.maxConcurrency]: integer(E.maxConcurrency, DEFAULTS.maxConcurrency, 1, 1000),
+  [E.maxReceiveCount]: integer(E.maxReceiveCount, DEFAULTS.maxReceiveCount, 1, 1000),
+  [E.idempotencyTtlSeconds]: integer(
+    E.idempotencyTtlSeconds,
+    DEFAULTS.idempotencyTtlSeconds,
+    60,
+    30 * 86_400,
+  ),
+  [E.deadlineMarginMs]: integer(E.deadlineMarginMs, DEFAULTS.deadlineMarginMs, 0, 900_000),
+  [E.tokenReplayWindowSeconds]: integer(
+    E.tokenReplayWindowSeconds,
+    DEFAULTS.tokenReplayWindowSeconds,
+    0,
+    86_400,
+  ),
 });
 
 /**
@@ -89,23 +98,24 @@ export function readWorkerConfig(env: Readonly<Record<string, string | undefined
   }
   const e = parsed.data;
   return {
-    ledgerTableName: e.LEDGER_TABLE_NAME,
-    idempotencyTableName: e.IDEMPOTENCY_TABLE_NAME,
-    deadLetterQueueUrl: e.DEAD_LETTER_QUEUE_URL,
-    transferQueueUrl: e.TRANSFER_QUEUE_URL,
-    requeueLimit: e.REQUEUE_LIMIT,
+    ledgerTableName: e[E.ledgerTableName],
+    idempotencyTableName: e[E.idempotencyTableName],
+    deadLetterQueueUrl: e[E.deadLetterQueueUrl],
+    transferQueueUrl: e[E.transferQueueUrl],
+    requeueLimit: e[E.requeueLimit],
     allowedInstanceIds: new Set(
-      e.ALLOWED_INSTANCE_IDS.split(',')
+      e[E.allowedInstanceIds]
+        .split(',')
         .map((id) => id.trim())
         .filter(Boolean),
     ),
-    transferCap: e.TRANSFER_CAP,
-    transferRatePerSecond: e.TRANSFER_RATE_PER_SECOND,
-    maxConcurrency: e.MAX_CONCURRENCY,
-    maxReceiveCount: e.MAX_RECEIVE_COUNT,
-    idempotencyTtlSeconds: e.IDEMPOTENCY_TTL_SECONDS,
-    deadlineMarginMs: e.DEADLINE_MARGIN_MS,
-    tokenReplayWindowSeconds: e.TOKEN_REPLAY_WINDOW_SECONDS,
+    transferCap: e[E.transferCap],
+    transferRatePerSecond: e[E.transferRatePerSecond],
+    maxConcurrency: e[E.maxConcurrency],
+    maxReceiveCount: e[E.maxReceiveCount],
+    idempotencyTtlSeconds: e[E.idempotencyTtlSeconds],
+    deadlineMarginMs: e[E.deadlineMarginMs],
+    tokenReplayWindowSeconds: e[E.tokenReplayWindowSeconds],
   };
 }
 

@@ -5,6 +5,7 @@ import { ConnectClient } from '@aws-sdk/client-connect';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { METRICS_NAMESPACE, SERVICE_NAME, WorkerEnv } from '../../src/contract/index.js';
 import { CallPacer } from './CallPacer.js';
 import { pacingIntervalMs, readWorkerConfig } from './config.js';
 import { transferContact } from './connectTransfer.js';
@@ -18,10 +19,11 @@ import { createTransferWorker } from './TransferWorker.js';
 // Composition root: read once per cold start. Endpoints, region, credentials and retry settings come from
 // the SDK's own resolution (AWS_ENDPOINT_URL_<SERVICE>, AWS_REGION, AWS_RETRY_MODE, AWS_MAX_ATTEMPTS).
 const config = readWorkerConfig(process.env);
-const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'transfer-worker' });
+const serviceName = process.env[WorkerEnv.serviceName] ?? SERVICE_NAME;
+const logger = new Logger({ serviceName });
 const metrics = new Metrics({
-  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'ConnectTransferOrchestrator',
-  serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'transfer-worker',
+  namespace: process.env[WorkerEnv.metricsNamespace] ?? METRICS_NAMESPACE,
+  serviceName,
 });
 
 const dynamodb = new DynamoDBClient({});

@@ -1,13 +1,12 @@
 import { parseArgs } from 'node:util';
 import { BatchGetItemCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { LedgerKey } from '../contract/index.js';
 import {
   decideTransferStatus,
   type IdempotencyRecordFields,
   idempotencyKeyFor,
   type RejectionRecord,
-  rejectionKeyFor,
-  requestRecordKeyFor,
   type TransferStatus,
 } from '../status/transferStatus.js';
 import { CONNECTION_OPTIONS, dynamoDbClient } from './awsClients.js';
@@ -77,7 +76,7 @@ export async function runStatus(argv: readonly string[], io: CliIo): Promise<voi
       new BatchGetItemCommand({
         RequestItems: {
           [ledgerTable]: {
-            Keys: [{ pk: { S: rejectionKeyFor(token) } }, { pk: { S: requestRecordKeyFor(token) } }],
+            Keys: [{ pk: { S: LedgerKey.rejection(token) } }, { pk: { S: LedgerKey.request(token) } }],
             ConsistentRead: true,
           },
         },
@@ -85,9 +84,9 @@ export async function runStatus(argv: readonly string[], io: CliIo): Promise<voi
     ),
   ]);
   const items = (ledger.Responses?.[ledgerTable] ?? []).map((item) => unmarshall(item));
-  const rejection = items.find((item) => item.pk === rejectionKeyFor(token));
+  const rejection = items.find((item) => item.pk === LedgerKey.rejection(token));
   const transfer = items.find(
-    (item) => item.pk === requestRecordKeyFor(token) && typeof item.ContactId === 'string',
+    (item) => item.pk === LedgerKey.request(token) && typeof item.ContactId === 'string',
   );
   const status = decideTransferStatus(
     record.Item && (unmarshall(record.Item) as IdempotencyRecordFields),

@@ -1,28 +1,7 @@
+import { Outcome } from '../contract/metrics.js';
 import { Disposition, ErrorClass, type Failure } from './failure.js';
 
-/** The one outcome logged (and counted) for each record the worker handles. */
-export const Outcome = {
-  /** Connect transferred the contact. */
-  Transferred: 'Transferred',
-  /** The token had already completed: its stored result was returned and Connect was not called. */
-  Duplicate: 'Duplicate',
-  /** Not a valid request (or not an allowed instance, or a reused token): in the DLQ. */
-  InvalidRequest: 'InvalidRequest',
-  /** The contact chain had no transfer left under the cap: in the DLQ. */
-  CapReached: 'CapReached',
-  /** Connect refused the transfer for good: in the DLQ. */
-  ConnectRejected: 'ConnectRejected',
-  /** An earlier attempt may have transferred and nothing proves whether it did: in the DLQ, slot kept. */
-  AmbiguousTransfer: 'AmbiguousTransfer',
-  /** A transient failure: SQS delivers the record again. */
-  RetryScheduled: 'RetryScheduled',
-  /** A transient failure on the last allowed delivery: in the DLQ. */
-  RetriesExhausted: 'RetriesExhausted',
-  /** Throttled (or in flight elsewhere) on the last allowed delivery: sent back to the queue, not the DLQ. */
-  Requeued: 'Requeued',
-} as const;
-/** One of {@link Outcome}. */
-export type Outcome = (typeof Outcome)[keyof typeof Outcome];
+export { Outcome } from '../contract/metrics.js';
 
 /**
  * Names the outcome of a failed record from its failure and what was decided for it.

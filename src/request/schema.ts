@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { TRANSFER_REQUESTED_DETAIL_TYPE } from '../contract/events.js';
 
-/** The EventBridge `detail-type` that carries a transfer request in its `detail`. */
-export const TRANSFER_REQUESTED_DETAIL_TYPE = 'Transfer Contact Requested';
+export { TRANSFER_REQUESTED_DETAIL_TYPE };
 
 /** API length limits of `TransferContact`, from the Amazon Connect API reference. */
 export const TRANSFER_CONTACT_LIMITS = {

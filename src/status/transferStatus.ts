@@ -15,9 +15,6 @@ export function idempotencyKeyFor(clientToken: string): string {
   return `${IDEMPOTENCY_KEY_PREFIX}#${digest}`;
 }
 
-/** The ledger key under which the worker records why a token's request was dead-lettered. */
-export const rejectionKeyFor = (clientToken: string): string => `token#${clientToken}`;
-
 /** What the worker records when it dead-letters a request (one ledger write per rejection). */
 export interface RejectionRecord {
   readonly errorClass: string;
@@ -50,9 +47,6 @@ export interface LedgerTransfer {
   readonly ContactId: string;
   readonly ContactArn: string;
 }
-
-/** The ledger key of a token's durable request record (the worker writes it; `status` reads it). */
-export const requestRecordKeyFor = (clientToken: string): string => `request#${clientToken}`;
 
 /**
  * Decides a token's status from its idempotency record, its rejection record and the ledger's durable record

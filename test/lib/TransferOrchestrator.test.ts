@@ -1,4 +1,4 @@
-import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { App, CfnParameter, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -7,8 +7,10 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { CONTEXT_KEYS, propsFromContext } from '../../lib/contextProps.js';
-import { TransferOrchestrator, type TransferOrchestratorProps } from '../../lib/TransferOrchestrator.js';
+import type { TransferOrchestratorProps } from '../../lib/props.js';
+import { TransferOrchestrator } from '../../lib/TransferOrchestrator.js';
 import { TransferOrchestratorStack } from '../../lib/TransferOrchestratorStack.js';
+import { TransferOrchestratorPropsError } from '../../lib/validateProps.js';
 import { Outcome } from '../../src/domain/outcome.js';
 import { parseTransferRequest } from '../../src/request/index.js';
 
@@ -544,6 +546,44 @@ describe('TransferOrchestrator: invalid props', () => {
         o.addTransferRule('R', { eventPattern: { source: ['x'] }, destination: destination as never }),
       ),
     ).toThrow(message);
+  });
+});
+
+describe('TransferOrchestrator: validation reports everything at once', () => {
+  it('lists every violated prop in one error, scoped to the construct', () => {
+    let caught: unknown;
+    try {
+      build({ transferCap: 12, batchSize: 0, workerMemorySize: 64, idempotencyTtl: Duration.seconds(1) });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(TransferOrchestratorPropsError);
+    const error = caught as TransferOrchestratorPropsError;
+    expect(error.violations).toHaveLength(4);
+    expect(error.message).toMatch(/TransferOrchestrator at Test\/Orchestrator: 4 invalid prop\(s\)/);
+    for (const prop of ['transferCap', 'batchSize', 'workerMemorySize', 'idempotencyTtl'])
+      expect(error.message).toContain(prop);
+  });
+
+  it('skips values that are tokens until deploy, and still checks the known ones', () => {
+    const tokenProps = (stack: Stack) => ({
+      transferCap: new CfnParameter(stack, 'Cap', { type: 'Number' }).valueAsNumber,
+      batchSize: new CfnParameter(stack, 'Batch', { type: 'Number' }).valueAsNumber,
+    });
+    const app = new App();
+    const stack = new Stack(app, 'Stack');
+    expect(
+      () => new TransferOrchestrator(stack, 'Tokens', { instanceIds: [INSTANCE], ...tokenProps(stack) }),
+    ).not.toThrow();
+    const other = new Stack(app, 'Other');
+    expect(
+      () =>
+        new TransferOrchestrator(other, 'Mixed', {
+          instanceIds: [INSTANCE],
+          ...tokenProps(other),
+          maxReceiveCount: 0,
+        }),
+    ).toThrow(/1 invalid prop\(s\):\n- maxReceiveCount must be a whole number from 1 to 1000, got 0/);
   });
 });
 

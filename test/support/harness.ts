@@ -3,8 +3,9 @@ import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { vi } from 'vitest';
-import { chainKey, TransferLedger } from '../../lambdas/transfer-worker/TransferLedger.js';
+import { TransferLedger } from '../../lambdas/transfer-worker/TransferLedger.js';
 import type { TransferWorkerHandler } from '../../lambdas/transfer-worker/TransferWorker.js';
+import { LedgerKey } from '../../src/contract/index.js';
 import {
   ConnectSimulator,
   type ConnectSimulatorOptions,
@@ -155,7 +156,7 @@ export class WorkerHarness {
 
   /** The tokens holding a chain's slots. */
   async chainTokens(rootContactId: string, instanceId = 'instance-1'): Promise<ReadonlySet<string>> {
-    return this.ledger.tokensOf(chainKey(instanceId, rootContactId));
+    return this.ledger.tokensOf(LedgerKey.chain(instanceId, rootContactId));
   }
 
   /** The `TransferContact` calls Connect received (not its `DescribeContact` and contact-tree reads). */

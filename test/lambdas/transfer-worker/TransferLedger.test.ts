@@ -2,7 +2,7 @@ import { CreateTableCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/cli
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TransferLedger } from '../../../lambdas/transfer-worker/TransferLedger.js';
-import { rejectionKeyFor } from '../../../src/status/transferStatus.js';
+import { LedgerKey } from '../../../src/contract/index.js';
 import { type LocalEngine, startLocalDynamoDB } from '../../../tools/local-engines/engines.js';
 import { FaultyDynamoDBProxy } from '../../../tools/local-engines/FaultyDynamoDBProxy.js';
 
@@ -34,7 +34,7 @@ describe('TransferLedger on dynalite', () => {
       messageId: 'm-1',
     });
     const { Item } = await client.send(
-      new GetItemCommand({ TableName: 'ledger', Key: { pk: { S: rejectionKeyFor('huge-token') } } }),
+      new GetItemCommand({ TableName: 'ledger', Key: { pk: { S: LedgerKey.rejection('huge-token') } } }),
     );
     expect(Item?.errorMessage?.S).toHaveLength(2_000);
   });

@@ -1,0 +1,152 @@
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { METRICS_NAMESPACE, Outcome, SERVICE_NAME } from '../src/contract/index.js';
+
+/** The orchestrator's alarms, by name. */
+export interface OrchestratorAlarms {
+  /** A request failed and is in the DLQ. */
+  readonly deadLetters: cloudwatch.IAlarm;
+  /** The oldest queued request waits too long. */
+  readonly backlogAge: cloudwatch.IAlarm;
+  /** The worker itself failed (crash, timeout, configuration). */
+  readonly workerErrors: cloudwatch.IAlarm;
+  /** Lambda throttled the worker. */
+  readonly workerThrottles: cloudwatch.IAlarm;
+  /** EventBridge could not deliver an event to the transfer queue. */
+  readonly undeliveredEvents: cloudwatch.IAlarm;
+}
+
+/** What the alarms and the dashboard watch. */
+export interface MonitoredResources {
+  readonly queue: sqs.IQueue;
+  readonly deadLetterQueue: sqs.IQueue;
+  readonly eventDeadLetterQueue: sqs.IQueue;
+  readonly worker: lambda.IFunction;
+}
+
+/**
+ * One of the worker's outcome metrics, a count per minute unless `options` say otherwise.
+ *
+ * @example
+ * outcomeMetric(Outcome.CapReached, { period: Duration.minutes(5) }).metricName; // 'CapReached'
+ */
+export function outcomeMetric(outcome: Outcome, options: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName: outcome,
+    dimensionsMap: { service: SERVICE_NAME },
+    statistic: 'Sum',
+    period: Duration.minutes(1),
+    ...options,
+  });
+}
+
+/** The five alarms, each with a description that says what to do, notifying `topic` when given. */
+export function createAlarms(
+  scope: Construct,
+  watched: MonitoredResources,
+  backlogAge: Duration,
+  topic: sns.ITopic | undefined,
+): OrchestratorAlarms {
+  const minute = Duration.minutes(1);
+  const alarm = (
+    id: string,
+    alarmDescription: string,
+    metric: cloudwatch.IMetric,
+    threshold: number,
+    periods = 1,
+  ) =>
+    new cloudwatch.Alarm(scope, id, {
+      alarmDescription,
+      metric,
+      threshold,
+      evaluationPeriods: periods,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+  const visibleMax = (queue: sqs.IQueue) =>
+    queue.metricApproximateNumberOfMessagesVisible({ period: minute, statistic: 'Maximum' });
+  const alarms = {
+    deadLetters: alarm(
+      'DeadLettersAlarm',
+      'Transfer requests failed and are in the DLQ: read their ErrorClass/ErrorCode attributes, fix, redrive',
+      visibleMax(watched.deadLetterQueue),
+      1,
+    ),
+    backlogAge: alarm(
+      'BacklogAgeAlarm',
+      'Transfer requests wait too long: the rate is below the inflow, or the worker keeps failing',
+      watched.queue.metricApproximateAgeOfOldestMessage({ period: minute, statistic: 'Maximum' }),
+      backlogAge.toSeconds(),
+      3,
+    ),
+    workerErrors: alarm(
+      'WorkerErrorsAlarm',
+      'The worker itself failed (crash, timeout, bad configuration): read its logs',
+      watched.worker.metricErrors({ period: minute, statistic: 'Sum' }),
+      1,
+    ),
+    workerThrottles: alarm(
+      'WorkerThrottlesAlarm',
+      'Lambda throttled the worker: the account concurrency is exhausted',
+      watched.worker.metricThrottles({ period: minute, statistic: 'Sum' }),
+      1,
+    ),
+    undeliveredEvents: alarm(
+      'UndeliveredEventsAlarm',
+      'EventBridge could not deliver transfer events to the queue (queue policy, KMS key, or a deleted queue): read the ERROR_CODE attributes of the event DLQ, fix, send them again',
+      visibleMax(watched.eventDeadLetterQueue),
+      1,
+    ),
+  };
+  if (topic) {
+    for (const each of Object.values(alarms)) each.addAlarmAction(new cloudwatchActions.SnsAction(topic));
+  }
+  return alarms;
+}
+
+/** The operations dashboard: every outcome, the queues, the worker, the alarms. */
+export function createDashboard(
+  scope: Construct,
+  watched: MonitoredResources,
+  alarms: OrchestratorAlarms,
+): cloudwatch.Dashboard {
+  return new cloudwatch.Dashboard(scope, 'Dashboard', {
+    widgets: [
+      [
+        new cloudwatch.GraphWidget({
+          title: 'Outcomes per minute',
+          left: Object.values(Outcome).map((outcome) => outcomeMetric(outcome)),
+          width: 12,
+        }),
+        new cloudwatch.GraphWidget({
+          title: 'Queue depth and DLQ',
+          left: [
+            watched.queue.metricApproximateNumberOfMessagesVisible(),
+            watched.deadLetterQueue.metricApproximateNumberOfMessagesVisible(),
+          ],
+          right: [watched.queue.metricApproximateAgeOfOldestMessage()],
+          width: 12,
+        }),
+      ],
+      [
+        new cloudwatch.GraphWidget({
+          title: 'Worker',
+          left: [
+            watched.worker.metricInvocations(),
+            watched.worker.metricErrors(),
+            watched.worker.metricThrottles(),
+          ],
+          right: [watched.worker.metricDuration({ statistic: 'p99' })],
+          width: 12,
+        }),
+        new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: Object.values(alarms), width: 12 }),
+      ],
+    ],
+  });
+}

@@ -1,0 +1,151 @@
+import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as events from 'aws-cdk-lib/aws-events';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+
+/** Properties of a {@link TransferOrchestrator}. */
+export interface TransferOrchestratorProps {
+  /**
+   * Amazon Connect instance ids the orchestrator may transfer contacts in. The worker rejects any other
+   * instance as an invalid request, and its IAM policy names only these instances.
+   */
+  readonly instanceIds: readonly string[];
+
+  /**
+   * Successful transfers allowed per contact chain, from 1 to 11 (Connect's own limit).
+   * @default 11
+   */
+  readonly transferCap?: number;
+
+  /**
+   * `TransferContact` calls per second the orchestrator may make in total: the share of the account's
+   * quota (2 requests/s by default, shared with every other caller) given to it.
+   * @default 2
+   */
+  readonly transferRatePerSecond?: number;
+
+  /**
+   * Workers running at once (the event source's `maxConcurrency`, 2 to 1000). They share the rate: each
+   * worker paces its calls to `transferRatePerSecond / maxConcurrency`.
+   * @default 2
+   */
+  readonly maxConcurrency?: number;
+
+  /**
+   * Records per invocation (1 to 10 for a standard queue).
+   * @default 10
+   */
+  readonly batchSize?: number;
+
+  /**
+   * How long the event source gathers records before invoking the worker.
+   * @default Duration.seconds(1)
+   */
+  readonly maxBatchingWindow?: Duration;
+
+  /**
+   * Deliveries of a message before a transient failure is dead-lettered (the redrive policy's
+   * `maxReceiveCount`; the worker dead-letters on that delivery itself, with the reason).
+   * @default 5
+   */
+  readonly maxReceiveCount?: number;
+
+  /**
+   * The worker's timeout. It must hold a whole batch at the paced rate plus a safety margin.
+   * @default Duration.seconds(60)
+   */
+  readonly functionTimeout?: Duration;
+
+  /**
+   * Visibility timeout of the transfer queue: at least 6 times the function timeout, as AWS recommends
+   * for an SQS event source.
+   * @default - 6 times the function timeout
+   */
+  readonly visibilityTimeout?: Duration;
+
+  /**
+   * A customer-managed KMS key for the queues and the tables. EventBridge is granted its use in the key
+   * policy of a key created in the same stack; an imported key's policy must allow `events.amazonaws.com`
+   * `kms:GenerateDataKey` and `kms:Decrypt` itself.
+   * @default - SQS-managed encryption (SSE-SQS) for the queues, AWS-owned keys for the tables
+   */
+  readonly encryptionKey?: kms.IKey;
+
+  /**
+   * The bus whose `Transfer Contact Requested` events become transfer requests.
+   * @default - a new custom event bus
+   */
+  readonly eventBus?: events.IEventBus;
+
+  /**
+   * How long a completed token's outcome is kept and replayed.
+   * @default Duration.hours(24)
+   */
+  readonly idempotencyTtl?: Duration;
+
+  /**
+   * How long after a `TransferContact` attempt whose answer was lost the worker still retries with the same
+   * token (Connect then replays it). Past it the worker asks Connect's record (`DescribeContact`) instead of
+   * calling again, since Connect may have forgotten the token: its memory is undocumented (sibling Connect
+   * APIs keep tokens 7 days). Keep it well below that. `Duration.seconds(0)`: always reconcile.
+   * @default Duration.hours(1)
+   */
+  readonly tokenReplayWindow?: Duration;
+
+  /**
+   * The worker's memory, in MB (Lambda gives CPU in proportion). The worker is I/O-bound: it waits for its
+   * paced turn and for Connect.
+   * @default 256
+   */
+  readonly workerMemorySize?: number;
+
+  /**
+   * What happens to the tables when the stack is deleted.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * Retention of the worker's logs.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * Age of the oldest queued request that raises the backlog alarm.
+   * @default Duration.minutes(15)
+   */
+  readonly backlogAgeAlarmThreshold?: Duration;
+
+  /**
+   * Where alarms send their notifications.
+   * @default - the alarms have no action
+   */
+  readonly alarmTopic?: sns.ITopic;
+}
+
+/** Destination of a transfer rule: a queue or a user (agent), never both, and the flow that routes to it. */
+export type TransferDestination =
+  | { readonly queueId: string; readonly userId?: never; readonly contactFlowId: string }
+  | { readonly userId: string; readonly queueId?: never; readonly contactFlowId: string };
+
+/** Options of {@link TransferOrchestrator.addTransferRule}. */
+export interface TransferRuleOptions {
+  /** The events that trigger a transfer, for instance `aws.connect` `Amazon Connect Contact Event`s. */
+  readonly eventPattern: events.EventPattern;
+  /** Where matching contacts are transferred. */
+  readonly destination: TransferDestination;
+  /**
+   * The bus the events arrive on.
+   * @default - the account's default bus, where Amazon Connect publishes its contact events
+   */
+  readonly eventBus?: events.IEventBus;
+  /**
+   * Also match contacts that a transfer started (`detail.initiationMethod` `TRANSFER`). Off, the rule never
+   * re-triggers on the contacts its own transfers create, which would otherwise transfer each task again
+   * until its chain reaches the cap. A pattern that names `detail.initiationMethod` itself is left as it is.
+   * @default false
+   */
+  readonly includeTransferredContacts?: boolean;
+}

@@ -1,0 +1,65 @@
+import { Duration } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import type * as targets from 'aws-cdk-lib/aws-events-targets';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { TRANSFER_REQUESTED_DETAIL_TYPE } from '../src/contract/index.js';
+import type { TransferDestination, TransferRuleOptions } from './props.js';
+
+/**
+ * How EventBridge delivers to the transfer queue: its own retry policy made explicit (24 hours, 185
+ * attempts), then the event DLQ rather than a silent drop.
+ */
+export function eventDelivery(eventDeadLetterQueue: sqs.IQueue): targets.SqsQueueProps {
+  return { deadLetterQueue: eventDeadLetterQueue, maxEventAge: Duration.hours(24), retryAttempts: 185 };
+}
+
+/**
+ * A contact-event pattern that leaves out contacts a transfer started (`detail.initiationMethod`
+ * `TRANSFER`), unless the options keep them or the pattern names `detail.initiationMethod` itself.
+ */
+export function transferRulePattern(options: TransferRuleOptions): events.EventPattern {
+  const pattern = options.eventPattern;
+  const detail = (pattern.detail ?? {}) as Record<string, unknown>;
+  if (options.includeTransferredContacts || 'initiationMethod' in detail) return pattern;
+  return { ...pattern, detail: { ...detail, initiationMethod: [{ 'anything-but': ['TRANSFER'] }] } };
+}
+
+/**
+ * The problems of a transfer rule's destination (exactly one of queue or user, and a flow), each naming the
+ * fix; empty when it is valid.
+ */
+export function destinationProblems(id: string, destination: TransferDestination): string[] {
+  const problems: string[] = [];
+  if ((destination.queueId === undefined) === (destination.userId === undefined)) {
+    problems.push(
+      `addTransferRule('${id}') needs exactly one of destination.queueId or destination.userId, got ${JSON.stringify(destination)}`,
+    );
+  }
+  if (!destination.contactFlowId) {
+    problems.push(
+      `addTransferRule('${id}') needs destination.contactFlowId, got ${JSON.stringify(destination.contactFlowId)}`,
+    );
+  }
+  return problems;
+}
+
+/**
+ * The message a transfer rule puts on the queue: a `Transfer Contact Requested` event built by an input
+ * transformer from the matched event (its contact id and instance ARN) and the rule's destination, with the
+ * token `rule-<id>-<contactId>`: one transfer per contact and rule, however often its events repeat (a
+ * contact that keeps its id after a transfer is QUEUED again).
+ */
+export function transferRequestInput(id: string, destination: TransferDestination): events.RuleTargetInput {
+  return events.RuleTargetInput.fromObject({
+    id: events.EventField.eventId,
+    'detail-type': TRANSFER_REQUESTED_DETAIL_TYPE,
+    source: events.EventField.source,
+    detail: {
+      InstanceId: events.EventField.fromPath('$.detail.instanceArn'),
+      ContactId: events.EventField.fromPath('$.detail.contactId'),
+      ContactFlowId: destination.contactFlowId,
+      ...(destination.queueId ? { QueueId: destination.queueId } : { UserId: destination.userId }),
+      ClientToken: `rule-${id}-${events.EventField.fromPath('$.detail.contactId')}`,
+    },
+  });
+}

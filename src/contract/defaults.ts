@@ -1,0 +1,57 @@
+import { CONNECT_TRANSFER_LIMIT, CONNECT_TRANSFER_QUOTA } from './connect.js';
+
+/**
+ * The orchestrator's defaults, in one place: the construct applies them to its props, the worker to its
+ * environment, the CLI and the local runner to theirs, and the README quotes them.
+ */
+export const DEFAULTS = {
+  /** Successful transfers per contact chain. */
+  transferCap: CONNECT_TRANSFER_LIMIT,
+  /** `TransferContact` calls per second for the whole deployment: the account's default quota. */
+  transferRatePerSecond: CONNECT_TRANSFER_QUOTA.ratePerSecond,
+  /** Workers at once (the SQS event source's `maxConcurrency`, whose minimum is 2). */
+  maxConcurrency: 2,
+  /** Records per invocation. */
+  batchSize: 10,
+  /** How long the event source gathers a batch. */
+  maxBatchingWindowSeconds: 1,
+  /** Deliveries before a transient failure is dead-lettered. */
+  maxReceiveCount: 5,
+  /** The worker's timeout. */
+  functionTimeoutSeconds: 60,
+  /** The transfer queue's visibility timeout, as a multiple of the function timeout (AWS's advice). */
+  visibilityTimeoutFactor: 6,
+  /** How long a completed token's result is kept and replayed by the idempotency layer. */
+  idempotencyTtlSeconds: 86_400,
+  /** How long after a lost answer the same token is still sent to Connect (then: reconcile). */
+  tokenReplayWindowSeconds: 3_600,
+  /** Times one throttled request may be sent back to the queue before it is dead-lettered. */
+  requeueLimit: 10,
+  /** Remaining invocation time under which no new transfer starts. */
+  deadlineMarginMs: 5_000,
+  /** The worker's memory (MB). */
+  workerMemorySize: 256,
+  /** Age of the oldest queued request that raises the backlog alarm. */
+  backlogAgeAlarmMinutes: 15,
+  /** How long rejection records and dead-letter markers stay in the ledger. */
+  rejectionRetentionSeconds: 30 * 86_400,
+} as const;
+
+/**
+ * The shortest function timeout that holds a whole batch at the paced rate: each of `maxConcurrency` workers
+ * makes one call every `maxConcurrency / rate` seconds, plus the deadline margin. The construct refuses a
+ * shorter timeout; the scenario runner uses exactly this one, so retries come back as soon as they may.
+ *
+ * @example
+ * minimumFunctionTimeoutSeconds({ batchSize: 10, maxConcurrency: 2, transferRatePerSecond: 2 }); // 15
+ */
+export function minimumFunctionTimeoutSeconds(settings: {
+  readonly batchSize: number;
+  readonly maxConcurrency: number;
+  readonly transferRatePerSecond: number;
+}): number {
+  return (
+    (settings.batchSize * settings.maxConcurrency) / settings.transferRatePerSecond +
+    DEFAULTS.deadlineMarginMs / 1000
+  );
+}

@@ -1,0 +1,13 @@
+/**
+ * The orchestrator's contract: every value two layers share (the construct, the worker, the CLI, the status
+ * reader, the local runner, the scenarios). No AWS SDK and no aws-cdk-lib here, so any layer may import it.
+ *
+ * @packageDocumentation
+ */
+export { CONNECT_TRANSFER_LIMIT, CONNECT_TRANSFER_QUOTA } from './connect.js';
+export { DeadLetterAttribute, MAX_REASON_CHARS } from './deadLetter.js';
+export { DEFAULTS, minimumFunctionTimeoutSeconds } from './defaults.js';
+export { TRANSFER_REQUESTED_DETAIL_TYPE } from './events.js';
+export { LEDGER_TTL_ATTRIBUTE, LedgerKey, LedgerKeyPrefix } from './ledgerKeys.js';
+export { METRICS_NAMESPACE, Outcome, SERVICE_NAME } from './metrics.js';
+export { WorkerEnv, type WorkerEnvSetting } from './workerEnvironment.js';

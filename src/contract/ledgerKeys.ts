@@ -1,0 +1,28 @@
+/**
+ * The ledger table's partition keys (attribute `pk`), one builder per kind of item: the worker writes them,
+ * `transfer-contact status` and the scenario runner read them. The ledger's TTL attribute is `expiresAt`.
+ */
+export const LedgerKey = {
+  /** A contact chain, named by its root (first) contact: a String Set of the tokens holding its slots. */
+  chain: (instanceId: string, rootContactId: string): string => `chain#${instanceId}#${rootContactId}`,
+  /** An alias: a contact a transfer created (or the ledger learned), pointing at its chain. */
+  contactAlias: (instanceId: string, contactId: string): string => `contact#${instanceId}#${contactId}`,
+  /** A token's durable request record (fingerprint, chain, open attempt, result): never expires. */
+  request: (clientToken: string): string => `request#${clientToken}`,
+  /** Why a token's request was dead-lettered: kept 30 days, read by `status`. */
+  rejection: (clientToken: string): string => `token#${clientToken}`,
+  /** A message's dead-letter marker (one per message, so messages sharing a token never hide one another). */
+  deadLetter: (messageId: string): string => `deadletter#${messageId}`,
+} as const;
+
+/** The prefix of each kind of ledger key, for a reader that scans the table. */
+export const LedgerKeyPrefix = {
+  chain: 'chain#',
+  contactAlias: 'contact#',
+  request: 'request#',
+  rejection: 'token#',
+  deadLetter: 'deadletter#',
+} as const;
+
+/** The ledger table's TTL attribute (seconds since the epoch). */
+export const LEDGER_TTL_ATTRIBUTE = 'expiresAt';
