@@ -4,11 +4,12 @@ import {
   DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
   type Message,
-  ReceiveMessageCommand,
   SendMessageBatchCommand,
   type SQSClient,
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
+import { DeadLetterAttribute } from '../contract/index.js';
+import { receiveAll, receiveBatches, stringAttributes } from '../queues/receiveAll.js';
 import { CONNECTION_OPTIONS, sqsClient } from './awsClients.js';
 import { type CliIo, printJson, UsageError } from './io.js';
 
@@ -115,19 +116,12 @@ const isUnsupported = (error: unknown): boolean =>
 /** Receives up to `max` messages, then makes them visible again at once: nothing is deleted. */
 async function peek(client: SQSClient, url: string, max: number): Promise<Message[]> {
   const seen = new Map<string, Message>();
-  while (seen.size < max) {
-    const { Messages = [] } = await client.send(
-      new ReceiveMessageCommand({
-        QueueUrl: url,
-        MaxNumberOfMessages: Math.min(10, max - seen.size),
-        VisibilityTimeout: 30,
-        AttributeNames: ['All'],
-        MessageAttributeNames: ['All'],
-      }),
-    );
-    if (Messages.length === 0) break;
-    for (const message of Messages) seen.set(message.MessageId ?? '', message);
-  }
+  for await (const message of receiveAll(client, url, {
+    visibilityTimeout: 30,
+    limit: max,
+    systemAttributes: true,
+  }))
+    seen.set(message.MessageId ?? '', message);
   const messages = [...seen.values()];
   for (let i = 0; i < messages.length; i += 10) {
     await client.send(
@@ -143,16 +137,17 @@ async function peek(client: SQSClient, url: string, max: number): Promise<Messag
 }
 
 const describe = (message: Message) => {
-  const attribute = (name: string) => message.MessageAttributes?.[name]?.StringValue;
+  const attributes = stringAttributes(message);
+  const A = DeadLetterAttribute;
   return {
     MessageId: message.MessageId,
-    SourceMessageId: attribute('SourceMessageId'),
-    ErrorClass: attribute('ErrorClass') ?? '(none: redriven by SQS)',
-    ErrorCode: attribute('ErrorCode'),
-    ErrorMessage: attribute('ErrorMessage'),
-    ClientToken: attribute('ClientToken'),
-    ReceiveCount: attribute('ReceiveCount'),
-    FailedAt: attribute('FailedAt'),
+    SourceMessageId: attributes[A.SourceMessageId],
+    ErrorClass: attributes[A.ErrorClass] ?? '(none: redriven by SQS)',
+    ErrorCode: attributes[A.ErrorCode],
+    ErrorMessage: attributes[A.ErrorMessage],
+    ClientToken: attributes[A.ClientToken],
+    ReceiveCount: attributes[A.ReceiveCount],
+    FailedAt: attributes[A.FailedAt],
     Body: message.Body,
   };
 };
@@ -160,16 +155,7 @@ const describe = (message: Message) => {
 /** Sends every DLQ message back with its body and attributes, deleting each only once it is sent. */
 async function copyBack(client: SQSClient, dlqUrl: string, queueUrl: string): Promise<number> {
   let moved = 0;
-  for (;;) {
-    const { Messages = [] } = await client.send(
-      new ReceiveMessageCommand({
-        QueueUrl: dlqUrl,
-        MaxNumberOfMessages: 10,
-        VisibilityTimeout: 60,
-        MessageAttributeNames: ['All'],
-      }),
-    );
-    if (Messages.length === 0) return moved;
+  for await (const Messages of receiveBatches(client, dlqUrl, { visibilityTimeout: 60 })) {
     const { Successful = [] } = await client.send(
       new SendMessageBatchCommand({
         QueueUrl: queueUrl,
@@ -193,4 +179,5 @@ async function copyBack(client: SQSClient, dlqUrl: string, queueUrl: string): Pr
     }
     moved += sent.length;
   }
+  return moved;
 }

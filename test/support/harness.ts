@@ -1,11 +1,12 @@
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { vi } from 'vitest';
 import { TransferLedger } from '../../lambdas/transfer-worker/TransferLedger.js';
 import type { TransferWorkerHandler } from '../../lambdas/transfer-worker/TransferWorker.js';
 import { LedgerKey } from '../../src/contract/index.js';
+import { receiveAll, stringAttributes } from '../../src/queues/receiveAll.js';
 import {
   ConnectSimulator,
   type ConnectSimulatorOptions,
@@ -129,29 +130,9 @@ export class WorkerHarness {
   async drainDlq(): Promise<{ body: string; attributes: Record<string, string> }[]> {
     const client = new SQSClient({ endpoint: this.sqs.endpoint });
     const messages: { body: string; attributes: Record<string, string> }[] = [];
-    for (;;) {
-      const { Messages = [] } = await client.send(
-        new ReceiveMessageCommand({
-          QueueUrl: this.dlqUrl,
-          MaxNumberOfMessages: 10,
-          MessageAttributeNames: ['All'],
-          WaitTimeSeconds: 0,
-          VisibilityTimeout: 300,
-        }),
-      );
-      if (Messages.length === 0) return messages;
-      for (const message of Messages) {
-        messages.push({
-          body: message.Body ?? '',
-          attributes: Object.fromEntries(
-            Object.entries(message.MessageAttributes ?? {}).map(([name, value]) => [
-              name,
-              value.StringValue ?? '',
-            ]),
-          ),
-        });
-      }
-    }
+    for await (const message of receiveAll(client, this.dlqUrl, { visibilityTimeout: 300 }))
+      messages.push({ body: message.Body ?? '', attributes: stringAttributes(message) });
+    return messages;
   }
 
   /** The tokens holding a chain's slots. */

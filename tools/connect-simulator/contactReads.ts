@@ -1,0 +1,53 @@
+import type { ContactCenter } from './ContactCenter.js';
+import type { Contact } from './types.js';
+import { epochSeconds } from './wire.js';
+
+/**
+ * `DescribeContact`'s answer for a contact, as the API reference shapes it.
+ *
+ * @example
+ * describeContactOutput(center, contact).Contact; // { Arn, Id, Channel, InitiationTimestamp, … }
+ */
+export function describeContactOutput(center: ContactCenter, contact: Contact): Record<string, unknown> {
+  return {
+    Contact: {
+      Arn: center.contactArn(contact.instanceId, contact.id),
+      Id: contact.id,
+      // As the API reference shows it: only a contact related to others names its initial contact.
+      InitialContactId: contact.chain !== contact.id ? contact.chain : undefined,
+      PreviousContactId: contact.previousContactId,
+      Channel: contact.channel,
+      InitiationMethod: contact.initiationMethod,
+      InitiationTimestamp: epochSeconds(contact.initiatedAt),
+      DisconnectTimestamp: epochSeconds(contact.disconnectedAt),
+      LastUpdateTimestamp: epochSeconds(contact.updatedAt ?? contact.initiatedAt),
+      QueueInfo: contact.queueId
+        ? { Id: contact.queueId, EnqueueTimestamp: epochSeconds(contact.enqueuedAt) }
+        : undefined,
+      AgentInfo: contact.userId
+        ? { Id: contact.userId, ConnectedToAgentTimestamp: epochSeconds(contact.connectedToAgentAt) }
+        : undefined,
+    },
+  };
+}
+
+/**
+ * `ListAssociatedContacts`' answer: every contact of the tree (one page: trees here are small).
+ *
+ * @example
+ * associatedContactsOutput(center, contact).ContactSummaryList; // [{ ContactId, PreviousContactId, … }]
+ */
+export function associatedContactsOutput(center: ContactCenter, contact: Contact): Record<string, unknown> {
+  return {
+    ContactSummaryList: center.treeOf(contact).map((other) => ({
+      ContactId: other.id,
+      ContactArn: center.contactArn(other.instanceId, other.id),
+      Channel: other.channel,
+      InitialContactId: other.chain !== other.id ? other.chain : undefined,
+      PreviousContactId: other.previousContactId,
+      InitiationMethod: other.initiationMethod,
+      InitiationTimestamp: epochSeconds(other.initiatedAt),
+      DisconnectTimestamp: epochSeconds(other.disconnectedAt),
+    })),
+  };
+}

@@ -1,0 +1,100 @@
+import type { ScenarioOptions, ScenarioReport } from './scenarioTypes.js';
+
+const count = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
+
+/**
+ * The report as the demo and the chaos suite print it: a summary, the DLQ by reason, the invariants.
+ *
+ * @example
+ * process.stdout.write(formatReport(report));
+ */
+export function formatReport(report: ScenarioReport): string {
+  const get = (key: string) => report.outcomes.get(key) ?? 0;
+  const transferCalls = report.calls.filter((c) => c.operation === 'TransferContact');
+  const rows: [string, number | string][] = [
+    ['requests sent', report.sent.size],
+    ['transferred', get('Transferred')],
+    ['duplicates absorbed (replayed)', get('Duplicate')],
+    ['duplicates retried while in flight', report.codes.get('RetryScheduled:TransferInFlight') ?? 0],
+    ['cap rejections', get('CapReached')],
+    ['invalid (incl. token reuse)', get('InvalidRequest')],
+    ['refused by Connect', get('ConnectRejected')],
+    ['ambiguous (for a person, slot kept)', get('AmbiguousTransfer')],
+    ['retried (transient)', get('RetryScheduled')],
+    ['retries exhausted', get('RetriesExhausted')],
+    ['sent back (throttled on last delivery)', get('Requeued')],
+    ['in the DLQ', report.deadLetters.length],
+    ['Connect calls', transferCalls.length],
+    [
+      '  refused "not active" (state-first)',
+      transferCalls.filter((c) => /not active/.test(c.errorMessage ?? '')).length,
+    ],
+    [
+      'DescribeContact / contact-tree reads',
+      report.calls.filter((c) => c.operation !== 'TransferContact').length,
+    ],
+    ['contacts a transfer started (new ids)', report.newContactIds],
+    ['  answered 429', transferCalls.filter((c) => c.status === 429).length],
+    [
+      '  answered 5xx / dropped / abandoned',
+      transferCalls.filter((c) => c.status >= 500 || c.status === 0).length,
+    ],
+    ['worker environments killed', report.kills],
+    ['DynamoDB faults injected', [...report.dynamodbFaultsInjected.values()].reduce((a, b) => a + b, 0)],
+    ['elapsed', `${Math.round(report.elapsedSeconds)} s`],
+  ];
+  const byReason = new Map<string, number>();
+  for (const dead of report.deadLetters)
+    count(
+      byReason,
+      // SQS moves a message under its own id; a redriven one may still carry its earlier trip's attributes.
+      report.sent.has(dead.messageId) || !dead.attributes.ErrorClass
+        ? 'moved there by SQS itself / -'
+        : `${dead.attributes.ErrorClass} / ${dead.attributes.ErrorCode ?? '-'}`,
+    );
+  const redrive = report.redrive;
+  const failed =
+    report.invariants.filter((r) => !r.ok).length + (redrive?.invariants.filter((r) => !r.ok).length ?? 0);
+  return [
+    '\nSummary',
+    ...rows.map(([k, v]) => `  ${k.padEnd(40)} ${String(v).padStart(6)}`),
+    '\nIn the DLQ, by reason',
+    ...([...byReason].sort().map(([k, v]) => `  ${k.padEnd(52)} ${String(v).padStart(4)}`) || []),
+    ...(byReason.size === 0 ? ['  (empty)'] : []),
+    "\nInvariants (docs/DESIGN.md), from the engines' own state",
+    ...report.invariants.map((r) => `  ${r.ok ? 'PASS' : 'FAIL'}  ${r.name}\n        ${r.detail}`),
+    ...(redrive
+      ? [
+          `\nAfter Connect forgot every token (+8 days) and the idempotency records expired: ${redrive.redriven} redriven from the DLQ with new message ids, ${redrive.resent} transferred requests sent again, ${redrive.newTransfers} new transfers${redrive.drained ? '' : ' (did not drain)'}`,
+          ...redrive.invariants.map((r) => `  ${r.ok ? 'PASS' : 'FAIL'}  ${r.name}\n        ${r.detail}`),
+        ]
+      : []),
+    `\n${!report.drained || (redrive && !redrive.drained) ? 'The queue did not drain in time. ' : ''}${failed === 0 ? 'All invariants hold.' : `${failed} invariant(s) failed.`}\n`,
+  ].join('\n');
+}
+
+/**
+ * A progress bar for a terminal, or a line every few seconds elsewhere (CI logs).
+ *
+ * @example
+ * runScenario({ ..., onProgress: progressPrinter() });
+ */
+export function progressPrinter(): NonNullable<ScenarioOptions['onProgress']> {
+  let lastLine = 0;
+  let finished = '';
+  return ({ done, total, remaining, elapsedSeconds }) => {
+    const width = 30;
+    const filled = Math.round((done / Math.max(1, total)) * width);
+    const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} done, ${remaining} queued or retrying, ${Math.round(elapsedSeconds)} s`;
+    // A finished bar is printed once, however many quiet ticks follow it.
+    const key = `${done}/${total}`;
+    if (remaining === 0 && finished === key) return;
+    if (remaining === 0) finished = key;
+    // Clear the whole line first: a shorter line must not leave the end of a longer one behind.
+    if (process.stdout.isTTY) process.stdout.write(`\r\x1b[2K${line}${remaining === 0 ? '\n' : ''}`);
+    else if (Date.now() - lastLine > 5_000 || remaining === 0) {
+      process.stdout.write(`${line}\n`);
+      lastLine = Date.now();
+    }
+  };
+}
