@@ -96,25 +96,7 @@ export class TransferOrchestrator extends Construct {
     this.queue = queue;
     this.deadLetterQueue = deadLetterQueue;
 
-    const tableDefaults = {
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
-      ...(props.encryptionKey
-        ? { encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED, encryptionKey: props.encryptionKey }
-        : { encryption: dynamodb.TableEncryption.AWS_MANAGED }),
-    };
-    this.ledgerTable = new dynamodb.Table(this, 'LedgerTable', {
-      ...tableDefaults,
-      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
-      // Only rejection records and dead-letter markers expire; chains and request records never do.
-      timeToLiveAttribute: LEDGER_TTL_ATTRIBUTE,
-    });
-    this.idempotencyTable = new dynamodb.Table(this, 'IdempotencyTable', {
-      ...tableDefaults,
-      partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
-      timeToLiveAttribute: 'expiration',
-    });
+    ({ ledgerTable: this.ledgerTable, idempotencyTable: this.idempotencyTable } = this.createTables(props));
 
     this.worker = this.createWorker(settings, props.logRetention);
     this.worker.addEventSource(
@@ -247,6 +229,34 @@ export class TransferOrchestrator extends Construct {
         ),
       )
       .combine(this.queue.grantSendMessages(grantee));
+  }
+
+  /** The ledger and the idempotency table: on demand, point-in-time recovery, encrypted. */
+  private createTables(props: TransferOrchestratorProps): {
+    ledgerTable: dynamodb.ITable;
+    idempotencyTable: dynamodb.ITable;
+  } {
+    const tableDefaults = {
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      ...(props.encryptionKey
+        ? { encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED, encryptionKey: props.encryptionKey }
+        : { encryption: dynamodb.TableEncryption.AWS_MANAGED }),
+    };
+    const ledgerTable = new dynamodb.Table(this, 'LedgerTable', {
+      ...tableDefaults,
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      // Only rejection records and dead-letter markers expire; chains and request records never do.
+      timeToLiveAttribute: LEDGER_TTL_ATTRIBUTE,
+    });
+    const idempotencyTable = new dynamodb.Table(this, 'IdempotencyTable', {
+      ...tableDefaults,
+      partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+      timeToLiveAttribute: 'expiration',
+    });
+
+    return { ledgerTable, idempotencyTable };
   }
 
   /** The worker function, its log group and its environment (the names of `WorkerEnv`). */

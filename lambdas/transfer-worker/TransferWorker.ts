@@ -16,8 +16,8 @@ import { clientTokenOfBody, parseTransferRequest, type TransferRequest } from '.
 import type { WorkerConfig } from './config.js';
 import type { DeadLetterQueue } from './DeadLetterQueue.js';
 import type { IdempotentTransfer } from './idempotentTransfer.js';
+import type { RejectionLedger } from './RejectionLedger.js';
 import { type RequeueSender, requeuesOf } from './RequeueSender.js';
-import type { TransferLedger } from './TransferLedger.js';
 
 /** What the worker is wired with. */
 export interface TransferWorkerDependencies {
@@ -27,7 +27,7 @@ export interface TransferWorkerDependencies {
   /** Sends a request throttled on its last allowed delivery back to the queue. */
   readonly requeue: RequeueSender;
   /** Where rejections are recorded for `transfer-contact status`. */
-  readonly rejections: Pick<TransferLedger, 'beginDeadLetter' | 'finishDeadLetter' | 'recordRejection'>;
+  readonly rejections: Pick<RejectionLedger, 'beginDeadLetter' | 'finishDeadLetter' | 'recordRejection'>;
   readonly logger: Logger;
   readonly metrics: Metrics;
 }
@@ -41,7 +41,7 @@ export type TransferWorkerHandler = (event: SQSEvent, context: Context) => Promi
  * source queue; transient ones are reported as batch item failures, so one record never fails another.
  *
  * @example
- * export const handler = createTransferWorker({ config, transfer, deadLetters, requeue, rejections: ledger, logger, metrics });
+ * export const handler = createTransferWorker({ config, transfer, deadLetters, requeue, rejections, logger, metrics });
  */
 export function createTransferWorker(deps: TransferWorkerDependencies): TransferWorkerHandler {
   const { config, transfer, logger, metrics } = deps;

@@ -63,6 +63,138 @@ export interface IdempotentTransfer {
 type StepResult = TransferResult & { replayed?: boolean; settledBy?: SettledBy };
 
 /**
+ * One request's attempt, step by step, over the ledger's durable record of its token (see
+ * {@link createIdempotentTransfer} for the steps).
+ */
+class TransferAttempts {
+  /** The invocation's context, for its remaining time. */
+  context: Context | undefined;
+
+  constructor(private readonly deps: IdempotentTransferDependencies) {}
+
+  /** Records a transfer: the new contact's alias first, so a transferred token always has its alias. */
+  async settle(request: TransferRequest, chain: string, result: TransferResult): Promise<void> {
+    if (result.ContactId !== request.ContactId) {
+      await this.deps.ledger.linkContact(request.InstanceId, result.ContactId, chain);
+    }
+    await this.deps.ledger.settleTransferred(request.ClientToken, result);
+  }
+
+  /**
+   * Asks Connect what happened to a request whose earlier attempt may have transferred. Returns the result
+   * when the transfer is proven; `undefined` when it is proven not to have happened and no refusal stands
+   * (the caller may call Connect); throws the refusal (slot given back) or an {@link AmbiguousTransferError}.
+   */
+  async reconcile(
+    request: TransferRequest,
+    chain: string,
+    ambiguousSince: number,
+    refusal: ConnectCallError | undefined,
+  ): Promise<StepResult | undefined> {
+    const contact = await this.deps.contacts.describe(request.InstanceId, request.ContactId);
+    const successors =
+      contact && !contact.active
+        ? await this.deps.contacts.successorsOf(request.InstanceId, request.ContactId)
+        : [];
+    const verdict = decideReconciliation(request, contact, successors, ambiguousSince);
+    if (verdict.kind === 'transferred') {
+      const result = { ContactId: verdict.ContactId, ContactArn: verdict.ContactArn };
+      await this.settle(request, chain, result);
+      return { ...result, settledBy: 'reconciliation' };
+    }
+    if (verdict.kind === 'not-transferred') {
+      if (refusal) {
+        await this.deps.ledger.forget(chain, request.ClientToken);
+        throw refusal;
+      }
+      await this.deps.ledger.clearAmbiguity(request.ClientToken);
+      return undefined;
+    }
+    await this.deps.ledger.closeAttempt(request.ClientToken);
+    throw new AmbiguousTransferError(
+      `an attempt at ${new Date(ambiguousSince).toISOString()} may have transferred: ${verdict.reason}`,
+      ambiguousSince,
+    );
+  }
+
+  /** Calls Connect and records what its answer proves. */
+  async call(
+    request: TransferRequest,
+    chain: string,
+    ambiguousSince: number | undefined,
+  ): Promise<StepResult> {
+    const attemptAt = Date.now();
+    let result: TransferResult;
+    try {
+      result = await this.deps.transfer(request);
+    } catch (error) {
+      if (!(error instanceof ConnectCallError)) throw error;
+      const token = request.ClientToken;
+      switch (judgeFailedCall(error, ambiguousSince !== undefined)) {
+        case CallVerdict.NothingHappened:
+          await this.deps.ledger.forget(chain, token);
+          throw error;
+        case CallVerdict.MayHaveTransferred:
+          await this.deps.ledger.markAmbiguous(token, attemptAt);
+          throw error;
+        case CallVerdict.NothingLearned:
+          await this.deps.ledger.closeAttempt(token);
+          throw error;
+        case CallVerdict.RefusedAfterAmbiguity: {
+          // Connect may check the contact before the token: the refusal may come from our own transfer.
+          if (ambiguousSince === undefined) await this.deps.ledger.markAmbiguous(token, attemptAt);
+          const settled = await this.reconcile(request, chain, ambiguousSince ?? attemptAt, error);
+          if (settled) return settled;
+          throw error;
+        }
+      }
+    }
+    await this.settle(request, chain, result);
+    // Exactly what the idempotency record stores and a repeat of the token replays.
+    return { ContactId: result.ContactId, ContactArn: result.ContactArn };
+  }
+
+  /** The whole attempt, steps 1 to 6 (see {@link createIdempotentTransfer}). */
+  async transferOnce(request: TransferRequest): Promise<StepResult> {
+    const token = request.ClientToken;
+    const resolved = await resolveChain(
+      this.deps.ledger,
+      this.deps.contacts,
+      request.InstanceId,
+      request.ContactId,
+    );
+
+    // The paced turn comes before anything is written: a worker that dies while it waits leaves no attempt
+    // behind (an open attempt would count as one that may have transferred), and one too close to its
+    // deadline simply leaves the record to a fresh invocation.
+    await this.deps.pacer.waitTurn();
+    const remainingMs = this.context?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;
+    if (remainingMs < this.deps.deadlineMarginMs) throw new DeadlineTooCloseError(remainingMs);
+
+    const history = await this.deps.ledger.beginRequest(token, requestFingerprint(request), resolved);
+    if (history.transferred) return { ...history.transferred, replayed: true, settledBy: 'ledger' };
+    const { chain } = history;
+    let { ambiguousSince } = history;
+
+    try {
+      await this.deps.ledger.reserve(chain, token);
+    } catch (error) {
+      // No slot, no call: a token with no earlier ambiguity is forgotten, as after any failure.
+      if (ambiguousSince === undefined) await this.deps.ledger.forget(chain, token);
+      else await this.deps.ledger.closeAttempt(token);
+      throw error;
+    }
+
+    if (ambiguousSince !== undefined && Date.now() - ambiguousSince >= this.deps.tokenReplayWindowMs) {
+      const settled = await this.reconcile(request, chain, ambiguousSince, undefined);
+      if (settled) return settled;
+      ambiguousSince = undefined;
+    }
+    return this.call(request, chain, ambiguousSince);
+  }
+}
+
+/**
  * Builds the transfer step, under Powertools idempotency keyed on `ClientToken` (a completed token replays
  * its result; one in flight raises `IdempotencyAlreadyInProgressError`; one reused with other parameters
  * raises `IdempotencyValidationError`), over the ledger's durable record of the token, which outlives that
@@ -81,8 +213,7 @@ type StepResult = TransferResult & { replayed?: boolean; settledBy?: SettledBy }
  * const { ContactId, replayed } = await step.run(request);
  */
 export function createIdempotentTransfer(deps: IdempotentTransferDependencies): IdempotentTransfer {
-  const { ledger, contacts, pacer } = deps;
-  let context: Context | undefined;
+  const attempts = new TransferAttempts(deps);
   const config = new IdempotencyConfig({
     eventKeyJmesPath: 'ClientToken',
     payloadValidationJmesPath: IDEMPOTENT_PAYLOAD_FIELDS,
@@ -90,121 +221,7 @@ export function createIdempotentTransfer(deps: IdempotentTransferDependencies): 
     expiresAfterSeconds: deps.idempotencyTtlSeconds,
     responseHook: (response) => ({ ...(response as Record<string, unknown>), replayed: true }),
   });
-
-  /** Records a transfer: the new contact's alias first, so a transferred token always has its alias. */
-  const settle = async (request: TransferRequest, chain: string, result: TransferResult) => {
-    if (result.ContactId !== request.ContactId) {
-      await ledger.linkContact(request.InstanceId, result.ContactId, chain);
-    }
-    await ledger.settleTransferred(request.ClientToken, result);
-  };
-
-  /**
-   * Asks Connect what happened to a request whose earlier attempt may have transferred. Returns the result
-   * when the transfer is proven; `undefined` when it is proven not to have happened and no refusal stands
-   * (the caller may call Connect); throws the refusal (slot given back) or an {@link AmbiguousTransferError}.
-   */
-  const reconcile = async (
-    request: TransferRequest,
-    chain: string,
-    ambiguousSince: number,
-    refusal: ConnectCallError | undefined,
-  ): Promise<StepResult | undefined> => {
-    const contact = await contacts.describe(request.InstanceId, request.ContactId);
-    const successors =
-      contact && !contact.active ? await contacts.successorsOf(request.InstanceId, request.ContactId) : [];
-    const verdict = decideReconciliation(request, contact, successors, ambiguousSince);
-    if (verdict.kind === 'transferred') {
-      const result = { ContactId: verdict.ContactId, ContactArn: verdict.ContactArn };
-      await settle(request, chain, result);
-      return { ...result, settledBy: 'reconciliation' };
-    }
-    if (verdict.kind === 'not-transferred') {
-      if (refusal) {
-        await ledger.forget(chain, request.ClientToken);
-        throw refusal;
-      }
-      await ledger.clearAmbiguity(request.ClientToken);
-      return undefined;
-    }
-    await ledger.closeAttempt(request.ClientToken);
-    throw new AmbiguousTransferError(
-      `an attempt at ${new Date(ambiguousSince).toISOString()} may have transferred: ${verdict.reason}`,
-      ambiguousSince,
-    );
-  };
-
-  /** Calls Connect and records what its answer proves. */
-  const call = async (
-    request: TransferRequest,
-    chain: string,
-    ambiguousSince: number | undefined,
-  ): Promise<StepResult> => {
-    const attemptAt = Date.now();
-    let result: TransferResult;
-    try {
-      result = await deps.transfer(request);
-    } catch (error) {
-      if (!(error instanceof ConnectCallError)) throw error;
-      const token = request.ClientToken;
-      switch (judgeFailedCall(error, ambiguousSince !== undefined)) {
-        case CallVerdict.NothingHappened:
-          await ledger.forget(chain, token);
-          throw error;
-        case CallVerdict.MayHaveTransferred:
-          await ledger.markAmbiguous(token, attemptAt);
-          throw error;
-        case CallVerdict.NothingLearned:
-          await ledger.closeAttempt(token);
-          throw error;
-        case CallVerdict.RefusedAfterAmbiguity: {
-          // Connect may check the contact before the token: the refusal may come from our own transfer.
-          if (ambiguousSince === undefined) await ledger.markAmbiguous(token, attemptAt);
-          const settled = await reconcile(request, chain, ambiguousSince ?? attemptAt, error);
-          if (settled) return settled;
-          throw error;
-        }
-      }
-    }
-    await settle(request, chain, result);
-    // Exactly what the idempotency record stores and a repeat of the token replays.
-    return { ContactId: result.ContactId, ContactArn: result.ContactArn };
-  };
-
-  const transferOnce = async (request: TransferRequest): Promise<StepResult> => {
-    const token = request.ClientToken;
-    const resolved = await resolveChain(ledger, contacts, request.InstanceId, request.ContactId);
-
-    // The paced turn comes before anything is written: a worker that dies while it waits leaves no attempt
-    // behind (an open attempt would count as one that may have transferred), and one too close to its
-    // deadline simply leaves the record to a fresh invocation.
-    await pacer.waitTurn();
-    const remainingMs = context?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;
-    if (remainingMs < deps.deadlineMarginMs) throw new DeadlineTooCloseError(remainingMs);
-
-    const history = await ledger.beginRequest(token, requestFingerprint(request), resolved);
-    if (history.transferred) return { ...history.transferred, replayed: true, settledBy: 'ledger' };
-    const { chain } = history;
-    let { ambiguousSince } = history;
-
-    try {
-      await ledger.reserve(chain, token);
-    } catch (error) {
-      // No slot, no call: a token with no earlier ambiguity is forgotten, as after any failure.
-      if (ambiguousSince === undefined) await ledger.forget(chain, token);
-      else await ledger.closeAttempt(token);
-      throw error;
-    }
-
-    if (ambiguousSince !== undefined && Date.now() - ambiguousSince >= deps.tokenReplayWindowMs) {
-      const settled = await reconcile(request, chain, ambiguousSince, undefined);
-      if (settled) return settled;
-      ambiguousSince = undefined;
-    }
-    return call(request, chain, ambiguousSince);
-  };
-
-  const idempotent = makeIdempotent(transferOnce, {
+  const idempotent = makeIdempotent((request: TransferRequest) => attempts.transferOnce(request), {
     persistenceStore: deps.persistenceStore,
     config,
     keyPrefix: IDEMPOTENCY_KEY_PREFIX,
@@ -212,7 +229,7 @@ export function createIdempotentTransfer(deps: IdempotentTransferDependencies): 
 
   return {
     registerContext(lambdaContext) {
-      context = lambdaContext;
+      attempts.context = lambdaContext;
       config.registerLambdaContext(lambdaContext);
     },
     run: async (request) => {

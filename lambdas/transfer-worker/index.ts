@@ -12,6 +12,7 @@ import { transferContact } from './connectTransfer.js';
 import { connectContactDirectory } from './contactDirectory.js';
 import { DeadLetterQueue } from './DeadLetterQueue.js';
 import { createIdempotentTransfer } from './idempotentTransfer.js';
+import { RejectionLedger } from './RejectionLedger.js';
 import { RequeueSender } from './RequeueSender.js';
 import { TransferLedger } from './TransferLedger.js';
 import { createTransferWorker } from './TransferWorker.js';
@@ -61,7 +62,7 @@ export const handler = createTransferWorker({
   transfer,
   deadLetters: new DeadLetterQueue(sqs, config.deadLetterQueueUrl),
   requeue: new RequeueSender(sqs, config.transferQueueUrl),
-  rejections: ledger,
+  rejections: new RejectionLedger(DynamoDBDocumentClient.from(dynamodb), config.ledgerTableName),
   logger,
   metrics,
 });

@@ -88,6 +88,30 @@ const readInput = (value: string, io: CliIo): string => {
   }
 };
 
+/** The `--cli-input-json` or `--cli-input-yaml` object (a file:// path or inline), or `{}`. */
+function readCliInput(
+  json: string | undefined,
+  yaml: string | undefined,
+  io: CliIo,
+): Record<string, unknown> {
+  if (json === undefined && yaml === undefined) return {};
+  let parsed: unknown;
+  try {
+    parsed = json !== undefined ? JSON.parse(readInput(json, io)) : parseYaml(readInput(yaml as string, io));
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(
+      `--cli-input-${json !== undefined ? 'json' : 'yaml'} is not valid: ${(error as Error).message}`,
+    );
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new UsageError(
+      `--cli-input-${json !== undefined ? 'json' : 'yaml'} must be an object of TransferContact fields`,
+    );
+  }
+  return parsed as Record<string, unknown>;
+}
+
 /**
  * Runs `transfer-contact` (send): validates, sends to the queue or bus, prints the ids and token used.
  *
@@ -120,27 +144,7 @@ export async function runSend(argv: readonly string[], io: CliIo): Promise<void>
     throw new UsageError(`--output supports json only, got ${JSON.stringify(values.output)}`);
   }
 
-  let input: Record<string, unknown> = {};
-  const json = values['cli-input-json'];
-  const yaml = values['cli-input-yaml'];
-  if (json !== undefined || yaml !== undefined) {
-    let parsed: unknown;
-    try {
-      parsed =
-        json !== undefined ? JSON.parse(readInput(json, io)) : parseYaml(readInput(yaml as string, io));
-    } catch (error) {
-      if (error instanceof UsageError) throw error;
-      throw new UsageError(
-        `--cli-input-${json !== undefined ? 'json' : 'yaml'} is not valid: ${(error as Error).message}`,
-      );
-    }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-      throw new UsageError(
-        `--cli-input-${json !== undefined ? 'json' : 'yaml'} must be an object of TransferContact fields`,
-      );
-    }
-    input = parsed as Record<string, unknown>;
-  }
+  const input = readCliInput(values['cli-input-json'], values['cli-input-yaml'], io);
   // Flags on the command line override the input.
   for (const [flag, field] of Object.entries(FIELDS)) {
     const value = values[flag as keyof typeof FIELDS];

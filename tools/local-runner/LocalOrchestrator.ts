@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type MessageAttributeValue, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { WorkerEnv } from '../../src/contract/index.js';
 import {
   ConnectSimulator,
   type ConnectSimulatorOptions,
@@ -56,6 +57,32 @@ export interface LocalOrchestratorOptions {
 
 const STACK_NAME = 'ConnectTransferOrchestrator';
 
+/** The local engines the stack runs on, the simulator restored from the data directory or seeded. */
+async function startEngines(
+  options: LocalOrchestratorOptions,
+  model: StackModel,
+  region: string,
+  dataDirectory: string | undefined,
+): Promise<{ dynamodb: LocalEngine; sqs: LocalSqs; connect: ConnectSimulator }> {
+  const ratePerSecond = Number(model.worker.environment[WorkerEnv.transferRatePerSecond] ?? 2);
+  const [dynamodb, sqs, connect] = await Promise.all([
+    startLocalDynamoDB({
+      port: options.ports?.dynamodb,
+      dataDirectory: dataDirectory && join(dataDirectory, 'dynamodb'),
+    }),
+    startLocalSqs({ port: options.ports?.sqs, region }),
+    ConnectSimulator.start({ port: options.ports?.connect, region, ratePerSecond, ...options.simulator }),
+  ]);
+  const snapshotFile = dataDirectory && join(dataDirectory, 'simulator.json');
+  if (snapshotFile && existsSync(snapshotFile)) {
+    connect.restore(JSON.parse(readFileSync(snapshotFile, 'utf8')) as SimulatorSnapshot);
+  } else {
+    connect.seed(options.seed ?? sampleContactCenter());
+  }
+
+  return { dynamodb, sqs, connect };
+}
+
 /**
  * The synthesized stack running on local engines: dynalite, fauxqs and the Connect simulator on 127.0.0.1,
  * the tables and queues the template declares, the bundled worker asset in emulated Lambda execution
@@ -97,21 +124,7 @@ export class LocalOrchestrator {
     await synthesizeStack(cloudAssembly, context);
     const model = readStackModel(cloudAssembly, context.stackName ?? STACK_NAME);
 
-    const ratePerSecond = Number(model.worker.environment.TRANSFER_RATE_PER_SECOND ?? 2);
-    const [dynamodb, sqs, connect] = await Promise.all([
-      startLocalDynamoDB({
-        port: options.ports?.dynamodb,
-        dataDirectory: dataDirectory && join(dataDirectory, 'dynamodb'),
-      }),
-      startLocalSqs({ port: options.ports?.sqs, region }),
-      ConnectSimulator.start({ port: options.ports?.connect, region, ratePerSecond, ...options.simulator }),
-    ]);
-    const snapshotFile = dataDirectory && join(dataDirectory, 'simulator.json');
-    if (snapshotFile && existsSync(snapshotFile)) {
-      connect.restore(JSON.parse(readFileSync(snapshotFile, 'utf8')) as SimulatorSnapshot);
-    } else {
-      connect.seed(options.seed ?? sampleContactCenter());
-    }
+    const { dynamodb, sqs, connect } = await startEngines(options, model, region, dataDirectory);
 
     const resources = await provisionStack(model, { dynamodb: dynamodb.endpoint, sqs: sqs.endpoint });
     const client = new SQSClient({ endpoint: sqs.endpoint, useQueueUrlAsEndpoint: false });

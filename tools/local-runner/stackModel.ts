@@ -55,6 +55,41 @@ const logicalIdOf = (value: unknown): string | undefined => {
   return Array.isArray(getAtt) && typeof getAtt[0] === 'string' ? getAtt[0] : undefined;
 };
 
+/** The template's tables. */
+function tablesOf(resources: readonly [string, Resource][]): TableModel[] {
+  return resources.map(
+    ([logicalId, { Properties = {} }]): TableModel => ({
+      logicalId,
+      keySchema: Properties.KeySchema as TableModel['keySchema'],
+      attributeDefinitions: Properties.AttributeDefinitions as TableModel['attributeDefinitions'],
+      ttlAttribute: (Properties.TimeToLiveSpecification as { AttributeName?: string } | undefined)
+        ?.AttributeName,
+    }),
+  );
+}
+
+/** The template's queues, with their redrive policies. */
+function queuesOf(resources: readonly [string, Resource][]): QueueModel[] {
+  return resources.map(([logicalId, { Properties = {} }]): QueueModel => {
+    const redrive = Properties.RedrivePolicy as
+      | { deadLetterTargetArn?: unknown; maxReceiveCount?: number }
+      | undefined;
+    const deadLetterLogicalId = logicalIdOf(redrive?.deadLetterTargetArn);
+    return {
+      logicalId,
+      visibilityTimeoutSeconds: Number(Properties.VisibilityTimeout ?? 30),
+      retentionSeconds:
+        Properties.MessageRetentionPeriod === undefined
+          ? undefined
+          : Number(Properties.MessageRetentionPeriod),
+      redrive:
+        deadLetterLogicalId && redrive?.maxReceiveCount
+          ? { deadLetterLogicalId, maxReceiveCount: Number(redrive.maxReceiveCount) }
+          : undefined,
+    };
+  });
+}
+
 /**
  * Reads the synthesized stack (`cdk.out`) into what the local mode runs: the tables, the queues with their
  * redrive policy, the worker's bundled asset and environment, and its SQS event source mapping. Whatever
@@ -74,34 +109,8 @@ export function readStackModel(cloudAssemblyDirectory: string, stackName: string
   const resources = Object.entries(template.Resources);
   const ofType = (type: string) => resources.filter(([, resource]) => resource.Type === type);
 
-  const tables = ofType('AWS::DynamoDB::Table').map(
-    ([logicalId, { Properties = {} }]): TableModel => ({
-      logicalId,
-      keySchema: Properties.KeySchema as TableModel['keySchema'],
-      attributeDefinitions: Properties.AttributeDefinitions as TableModel['attributeDefinitions'],
-      ttlAttribute: (Properties.TimeToLiveSpecification as { AttributeName?: string } | undefined)
-        ?.AttributeName,
-    }),
-  );
-
-  const queues = ofType('AWS::SQS::Queue').map(([logicalId, { Properties = {} }]): QueueModel => {
-    const redrive = Properties.RedrivePolicy as
-      | { deadLetterTargetArn?: unknown; maxReceiveCount?: number }
-      | undefined;
-    const deadLetterLogicalId = logicalIdOf(redrive?.deadLetterTargetArn);
-    return {
-      logicalId,
-      visibilityTimeoutSeconds: Number(Properties.VisibilityTimeout ?? 30),
-      retentionSeconds:
-        Properties.MessageRetentionPeriod === undefined
-          ? undefined
-          : Number(Properties.MessageRetentionPeriod),
-      redrive:
-        deadLetterLogicalId && redrive?.maxReceiveCount
-          ? { deadLetterLogicalId, maxReceiveCount: Number(redrive.maxReceiveCount) }
-          : undefined,
-    };
-  });
+  const tables = tablesOf(ofType('AWS::DynamoDB::Table'));
+  const queues = queuesOf(ofType('AWS::SQS::Queue'));
 
   const mappings = ofType('AWS::Lambda::EventSourceMapping');
   const [mappingId, mapping] = mappings[0] ?? [];

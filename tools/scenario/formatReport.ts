@@ -2,13 +2,8 @@ import type { ScenarioOptions, ScenarioReport } from './scenarioTypes.js';
 
 const count = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
 
-/**
- * The report as the demo and the chaos suite print it: a summary, the DLQ by reason, the invariants.
- *
- * @example
- * process.stdout.write(formatReport(report));
- */
-export function formatReport(report: ScenarioReport): string {
+/** The summary's rows: what happened to the requests, and what Connect and the engines saw. */
+function summaryRows(report: ScenarioReport): [string, number | string][] {
   const get = (key: string) => report.outcomes.get(key) ?? 0;
   const transferCalls = report.calls.filter((c) => c.operation === 'TransferContact');
   const rows: [string, number | string][] = [
@@ -43,6 +38,17 @@ export function formatReport(report: ScenarioReport): string {
     ['DynamoDB faults injected', [...report.dynamodbFaultsInjected.values()].reduce((a, b) => a + b, 0)],
     ['elapsed', `${Math.round(report.elapsedSeconds)} s`],
   ];
+  return rows;
+}
+
+/**
+ * The report as the demo and the chaos suite print it: a summary, the DLQ by reason, the invariants.
+ *
+ * @example
+ * process.stdout.write(formatReport(report));
+ */
+export function formatReport(report: ScenarioReport): string {
+  const rows = summaryRows(report);
   const byReason = new Map<string, number>();
   for (const dead of report.deadLetters)
     count(

@@ -211,6 +211,43 @@ async function redrivePhase(
   };
 }
 
+/** What the run measured, read from the engines and the counters once it ended. */
+function buildReport(
+  run: RunContext,
+  measured: Pick<
+    ScenarioReport,
+    | 'sent'
+    | 'kinds'
+    | 'deadLetters'
+    | 'invariants'
+    | 'elapsedSeconds'
+    | 'redrive'
+    | 'kills'
+    | 'functionTimeoutSeconds'
+  > & {
+    readonly remaining: number;
+  },
+): ScenarioReport {
+  const { local, counters } = run;
+  const { transferTimes } = counters;
+  const { remaining, ...rest } = measured;
+  return {
+    ...rest,
+    outcomes: counters.outcomes,
+    codes: counters.codes,
+    calls: [...local.connect.calls],
+    drained: remaining === 0,
+    dynamodbRequests: new Map(local.dynamodbProxy?.counts ?? []),
+    dynamodbFaultsInjected: new Map(local.dynamodbProxy?.injected ?? []),
+    transferSpanSeconds:
+      transferTimes.length > 1 ? ((transferTimes.at(-1) ?? 0) - (transferTimes[0] ?? 0)) / 1000 : 0,
+    invocations: counters.invocations,
+    invocationSeconds: counters.invocationSeconds,
+    logBytes: counters.logBytes,
+    newContactIds: local.connect.snapshot().contacts.filter((c) => c.initiationMethod === 'TRANSFER').length,
+  };
+}
+
 /**
  * Runs a workload through the real stack on the local engines (synthesized, bundled, polled as Lambda
  * does), in the harsh world unless told otherwise, with the faults asked for; waits for the queue to drain,
@@ -269,29 +306,17 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRep
   const redrive = options.redrive ? await redrivePhase(run, sent, deadLetters) : undefined;
   const kills = await stopKiller();
 
-  const { transferTimes } = counters;
-  const report: ScenarioReport = {
+  const report = buildReport(run, {
     sent,
     kinds,
-    outcomes: counters.outcomes,
-    codes: counters.codes,
     deadLetters,
-    calls: [...local.connect.calls],
     invariants,
-    drained: remaining === 0,
-    kills,
-    dynamodbRequests: new Map(local.dynamodbProxy?.counts ?? []),
-    dynamodbFaultsInjected: new Map(local.dynamodbProxy?.injected ?? []),
+    remaining,
     elapsedSeconds,
-    transferSpanSeconds:
-      transferTimes.length > 1 ? ((transferTimes.at(-1) ?? 0) - (transferTimes[0] ?? 0)) / 1000 : 0,
-    invocations: counters.invocations,
-    invocationSeconds: counters.invocationSeconds,
-    logBytes: counters.logBytes,
-    functionTimeoutSeconds,
-    newContactIds: local.connect.snapshot().contacts.filter((c) => c.initiationMethod === 'TRANSFER').length,
     redrive,
-  };
+    kills,
+    functionTimeoutSeconds,
+  });
   await local.stop();
   return report;
 }

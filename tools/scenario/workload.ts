@@ -66,6 +66,7 @@ const FLOW_AGENT = 'flow-transfer-to-agent';
  * @example
  * const { items, seed } = buildWorkload({ requests: 300, chains: 30, seed: 7, cap: 11 });
  */
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: one table of request kinds, each a few lines drawing from the same seeded PRNG in a fixed order; splitting it would change every seed's workload.
 export function buildWorkload(options: WorkloadOptions): Workload {
   const random = seededRandom(options.seed);
   const pick = <T>(values: readonly T[]): T => values[Math.floor(random() * values.length)] as T;

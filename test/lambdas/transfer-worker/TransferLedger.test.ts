@@ -1,6 +1,7 @@
 import { CreateTableCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RejectionLedger } from '../../../lambdas/transfer-worker/RejectionLedger.js';
 import { TransferLedger } from '../../../lambdas/transfer-worker/TransferLedger.js';
 import { LedgerKey } from '../../../src/contract/index.js';
 import { type LocalEngine, startLocalDynamoDB } from '../../../tools/local-engines/engines.js';
@@ -26,7 +27,7 @@ describe('TransferLedger on dynalite', () => {
   afterAll(() => dynamodb.stop());
 
   it('records a rejection whose message is larger than a DynamoDB item may be, cut as the DLQ attribute is', async () => {
-    await ledger.recordRejection('huge-token', {
+    await new RejectionLedger(DynamoDBDocumentClient.from(client), 'ledger').recordRejection('huge-token', {
       errorClass: 'PermanentConnectError',
       errorCode: 'InvalidRequestException',
       errorMessage: 'x'.repeat(500_000),
