@@ -1,0 +1,79 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { DEFAULTS } from '../../src/contract/index.js';
+
+// The defaults live in src/contract; the README and the props' TSDoc quote them. These tests keep the quotes
+// honest: change a default and they fail until every quote says the same.
+const SECONDS = { seconds: 1, minutes: 60, hours: 3_600, days: 86_400 } as const;
+/** A default as written (`5`, `Duration.hours(24)`) in seconds or as a plain number. */
+const valueOf = (text: string): number | undefined => {
+  const duration = /Duration\.(seconds|minutes|hours|days)\((\d+)\)/.exec(text);
+  if (duration) return Number(duration[2]) * SECONDS[duration[1] as keyof typeof SECONDS];
+  const plain = /^`?(\d+)`?$/.exec(text.trim());
+  return plain ? Number(plain[1]) : undefined;
+};
+
+/** What each prop's default must equal, in the units `valueOf` reads. */
+const PROP_DEFAULTS: Record<string, number> = {
+  transferCap: DEFAULTS.transferCap,
+  transferRatePerSecond: DEFAULTS.transferRatePerSecond,
+  maxConcurrency: DEFAULTS.maxConcurrency,
+  batchSize: DEFAULTS.batchSize,
+  maxBatchingWindow: DEFAULTS.maxBatchingWindowSeconds,
+  maxReceiveCount: DEFAULTS.maxReceiveCount,
+  functionTimeout: DEFAULTS.functionTimeoutSeconds,
+  idempotencyTtl: DEFAULTS.idempotencyTtlSeconds,
+  tokenReplayWindow: DEFAULTS.tokenReplayWindowSeconds,
+  workerMemorySize: DEFAULTS.workerMemorySize,
+  backlogAgeAlarmThreshold: DEFAULTS.backlogAgeAlarmMinutes * 60,
+};
+const CONTEXT_DEFAULTS: Record<string, number> = {
+  transferCap: DEFAULTS.transferCap,
+  transferRatePerSecond: DEFAULTS.transferRatePerSecond,
+  maxConcurrency: DEFAULTS.maxConcurrency,
+  batchSize: DEFAULTS.batchSize,
+  maxBatchingWindowSeconds: DEFAULTS.maxBatchingWindowSeconds,
+  maxReceiveCount: DEFAULTS.maxReceiveCount,
+  functionTimeoutSeconds: DEFAULTS.functionTimeoutSeconds,
+  idempotencyTtlHours: DEFAULTS.idempotencyTtlSeconds / 3_600,
+  tokenReplayWindowSeconds: DEFAULTS.tokenReplayWindowSeconds,
+};
+
+/** The `| \`name\` | default |` rows of the README's tables whose first column names one of `names`. */
+const readmeRows = (names: readonly string[], header: string): Map<string, string> => {
+  const readme = readFileSync('README.md', 'utf8');
+  const table = readme.slice(readme.indexOf(header));
+  const rows = new Map<string, string>();
+  for (const line of table.split('\n').slice(2)) {
+    if (!line.startsWith('|')) break;
+    const [, name = '', value = ''] = line.split('|').map((cell) => cell.trim());
+    const key = name.replaceAll('`', '');
+    if (names.includes(key)) rows.set(key, value);
+  }
+  return rows;
+};
+
+describe('defaults are quoted as src/contract defines them', () => {
+  it('in the README’s table of props', () => {
+    const rows = readmeRows(Object.keys(PROP_DEFAULTS), '| prop ');
+    expect([...rows.keys()].sort()).toEqual(Object.keys(PROP_DEFAULTS).sort());
+    for (const [prop, value] of rows)
+      expect({ prop, value: valueOf(value) }).toEqual({ prop, value: PROP_DEFAULTS[prop] });
+  });
+
+  it('in the README’s table of context keys', () => {
+    const rows = readmeRows(Object.keys(CONTEXT_DEFAULTS), '| key ');
+    expect([...rows.keys()].sort()).toEqual(Object.keys(CONTEXT_DEFAULTS).sort());
+    for (const [key, value] of rows)
+      expect({ key, value: valueOf(value) }).toEqual({ key, value: CONTEXT_DEFAULTS[key] });
+  });
+
+  it('in the @default of each prop’s TSDoc', () => {
+    const source = readFileSync('lib/props.ts', 'utf8');
+    for (const [prop, expected] of Object.entries(PROP_DEFAULTS)) {
+      const doc = new RegExp(`@default ([^\\n]+)\\n\\s*\\*/\\n\\s*readonly ${prop}\\?`).exec(source);
+      expect(doc, `no @default for ${prop}`).not.toBeNull();
+      expect({ prop, value: valueOf(doc?.[1] ?? '') }).toEqual({ prop, value: expected });
+    }
+  });
+});
