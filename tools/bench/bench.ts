@@ -1,3 +1,5 @@
+// Over ~300 lines: one script whose sections each print one benchmark figure, in the order of
+// docs/BENCHMARKS.md, so a figure and how it is measured read together.
 // `npm run bench`: quota use, overhead, cold start and cost, measured in one run; a table and a JSON summary.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';

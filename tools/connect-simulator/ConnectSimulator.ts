@@ -1,3 +1,6 @@
+// Over ~300 lines: the server is also the simulator's whole public control surface (seed, faults, clock,
+// snapshot, call log) that tests and the local runner hold one handle to; the model, rules, faults and wire
+// format live in their own modules.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ContactCenter } from './ContactCenter.js';

@@ -1,3 +1,5 @@
+// Over ~300 lines: starting, restarting (saving queued messages) and stopping the local stack belong to one
+// lifecycle; the template model, provisioning, the poller and the environments are their own modules.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';

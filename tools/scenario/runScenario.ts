@@ -1,3 +1,5 @@
+// Over ~300 lines: a run's steps (start, send, drain, check, redrive, report) each in a named function,
+// kept beside the one function that orders them.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { minimumFunctionTimeoutSeconds, Outcome } from '../../src/contract/index.js';
