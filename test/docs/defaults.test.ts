@@ -6,14 +6,14 @@ import { DEFAULTS } from '../../src/contract/index.js';
 // honest: change a default and they fail until every quote says the same.
 const SECONDS = { seconds: 1, minutes: 60, hours: 3_600, days: 86_400 } as const;
 /** A default as written (`5`, `Duration.hours(24)`) in seconds or as a plain number. */
-const valueOf = (text: string): number | undefined => {
+const quotedValue = (text: string): number | undefined => {
   const duration = /Duration\.(seconds|minutes|hours|days)\((\d+)\)/.exec(text);
   if (duration) return Number(duration[2]) * SECONDS[duration[1] as keyof typeof SECONDS];
   const plain = /^`?(\d+)`?$/.exec(text.trim());
   return plain ? Number(plain[1]) : undefined;
 };
 
-/** What each prop's default must equal, in the units `valueOf` reads. */
+/** What each prop's default must equal, in the units `quotedValue` reads. */
 const PROP_DEFAULTS: Record<string, number> = {
   transferCap: DEFAULTS.transferCap,
   transferRatePerSecond: DEFAULTS.transferRatePerSecond,
@@ -58,14 +58,14 @@ describe('defaults are quoted as src/contract defines them', () => {
     const rows = readmeRows(Object.keys(PROP_DEFAULTS), '| prop ');
     expect([...rows.keys()].sort()).toEqual(Object.keys(PROP_DEFAULTS).sort());
     for (const [prop, value] of rows)
-      expect({ prop, value: valueOf(value) }).toEqual({ prop, value: PROP_DEFAULTS[prop] });
+      expect({ prop, value: quotedValue(value) }).toEqual({ prop, value: PROP_DEFAULTS[prop] });
   });
 
   it('in the README’s table of context keys', () => {
     const rows = readmeRows(Object.keys(CONTEXT_DEFAULTS), '| key ');
     expect([...rows.keys()].sort()).toEqual(Object.keys(CONTEXT_DEFAULTS).sort());
     for (const [key, value] of rows)
-      expect({ key, value: valueOf(value) }).toEqual({ key, value: CONTEXT_DEFAULTS[key] });
+      expect({ key, value: quotedValue(value) }).toEqual({ key, value: CONTEXT_DEFAULTS[key] });
   });
 
   it('in the @default of each prop’s TSDoc', () => {
@@ -73,7 +73,7 @@ describe('defaults are quoted as src/contract defines them', () => {
     for (const [prop, expected] of Object.entries(PROP_DEFAULTS)) {
       const doc = new RegExp(`@default ([^\\n]+)\\n\\s*\\*/\\n\\s*readonly ${prop}\\?`).exec(source);
       expect(doc, `no @default for ${prop}`).not.toBeNull();
-      expect({ prop, value: valueOf(doc?.[1] ?? '') }).toEqual({ prop, value: expected });
+      expect({ prop, value: quotedValue(doc?.[1] ?? '') }).toEqual({ prop, value: expected });
     }
   });
 });
