@@ -98,7 +98,10 @@ export class TransferOrchestrator extends Construct {
 
     ({ ledgerTable: this.ledgerTable, idempotencyTable: this.idempotencyTable } = this.createTables(props));
 
-    this.worker = this.createWorker(settings, props.logRetention);
+    this.eventBus = props.eventBus ?? new events.EventBus(this, 'EventBus');
+    const outcomeEvents = props.outcomeEvents ?? true;
+    this.worker = this.createWorker(settings, props.logRetention, outcomeEvents ? this.eventBus : undefined);
+    if (outcomeEvents) this.eventBus.grantPutEventsTo(this.worker);
     this.worker.addEventSource(
       new SqsEventSource(queue, {
         batchSize: settings.batchSize,
@@ -128,7 +131,6 @@ export class TransferOrchestrator extends Construct {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
-    this.eventBus = props.eventBus ?? new events.EventBus(this, 'EventBus');
     this.requestRule = new events.Rule(this, 'TransferRequestedRule', {
       eventBus: this.eventBus,
       description: `Enqueues '${TRANSFER_REQUESTED_DETAIL_TYPE}' events as transfer requests`,
@@ -260,7 +262,11 @@ export class TransferOrchestrator extends Construct {
   }
 
   /** The worker function, its log group and its environment (the names of `WorkerEnv`). */
-  private createWorker(settings: Settings, logRetention: logs.RetentionDays | undefined): lambda.Function {
+  private createWorker(
+    settings: Settings,
+    logRetention: logs.RetentionDays | undefined,
+    outcomeBus: events.IEventBus | undefined,
+  ): lambda.Function {
     const env = WorkerEnv;
     return new lambda.Function(this, 'Worker', {
       code: workerCode(),
@@ -289,6 +295,7 @@ export class TransferOrchestrator extends Construct {
         [env.idempotencyTtlSeconds]: String(settings.idempotencyTtl.toSeconds()),
         [env.deadlineMarginMs]: String(DEFAULTS.deadlineMarginMs),
         [env.tokenReplayWindowSeconds]: String(settings.tokenReplayWindow.toSeconds()),
+        ...(outcomeBus && { [env.outcomeEventBusName]: outcomeBus.eventBusName }),
         AWS_MAX_ATTEMPTS: '3',
         [env.serviceName]: SERVICE_NAME,
         [env.metricsNamespace]: METRICS_NAMESPACE,

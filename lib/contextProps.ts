@@ -13,6 +13,8 @@ export const CONTEXT_KEYS = [
   'functionTimeoutSeconds',
   'idempotencyTtlHours',
   'tokenReplayWindowSeconds',
+  'outcomeEvents',
+  'workerMemorySize',
   'removalPolicy',
 ] as const;
 
@@ -25,6 +27,13 @@ const number = (key: string, value: unknown): number | undefined => {
   if (!Number.isFinite(parsed))
     throw new Error(`context ${key} must be a number, got ${JSON.stringify(value)}`);
   return parsed;
+};
+
+const flag = (key: string, value: unknown): boolean | undefined => {
+  if (value === undefined || value === '') return undefined;
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  throw new Error(`context ${key} must be true or false, got ${JSON.stringify(value)}`);
 };
 
 /**
@@ -59,6 +68,8 @@ export function propsFromContext(get: (key: string) => unknown): ContextProps {
     functionTimeout: seconds('functionTimeoutSeconds'),
     idempotencyTtl: hours === undefined ? undefined : Duration.hours(hours),
     tokenReplayWindow: seconds('tokenReplayWindowSeconds'),
+    outcomeEvents: flag('outcomeEvents', get('outcomeEvents')),
+    workerMemorySize: number('workerMemorySize', get('workerMemorySize')),
     removalPolicy:
       removal === 'destroy' ? RemovalPolicy.DESTROY : removal === 'retain' ? RemovalPolicy.RETAIN : undefined,
   };

@@ -94,6 +94,15 @@ export interface TransferOrchestratorProps {
   readonly tokenReplayWindow?: Duration;
 
   /**
+   * Publish each request's outcome on the orchestrator's bus: `Transfer Contact Completed` (the new ContactId
+   * and ContactArn) or `Transfer Contact Failed` (the reason; the request is in the DLQ), source
+   * `connect-transfer-orchestrator`, at least once (dedupe on `ClientToken`). One `PutEvents` entry per
+   * request ($1 per million).
+   * @default true
+   */
+  readonly outcomeEvents?: boolean;
+
+  /**
    * The worker's memory, in MB (Lambda gives CPU in proportion). The worker is I/O-bound: it waits for its
    * paced turn and for Connect.
    * @default 256

@@ -11,6 +11,9 @@ import { carryAttributes, numberAttribute, textAttribute } from './messageAttrib
 /** The message attribute counting how many times the worker sent a request back to the queue. */
 export const REQUEUES_ATTRIBUTE = 'Requeues';
 
+/** The message attribute carrying when the request first reached the queue (ms), across requeues. */
+export const FIRST_SENT_ATTRIBUTE = 'FirstSentTimestamp';
+
 /** SQS's longest message delay. */
 const MAX_DELAY_SECONDS = 900;
 
@@ -82,6 +85,11 @@ export class RequeueSender {
       MessageAttributes: carryAttributes(record, {
         ClientToken: textAttribute(clientToken),
         [REQUEUES_ATTRIBUTE]: numberAttribute(requeues + 1),
+        [FIRST_SENT_ATTRIBUTE]: numberAttribute(
+          record.messageAttributes?.[FIRST_SENT_ATTRIBUTE]?.stringValue ??
+            record.attributes?.SentTimestamp ??
+            Date.now(),
+        ),
       }),
     });
     command.middlewareStack.add(withoutTraceContext, TRACE_CONTEXT_REMOVAL);

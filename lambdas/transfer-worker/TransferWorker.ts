@@ -2,6 +2,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { MAX_REASON_CHARS, OUTCOME_EVENT_VERSION } from '../../src/contract/index.js';
 import {
   classifyFailure,
   Disposition,
@@ -12,12 +13,14 @@ import {
   Outcome,
   outcomeOfFailure,
 } from '../../src/domain/index.js';
+import { outcomeRequestOf, type TransferFailedDetail } from '../../src/events/outcomeEvents.js';
 import { clientTokenOfBody, parseTransferRequest, type TransferRequest } from '../../src/request/index.js';
 import type { WorkerConfig } from './config.js';
 import type { DeadLetterQueue } from './DeadLetterQueue.js';
 import type { IdempotentTransfer } from './idempotentTransfer.js';
+import type { OutcomePublisher } from './OutcomePublisher.js';
 import type { RejectionLedger } from './RejectionLedger.js';
-import { type RequeueSender, requeuesOf } from './RequeueSender.js';
+import { FIRST_SENT_ATTRIBUTE, type RequeueSender, requeuesOf } from './RequeueSender.js';
 
 /** What the worker is wired with. */
 export interface TransferWorkerDependencies {
@@ -28,6 +31,8 @@ export interface TransferWorkerDependencies {
   readonly requeue: RequeueSender;
   /** Where rejections are recorded for `transfer-contact status`. */
   readonly rejections: Pick<RejectionLedger, 'beginDeadLetter' | 'finishDeadLetter' | 'recordRejection'>;
+  /** Publishes each request's outcome event (a no-op when outcome events are off). */
+  readonly outcomes: OutcomePublisher;
   readonly logger: Logger;
   readonly metrics: Metrics;
 }
@@ -52,6 +57,19 @@ export function createTransferWorker(deps: TransferWorkerDependencies): Transfer
     try {
       const request = checkedRequest(received, config);
       const result = await transfer.run(request);
+      // Published before the record is acknowledged: a failed put retries the record (which replays).
+      await deps.outcomes.completed({
+        version: OUTCOME_EVENT_VERSION,
+        ClientToken: request.ClientToken,
+        Request: outcomeRequestOf(request),
+        ContactId: result.ContactId,
+        ContactArn: result.ContactArn,
+        Replayed: result.replayed,
+        ...(result.settledBy && { SettledBy: result.settledBy }),
+        Attempts: received.receiveCount,
+        LatencyMs: Math.max(0, Date.now() - received.firstSentAt),
+        MessageId: record.messageId,
+      });
       const outcome = result.replayed ? Outcome.Duplicate : Outcome.Transferred;
       metrics.addMetric(outcome, MetricUnit.Count, 1);
       logger.info('transfer outcome', {
@@ -91,6 +109,8 @@ interface ReceivedRecord {
   /** The request's token, or an invalid body's own token (for `status` and the DLQ attribute). */
   readonly clientToken: string | undefined;
   readonly facts: Readonly<Record<string, unknown>>;
+  /** When the request first reached the queue (ms): its first send, carried across requeues. */
+  readonly firstSentAt: number;
 }
 
 function readRecord(record: SQSRecord): ReceivedRecord {
@@ -103,6 +123,7 @@ function readRecord(record: SQSRecord): ReceivedRecord {
   const clientToken = request?.ClientToken ?? clientTokenOfBody(record.body ?? '');
   return {
     receiveCount,
+    firstSentAt: firstSentAtOf(record),
     parsed,
     request,
     clientToken,
@@ -166,7 +187,7 @@ async function handleFailure(
     return;
   }
   logger.error('transfer outcome', log);
-  await deadLetter(deps, record, failure, received.clientToken);
+  await deadLetter(deps, record, failure, received);
 }
 
 /**
@@ -178,11 +199,15 @@ async function deadLetter(
   deps: TransferWorkerDependencies,
   record: SQSRecord,
   failure: Failure,
-  clientToken: string | undefined,
+  received: ReceivedRecord,
 ): Promise<void> {
   const { rejections, logger } = deps;
+  const { clientToken } = received;
+  // The outcome event goes out after the DLQ has the message, and again if the record comes back.
+  const publish = () => deps.outcomes.failed(failedDetail(record, failure, received));
   if ((await rejections.beginDeadLetter(record.messageId)) === 'already-sent') {
     logger.info('already dead-lettered', { messageId: record.messageId });
+    await publish();
     return;
   }
   if (clientToken) {
@@ -201,4 +226,36 @@ async function deadLetter(
     // The message is in the DLQ: acknowledging it is right; only a later crash could then repeat it.
     logger.warn('dead-letter marker not flagged', { messageId: record.messageId, error: String(error) });
   }
+  await publish();
+}
+
+/** The longest raw body a `Transfer Contact Failed` event repeats (an event may hold 256 KB in all). */
+const MAX_EVENT_BODY_CHARS = 8_000;
+
+/** The `Transfer Contact Failed` detail of a dead-lettered record. */
+function failedDetail(record: SQSRecord, failure: Failure, received: ReceivedRecord): TransferFailedDetail {
+  return {
+    version: OUTCOME_EVENT_VERSION,
+    ...(received.clientToken && { ClientToken: received.clientToken }),
+    ...(received.request
+      ? { Request: outcomeRequestOf(received.request) }
+      : { Body: (record.body ?? '').slice(0, MAX_EVENT_BODY_CHARS) }),
+    ErrorClass: failure.errorClass,
+    ErrorCode: failure.code,
+    ErrorMessage: failure.message.slice(0, MAX_REASON_CHARS),
+    Destination: 'DLQ',
+    Attempts: received.receiveCount,
+    MessageId: record.messageId,
+  };
+}
+
+/** When a record's request first reached the queue: its `FirstSentTimestamp` (set by a requeue) or its own. */
+function firstSentAtOf(record: SQSRecord): number {
+  const carried = Number(record.messageAttributes?.[FIRST_SENT_ATTRIBUTE]?.stringValue);
+  const own = Number(record.attributes?.SentTimestamp);
+  return Number.isFinite(carried) && carried > 0
+    ? carried
+    : Number.isFinite(own) && own > 0
+      ? own
+      : Date.now();
 }

@@ -33,6 +33,8 @@ export interface WorkerConfig {
    * own token memory, which AWS does not document (sibling Connect APIs keep tokens 7 days).
    */
   readonly tokenReplayWindowSeconds: number;
+  /** The bus the outcome events go to; none: outcome events are off. */
+  readonly outcomeEventBusName: string | undefined;
 }
 
 /** The worker's environment is unusable; the message lists every problem found. */
@@ -74,6 +76,7 @@ const EnvironmentSchema = z.object({
     30 * 86_400,
   ),
   [E.deadlineMarginMs]: integer(E.deadlineMarginMs, DEFAULTS.deadlineMarginMs, 0, 900_000),
+  [E.outcomeEventBusName]: z.string().default(''),
   [E.tokenReplayWindowSeconds]: integer(
     E.tokenReplayWindowSeconds,
     DEFAULTS.tokenReplayWindowSeconds,
@@ -116,6 +119,7 @@ export function readWorkerConfig(env: Readonly<Record<string, string | undefined
     idempotencyTtlSeconds: e[E.idempotencyTtlSeconds],
     deadlineMarginMs: e[E.deadlineMarginMs],
     tokenReplayWindowSeconds: e[E.tokenReplayWindowSeconds],
+    outcomeEventBusName: e[E.outcomeEventBusName] || undefined,
   };
 }
 

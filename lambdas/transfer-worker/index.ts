@@ -3,6 +3,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { ConnectClient } from '@aws-sdk/client-connect';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { METRICS_NAMESPACE, SERVICE_NAME, WorkerEnv } from '../../src/contract/index.js';
@@ -12,6 +13,7 @@ import { transferContact } from './connectTransfer.js';
 import { connectContactDirectory } from './contactDirectory.js';
 import { DeadLetterQueue } from './DeadLetterQueue.js';
 import { createIdempotentTransfer } from './idempotentTransfer.js';
+import { OutcomePublisher } from './OutcomePublisher.js';
 import { RejectionLedger } from './RejectionLedger.js';
 import { RequeueSender } from './RequeueSender.js';
 import { TransferLedger } from './TransferLedger.js';
@@ -62,6 +64,10 @@ export const handler = createTransferWorker({
   transfer,
   deadLetters: new DeadLetterQueue(sqs, config.deadLetterQueueUrl),
   requeue: new RequeueSender(sqs, config.transferQueueUrl),
+  outcomes: new OutcomePublisher(
+    config.outcomeEventBusName ? new EventBridgeClient({}) : undefined,
+    config.outcomeEventBusName,
+  ),
   rejections: new RejectionLedger(DynamoDBDocumentClient.from(dynamodb), config.ledgerTableName),
   logger,
   metrics,

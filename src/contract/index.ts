@@ -7,7 +7,13 @@
 export { CONNECT_TRANSFER_LIMIT, CONNECT_TRANSFER_QUOTA } from './connect.js';
 export { DeadLetterAttribute, MAX_REASON_CHARS } from './deadLetter.js';
 export { DEFAULTS, minimumFunctionTimeoutSeconds } from './defaults.js';
-export { TRANSFER_REQUESTED_DETAIL_TYPE } from './events.js';
+export {
+  OUTCOME_EVENT_SOURCE,
+  OUTCOME_EVENT_VERSION,
+  TRANSFER_COMPLETED_DETAIL_TYPE,
+  TRANSFER_FAILED_DETAIL_TYPE,
+  TRANSFER_REQUESTED_DETAIL_TYPE,
+} from './events.js';
 export { LEDGER_TTL_ATTRIBUTE, LedgerKey, LedgerKeyPrefix } from './ledgerKeys.js';
 export { METRICS_NAMESPACE, Outcome, SERVICE_NAME } from './metrics.js';
 export { WorkerEnv, type WorkerEnvSetting } from './workerEnvironment.js';

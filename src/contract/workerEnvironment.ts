@@ -16,6 +16,7 @@ export const WorkerEnv = {
   idempotencyTtlSeconds: 'IDEMPOTENCY_TTL_SECONDS',
   deadlineMarginMs: 'DEADLINE_MARGIN_MS',
   tokenReplayWindowSeconds: 'TOKEN_REPLAY_WINDOW_SECONDS',
+  outcomeEventBusName: 'OUTCOME_EVENT_BUS_NAME',
   serviceName: 'POWERTOOLS_SERVICE_NAME',
   metricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
   logLevel: 'POWERTOOLS_LOG_LEVEL',

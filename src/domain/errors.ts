@@ -108,3 +108,14 @@ export class AmbiguousTransferError extends TransferOrchestratorError {
     this.name = 'AmbiguousTransferError';
   }
 }
+
+/**
+ * The outcome event of a request that reached its end could not be put on the bus. Transient: the record is
+ * delivered again (a transfer is then replayed, never made twice) so the event is published at least once.
+ */
+export class OutcomeEventNotPublishedError extends TransferOrchestratorError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'OutcomeEventNotPublishedError';
+  }
+}

@@ -5,6 +5,7 @@ import {
   ConnectCallError,
   DeadlineTooCloseError,
   InvalidRequestError,
+  OutcomeEventNotPublishedError,
 } from './errors.js';
 
 /** The classes of the error taxonomy (docs/DESIGN.md). */
@@ -81,6 +82,9 @@ export function classifyFailure(error: unknown): Failure {
   if (error instanceof DeadlineTooCloseError) {
     return { errorClass: ErrorClass.Transient, code: 'DeadlineTooClose', message };
   }
+  if (error instanceof OutcomeEventNotPublishedError) {
+    return { errorClass: ErrorClass.Transient, code: 'OutcomeEventNotPublished', message };
+  }
   if (error instanceof Error && error.name === IDEMPOTENCY_PARAMETER_MISMATCH) {
     return {
       errorClass: ErrorClass.InvalidRequest,
@@ -145,10 +149,15 @@ export function judgeFailedCall(error: ConnectCallError, earlierAmbiguity: boole
 
 /**
  * Transient failures that only say "not now": Connect throttled the call, the same token is running
- * elsewhere, or too little of the invocation was left. Dead-lettering them would push requests to the DLQ
+ * elsewhere, too little of the invocation was left, or the bus did not take the outcome event. Dead-lettering them would push requests to the DLQ
  * because of load, not because anything is wrong with them.
  */
-const DEFERRABLE_CODES = new Set([...THROTTLING_CODES, 'TransferInFlight', 'DeadlineTooClose']);
+const DEFERRABLE_CODES = new Set([
+  ...THROTTLING_CODES,
+  'TransferInFlight',
+  'DeadlineTooClose',
+  'OutcomeEventNotPublished',
+]);
 
 /** What happens to a failed record. */
 export const Disposition = {

@@ -6,6 +6,7 @@ export {
   DeadlineTooCloseError,
   InstanceNotAllowedError,
   InvalidRequestError,
+  OutcomeEventNotPublishedError,
   TokenReusedError,
   TransferOrchestratorError,
 } from './errors.js';

@@ -460,6 +460,8 @@ describe('TransferOrchestrator: cdk-nag', () => {
       functionTimeoutSeconds: '120',
       idempotencyTtlHours: '48',
       tokenReplayWindowSeconds: '600',
+      outcomeEvents: 'true',
+      workerMemorySize: '192',
       removalPolicy: 'destroy',
     };
     expect(Object.keys(context).sort()).toEqual([...CONTEXT_KEYS].sort());
@@ -642,5 +644,27 @@ describe('TransferOrchestrator: grants and metrics', () => {
     expect(() => build({ workerMemorySize: 64 })).toThrow(
       'workerMemorySize must be a whole number of MB from 128',
     );
+  });
+});
+
+describe('TransferOrchestrator: outcome events', () => {
+  it('lets the worker put outcome events on the orchestrator’s bus, and names the bus in its environment', () => {
+    const { stack, orchestrator, template } = build();
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          OUTCOME_EVENT_BUS_NAME: stack.resolve(orchestrator.eventBus.eventBusName),
+        }),
+      },
+    });
+    const policies = JSON.stringify(template.findResources('AWS::IAM::Policy'));
+    expect(policies).toContain('events:PutEvents');
+  });
+
+  it('publishes nothing and grants nothing when turned off', () => {
+    const { template } = build({ outcomeEvents: false });
+    const fn = JSON.stringify(template.findResources('AWS::Lambda::Function'));
+    expect(fn).not.toContain('OUTCOME_EVENT_BUS_NAME');
+    expect(JSON.stringify(template.findResources('AWS::IAM::Policy'))).not.toContain('events:PutEvents');
   });
 });

@@ -4,6 +4,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ContactCenter } from './ContactCenter.js';
+import {
+  type ContactEventEntry,
+  type ContactEventType,
+  contactEvent,
+  transferEvents,
+} from './contactEvents.js';
 import { associatedContactsOutput, describeContactOutput } from './contactReads.js';
 import { type FaultPlan, FaultSchedule, type ScriptedFault } from './faults.js';
 import { seededRandom } from './random.js';
@@ -47,6 +53,7 @@ export class ConnectSimulator {
   readonly #faults: FaultSchedule;
   readonly #calls: SimulatorCall[] = [];
   readonly #bucket: TokenBucket;
+  readonly #eventListeners: ((entries: ContactEventEntry[]) => void)[] = [];
   #latencyMs = 0;
   #held = 0;
 
@@ -185,6 +192,50 @@ export class ConnectSimulator {
     return this.#center.currentContactOf(instanceId, rootContactId);
   }
 
+  /**
+   * Calls `listener` with the contact events Connect would put on the account's default bus, as they
+   * happen: a contact started, a transfer (the old contact DISCONNECTED, the new one INITIATED, then QUEUED
+   * or CONNECTED_TO_AGENT). The local runner puts them on its local EventBridge.
+   */
+  onContactEvent(listener: (entries: ContactEventEntry[]) => void): void {
+    this.#eventListeners.push(listener);
+  }
+
+  /**
+   * A new contact arrives, as a task created through the API: INITIATED, then QUEUED when it names a queue.
+   *
+   * @example
+   * simulator.startContact({ instanceId: 'i-1', contactId: 'task-99', queueId: 'support' });
+   */
+  startContact(spec: {
+    instanceId: string;
+    contactId?: string;
+    channel?: Contact['channel'];
+    queueId?: string;
+  }): Contact {
+    const contact = this.#center.startContact(spec);
+    this.#raise([
+      [contact, 'INITIATED'],
+      ...(spec.queueId !== undefined ? [[contact, 'QUEUED'] as [Contact, ContactEventType]] : []),
+    ]);
+    return contact;
+  }
+
+  #raise(events: [Contact, ContactEventType][]): void {
+    if (this.#eventListeners.length === 0 || events.length === 0) return;
+    const { region, accountId } = this.#options;
+    const entries = events.map(([contact, type]) => {
+      const instanceArn = `arn:aws:connect:${region}:${accountId}:instance/${contact.instanceId}`;
+      return contactEvent(contact, type, {
+        instanceArn,
+        contactArn: (id) => `${instanceArn}/contact/${id}`,
+        queueArn: (id) => `${instanceArn}/queue/${id}`,
+        agentArn: (id) => `${instanceArn}/agent/${id}`,
+      });
+    });
+    for (const listener of this.#eventListeners) listener(entries);
+  }
+
   /** How many transfers each chain (named by its root contact, `<instanceId>/<contactId>`) has had. */
   transfersPerChain(): ReadonlyMap<string, number> {
     return this.#center.transfersPerChain();
@@ -260,6 +311,7 @@ export class ConnectSimulator {
       });
       return sendError(res, apiError);
     }
+    if (result.transferred && result.from && result.to) this.#raise(transferEvents(result.from, result.to));
     await this.#answerTransfer(fault, input, result, req, res);
   }
 
@@ -353,6 +405,8 @@ export class ConnectSimulator {
         this.advanceClock(Number((parseJsonObject(body) as { advanceMs?: number }).advanceMs ?? 0));
         return { now: this.now() };
       },
+      'POST /_simulator/contacts': () =>
+        this.startContact(parseJsonObject(body) as Parameters<ConnectSimulator['startContact']>[0]),
       'GET /_simulator/calls': () => ({ calls: this.#calls }),
       'GET /_simulator/state': () => this.snapshot(),
       'GET /_simulator/chains': () => ({ chains: Object.fromEntries(this.transfersPerChain()) }),

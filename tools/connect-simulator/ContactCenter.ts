@@ -177,6 +177,37 @@ export class ContactCenter {
     return current?.id ?? rootContactId;
   }
 
+  /**
+   * A new contact arrives (a task created through the API): active, and queued when `queueId` is given.
+   * Returns it; its events are the caller's to raise.
+   *
+   * @example
+   * center.startContact({ instanceId: 'i-1', contactId: 'task-99', queueId: 'support' });
+   */
+  startContact(spec: {
+    instanceId: string;
+    contactId?: string;
+    channel?: Contact['channel'];
+    queueId?: string;
+  }): Contact {
+    if (!this.#instances.has(spec.instanceId)) throw notFound(`instance ${spec.instanceId} not found`);
+    const now = this.now();
+    const contact: Contact = {
+      id: spec.contactId ?? randomUUID(),
+      instanceId: spec.instanceId,
+      channel: spec.channel ?? 'TASK',
+      state: 'ACTIVE',
+      chain: spec.contactId ?? '',
+      initiationMethod: 'API',
+      initiatedAt: now,
+      updatedAt: now,
+      ...(spec.queueId !== undefined && { queueId: spec.queueId, enqueuedAt: now }),
+    };
+    contact.chain = contact.id;
+    this.#contacts.set(contactKey(spec.instanceId, contact.id), contact);
+    return contact;
+  }
+
   /** A contact's ARN. */
   contactArn(instanceId: string, contactId: string): string {
     const { region, accountId } = this.behaviour;

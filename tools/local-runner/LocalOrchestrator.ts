@@ -3,8 +3,8 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { type MessageAttributeValue, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { WorkerEnv } from '../../src/contract/index.js';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { TRANSFER_REQUESTED_DETAIL_TYPE, WorkerEnv } from '../../src/contract/index.js';
 import {
   ConnectSimulator,
   type ConnectSimulatorOptions,
@@ -18,10 +18,13 @@ import {
   startLocalSqs,
 } from '../local-engines/engines.js';
 import { type DynamoDBFaults, FaultyDynamoDBProxy } from '../local-engines/FaultyDynamoDBProxy.js';
+import { LocalEventBridge, type LocalEventBridgeOptions } from '../local-eventbridge/LocalEventBridge.js';
 import { type BatchReport, EventSourcePoller } from './EventSourcePoller.js';
 import { ExecutionEnvironment } from './ExecutionEnvironment.js';
+import { configureEventBridge } from './eventBridgeWiring.js';
 import { type LocalResource, provisionStack, resolveEnvironment } from './provision.js';
 import { SAMPLE_INSTANCE_ID, sampleContactCenter } from './sampleContactCenter.js';
+import { restoreMessages, saveMessages } from './savedMessages.js';
 import { readStackModel, type StackModel } from './stackModel.js';
 import { synthesizeStack } from './synthesize.js';
 
@@ -38,7 +41,20 @@ export interface LocalOrchestratorOptions {
    */
   readonly dataDirectory?: string;
   /** @default - free ports */
-  readonly ports?: { readonly dynamodb?: number; readonly sqs?: number; readonly connect?: number };
+  readonly ports?: {
+    readonly dynamodb?: number;
+    readonly sqs?: number;
+    readonly connect?: number;
+    readonly eventbridge?: number;
+  };
+  /**
+   * A CDK app file to synthesize instead of the project's `bin/app.ts`, for instance one that adds a
+   * transfer rule (`examples/escalate-queued-tasks.ts`).
+   * @default 'bin/app.ts'
+   */
+  readonly app?: string;
+  /** The local EventBridge's harsh switches (duplicate deliveries, compressed retries). @default - kind */
+  readonly eventBridge?: Omit<LocalEventBridgeOptions, 'sqsEndpoint' | 'port' | 'region'>;
   /** The Connect simulator's options. @default - the stack's rate quota, burst 5, new contact ids */
   readonly simulator?: ConnectSimulatorOptions;
   /** What the simulator starts with (unless restored). @default sampleContactCenter() */
@@ -65,7 +81,7 @@ async function startEngines(
   model: StackModel,
   region: string,
   dataDirectory: string | undefined,
-): Promise<{ dynamodb: LocalEngine; sqs: LocalSqs; connect: ConnectSimulator }> {
+): Promise<Engines> {
   const ratePerSecond = Number(model.worker.environment[WorkerEnv.transferRatePerSecond] ?? 2);
   const [dynamodb, sqs, connect] = await Promise.all([
     startLocalDynamoDB({
@@ -82,7 +98,35 @@ async function startEngines(
     connect.seed(options.seed ?? sampleContactCenter());
   }
 
-  return { dynamodb, sqs, connect };
+  const eventBridge = await LocalEventBridge.start({
+    ...options.eventBridge,
+    port: options.ports?.eventbridge,
+    region,
+    sqsEndpoint: sqs.endpoint,
+  });
+  // Connect puts its contact events on the account's default bus.
+  connect.onContactEvent((entries) => eventBridge.putEvents(entries, { asService: true }));
+  return { dynamodb, sqs, connect, eventBridge };
+}
+
+/** The local engines. */
+interface Engines {
+  readonly dynamodb: LocalEngine;
+  readonly sqs: LocalSqs;
+  readonly connect: ConnectSimulator;
+  readonly eventBridge: LocalEventBridge;
+}
+
+/** The parts of a running local stack. */
+interface LocalParts extends Engines {
+  readonly model: StackModel;
+  readonly resources: ReadonlyMap<string, LocalResource>;
+  readonly region: string;
+  readonly dynamodbProxy: FaultyDynamoDBProxy | undefined;
+  readonly poller: EventSourcePoller;
+  readonly environments: readonly ExecutionEnvironment[];
+  readonly dataDirectory: string | undefined;
+  readonly scratchDirectory: string | undefined;
 }
 
 /**
@@ -96,20 +140,40 @@ async function startEngines(
  * await local.stop();
  */
 export class LocalOrchestrator {
-  private constructor(
-    readonly model: StackModel,
-    readonly resources: ReadonlyMap<string, LocalResource>,
-    readonly dynamodb: LocalEngine,
-    readonly sqs: LocalSqs,
-    readonly connect: ConnectSimulator,
-    readonly region: string,
-    /** The proxy the worker reaches DynamoDB through, when faults were asked for. */
-    readonly dynamodbProxy: FaultyDynamoDBProxy | undefined,
-    private readonly poller: EventSourcePoller,
-    private readonly environments: readonly ExecutionEnvironment[],
-    private readonly dataDirectory: string | undefined,
-    private readonly scratchDirectory: string | undefined,
-  ) {}
+  private constructor(private readonly parts: LocalParts) {}
+
+  /** The stack as the template declares it. */
+  get model(): StackModel {
+    return this.parts.model;
+  }
+  /** Each resource of the stack on the local engines, by logical id. */
+  get resources(): ReadonlyMap<string, LocalResource> {
+    return this.parts.resources;
+  }
+  /** The local DynamoDB. */
+  get dynamodb(): LocalEngine {
+    return this.parts.dynamodb;
+  }
+  /** The local SQS. */
+  get sqs(): LocalSqs {
+    return this.parts.sqs;
+  }
+  /** The Connect simulator. */
+  get connect(): ConnectSimulator {
+    return this.parts.connect;
+  }
+  /** The local EventBridge (the stack's buses and rules, and the default bus). */
+  get eventBridge(): LocalEventBridge {
+    return this.parts.eventBridge;
+  }
+  /** The Region the engines answer for. */
+  get region(): string {
+    return this.parts.region;
+  }
+  /** The proxy the worker reaches DynamoDB through, when faults were asked for. */
+  get dynamodbProxy(): FaultyDynamoDBProxy | undefined {
+    return this.parts.dynamodbProxy;
+  }
 
   static async start(options: LocalOrchestratorOptions = {}): Promise<LocalOrchestrator> {
     const region = process.env.AWS_REGION ?? 'us-east-1';
@@ -123,12 +187,14 @@ export class LocalOrchestrator {
     mkdirSync(root, { recursive: true });
     const context: Record<string, string> = { instanceIds: SAMPLE_INSTANCE_ID, ...options.context };
     const cloudAssembly = join(root, 'cdk.out');
-    await synthesizeStack(cloudAssembly, context);
+    await synthesizeStack(cloudAssembly, context, options.app);
     const model = readStackModel(cloudAssembly, context.stackName ?? STACK_NAME);
 
-    const { dynamodb, sqs, connect } = await startEngines(options, model, region, dataDirectory);
+    const engines = await startEngines(options, model, region, dataDirectory);
+    const { dynamodb, sqs, connect, eventBridge } = engines;
 
     const resources = await provisionStack(model, { dynamodb: dynamodb.endpoint, sqs: sqs.endpoint });
+    configureEventBridge(eventBridge, model, resources, region);
     const client = new SQSClient({ endpoint: sqs.endpoint, useQueueUrlAsEndpoint: false });
     if (dataDirectory) await restoreMessages(client, join(dataDirectory, 'queues.json'), resources);
 
@@ -141,6 +207,7 @@ export class LocalOrchestrator {
       AWS_ENDPOINT_URL_DYNAMODB: dynamodbProxy?.endpoint ?? dynamodb.endpoint,
       AWS_ENDPOINT_URL_SQS: sqs.endpoint,
       AWS_ENDPOINT_URL_CONNECT: connect.endpoint,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridge.endpoint,
       ...options.environment,
     };
     const { worker } = model;
@@ -164,19 +231,35 @@ export class LocalOrchestrator {
       options.onBatch,
     );
     poller.start();
-    return new LocalOrchestrator(
+    return new LocalOrchestrator({
+      ...engines,
       model,
       resources,
-      dynamodb,
-      sqs,
-      connect,
       region,
       dynamodbProxy,
       poller,
       environments,
       dataDirectory,
       scratchDirectory,
-    );
+    });
+  }
+
+  /** The name of the orchestrator's bus: the one its `Transfer Contact Requested` rule listens on. */
+  get eventBusName(): string {
+    const rule =
+      this.eventBridge &&
+      this.model.rules.find((r) => JSON.stringify(r.eventPattern).includes(TRANSFER_REQUESTED_DETAIL_TYPE));
+    if (!rule) return 'default';
+    if ('name' in rule.bus) return rule.bus.name;
+    return this.resources.get(rule.bus.logicalId)?.ref ?? 'default';
+  }
+
+  /** Where EventBridge puts the events it could not deliver to the transfer queue. */
+  get eventDeadLetterQueueUrl(): string {
+    const id = this.model.rules
+      .flatMap((r) => r.targets)
+      .find((t) => t.deadLetterLogicalId)?.deadLetterLogicalId;
+    return this.resources.get(id ?? '')?.ref ?? '';
   }
 
   /** The transfer queue's URL. */
@@ -202,7 +285,7 @@ export class LocalOrchestrator {
 
   /** How many execution environments run the worker (the event source's `maxConcurrency`). */
   get environmentCount(): number {
-    return this.environments.length;
+    return this.parts.environments.length;
   }
 
   /**
@@ -213,107 +296,27 @@ export class LocalOrchestrator {
    * await local.killEnvironment(0);
    */
   async killEnvironment(index: number): Promise<void> {
-    await this.environments[index % this.environments.length]?.kill();
+    await this.parts.environments[index % this.parts.environments.length]?.kill();
   }
 
   /** Stops polling, ends the execution environments, keeps state if asked, and stops the engines. */
   async stop(): Promise<void> {
-    await this.poller.stop();
-    await Promise.all(this.environments.map((environment) => environment.kill()));
-    if (this.dataDirectory) {
-      writeFileSync(join(this.dataDirectory, 'simulator.json'), JSON.stringify(this.connect.snapshot()));
-      saveMessages(this.sqs, join(this.dataDirectory, 'queues.json'), this.resources, this.model);
+    const { poller, environments, dataDirectory, scratchDirectory } = this.parts;
+    await poller.stop();
+    await Promise.all(environments.map((environment) => environment.kill()));
+    // Deliveries in flight land in their queues before the queues are saved.
+    await this.eventBridge.idle();
+    if (dataDirectory) {
+      writeFileSync(join(dataDirectory, 'simulator.json'), JSON.stringify(this.connect.snapshot()));
+      saveMessages(this.sqs, join(dataDirectory, 'queues.json'), this.resources, this.model);
     }
     await Promise.all([
       this.dynamodb.stop(),
       this.sqs.stop(),
       this.connect.stop(),
+      this.eventBridge.stop(),
       this.dynamodbProxy?.stop(),
     ]);
-    if (this.scratchDirectory) rmSync(this.scratchDirectory, { recursive: true, force: true });
+    if (scratchDirectory) rmSync(scratchDirectory, { recursive: true, force: true });
   }
-}
-
-/** A queued message as saved across a restart. */
-interface SavedMessage {
-  readonly body: string;
-  readonly messageId: string;
-  readonly attributes: Record<string, MessageAttributeValue>;
-  /** Seconds until it is visible again: delayed, or received and waiting out its visibility timeout. */
-  readonly delaySeconds: number;
-  /** `ready`, `delayed` or `in-flight` when saved. */
-  readonly state: string;
-}
-
-/** SQS's longest message delay: a message hidden longer comes back sooner after a restart. */
-const MAX_DELAY_SECONDS = 900;
-
-/**
- * Saves every message of every queue (the local SQS keeps none across restarts): the visible ones, the
- * delayed ones (a producer's delay, a requeue's back-off) and the ones in flight (received and waiting out
- * their visibility timeout, such as a record a batch reported as failed), each with how long it still has
- * to wait. Read without receiving, so nothing is changed.
- */
-function saveMessages(
-  sqs: LocalSqs,
-  file: string,
-  resources: ReadonlyMap<string, LocalResource>,
-  model: StackModel,
-) {
-  const now = Date.now();
-  const waitOf = (until: number | undefined) =>
-    Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil(((until ?? now) - now) / 1000)));
-  const saved: Record<string, SavedMessage[]> = {};
-  for (const queue of model.queues) {
-    const url = resources.get(queue.logicalId)?.ref ?? '';
-    const inspected = sqs.server.inspectQueue(url.split('/').at(-1) ?? '');
-    if (!inspected) continue;
-    const { ready, delayed, inflight } = inspected.messages;
-    const entry = (message: (typeof ready)[number], state: string, until?: number): SavedMessage => ({
-      body: message.body,
-      messageId: message.messageId,
-      attributes: message.messageAttributes as Record<string, MessageAttributeValue>,
-      delaySeconds: waitOf(until),
-      state,
-    });
-    saved[queue.logicalId] = [
-      ...ready.map((m) => entry(m, 'ready')),
-      ...delayed.map((m) => entry(m, 'delayed', m.delayUntil)),
-      ...inflight.map((m) => entry(m.message, 'in-flight', m.visibilityDeadline)),
-    ];
-  }
-  writeFileSync(file, JSON.stringify(saved));
-}
-
-/**
- * Sends saved messages again, each with its attributes and what was left of its wait. A re-sent message
- * gets a new id (as a redrive gives one): no token depends on it.
- */
-async function restoreMessages(
-  client: SQSClient,
-  file: string,
-  resources: ReadonlyMap<string, LocalResource>,
-) {
-  if (!existsSync(file)) return;
-  const saved = JSON.parse(readFileSync(file, 'utf8')) as Record<string, SavedMessage[]>;
-  for (const [logicalId, messages] of Object.entries(saved)) {
-    const url = resources.get(logicalId)?.ref;
-    if (!url) continue;
-    for (let i = 0; i < messages.length; i += 10) {
-      const { Failed = [] } = await client.send(
-        new SendMessageBatchCommand({
-          QueueUrl: url,
-          Entries: messages.slice(i, i + 10).map((m, n) => ({
-            Id: String(n),
-            MessageBody: m.body,
-            MessageAttributes: m.attributes,
-            DelaySeconds: m.delaySeconds ?? 0,
-          })),
-        }),
-      );
-      if (Failed.length > 0)
-        throw new Error(`could not restore ${Failed.length} saved message(s) to ${logicalId}`);
-    }
-  }
-  rmSync(file);
 }

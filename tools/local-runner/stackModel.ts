@@ -37,12 +37,49 @@ export interface WorkerModel {
   };
 }
 
+/** An EventBridge rule's target as the template declares it (an SQS queue here). */
+export interface RuleTargetModel {
+  readonly id: string;
+  /** The logical id of the queue it delivers to. */
+  readonly queueLogicalId: string;
+  readonly input?: string;
+  readonly inputPath?: string;
+  readonly inputTransformer?: {
+    readonly inputPathsMap?: Readonly<Record<string, string>>;
+    readonly inputTemplate: string;
+  };
+  /** The logical id of the queue it sends what it cannot deliver to. */
+  readonly deadLetterLogicalId?: string;
+  readonly retryAttempts?: number;
+  readonly maxEventAgeSeconds?: number;
+}
+
+/** An EventBridge rule as the template declares it. */
+export interface RuleModel {
+  readonly logicalId: string;
+  /** A custom bus's logical id, or a bus name (`default`). */
+  readonly bus: { readonly logicalId: string } | { readonly name: string };
+  readonly eventPattern: unknown;
+  readonly enabled: boolean;
+  readonly targets: readonly RuleTargetModel[];
+}
+
+/** An event bus the stack creates. */
+export interface BusModel {
+  readonly logicalId: string;
+  readonly name: string;
+}
+
 /** What the local mode needs of a synthesized stack. */
 export interface StackModel {
   readonly stackName: string;
   readonly tables: readonly TableModel[];
   readonly queues: readonly QueueModel[];
   readonly worker: WorkerModel;
+  readonly buses: readonly BusModel[];
+  readonly rules: readonly RuleModel[];
+  /** For each queue (logical id), the rules (logical ids) its queue policy lets EventBridge deliver for. */
+  readonly eventsAllowedBy: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
 type Resource = { Type: string; Properties?: Record<string, unknown>; Metadata?: Record<string, unknown> };
@@ -90,6 +127,91 @@ function queuesOf(resources: readonly [string, Resource][]): QueueModel[] {
   });
 }
 
+/** The template's event buses. */
+function busesOf(resources: readonly [string, Resource][]): BusModel[] {
+  return resources.map(([logicalId, { Properties = {} }]) => ({
+    logicalId,
+    name: String(Properties.Name ?? logicalId),
+  }));
+}
+
+/** The template's rules and their SQS targets. */
+function rulesOf(resources: readonly [string, Resource][]): RuleModel[] {
+  return resources.map(([logicalId, { Properties = {} }]): RuleModel => {
+    const busRef = logicalIdOf(Properties.EventBusName);
+    const targets = (Properties.Targets as Record<string, unknown>[] | undefined) ?? [];
+    return {
+      logicalId,
+      bus: busRef ? { logicalId: busRef } : { name: String(Properties.EventBusName ?? 'default') },
+      eventPattern: Properties.EventPattern,
+      enabled: (Properties.State ?? 'ENABLED') === 'ENABLED',
+      targets: targets.map((target): RuleTargetModel => {
+        const transformer = target.InputTransformer as
+          | { InputPathsMap?: Record<string, string>; InputTemplate: string }
+          | undefined;
+        const retry = target.RetryPolicy as
+          | { MaximumRetryAttempts?: number; MaximumEventAgeInSeconds?: number }
+          | undefined;
+        return {
+          id: String(target.Id),
+          queueLogicalId: logicalIdOf(target.Arn) ?? '',
+          input: target.Input as string | undefined,
+          inputPath: target.InputPath as string | undefined,
+          inputTransformer: transformer && {
+            inputPathsMap: transformer.InputPathsMap,
+            inputTemplate: transformer.InputTemplate,
+          },
+          deadLetterLogicalId: logicalIdOf((target.DeadLetterConfig as { Arn?: unknown } | undefined)?.Arn),
+          retryAttempts: retry?.MaximumRetryAttempts,
+          maxEventAgeSeconds: retry?.MaximumEventAgeInSeconds,
+        };
+      }),
+    };
+  });
+}
+
+type PolicyStatement = {
+  Effect?: string;
+  Principal?: { Service?: unknown };
+  Action?: unknown;
+  Condition?: unknown;
+};
+
+/**
+ * For each queue, the rules its queue policies let `events.amazonaws.com` send for (`sqs:SendMessage` on
+ * condition `ArnEquals aws:SourceArn` of the rule). EventBridge cannot deliver to a queue for any other rule.
+ */
+function eventsAllowedByPolicies(resources: readonly [string, Resource][]): Map<string, Set<string>> {
+  const allowed = new Map<string, Set<string>>();
+  for (const [, { Properties = {} }] of resources) {
+    const statements = (
+      (Properties.PolicyDocument as { Statement?: PolicyStatement[] } | undefined)?.Statement ?? []
+    ).filter(
+      (statement) =>
+        statement.Effect === 'Allow' &&
+        statement.Principal?.Service === 'events.amazonaws.com' &&
+        [statement.Action].flat().some((action) => action === 'sqs:SendMessage' || action === 'sqs:*'),
+    );
+    const rules = statements
+      .map((statement) =>
+        logicalIdOf(
+          (statement.Condition as { ArnEquals?: Record<string, unknown> } | undefined)?.ArnEquals?.[
+            'aws:SourceArn'
+          ],
+        ),
+      )
+      .filter((id): id is string => id !== undefined);
+    for (const queue of (Properties.Queues as unknown[] | undefined) ?? []) {
+      const queueId = logicalIdOf(queue);
+      if (!queueId) continue;
+      const set = allowed.get(queueId) ?? new Set<string>();
+      for (const rule of rules) set.add(rule);
+      allowed.set(queueId, set);
+    }
+  }
+  return allowed;
+}
+
 /**
  * Reads the synthesized stack (`cdk.out`) into what the local mode runs: the tables, the queues with their
  * redrive policy, the worker's bundled asset and environment, and its SQS event source mapping. Whatever
@@ -131,6 +253,9 @@ export function readStackModel(cloudAssemblyDirectory: string, stackName: string
     stackName,
     tables,
     queues,
+    buses: busesOf(ofType('AWS::Events::EventBus')),
+    rules: rulesOf(ofType('AWS::Events::Rule')),
+    eventsAllowedBy: eventsAllowedByPolicies(ofType('AWS::SQS::QueuePolicy')),
     worker: {
       logicalId: functionLogicalId,
       assetDirectory: join(cloudAssemblyDirectory, assetPath),

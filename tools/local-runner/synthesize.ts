@@ -5,8 +5,8 @@ import { promisify } from 'node:util';
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /**
- * Runs `cdk synth` for this project into `outdir` with the given context, offline: the same command a user
- * deploys with, so the local mode runs what would be deployed.
+ * Runs `cdk synth` for this project (or another app file of it) into `outdir` with the given context, offline:
+ * the same command a user deploys with, so the local mode runs what would be deployed.
  *
  * @example
  * await synthesizeStack('.local-data/cdk.out', { instanceIds: 'instance-1', maxReceiveCount: '3' });
@@ -14,10 +14,13 @@ const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export async function synthesizeStack(
   outdir: string,
   context: Readonly<Record<string, string>>,
+  app?: string,
 ): Promise<void> {
   const args = [
     'cdk',
     'synth',
+    // Another app file (an example with a transfer rule) runs the same way the project's own does.
+    ...(app ? ['--app', `npx tsx ${app}`] : []),
     '--quiet',
     '--output',
     outdir,

@@ -1,0 +1,34 @@
+// An app that adds a contact-event rule to the deployable stack: every TASK contact Connect reports QUEUED
+// (unless a transfer started it) is transferred to the escalations queue. Deploy it as the main app is:
+//   npx cdk deploy --app "npx tsx examples/escalate-queued-tasks.ts" -c instanceIds=<id> \
+//     -c escalationQueueId=<queue-id> -c escalationFlowId=<transfer-to-queue-flow-id>
+// or run it locally: npm start -- --app examples/escalate-queued-tasks.ts
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { propsFromContext } from '../lib/contextProps.js';
+import { TransferOrchestratorStack } from '../lib/TransferOrchestratorStack.js';
+
+const app = new App();
+const context = (key: string): unknown => app.node.tryGetContext(key);
+const text = (key: string, fallback: string) => String(context(key) ?? fallback);
+
+const stack = new TransferOrchestratorStack(app, text('stackName', 'ConnectTransferOrchestrator'), {
+  orchestrator: propsFromContext(context),
+});
+// The defaults name the local Connect simulator's sample contact center.
+stack.orchestrator.addTransferRule('EscalateQueuedTasks', {
+  eventPattern: {
+    source: ['aws.connect'],
+    detailType: ['Amazon Connect Contact Event'],
+    detail: {
+      channel: ['TASK'],
+      eventType: ['QUEUED'],
+      queueInfo: { queueArn: [{ suffix: '/queue/support' }] },
+    },
+  },
+  destination: {
+    queueId: text('escalationQueueId', 'escalations'),
+    contactFlowId: text('escalationFlowId', 'flow-transfer-to-queue'),
+  },
+});
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -1,0 +1,387 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type MessageAttributeValue, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { seededRandom } from '../connect-simulator/random.js';
+import { matchesEventPattern } from './eventPattern.js';
+import { type TargetInputSpec, targetMessage } from './targetInput.js';
+
+/** An SQS queue a rule delivers to, and whether its queue policy lets EventBridge deliver for the rule. */
+export interface LocalQueueTarget {
+  readonly arn: string;
+  readonly url: string;
+  /** The queue policy allows `events.amazonaws.com` to send for this rule. */
+  readonly allowed: boolean;
+}
+
+/** A rule's target on the local engines. */
+export interface LocalRuleTarget extends TargetInputSpec {
+  readonly id: string;
+  readonly queue: LocalQueueTarget;
+  readonly deadLetter?: LocalQueueTarget;
+  /** @default 185 */
+  readonly retryAttempts?: number;
+}
+
+/** A rule on the local bus. */
+export interface LocalRule {
+  readonly name: string;
+  readonly arn: string;
+  readonly busName: string;
+  readonly eventPattern: unknown;
+  readonly enabled: boolean;
+  readonly targets: readonly LocalRuleTarget[];
+}
+
+/** One entry of `PutEvents`. */
+export interface PutEventsEntry {
+  readonly Source?: string;
+  readonly DetailType?: string;
+  readonly Detail?: string;
+  readonly EventBusName?: string;
+  readonly Resources?: readonly string[];
+  readonly Time?: number | string;
+}
+
+/** An entry's result, as `PutEvents` answers it. */
+export type PutEventsResultEntry = { EventId: string } | { ErrorCode: string; ErrorMessage: string };
+
+/** An event as EventBridge delivers it. */
+export interface BusEvent {
+  readonly version: '0';
+  readonly id: string;
+  readonly 'detail-type': string;
+  readonly source: string;
+  readonly account: string;
+  readonly time: string;
+  readonly region: string;
+  readonly resources: readonly string[];
+  readonly detail: Record<string, unknown>;
+}
+
+/** How the local EventBridge behaves; harsh switches default to the kind side. */
+export interface LocalEventBridgeOptions {
+  /** @default 0 (a free port) */
+  readonly port?: number;
+  /** @default 'us-east-1' */
+  readonly region?: string;
+  /** @default '123456789012' */
+  readonly accountId?: string;
+  /** Where the target queues live (the local SQS). */
+  readonly sqsEndpoint: string;
+  /**
+   * EventBridge delivers at least once: this share of deliveries (drawn from a seeded PRNG) is made twice.
+   * @default 0
+   */
+  readonly duplicateDeliveryRate?: number;
+  /**
+   * Retries of a failed delivery before the target's dead-letter queue, at most (the template's retry policy
+   * says 185 over 24 hours; locally they are compressed). @default 3
+   */
+  readonly maxRetryAttempts?: number;
+  /** The first retry's delay; each next one doubles it. @default 100 */
+  readonly retryDelayMs?: number;
+  /** @default 1 */
+  readonly seed?: number;
+}
+
+/** What the bus did, for reports and tests. */
+export interface EventBridgeCounts {
+  putEvents: number;
+  matched: number;
+  delivered: number;
+  duplicated: number;
+  retried: number;
+  deadLettered: number;
+  /** Events neither delivered nor accepted by a dead-letter queue: lost, as EventBridge loses them. */
+  lost: number;
+}
+
+/** Failures EventBridge does not retry (it sends the event to the DLQ at once). */
+const NOT_RETRIED = /QueueDoesNotExist|NonExistentQueue|AccessDenied|KmsAccessDenied|NO_PERMISSIONS/;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const text = (value: string): MessageAttributeValue => ({ DataType: 'String', StringValue: value });
+
+/**
+ * A local Amazon EventBridge for the local mode and the tests: the `PutEvents` API (awsJson1_1, so the
+ * unmodified `@aws-sdk/client-eventbridge` talks to it through `AWS_ENDPOINT_URL_EVENTBRIDGE`), the stack's
+ * buses and rules with their event patterns, input transformers and SQS targets, each target's retry policy
+ * (compressed) and dead-letter queue with EventBridge's error attributes. Queue policies are enforced: a rule
+ * the target queue's policy does not name cannot deliver. Sources under `aws.` are refused from the API, as
+ * EventBridge refuses them; AWS services (the Connect simulator) put their events in process.
+ *
+ * @example
+ * const bus = await LocalEventBridge.start({ sqsEndpoint: sqs.endpoint });
+ * bus.configure({ buses: ['default'], rules: [rule] });
+ * process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = bus.endpoint;
+ */
+export class LocalEventBridge {
+  readonly #options: Required<LocalEventBridgeOptions>;
+  readonly #server: Server;
+  readonly #sqs: SQSClient;
+  readonly #random: () => number;
+  readonly #pending = new Set<Promise<void>>();
+  readonly #listeners: ((busName: string, event: BusEvent) => void)[] = [];
+  #buses = new Set<string>(['default']);
+  #rules: LocalRule[] = [];
+  /** What the bus did so far. */
+  readonly counts: EventBridgeCounts = {
+    putEvents: 0,
+    matched: 0,
+    delivered: 0,
+    duplicated: 0,
+    retried: 0,
+    deadLettered: 0,
+    lost: 0,
+  };
+
+  private constructor(options: LocalEventBridgeOptions) {
+    this.#options = {
+      port: 0,
+      region: 'us-east-1',
+      accountId: '123456789012',
+      duplicateDeliveryRate: 0,
+      maxRetryAttempts: 3,
+      retryDelayMs: 100,
+      seed: 1,
+      ...options,
+    };
+    this.#random = seededRandom(this.#options.seed);
+    this.#sqs = new SQSClient({
+      endpoint: options.sqsEndpoint,
+      useQueueUrlAsEndpoint: false,
+      maxAttempts: 1,
+    });
+    this.#server = createServer((req, res) => void this.#handle(req, res));
+    this.#server.keepAliveTimeout = 1_000;
+  }
+
+  /** Starts it on 127.0.0.1. */
+  static async start(options: LocalEventBridgeOptions): Promise<LocalEventBridge> {
+    const bridge = new LocalEventBridge(options);
+    await new Promise<void>((resolve, reject) => {
+      bridge.#server.once('error', reject);
+      bridge.#server.listen(bridge.#options.port, '127.0.0.1', resolve);
+    });
+    return bridge;
+  }
+
+  /** The base URL to give the SDK as `AWS_ENDPOINT_URL_EVENTBRIDGE`. */
+  get endpoint(): string {
+    return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+  }
+
+  /** The buses (the default bus always exists) and the rules, replacing earlier ones. */
+  configure(config: { readonly buses: readonly string[]; readonly rules: readonly LocalRule[] }): void {
+    this.#buses = new Set(['default', ...config.buses]);
+    this.#rules = [...config.rules];
+  }
+
+  /** Calls `listener` with each event a bus accepts (before any rule), for instance to print it. */
+  onEvent(listener: (busName: string, event: BusEvent) => void): void {
+    this.#listeners.push(listener);
+  }
+
+  /**
+   * Puts events on a bus, as `PutEvents` does. `asService`: an AWS service puts them (sources under `aws.`
+   * are then allowed), as the Connect simulator does.
+   *
+   * @example
+   * bridge.putEvents([{ Source: 'crm', DetailType: 'Transfer Contact Requested', Detail: '{…}', EventBusName: 'bus' }]);
+   */
+  putEvents(
+    entries: readonly PutEventsEntry[],
+    options: { asService?: boolean } = {},
+  ): PutEventsResultEntry[] {
+    this.counts.putEvents += 1;
+    return entries.map((entry) => this.#accept(entry, options.asService === true));
+  }
+
+  /** Waits until every delivery started so far has ended (delivered, dead-lettered or lost). */
+  async idle(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
+  }
+
+  /** Stops listening (deliveries in flight are awaited). */
+  async stop(): Promise<void> {
+    await this.idle();
+    this.#server.closeAllConnections();
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    this.#sqs.destroy();
+  }
+
+  #accept(entry: PutEventsEntry, asService: boolean): PutEventsResultEntry {
+    const problem = entryProblem(entry, asService);
+    if (problem) return problem;
+    const busName = busNameOf(entry.EventBusName);
+    if (!this.#buses.has(busName))
+      return { ErrorCode: 'ResourceNotFoundException', ErrorMessage: `Event bus ${busName} does not exist.` };
+    const event: BusEvent = {
+      version: '0',
+      id: randomUUID(),
+      'detail-type': entry.DetailType as string,
+      source: entry.Source as string,
+      account: this.#options.accountId,
+      time: eventTime(entry.Time),
+      region: this.#options.region,
+      resources: [...(entry.Resources ?? [])],
+      detail: JSON.parse(entry.Detail as string) as Record<string, unknown>,
+    };
+    for (const listener of this.#listeners) listener(busName, event);
+    for (const rule of this.#rules) {
+      if (!rule.enabled || rule.busName !== busName || !matchesEventPattern(rule.eventPattern, event))
+        continue;
+      this.counts.matched += 1;
+      for (const target of rule.targets) {
+        const copies = this.#random() < this.#options.duplicateDeliveryRate ? 2 : 1;
+        if (copies === 2) this.counts.duplicated += 1;
+        for (let copy = 0; copy < copies; copy += 1) this.#track(this.#deliver(rule, target, event));
+      }
+    }
+    return { EventId: event.id };
+  }
+
+  #track(delivery: Promise<void>): void {
+    this.#pending.add(delivery);
+    void delivery.finally(() => this.#pending.delete(delivery));
+  }
+
+  /** Delivers to one target, retrying what EventBridge retries, then its dead-letter queue. */
+  async #deliver(rule: LocalRule, target: LocalRuleTarget, event: BusEvent): Promise<void> {
+    const body = targetMessage(target, event as unknown as Record<string, unknown>, rule);
+    const limit = Math.min(target.retryAttempts ?? 185, this.#options.maxRetryAttempts);
+    for (let attempt = 0; ; attempt += 1) {
+      const error = await this.#send(target.queue, body);
+      if (!error) {
+        this.counts.delivered += 1;
+        return;
+      }
+      const retryable = !NOT_RETRIED.test(error.code);
+      if (!retryable || attempt >= limit) {
+        await this.#deadLetter(rule, target, event, error, retryable ? attempt : 0);
+        return;
+      }
+      this.counts.retried += 1;
+      await sleep(this.#options.retryDelayMs * 2 ** attempt);
+    }
+  }
+
+  async #send(queue: LocalQueueTarget, body: string): Promise<{ code: string; message: string } | undefined> {
+    if (!queue.allowed)
+      return { code: 'NO_PERMISSIONS', message: `the queue policy of ${queue.arn} does not allow this rule` };
+    try {
+      await this.#sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: body }));
+      return undefined;
+    } catch (error) {
+      const { name, message } = error as Error;
+      return { code: name, message };
+    }
+  }
+
+  /** What could not be delivered goes to the target's DLQ with EventBridge's attributes, or is lost. */
+  async #deadLetter(
+    rule: LocalRule,
+    target: LocalRuleTarget,
+    event: BusEvent,
+    error: { code: string; message: string },
+    retries: number,
+  ): Promise<void> {
+    const dlq = target.deadLetter;
+    if (dlq?.allowed) {
+      const attributes: Record<string, MessageAttributeValue> = {
+        RULE_ARN: text(rule.arn),
+        TARGET_ARN: text(target.queue.arn),
+        ERROR_CODE: text(
+          /QueueDoesNotExist|NonExistentQueue/.test(error.code) ? 'RESOURCE_NOT_FOUND' : error.code,
+        ),
+        ERROR_MESSAGE: text(error.message.slice(0, 1_000) || error.code),
+        RETRY_ATTEMPTS: { DataType: 'Number', StringValue: String(retries) },
+        ...(retries > 0 && { EXHAUSTED_RETRY_CONDITION: text('MaximumRetryAttempts') }),
+      };
+      const failed = await this.#sqs
+        .send(
+          new SendMessageCommand({
+            QueueUrl: dlq.url,
+            MessageBody: JSON.stringify(event),
+            MessageAttributes: attributes,
+          }),
+        )
+        .then(() => false)
+        .catch(() => true);
+      if (!failed) {
+        this.counts.deadLettered += 1;
+        return;
+      }
+    }
+    this.counts.lost += 1;
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const target = String(req.headers['x-amz-target'] ?? '');
+    try {
+      if (target !== 'AWSEvents.PutEvents')
+        throw apiError('UnknownOperationException', `${target || 'this operation'} is not served here`);
+      const { Entries } = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as {
+        Entries?: PutEventsEntry[];
+      };
+      if (!Array.isArray(Entries) || Entries.length < 1 || Entries.length > 10)
+        throw apiError('ValidationException', 'Entries must hold 1 to 10 entries');
+      const results = this.putEvents(Entries);
+      const FailedEntryCount = results.filter((r) => 'ErrorCode' in r).length;
+      res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-RequestId': randomUUID() });
+      res.end(JSON.stringify({ FailedEntryCount, Entries: results }));
+    } catch (error) {
+      const type = (error as { type?: string }).type ?? 'InternalException';
+      res.writeHead(400, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-ErrorType': type });
+      res.end(JSON.stringify({ __type: type, message: (error as Error).message }));
+    }
+  }
+}
+
+const apiError = (type: string, message: string) => Object.assign(new Error(message), { type });
+
+/** A bus name from a name or an ARN; none is the default bus. */
+const busNameOf = (nameOrArn: string | undefined): string =>
+  !nameOrArn
+    ? 'default'
+    : nameOrArn.startsWith('arn:')
+      ? (nameOrArn.split('/').at(-1) ?? 'default')
+      : nameOrArn;
+
+const eventTime = (time: number | string | undefined): string =>
+  new Date(time === undefined ? Date.now() : typeof time === 'number' ? time * 1000 : time)
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z');
+
+/** Why `PutEvents` refuses an entry, as EventBridge words it; `undefined` when it is accepted. */
+function entryProblem(entry: PutEventsEntry, asService: boolean): PutEventsResultEntry | undefined {
+  if (!entry.Source)
+    return {
+      ErrorCode: 'InvalidArgument',
+      ErrorMessage: 'Parameter Source is not valid. Reason: Source is a required argument.',
+    };
+  if (!entry.DetailType)
+    return {
+      ErrorCode: 'InvalidArgument',
+      ErrorMessage: 'Parameter DetailType is not valid. Reason: DetailType is a required argument.',
+    };
+  if (!asService && entry.Source.startsWith('aws.'))
+    return {
+      ErrorCode: 'NotAuthorizedForSourceException',
+      ErrorMessage: `Not authorized for the source ${entry.Source}.`,
+    };
+  let detail: unknown;
+  try {
+    detail = JSON.parse(entry.Detail ?? '');
+  } catch {
+    detail = undefined;
+  }
+  if (typeof detail !== 'object' || detail === null || Array.isArray(detail))
+    return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' };
+  if (Buffer.byteLength(JSON.stringify(entry)) > 256 * 1024)
+    return { ErrorCode: 'EntrySizeLimitExceeded', ErrorMessage: 'The entry exceeds 256 KB.' };
+  return undefined;
+}
