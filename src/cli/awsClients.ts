@@ -15,9 +15,14 @@ const common = (flags: ConnectionFlags) => ({
   ...(flags.profile && { profile: flags.profile }),
 });
 
-/** An SQS client; with `--endpoint-url` it is used for every queue URL, whatever host the URL names. */
-export const sqsClient = (flags: ConnectionFlags): SQSClient =>
-  new SQSClient({ ...common(flags), ...(flags['endpoint-url'] && { useQueueUrlAsEndpoint: false }) });
+/**
+ * An SQS client. With an endpoint (`--endpoint-url`, `AWS_ENDPOINT_URL_SQS` or `AWS_ENDPOINT_URL`) it is
+ * used for every queue URL, whatever host the URL names (a local SQS's URLs name hosts that do not resolve).
+ */
+export const sqsClient = (flags: ConnectionFlags): SQSClient => {
+  const endpoint = flags['endpoint-url'] ?? process.env.AWS_ENDPOINT_URL_SQS ?? process.env.AWS_ENDPOINT_URL;
+  return new SQSClient({ ...common(flags), ...(endpoint && { useQueueUrlAsEndpoint: false }) });
+};
 
 /** An EventBridge client from the connection flags. */
 export const eventBridgeClient = (flags: ConnectionFlags): EventBridgeClient =>

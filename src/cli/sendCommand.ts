@@ -26,6 +26,10 @@ const OPTIONS = {
   'generate-cli-skeleton': { type: 'string' },
   'queue-url': { type: 'string' },
   'event-bus-name': { type: 'string' },
+  wait: { type: 'boolean' },
+  timeout: { type: 'string' },
+  'idempotency-table': { type: 'string' },
+  'ledger-table': { type: 'string' },
   output: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   ...CONNECTION_OPTIONS,
@@ -40,6 +44,7 @@ ClientToken if it has none, and sent to the orchestrator's queue (or bus). Safe 
 Usage
   transfer-contact --instance-id ID --contact-id ID --contact-flow-id ID (--queue-id ID | --user-id ID)
                    [--client-token TOKEN] [--queue-url URL | --event-bus-name NAME]
+                   [--wait [--timeout SECONDS]]
                    [--endpoint-url URL] [--region REGION] [--profile PROFILE]
   transfer-contact --cli-input-json (JSON | file://path) [flags that override it]
   transfer-contact --cli-input-yaml (YAML | file://path) [flags that override it]
@@ -51,8 +56,18 @@ Destination
   --queue-url URL        the transfer queue (default: $TRANSFER_QUEUE_URL)
   --event-bus-name NAME  the orchestrator's bus instead (default: $TRANSFER_EVENT_BUS_NAME)
 
-Output: JSON with the MessageId (or EventId) and the ClientToken used.
-Exit codes: 0 sent; 1 AWS error (the service's message); 2 invalid request or usage (names the field).
+Waiting (the synchronous feel of 'aws connect transfer-contact')
+  --wait                 wait for the outcome and print it as 'aws connect transfer-contact' does:
+                         { ContactId, ContactArn }; exit 1 with the reason if the request failed
+  --timeout SECONDS      how long to wait (default 60); exit 1 if no outcome came (it may still transfer)
+  --idempotency-table    default: $TRANSFER_IDEMPOTENCY_TABLE (stack output IdempotencyTableName)
+  --ledger-table         default: $TRANSFER_LEDGER_TABLE (stack output LedgerTableName)
+  The wait reads the request's status (two DynamoDB reads each time); --endpoint-url applies to the
+  send only, DynamoDB takes AWS_ENDPOINT_URL_DYNAMODB like any SDK client.
+
+Output: JSON with the MessageId (or EventId) and the ClientToken used; with --wait, the outcome.
+Exit codes: 0 sent (or transferred); 1 AWS error, or the transfer failed or timed out; 2 invalid request
+or usage (names the field).
 
 Examples
   transfer-contact --instance-id 11111111-2222-4333-8444-555555555555 --contact-id task-1 \\
@@ -112,6 +127,26 @@ function readCliInput(
   return parsed as Record<string, unknown>;
 }
 
+/** `--wait`'s settings, checked: how long, and the two tables the status is read from. */
+function waitSettings(
+  values: { wait?: boolean; timeout?: string; 'idempotency-table'?: string; 'ledger-table'?: string },
+  io: CliIo,
+) {
+  const timeoutSeconds = Number(values.timeout ?? 60);
+  if (!(timeoutSeconds > 0))
+    throw new UsageError(`--timeout takes a number of seconds above 0, got ${values.timeout}`);
+  if (values.timeout !== undefined && !values.wait) throw new UsageError('--timeout goes with --wait');
+  const tables = {
+    idempotencyTableName: values['idempotency-table'] ?? io.env.TRANSFER_IDEMPOTENCY_TABLE ?? '',
+    ledgerTableName: values['ledger-table'] ?? io.env.TRANSFER_LEDGER_TABLE ?? '',
+  };
+  if (values.wait && (!tables.idempotencyTableName || !tables.ledgerTableName))
+    throw new UsageError(
+      "--wait reads the request's status: give --idempotency-table and --ledger-table (or set TRANSFER_IDEMPOTENCY_TABLE and TRANSFER_LEDGER_TABLE)",
+    );
+  return { timeoutSeconds, tables };
+}
+
 /**
  * Runs `transfer-contact` (send): validates, sends to the queue or bus, prints the ids and token used.
  *
@@ -140,6 +175,7 @@ export async function runSend(argv: readonly string[], io: CliIo): Promise<void>
   if (values['cli-input-json'] !== undefined && values['cli-input-yaml'] !== undefined) {
     throw new UsageError('--cli-input-json and --cli-input-yaml cannot be used together');
   }
+  const { timeoutSeconds, tables } = waitSettings(values, io);
   if (values.output !== undefined && values.output !== 'json') {
     throw new UsageError(`--output supports json only, got ${JSON.stringify(values.output)}`);
   }
@@ -178,6 +214,7 @@ export async function runSend(argv: readonly string[], io: CliIo): Promise<void>
     });
     const [result] = await client.publish([request]);
     if (!result?.ok) throw new Error(`EventBridge refused the event: ${result?.code} ${result?.message}`);
+    if (values.wait) return printOutcome(io, request.ClientToken, tables, timeoutSeconds);
     return printJson(io, {
       EventId: result.id,
       ClientToken: request.ClientToken,
@@ -188,7 +225,25 @@ export async function runSend(argv: readonly string[], io: CliIo): Promise<void>
     throw new UsageError('no destination: give --queue-url (or set TRANSFER_QUEUE_URL) or --event-bus-name');
   const client = new TransferClient({ queueUrl, sqs: sqsClient(values) });
   const { messageId } = await client.enqueue(request);
+  if (values.wait) return printOutcome(io, request.ClientToken, tables, timeoutSeconds);
   printJson(io, { MessageId: messageId, ClientToken: request.ClientToken, QueueUrl: queueUrl });
+}
+
+/** Waits for the request's outcome and prints it as `aws connect transfer-contact` does. */
+async function printOutcome(
+  io: CliIo,
+  clientToken: string,
+  tables: { idempotencyTableName: string; ledgerTableName: string },
+  timeoutSeconds: number,
+): Promise<void> {
+  const [{ TransferClient }, { DynamoDBClient }] = await Promise.all([
+    import('../client/index.js'),
+    import('@aws-sdk/client-dynamodb'),
+  ]);
+  // The standard chain (AWS_ENDPOINT_URL_DYNAMODB locally): --endpoint-url names the send's service only.
+  const client = new TransferClient({ ...tables, dynamodb: new DynamoDBClient({}) });
+  const outcome = await client.waitForOutcome(clientToken, { timeoutMs: timeoutSeconds * 1000 });
+  printJson(io, { ContactId: outcome.ContactId, ContactArn: outcome.ContactArn });
 }
 
 /** `--generate-cli-skeleton` alone means `input`, as in the AWS CLI. */

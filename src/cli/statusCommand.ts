@@ -1,14 +1,6 @@
 import { parseArgs } from 'node:util';
-import { BatchGetItemCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { LedgerKey } from '../contract/index.js';
-import {
-  decideTransferStatus,
-  type IdempotencyRecordFields,
-  idempotencyKeyFor,
-  type RejectionRecord,
-  type TransferStatus,
-} from '../status/transferStatus.js';
+import { readTransferStatus } from '../status/readTransferStatus.js';
+import type { TransferStatus } from '../status/transferStatus.js';
 import { CONNECTION_OPTIONS, dynamoDbClient } from './awsClients.js';
 import { type CliIo, printJson, UsageError } from './io.js';
 
@@ -62,43 +54,16 @@ export async function runStatus(argv: readonly string[], io: CliIo): Promise<voi
     throw new UsageError('--idempotency-table is required (or set TRANSFER_IDEMPOTENCY_TABLE)');
   if (!ledgerTable) throw new UsageError('--ledger-table is required (or set TRANSFER_LEDGER_TABLE)');
 
-  const client = dynamoDbClient(values);
-  const [record, ledger] = await Promise.all([
-    client.send(
-      new GetItemCommand({
-        TableName: idempotencyTable,
-        Key: { id: { S: idempotencyKeyFor(token) } },
-        ConsistentRead: true,
-      }),
-    ),
-    // The rejection and the durable transfer record, in one request.
-    client.send(
-      new BatchGetItemCommand({
-        RequestItems: {
-          [ledgerTable]: {
-            Keys: [{ pk: { S: LedgerKey.rejection(token) } }, { pk: { S: LedgerKey.request(token) } }],
-            ConsistentRead: true,
-          },
-        },
-      }),
-    ),
-  ]);
-  const items = (ledger.Responses?.[ledgerTable] ?? []).map((item) => unmarshall(item));
-  const rejection = items.find((item) => item.pk === LedgerKey.rejection(token));
-  const transfer = items.find(
-    (item) => item.pk === LedgerKey.request(token) && typeof item.ContactId === 'string',
-  );
-  const status = decideTransferStatus(
-    record.Item && (unmarshall(record.Item) as IdempotencyRecordFields),
-    rejection && toRejection(rejection),
-    Date.now(),
-    transfer && { ContactId: String(transfer.ContactId), ContactArn: String(transfer.ContactArn ?? '') },
+  const status = await readTransferStatus(
+    dynamoDbClient(values),
+    { idempotencyTableName: idempotencyTable, ledgerTableName: ledgerTable },
+    token,
   );
   printJson(io, { ClientToken: token, ...toOutput(status) });
 }
 
 /** The status as the CLI prints it: PascalCase keys throughout, as the AWS CLI's output has. */
-const toOutput = (status: TransferStatus): Record<string, unknown> => {
+export const toOutput = (status: TransferStatus): Record<string, unknown> => {
   switch (status.status) {
     case 'transferred':
       return { Status: status.status, ContactId: status.ContactId, ContactArn: status.ContactArn };
@@ -119,12 +84,3 @@ const toOutput = (status: TransferStatus): Record<string, unknown> => {
       return { Status: status.status, Hint: status.hint };
   }
 };
-
-/** Keeps the reason's fields, not the ledger's keys and TTL. */
-const toRejection = (item: Record<string, unknown>): RejectionRecord => ({
-  errorClass: String(item.errorClass ?? ''),
-  errorCode: String(item.errorCode ?? ''),
-  errorMessage: String(item.errorMessage ?? ''),
-  failedAt: String(item.failedAt ?? ''),
-  messageId: String(item.messageId ?? ''),
-});

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import {
@@ -7,6 +8,8 @@ import {
   TransferContactInputSchema,
   type TransferRequest,
 } from '../request/index.js';
+import { readTransferStatus } from '../status/readTransferStatus.js';
+import { type TransferOutcome, type WaitOptions, waitForOutcome } from './waitForOutcome.js';
 
 /** A request the shared schema rejected; nothing was sent. */
 export class TransferRequestValidationError extends Error {
@@ -61,6 +64,12 @@ export interface TransferClientOptions {
   readonly eventBridge?: EventBridgeClient;
   /** Attempts for a batch entry SQS or EventBridge failed on its side. @default 3 */
   readonly maxAttempts?: number;
+  /** For {@link TransferClient.waitForOutcome}. @default process.env.TRANSFER_IDEMPOTENCY_TABLE */
+  readonly idempotencyTableName?: string;
+  /** For {@link TransferClient.waitForOutcome}. @default process.env.TRANSFER_LEDGER_TABLE */
+  readonly ledgerTableName?: string;
+  /** @default - a client from the SDK's standard chain */
+  readonly dynamodb?: DynamoDBClient;
 }
 
 const BATCH_SIZE = 10;
@@ -79,11 +88,55 @@ export class TransferClient {
   readonly #options: TransferClientOptions;
   #sqs: SQSClient | undefined;
   #eventBridge: EventBridgeClient | undefined;
+  #dynamodb: DynamoDBClient | undefined;
 
   constructor(options: TransferClientOptions = {}) {
     this.#options = options;
     this.#sqs = options.sqs;
     this.#eventBridge = options.eventBridge;
+    this.#dynamodb = options.dynamodb;
+  }
+
+  /**
+   * Waits for a request's outcome: the new ContactId and ContactArn once it transferred, as
+   * `aws connect transfer-contact` answers. Reads its status (two DynamoDB reads a time, more seldom as
+   * the wait goes on; `grantReadStatus` allows them).
+   *
+   * @throws {TransferRejectedError} when the request was dead-lettered (with the reason).
+   * @throws {TransferWaitTimeoutError} when no outcome came in time (the request may still transfer).
+   * @example
+   * const { ContactId } = await client.waitForOutcome('case-42', { timeoutMs: 30_000 });
+   */
+  async waitForOutcome(clientToken: string, options: WaitOptions = {}): Promise<TransferOutcome> {
+    const tables = {
+      idempotencyTableName:
+        this.#options.idempotencyTableName ?? process.env.TRANSFER_IDEMPOTENCY_TABLE ?? '',
+      ledgerTableName: this.#options.ledgerTableName ?? process.env.TRANSFER_LEDGER_TABLE ?? '',
+    };
+    if (!tables.idempotencyTableName || !tables.ledgerTableName)
+      throw new Error(
+        'waitForOutcome needs idempotencyTableName and ledgerTableName (or TRANSFER_IDEMPOTENCY_TABLE and TRANSFER_LEDGER_TABLE)',
+      );
+    this.#dynamodb ??= new DynamoDBClient({});
+    const dynamodb = this.#dynamodb;
+    return waitForOutcome((token) => readTransferStatus(dynamodb, tables, token), clientToken, options);
+  }
+
+  /**
+   * Enqueues one request and waits for its outcome: the synchronous feel of `aws connect transfer-contact`
+   * with the orchestrator's guarantees (cap, idempotency, retries).
+   *
+   * @throws {TransferRequestValidationError} when the request is invalid (nothing is sent).
+   * @throws {TransferRejectedError} / {@link TransferWaitTimeoutError}, as {@link waitForOutcome}.
+   * @example
+   * const { ContactId, ContactArn } = await client.enqueueAndWait({ InstanceId, ContactId, ContactFlowId, QueueId });
+   */
+  async enqueueAndWait(
+    input: TransferContactInput | Record<string, unknown>,
+    options: WaitOptions = {},
+  ): Promise<TransferOutcome & { clientToken: string }> {
+    const { clientToken } = await this.enqueue(input);
+    return { ...(await this.waitForOutcome(clientToken, options)), clientToken };
   }
 
   /**

@@ -1,6 +1,8 @@
 // `npm start`: the orchestrator as `cdk synth` builds it, running on local engines until Ctrl-C.
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { OUTCOME_EVENT_SOURCE, TRANSFER_REQUESTED_DETAIL_TYPE } from '../../src/contract/index.js';
 import { LocalOrchestrator } from './LocalOrchestrator.js';
 import { formatOutcome, parseOutcomeLine } from './outcomeLine.js';
 import { SAMPLE_INSTANCE_ID } from './sampleContactCenter.js';
@@ -14,6 +16,9 @@ const HELP = `npm start -- [options]: run the orchestrator locally (dynalite, fa
   --dynamodb-port N     default 4701
   --sqs-port N          default 4702
   --connect-port N      default 4703
+  --eventbridge-port N  default 4704
+  --app FILE            another CDK app of this project to run, for instance one with a transfer rule on
+                        Connect's contact events: --app examples/escalate-queued-tasks.ts
   -c KEY=VALUE          CDK context for the synthesized stack, as with cdk deploy (repeatable),
                         for instance -c maxReceiveCount=3 -c transferCap=5
 `;
@@ -25,6 +30,8 @@ const { values } = parseArgs({
     'dynamodb-port': { type: 'string', default: '4701' },
     'sqs-port': { type: 'string', default: '4702' },
     'connect-port': { type: 'string', default: '4703' },
+    'eventbridge-port': { type: 'string', default: '4704' },
+    app: { type: 'string' },
     context: { type: 'string', short: 'c', multiple: true, default: [] },
     help: { type: 'boolean', short: 'h' },
   },
@@ -50,7 +57,9 @@ const local = await LocalOrchestrator.start({
     dynamodb: Number(values['dynamodb-port']),
     sqs: Number(values['sqs-port']),
     connect: Number(values['connect-port']),
+    eventbridge: Number(values['eventbridge-port']),
   },
+  app: values.app,
   onLogLine: (line) => {
     const outcome = parseOutcomeLine(line);
     if (outcome) process.stdout.write(`${formatOutcome(outcome)}\n`);
@@ -66,12 +75,50 @@ const activeTask =
     .contacts.find(
       (contact) => contact.channel === 'TASK' && contact.state === 'ACTIVE' && contact.id.startsWith('task-'),
     )?.id ?? 'task-1';
-const credentials = `AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=${local.region}`;
+// Everything a client needs, in one file to source: the SDK's endpoint variables and the stack outputs.
+const envFile = join(values['data-dir'], 'local.env');
+const variables: Record<string, string> = {
+  AWS_REGION: local.region,
+  AWS_ACCESS_KEY_ID: 'local',
+  AWS_SECRET_ACCESS_KEY: 'local',
+  AWS_ENDPOINT_URL_SQS: local.sqs.endpoint,
+  AWS_ENDPOINT_URL_DYNAMODB: local.dynamodb.endpoint,
+  AWS_ENDPOINT_URL_EVENTBRIDGE: local.eventBridge.endpoint,
+  TRANSFER_QUEUE_URL: local.queueUrl,
+  TRANSFER_DLQ_URL: local.deadLetterQueueUrl,
+  TRANSFER_EVENT_BUS_NAME: local.eventBusName,
+  TRANSFER_IDEMPOTENCY_TABLE: local.idempotencyTableName,
+  TRANSFER_LEDGER_TABLE: local.ledgerTableName,
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+};
+writeFileSync(
+  envFile,
+  Object.entries(variables)
+    .map(([k, v]) => `export ${k}=${v}\n`)
+    .join(''),
+);
+const rules = local.model.rules.map((rule) =>
+  rule.logicalId.replace(/^Orchestrator/, '').replace(/[0-9A-F]{8}$/, ''),
+);
+const putEventsEntry = JSON.stringify([
+  {
+    EventBusName: local.eventBusName,
+    Source: 'crm',
+    DetailType: TRANSFER_REQUESTED_DETAIL_TYPE,
+    Detail: JSON.stringify({
+      InstanceId: SAMPLE_INSTANCE_ID,
+      ContactId: activeTask,
+      ContactFlowId: 'flow-transfer-to-queue',
+      QueueId: 'billing',
+    }),
+  },
+]);
 process.stdout.write(`
 connect-transfer-orchestrator, local mode (the bundled worker asset, configured by the synthesized template)
 
   DynamoDB      ${local.dynamodb.endpoint}   tables ${local.ledgerTableName}, ${local.idempotencyTableName}
   SQS           ${local.sqs.endpoint}
+  EventBridge   ${local.eventBridge.endpoint}   bus ${local.eventBusName}; rules: ${rules.join(', ')}
   Connect       ${local.connect.endpoint}   (simulator: instance ${SAMPLE_INSTANCE_ID})
   queue         ${local.queueUrl}
   DLQ           ${local.deadLetterQueueUrl}
@@ -84,17 +131,34 @@ ContactId (task-1 → <new id>), which is the one to name in the next transfer o
 Flows: flow-transfer-to-queue, flow-transfer-to-agent, flow-inbound, flow-agent-whisper. Queues: support,
 escalations, billing. Agents: agent-ana, agent-bo.
 
-Enqueue a transfer (in another terminal):
+In another terminal, load the endpoints and names (${envFile}), then transfer and wait for the outcome:
 
-  ${credentials} npx transfer-contact --endpoint-url ${local.sqs.endpoint} --queue-url ${local.queueUrl} \\
-      --instance-id ${SAMPLE_INSTANCE_ID} --contact-id ${activeTask} --contact-flow-id flow-transfer-to-queue --queue-id support
+  . ${envFile}
+  npx transfer-contact --instance-id ${SAMPLE_INSTANCE_ID} --contact-id ${activeTask} \\
+      --contact-flow-id flow-transfer-to-queue --queue-id support --wait
 
-Then: npx transfer-contact status --client-token <token> --endpoint-url ${local.dynamodb.endpoint} --idempotency-table ${local.idempotencyTableName} --ledger-table ${local.ledgerTableName}
-      npx transfer-contact dlq list --endpoint-url ${local.sqs.endpoint} --dlq-url ${local.deadLetterQueueUrl}
-(both with the same ${credentials} prefix)
+Or put a '${TRANSFER_REQUESTED_DETAIL_TYPE}' event on the bus (PutEvents):
+  npx transfer-contact --event-bus-name ${local.eventBusName} --instance-id ${SAMPLE_INSTANCE_ID} --contact-id <id> \\
+      --contact-flow-id flow-transfer-to-queue --queue-id billing
+  aws events put-events --endpoint-url ${local.eventBridge.endpoint} --entries '${putEventsEntry}'
 
-Outcomes appear below as requests flow. Ctrl-C stops everything and keeps the state.
+Raise a Connect contact event (a new task queued on support; a transfer rule, as with
+--app examples/escalate-queued-tasks.ts, picks it up):
+  curl -s -X POST ${local.connect.endpoint}/_simulator/contacts -d '{"instanceId":"${SAMPLE_INSTANCE_ID}","queueId":"support"}'
+
+Then: npx transfer-contact status --client-token <token>
+      npx transfer-contact dlq list
+
+Outcomes (the worker's log) and outcome events (on the bus) appear below. Ctrl-C stops everything and keeps the state.
 `);
+local.eventBridge.onEvent((_, event) => {
+  if (event.source !== OUTCOME_EVENT_SOURCE) return;
+  const detail = event.detail as { ClientToken?: string; ContactId?: string; ErrorCode?: string };
+  const what = detail.ContactId ? `ContactId=${detail.ContactId}` : `ErrorCode=${detail.ErrorCode}`;
+  process.stdout.write(
+    `${event.time.slice(11, 19)}  event: ${event['detail-type']}  token=${detail.ClientToken ?? '-'}  ${what}\n`,
+  );
+});
 
 let stopping = false;
 const stop = async () => {
