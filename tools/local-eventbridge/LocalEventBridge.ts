@@ -123,6 +123,7 @@ export class LocalEventBridge {
   readonly #random: () => number;
   readonly #pending = new Set<Promise<void>>();
   readonly #listeners: ((busName: string, event: BusEvent) => void)[] = [];
+  #failNextPuts = 0;
   #buses = new Set<string>(['default']);
   #rules: LocalRule[] = [];
   /** What the bus did so far. */
@@ -176,6 +177,17 @@ export class LocalEventBridge {
   configure(config: { readonly buses: readonly string[]; readonly rules: readonly LocalRule[] }): void {
     this.#buses = new Set(['default', ...config.buses]);
     this.#rules = [...config.rules];
+  }
+
+  /**
+   * The next `count` `PutEvents` API calls fail every entry with `InternalFailure` (which EventBridge
+   * documents as a per-entry failure the caller must retry), accepting nothing.
+   *
+   * @example
+   * bridge.failNextPutEvents(1); // the worker's next outcome event is refused
+   */
+  failNextPutEvents(count: number): void {
+    this.#failNextPuts = count;
   }
 
   /** Calls `listener` with each event a bus accepts (before any rule), for instance to print it. */
@@ -329,7 +341,11 @@ export class LocalEventBridge {
       };
       if (!Array.isArray(Entries) || Entries.length < 1 || Entries.length > 10)
         throw apiError('ValidationException', 'Entries must hold 1 to 10 entries');
-      const results = this.putEvents(Entries);
+      const failing = this.#failNextPuts > 0;
+      if (failing) this.#failNextPuts -= 1;
+      const results: PutEventsResultEntry[] = failing
+        ? Entries.map(() => ({ ErrorCode: 'InternalFailure', ErrorMessage: 'injected failure' }))
+        : this.putEvents(Entries);
       const FailedEntryCount = results.filter((r) => 'ErrorCode' in r).length;
       res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-RequestId': randomUUID() });
       res.end(JSON.stringify({ FailedEntryCount, Entries: results }));

@@ -428,3 +428,86 @@ describe('the transfer-contact executable', () => {
     expect(failure.stderr).toContain('--contact-id (ContactId): ContactId is required');
   });
 });
+
+describe('transfer-contact --wait', () => {
+  /** Plays the event source for the CLI's queue: what was sent is handed to the real worker. */
+  const pumpUntil = async (done: Promise<unknown>) => {
+    let finished = false;
+    void done.finally(() => {
+      finished = true;
+    });
+    while (!finished) {
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queueUrl,
+          MaxNumberOfMessages: 10,
+          VisibilityTimeout: 30,
+          WaitTimeSeconds: 0,
+        }),
+      );
+      if (Messages.length > 0)
+        await harness.invoke(
+          sqsEvent(...Messages.map((m) => sqsRecord(m.Body ?? '', { messageId: m.MessageId }))),
+        );
+      else await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
+  const send = (contact: string, token: string, ...more: string[]) =>
+    cli(
+      ...flags.slice(0, 2),
+      '--contact-id',
+      contact,
+      ...flags.slice(4),
+      '--queue-id',
+      'queue-1',
+      '--client-token',
+      token,
+      '--queue-url',
+      queueUrl,
+      ...local(),
+      ...more,
+    );
+
+  it('prints the outcome as aws connect transfer-contact does: ContactId and ContactArn', async () => {
+    const contact = harness.newContact();
+    const waiting = send(contact, 'wait-ok', '--wait', '--timeout', '20');
+    await pumpUntil(waiting);
+    const { code, json } = await waiting;
+    expect(code).toBe(0);
+    expect(json()).toEqual({
+      ContactId: contact,
+      ContactArn: expect.stringContaining(`/contact/${contact}`),
+    });
+  });
+
+  it('exits 1 with the reason when the request fails (the chain is at its cap)', async () => {
+    const contact = harness.newContact();
+    const first = send(contact, 'wait-first', '--wait');
+    await pumpUntil(first);
+    expect((await first).code).toBe(0);
+    const capped = send(contact, 'wait-capped', '--wait');
+    await pumpUntil(capped);
+    const { code, stdout, stderr } = await capped;
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/wait-capped failed: CapReached TransferCapReached/);
+  });
+
+  it('exits 1 when no outcome comes in time, saying the request may still transfer', async () => {
+    const { code, stderr } = await send(harness.newContact(), 'wait-nobody', '--wait', '--timeout', '1');
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/no outcome for wait-nobody within 1 s .*transfer-contact status/);
+    await received(); // leave the queue empty for the next tests
+  });
+
+  it('refuses --timeout without --wait, and --wait without the tables', async () => {
+    expect((await send('task-1', 'x', '--timeout', '5')).code).toBe(2);
+    const noTables = await runCli([...flags, '--queue-id', 'q', '--wait', '--queue-url', queueUrl], {
+      stdout: () => undefined,
+      stderr: () => undefined,
+      env: {},
+      readFile: () => '',
+    });
+    expect(noTables).toBe(2);
+  });
+});
