@@ -51,6 +51,9 @@ export function chaosScenario(size: ChaosSize): ScenarioOptions {
     killWhileHeldRate: 0.5,
     dynamodbFaults: { failBeforeRate: 0.02, failAfterRate: 0.02, throttleRate: 0.01, seed: size.seed },
     redrive: true,
+    // A fifth of the requests through the bus, and tasks whose contact events the app's rule escalates.
+    busShare: 0.2,
+    contactEvents: Math.ceil(size.requests / 20),
     timeoutSeconds: 900,
   };
 }

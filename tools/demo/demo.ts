@@ -16,6 +16,10 @@ const HELP = `npm run demo -- [options]: a mixed workload through the real stack
   --max-receive-count N the stack's maxReceiveCount (default 4)
   --cap N               the stack's transfer cap, 1-11 (default 11)
   --seed N              workload and fault seed (default 7)
+  --bus-share P         share of valid requests put on the orchestrator's bus (PutEvents) instead of its
+                        queue (default 0.2)
+  --contact-events N    tasks the simulator starts on the support queue; Connect's contact events reach the
+                        app's rule (examples/escalate-queued-tasks.ts), which escalates each (default 20)
   --kind                a kind Connect: contact ids kept, the token checked first, tokens kept 7 days
                         (default: the harsh world: new ids, a fifth kept; the contact checked first; a
                         30 s token memory)
@@ -37,6 +41,8 @@ const { values } = parseArgs({
     'ambiguous-rate': { type: 'string', default: '0.01' },
     'max-receive-count': { type: 'string', default: '4' },
     seed: { type: 'string', default: '7' },
+    'bus-share': { type: 'string', default: '0.2' },
+    'contact-events': { type: 'string', default: '20' },
     cap: { type: 'string', default: '11' },
     kind: { type: 'boolean', default: false },
     'no-redrive': { type: 'boolean', default: false },
@@ -74,6 +80,8 @@ const report = await runScenario({
     ? { contactIdMode: 'keep', checkOrder: 'token-first', tokenWindowMs: 7 * 86_400_000 }
     : undefined,
   redrive: !values['no-redrive'],
+  busShare: num('bus-share'),
+  contactEvents: num('contact-events'),
   timeoutSeconds: num('timeout-seconds'),
   onProgress: progressPrinter(),
   onLog: (text) => process.stdout.write(text),

@@ -85,6 +85,14 @@ export interface LocalEventBridgeOptions {
   readonly seed?: number;
 }
 
+/** A message a rule's target put on its queue. */
+export interface Delivery {
+  readonly rule: string;
+  readonly queueUrl: string;
+  readonly messageId: string;
+  readonly body: string;
+}
+
 /** What the bus did, for reports and tests. */
 export interface EventBridgeCounts {
   putEvents: number;
@@ -123,6 +131,7 @@ export class LocalEventBridge {
   readonly #random: () => number;
   readonly #pending = new Set<Promise<void>>();
   readonly #listeners: ((busName: string, event: BusEvent) => void)[] = [];
+  readonly #deliveryListeners: ((delivery: Delivery) => void)[] = [];
   #failNextPuts = 0;
   #buses = new Set<string>(['default']);
   #rules: LocalRule[] = [];
@@ -188,6 +197,11 @@ export class LocalEventBridge {
    */
   failNextPutEvents(count: number): void {
     this.#failNextPuts = count;
+  }
+
+  /** Calls `listener` with each message a target delivered (the scenarios track every message sent). */
+  onDelivery(listener: (delivery: Delivery) => void): void {
+    this.#deliveryListeners.push(listener);
   }
 
   /** Calls `listener` with each event a bus accepts (before any rule), for instance to print it. */
@@ -264,11 +278,14 @@ export class LocalEventBridge {
     const body = targetMessage(target, event as unknown as Record<string, unknown>, rule);
     const limit = Math.min(target.retryAttempts ?? 185, this.#options.maxRetryAttempts);
     for (let attempt = 0; ; attempt += 1) {
-      const error = await this.#send(target.queue, body);
-      if (!error) {
+      const sent = await this.#send(target.queue, body);
+      if ('messageId' in sent) {
         this.counts.delivered += 1;
+        for (const listener of this.#deliveryListeners)
+          listener({ rule: rule.name, queueUrl: target.queue.url, messageId: sent.messageId, body });
         return;
       }
+      const error = sent;
       const retryable = !NOT_RETRIED.test(error.code);
       if (!retryable || attempt >= limit) {
         await this.#deadLetter(rule, target, event, error, retryable ? attempt : 0);
@@ -279,12 +296,17 @@ export class LocalEventBridge {
     }
   }
 
-  async #send(queue: LocalQueueTarget, body: string): Promise<{ code: string; message: string } | undefined> {
+  async #send(
+    queue: LocalQueueTarget,
+    body: string,
+  ): Promise<{ messageId: string } | { code: string; message: string }> {
     if (!queue.allowed)
       return { code: 'NO_PERMISSIONS', message: `the queue policy of ${queue.arn} does not allow this rule` };
     try {
-      await this.#sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: body }));
-      return undefined;
+      const { MessageId = '' } = await this.#sqs.send(
+        new SendMessageCommand({ QueueUrl: queue.url, MessageBody: body }),
+      );
+      return { messageId: MessageId };
     } catch (error) {
       const { name, message } = error as Error;
       return { code: name, message };

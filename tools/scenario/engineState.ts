@@ -43,6 +43,8 @@ export async function drain(
   let quiet = 0;
   while (quiet < 2 && Date.now() < deadline) {
     await sleep(500);
+    // A delivery EventBridge is still making would land in the queue after it looked empty.
+    await local.eventBridge.idle();
     remaining = await depthOf(sqs, local.queueUrl);
     quiet = remaining === 0 && local.connect.heldCalls === 0 ? quiet + 1 : 0;
     onTick(remaining);

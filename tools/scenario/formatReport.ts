@@ -7,7 +7,9 @@ function summaryRows(report: ScenarioReport): [string, number | string][] {
   const get = (key: string) => report.outcomes.get(key) ?? 0;
   const transferCalls = report.calls.filter((c) => c.operation === 'TransferContact');
   const rows: [string, number | string][] = [
-    ['requests sent', report.sent.size],
+    ['requests sent (queue and bus)', report.sent.size],
+    ['  put on the bus as events', report.viaBus],
+    ['  from contact events (tasks started)', report.contactEventTasks],
     ['transferred', get('Transferred')],
     ['duplicates absorbed (replayed)', get('Duplicate')],
     ['duplicates retried while in flight', report.codes.get('RetryScheduled:TransferInFlight') ?? 0],
@@ -33,6 +35,19 @@ function summaryRows(report: ScenarioReport): [string, number | string][] {
     [
       '  answered 5xx / dropped / abandoned',
       transferCalls.filter((c) => c.status >= 500 || c.status === 0).length,
+    ],
+    [
+      'outcome events: completed / failed',
+      `${report.outcomeEvents.completed} / ${report.outcomeEvents.failed}`,
+    ],
+    ['  repeated (at least once)', report.outcomeEvents.repeats],
+    [
+      'EventBridge deliveries (twice: harsh)',
+      `${report.eventBridge.delivered ?? 0} (${report.eventBridge.duplicated ?? 0})`,
+    ],
+    [
+      '  undeliverable: event DLQ / lost',
+      `${report.eventBridge.deadLettered ?? 0} / ${report.eventBridge.lost ?? 0}`,
     ],
     ['worker environments killed', report.kills],
     ['DynamoDB faults injected', [...report.dynamodbFaultsInjected.values()].reduce((a, b) => a + b, 0)],

@@ -1,8 +1,9 @@
 // Over ~300 lines: a run's steps (start, send, drain, check, redrive, report) each in a named function,
 // kept beside the one function that orders them.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { minimumFunctionTimeoutSeconds, Outcome } from '../../src/contract/index.js';
+import { minimumFunctionTimeoutSeconds, OUTCOME_EVENT_SOURCE, Outcome } from '../../src/contract/index.js';
 import { parseTransferRequest } from '../../src/request/index.js';
 import { seededRandom } from '../connect-simulator/random.js';
 import { LocalOrchestrator } from '../local-runner/LocalOrchestrator.js';
@@ -16,9 +17,12 @@ import {
   takeDeadLetters,
 } from './engineState.js';
 import { checkInvariants, type DeadLetter, type InvariantResult } from './invariants.js';
+import { checkOutcomeEvents, type OutcomeEventResult, type SeenOutcomeEvent } from './outcomeEventCheck.js';
 import {
   HARSH_CONNECT,
+  HARSH_EVENTBRIDGE,
   type RedriveReport,
+  SCENARIO_APP,
   type ScenarioOptions,
   type ScenarioReport,
 } from './scenarioTypes.js';
@@ -39,6 +43,12 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** What the worker's logs and batches told while the run went on. */
 interface RunCounters {
+  /** Messages the worker sent back to the queue (their outcome line said `Requeued`). */
+  readonly requeued: Set<string>;
+  /** Outcome events seen on the orchestrator's bus. */
+  readonly outcomeEvents: SeenOutcomeEvent[];
+  /** Messages EventBridge delivered to the transfer queue (from the request rule and the contact-event rule). */
+  readonly delivered: Map<string, string>;
   readonly outcomes: Map<string, number>;
   readonly codes: Map<string, number>;
   readonly deleted: Set<string>;
@@ -55,6 +65,8 @@ async function startStack(
   counters: RunCounters,
 ): Promise<LocalOrchestrator> {
   return LocalOrchestrator.start({
+    app: options.app ?? SCENARIO_APP,
+    eventBridge: { ...HARSH_EVENTBRIDGE, ...options.eventBridge, seed: options.seed },
     context: {
       instanceIds: SAMPLE_INSTANCE_ID,
       transferRatePerSecond: String(options.rate),
@@ -79,6 +91,7 @@ async function startStack(
       const outcome = parseOutcomeLine(line);
       if (!outcome) return;
       count(counters.outcomes, outcome.outcome);
+      if (outcome.outcome === Outcome.Requeued && outcome.messageId) counters.requeued.add(outcome.messageId);
       if (outcome.errorCode) count(counters.codes, `${outcome.outcome}:${outcome.errorCode}`);
       if (outcome.outcome === Outcome.Transferred) counters.transferTimes.push(Date.now());
     },
@@ -149,8 +162,48 @@ interface RunContext {
   readonly tick: (sentCount: number) => (remaining: number) => void;
 }
 
-/** The five invariants over what was sent, from the engines' own state. */
+/** Follows the bus: the outcome events, and the messages EventBridge delivers to the transfer queue. */
+function watchEventBridge(local: LocalOrchestrator, counters: RunCounters): void {
+  local.eventBridge.onEvent((_, event) => {
+    if (event.source !== OUTCOME_EVENT_SOURCE) return;
+    const messageId = String((event.detail as { MessageId?: unknown }).MessageId ?? '');
+    counters.outcomeEvents.push({ detailType: event['detail-type'], messageId });
+  });
+  local.eventBridge.onDelivery((delivery) => {
+    if (delivery.queueUrl === local.queueUrl) counters.delivered.set(delivery.messageId, delivery.body);
+  });
+}
+
+/** The six invariants over what was sent, from the engines' own state and the bus. */
 async function invariantsOf(
+  run: RunContext,
+  sent: ReadonlyMap<string, string>,
+  deadLetters: readonly DeadLetter[],
+  stillQueued: number,
+): Promise<InvariantResult[]> {
+  return [
+    ...(await stateInvariantsOf(run, sent, deadLetters, stillQueued)),
+    outcomeEventsOf(run, sent, deadLetters),
+  ];
+}
+
+/** The sixth invariant, with its counts. */
+function outcomeEventsOf(
+  run: RunContext,
+  sent: ReadonlyMap<string, string>,
+  deadLetters: readonly DeadLetter[],
+): OutcomeEventResult {
+  return checkOutcomeEvents({
+    sent,
+    deleted: run.counters.deleted,
+    requeued: run.counters.requeued,
+    deadLetters,
+    events: run.counters.outcomeEvents,
+  });
+}
+
+/** The five invariants of the engines' state. */
+async function stateInvariantsOf(
   run: RunContext,
   sent: ReadonlyMap<string, string>,
   deadLetters: readonly DeadLetter[],
@@ -226,6 +279,9 @@ function buildReport(
     | 'redrive'
     | 'kills'
     | 'functionTimeoutSeconds'
+    | 'viaBus'
+    | 'contactEventTasks'
+    | 'outcomeEvents'
   > & {
     readonly remaining: number;
   },
@@ -247,6 +303,7 @@ function buildReport(
     invocationSeconds: counters.invocationSeconds,
     logBytes: counters.logBytes,
     newContactIds: local.connect.snapshot().contacts.filter((c) => c.initiationMethod === 'TRANSFER').length,
+    eventBridge: { ...local.eventBridge.counts },
   };
 }
 
@@ -269,6 +326,9 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRep
       }),
     ) + 1;
   const counters: RunCounters = {
+    requeued: new Set(),
+    outcomeEvents: [],
+    delivered: new Map(),
     outcomes: new Map(),
     codes: new Map(),
     deleted: new Set(),
@@ -278,6 +338,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRep
     logBytes: 0,
   };
   const local = await startStack(options, functionTimeoutSeconds, counters);
+  watchEventBridge(local, counters);
   options.onLog?.(describeRun(options, local, functionTimeoutSeconds));
   local.connect.injectFaults(options.connectFaults ?? {});
 
@@ -299,16 +360,35 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRep
   };
   const stopKiller = startKiller(local, options);
 
-  const { sent, kinds } = await sendRounds(run.sqs, local, options.workload, options.rate, options.seed);
-  options.onLog?.(`Enqueued ${sent.size} requests: ${[...kinds].map(([k, n]) => `${n} ${k}`).join(', ')}\n`);
-  const remaining = await drain(run.sqs, local, run.deadline, run.tick(sent.size));
+  const sentWorkload = await sendRounds(
+    { sqs: run.sqs, events: new EventBridgeClient({ endpoint: local.eventBridge.endpoint }) },
+    local,
+    options.workload,
+    {
+      rate: options.rate,
+      seed: options.seed,
+      busShare: options.busShare ?? 0.2,
+      contactEvents: options.contactEvents ?? 0,
+    },
+  );
+  const { sent, kinds } = sentWorkload;
+  options.onLog?.(
+    `Sent ${sent.size + sentWorkload.viaBus} requests (${sentWorkload.viaBus} as events on the bus): ${[...kinds].map(([k, n]) => `${n} ${k}`).join(', ')}; started ${sentWorkload.contactEventTasks} tasks for the contact-event rule\n`,
+  );
+  const remaining = await drain(run.sqs, local, run.deadline, run.tick(sent.size + sentWorkload.viaBus));
+  // What EventBridge delivered counts as sent, under the ids SQS gave it.
+  for (const [id, body] of counters.delivered) sent.set(id, body);
   const elapsedSeconds = (Date.now() - started) / 1000;
   const deadLetters = await takeDeadLetters(run.sqs, local.deadLetterQueueUrl);
   const invariants = await invariantsOf(run, sent, deadLetters, remaining);
   const redrive = options.redrive ? await redrivePhase(run, sent, deadLetters) : undefined;
   const kills = await stopKiller();
 
+  const events = outcomeEventsOf(run, sent, deadLetters);
   const report = buildReport(run, {
+    viaBus: sentWorkload.viaBus,
+    contactEventTasks: sentWorkload.contactEventTasks,
+    outcomeEvents: { completed: events.completed, failed: events.failed, repeats: events.repeats },
     sent,
     kinds,
     deadLetters,

@@ -19,6 +19,12 @@ export const HARSH_CONNECT: Partial<ConnectSimulatorOptions> = {
   tokenWindowMs: 30_000,
 };
 
+/** EventBridge at its harshest documented: at-least-once delivery, so some events are delivered twice. */
+export const HARSH_EVENTBRIDGE = { duplicateDeliveryRate: 0.05 } as const;
+
+/** The app every scenario deploys: the stack, with a transfer rule on Connect's contact events. */
+export const SCENARIO_APP = 'examples/escalate-queued-tasks.ts';
+
 /** A run of a workload through the synthesized stack on the local engines. */
 export interface ScenarioOptions {
   readonly workload: Workload;
@@ -41,6 +47,22 @@ export interface ScenarioOptions {
    */
   readonly redrive?: boolean;
   readonly timeoutSeconds: number;
+  /**
+   * Share of the valid requests put on the orchestrator's bus as `Transfer Contact Requested` events
+   * (`PutEvents`) instead of sent to its queue.
+   * @default 0.2
+   */
+  readonly busShare?: number;
+  /**
+   * New tasks the simulator starts, queued on `support`, spread over the rounds: Connect's contact events
+   * then reach the app's transfer rule, which asks for each to be escalated.
+   * @default 0
+   */
+  readonly contactEvents?: number;
+  /** The CDK app deployed. @default SCENARIO_APP */
+  readonly app?: string;
+  /** How EventBridge delivers. @default HARSH_EVENTBRIDGE */
+  readonly eventBridge?: { readonly duplicateDeliveryRate?: number };
   /** More CDK context (for instance `maxConcurrency`). */
   readonly context?: Readonly<Record<string, string>>;
   /** More worker environment (for instance `AWS_RETRY_MODE`). */
@@ -91,6 +113,13 @@ export interface ScenarioReport {
   readonly functionTimeoutSeconds: number;
   /** Contacts a transfer started with a new id (the harsh default), and transfers that kept the id. */
   readonly newContactIds: number;
+  /** Requests put on the bus (`PutEvents`), and tasks started for the contact-event rule. */
+  readonly viaBus: number;
+  readonly contactEventTasks: number;
+  /** Outcome events seen on the bus, and the repeats among them. */
+  readonly outcomeEvents: { readonly completed: number; readonly failed: number; readonly repeats: number };
+  /** What the local EventBridge did (deliveries, duplicates, retries, its DLQ). */
+  readonly eventBridge: Readonly<Record<string, number>>;
   /** The redrive phase, when asked for. */
   readonly redrive?: RedriveReport;
 }

@@ -1,0 +1,74 @@
+import { TRANSFER_COMPLETED_DETAIL_TYPE, TRANSFER_FAILED_DETAIL_TYPE } from '../../src/contract/index.js';
+import type { DeadLetter, InvariantResult } from './invariants.js';
+
+/** An outcome event as the scenario saw it on the bus. */
+export interface SeenOutcomeEvent {
+  readonly detailType: string;
+  readonly messageId: string;
+}
+
+/** What the outcome-event check reads. */
+export interface OutcomeEventState {
+  /** Every message sent to the transfer queue, by id. */
+  readonly sent: ReadonlyMap<string, string>;
+  /** Messages the worker acknowledged. */
+  readonly deleted: ReadonlySet<string>;
+  /** Messages the worker sent back to the queue (a requeue is not an end). */
+  readonly requeued: ReadonlySet<string>;
+  readonly deadLetters: readonly DeadLetter[];
+  readonly events: readonly SeenOutcomeEvent[];
+}
+
+/** The check's verdict, with the counts the report prints. */
+export interface OutcomeEventResult extends InvariantResult {
+  readonly completed: number;
+  readonly failed: number;
+  /** Events beyond the first for one message: delivery is at least once. */
+  readonly repeats: number;
+}
+
+/**
+ * The sixth invariant: every request that reached an end has its outcome event. A message the worker
+ * dead-lettered has a `Transfer Contact Failed` naming it; one it acknowledged otherwise (transferred, or a
+ * repeat of a token answered from its records) has a `Transfer Contact Completed`. A message SQS moved to
+ * the DLQ by itself never reached an end in the worker, and a requeued one continues as a new message.
+ *
+ * @example
+ * checkOutcomeEvents(state).ok; // false when an ended request has no event
+ */
+export function checkOutcomeEvents(state: OutcomeEventState): OutcomeEventResult {
+  const byMessage = new Map<string, string[]>();
+  for (const event of state.events)
+    byMessage.set(event.messageId, [...(byMessage.get(event.messageId) ?? []), event.detailType]);
+  const deadLettered = new Set(
+    state.deadLetters
+      .filter((dead) => !state.sent.has(dead.messageId) && dead.attributes.SourceMessageId)
+      .map((dead) => dead.attributes.SourceMessageId as string)
+      .filter((id) => state.sent.has(id)),
+  );
+  const movedBySqs = new Set(
+    state.deadLetters.map((dead) => dead.messageId).filter((id) => state.sent.has(id)),
+  );
+  const missing: string[] = [];
+  const expect = (id: string, detailType: string) => {
+    if (!(byMessage.get(id) ?? []).includes(detailType)) missing.push(`${id} (${detailType})`);
+  };
+  for (const id of deadLettered) if (!movedBySqs.has(id)) expect(id, TRANSFER_FAILED_DETAIL_TYPE);
+  const completedExpected = [...state.deleted].filter(
+    (id) => state.sent.has(id) && !state.requeued.has(id) && !deadLettered.has(id),
+  );
+  for (const id of completedExpected) expect(id, TRANSFER_COMPLETED_DETAIL_TYPE);
+  const repeats = [...byMessage.values()].reduce((sum, types) => sum + types.length - 1, 0);
+  const count = (type: string) => state.events.filter((e) => e.detailType === type).length;
+  return {
+    name: '6. outcome events: every request that reached an end has its event (at least once)',
+    ok: missing.length === 0,
+    detail:
+      missing.length === 0
+        ? `${completedExpected.length} completed and ${deadLettered.size} dead-lettered requests, each with its event; ${repeats} repeated deliveries`
+        : `no event for ${missing.length}: ${missing.slice(0, 5).join(', ')}`,
+    completed: count(TRANSFER_COMPLETED_DETAIL_TYPE),
+    failed: count(TRANSFER_FAILED_DETAIL_TYPE),
+    repeats,
+  };
+}
