@@ -37,11 +37,12 @@ const CONTEXT_DEFAULTS: Record<string, number> = {
   functionTimeoutSeconds: DEFAULTS.functionTimeoutSeconds,
   idempotencyTtlHours: DEFAULTS.idempotencyTtlSeconds / 3_600,
   tokenReplayWindowSeconds: DEFAULTS.tokenReplayWindowSeconds,
+  workerMemorySize: DEFAULTS.workerMemorySize,
 };
 
 /** The `| \`name\` | default |` rows of the README's tables whose first column names one of `names`. */
-const readmeRows = (names: readonly string[], header: string): Map<string, string> => {
-  const readme = readFileSync('README.md', 'utf8');
+const readmeRows = (names: readonly string[], header: string, file = 'README.md'): Map<string, string> => {
+  const readme = readFileSync(file, 'utf8');
   const table = readme.slice(readme.indexOf(header));
   const rows = new Map<string, string>();
   for (const line of table.split('\n').slice(2)) {
@@ -61,8 +62,8 @@ describe('defaults are quoted as src/contract defines them', () => {
       expect({ prop, value: quotedValue(value) }).toEqual({ prop, value: PROP_DEFAULTS[prop] });
   });
 
-  it('in the README’s table of context keys', () => {
-    const rows = readmeRows(Object.keys(CONTEXT_DEFAULTS), '| key ');
+  it('in the table of context keys (docs/OPERATIONS.md)', () => {
+    const rows = readmeRows(Object.keys(CONTEXT_DEFAULTS), '| key ', 'docs/OPERATIONS.md');
     expect([...rows.keys()].sort()).toEqual(Object.keys(CONTEXT_DEFAULTS).sort());
     for (const [key, value] of rows)
       expect({ key, value: quotedValue(value) }).toEqual({ key, value: CONTEXT_DEFAULTS[key] });

@@ -17,7 +17,8 @@ const { values } = parseArgs({
 if (values.help) {
   process.stdout.write(`npm run chaos -- [--requests 400] [--chains 30] [--hot 40] [--seeds 1,2,3]
   One run per seed: Connect 429/500/ambiguous commits/latency, worker environments killed while Connect
-  holds a call, DynamoDB errors before and after writes; the five invariants checked after each run.
+  holds a call, DynamoDB errors before and after writes, a fifth of the requests and contact events through
+  EventBridge (some delivered twice); the six invariants checked after each run.
   Exits 1 if any invariant fails in any run.
 `);
   process.exit(0);

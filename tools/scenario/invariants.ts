@@ -52,7 +52,7 @@ const fingerprint = (input: Record<string, unknown>) =>
   );
 
 /**
- * Checks the five invariants of docs/DESIGN.md from the engines' own state: the simulator's call log and chain
+ * Checks the first five invariants of docs/DESIGN.md (the sixth, outcome events, is outcomeEventCheck.ts) from the engines' own state: the simulator's call log and chain
  * counts, the ledger, the queues.
  *
  * @example

@@ -310,7 +310,7 @@ function buildReport(
 /**
  * Runs a workload through the real stack on the local engines (synthesized, bundled, polled as Lambda
  * does), in the harsh world unless told otherwise, with the faults asked for; waits for the queue to drain,
- * and checks the five invariants from the engines' own state (and again after a redrive phase, if asked).
+ * and checks the six invariants (five of the engines' state, one of the bus) from the engines' own state (and again after a redrive phase, if asked).
  *
  * @example
  * const report = await runScenario({ workload, rate: 20, maxReceiveCount: 4, seed: 7, cap: 11, timeoutSeconds: 600 });
