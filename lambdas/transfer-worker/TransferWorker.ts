@@ -12,6 +12,7 @@ import {
   InvalidRequestError,
   Outcome,
   outcomeOfFailure,
+  retryDelaySeconds,
 } from '../../src/domain/index.js';
 import { outcomeRequestOf, type TransferFailedDetail } from '../../src/events/outcomeEvents.js';
 import { clientTokenOfBody, parseTransferRequest, type TransferRequest } from '../../src/request/index.js';
@@ -21,6 +22,7 @@ import type { IdempotentTransfer } from './idempotentTransfer.js';
 import type { OutcomePublisher } from './OutcomePublisher.js';
 import type { RejectionLedger } from './RejectionLedger.js';
 import { FIRST_SENT_ATTRIBUTE, type RequeueSender, requeuesOf } from './RequeueSender.js';
+import type { RetryScheduler } from './RetryScheduler.js';
 
 /** What the worker is wired with. */
 export interface TransferWorkerDependencies {
@@ -31,6 +33,8 @@ export interface TransferWorkerDependencies {
   readonly requeue: RequeueSender;
   /** Where rejections are recorded for `transfer-contact status`. */
   readonly rejections: Pick<RejectionLedger, 'beginDeadLetter' | 'finishDeadLetter' | 'recordRejection'>;
+  /** Brings a record to be retried back in seconds rather than after the whole visibility timeout. */
+  readonly retries: RetryScheduler;
   /** Publishes each request's outcome event (a no-op when outcome events are off). */
   readonly outcomes: OutcomePublisher;
   readonly logger: Logger;
@@ -177,7 +181,9 @@ async function handleFailure(
     errorMessage: failure.message,
   };
   if (disposition === Disposition.Retry) {
-    logger.warn('transfer outcome', log);
+    const retryInSeconds = retryDelaySeconds(failure, received.receiveCount);
+    logger.warn('transfer outcome', { ...log, retryInSeconds });
+    await deps.retries.retryIn(record, retryInSeconds);
     throw error;
   }
   if (disposition === Disposition.Requeue && received.request) {

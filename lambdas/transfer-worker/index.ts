@@ -16,6 +16,7 @@ import { createIdempotentTransfer } from './idempotentTransfer.js';
 import { OutcomePublisher } from './OutcomePublisher.js';
 import { RejectionLedger } from './RejectionLedger.js';
 import { RequeueSender } from './RequeueSender.js';
+import { RetryScheduler } from './RetryScheduler.js';
 import { TransferLedger } from './TransferLedger.js';
 import { createTransferWorker } from './TransferWorker.js';
 
@@ -64,6 +65,7 @@ export const handler = createTransferWorker({
   transfer,
   deadLetters: new DeadLetterQueue(sqs, config.deadLetterQueueUrl),
   requeue: new RequeueSender(sqs, config.transferQueueUrl),
+  retries: new RetryScheduler(sqs, config.transferQueueUrl),
   outcomes: new OutcomePublisher(
     config.outcomeEventBusName ? new EventBridgeClient({}) : undefined,
     config.outcomeEventBusName,

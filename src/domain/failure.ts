@@ -200,3 +200,23 @@ export function decideDisposition(failure: Failure, delivery: DeliveryState): Di
     ? Disposition.Requeue
     : Disposition.DeadLetter;
 }
+
+/** The longest a retried record is kept out of sight before its next delivery (5 minutes). */
+const MAX_RETRY_DELAY_SECONDS = 300;
+
+/**
+ * How long a record to be retried stays invisible before SQS delivers it again: a request whose twin is in
+ * flight comes back in seconds (the twin is usually done by then), a throttled or deferred one soon after,
+ * any other transient failure after an exponential back-off (5 s, 10 s, 20 s… at most 5 minutes). Without
+ * it, every retry would wait out the queue's whole visibility timeout (6 × the function timeout).
+ *
+ * @example
+ * retryDelaySeconds({ errorClass: 'Transient', code: 'TransferInFlight', message: '' }, 1); // 2
+ * retryDelaySeconds({ errorClass: 'Transient', code: 'InternalServiceException', message: '' }, 3); // 20
+ */
+export function retryDelaySeconds(failure: Failure, receiveCount: number): number {
+  const attempt = Math.max(1, receiveCount);
+  if (failure.code === 'TransferInFlight') return Math.min(MAX_RETRY_DELAY_SECONDS, 2 * attempt);
+  if (DEFERRABLE_CODES.has(failure.code)) return Math.min(MAX_RETRY_DELAY_SECONDS, 3 * attempt);
+  return Math.min(MAX_RETRY_DELAY_SECONDS, 5 * 2 ** (attempt - 1));
+}

@@ -19,6 +19,7 @@ export {
   ErrorClass,
   type Failure,
   judgeFailedCall,
+  retryDelaySeconds,
 } from './failure.js';
 export { Outcome, outcomeOfFailure } from './outcome.js';
 export {

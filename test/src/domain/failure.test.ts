@@ -12,6 +12,7 @@ import {
   judgeFailedCall,
   Outcome,
   outcomeOfFailure,
+  retryDelaySeconds,
 } from '../../../src/domain/index.js';
 
 const named = (name: string) => Object.assign(new Error(name), { name });
@@ -179,5 +180,22 @@ describe('an ambiguous transfer', () => {
     });
     expect(disposition).toBe('dead-letter');
     expect(outcomeOfFailure(failure, disposition)).toBe(Outcome.AmbiguousTransfer);
+  });
+});
+
+describe('retryDelaySeconds', () => {
+  const transient = (code: string) => ({ errorClass: 'Transient' as const, code, message: '' });
+  it('brings a record whose twin is in flight back in seconds, and a deferred one soon after', () => {
+    expect(retryDelaySeconds(transient('TransferInFlight'), 1)).toBe(2);
+    expect(retryDelaySeconds(transient('TransferInFlight'), 3)).toBe(6);
+    expect(retryDelaySeconds(transient('ThrottlingException'), 2)).toBe(6);
+    expect(retryDelaySeconds(transient('OutcomeEventNotPublished'), 1)).toBe(3);
+  });
+  it('backs other transient failures off exponentially, at most 5 minutes', () => {
+    expect([1, 2, 3, 4].map((n) => retryDelaySeconds(transient('InternalServiceException'), n))).toEqual([
+      5, 10, 20, 40,
+    ]);
+    expect(retryDelaySeconds(transient('InternalServiceException'), 12)).toBe(300);
+    expect(retryDelaySeconds(transient('TransferInFlight'), 1_000)).toBe(300);
   });
 });
