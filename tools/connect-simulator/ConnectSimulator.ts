@@ -53,6 +53,8 @@ export class ConnectSimulator {
   readonly #faults: FaultSchedule;
   readonly #calls: SimulatorCall[] = [];
   readonly #bucket: TokenBucket;
+  /** When each `TransferContact` call arrived, by its input. */
+  readonly #receivedAt = new WeakMap<object, number>();
   readonly #eventListeners: ((entries: ContactEventEntry[]) => void)[] = [];
   #latencyMs = 0;
   #held = 0;
@@ -270,14 +272,24 @@ export class ConnectSimulator {
     input: Record<string, unknown>,
     entry: Omit<SimulatorCall, 'seq' | 'operation' | 'input'>,
   ): void {
-    this.#calls.push({ seq: this.#calls.length + 1, operation: 'TransferContact', input, ...entry });
+    const receivedAt = this.#receivedAt.get(input);
+    this.#calls.push({
+      seq: this.#calls.length + 1,
+      operation: 'TransferContact',
+      input,
+      receivedAt,
+      ...entry,
+    });
   }
 
   /** `TransferContact` on the wire: the quota, then the injected fault around the model's transfer. */
   async #transfer(body: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const receivedAt = Date.now();
     let input: Record<string, unknown> = {};
+    this.#receivedAt.set(input, receivedAt);
     try {
       input = parseJsonObject(body);
+      this.#receivedAt.set(input, receivedAt);
     } catch (error) {
       this.#logTransfer(input, { status: 400, errorType: 'SerializationException', transferred: false });
       return sendError(res, new ApiError(400, 'SerializationException', String(error)));

@@ -99,6 +99,8 @@ export interface SimulatorCall {
   readonly fault?: string;
   /** Whether this call performed a transfer (replays of a token do not). */
   readonly transferred: boolean;
+  /** When the call arrived (ms, the process's clock). */
+  readonly receivedAt?: number;
 }
 
 /** The simulator's whole state as JSON. */
