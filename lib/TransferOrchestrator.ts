@@ -19,7 +19,13 @@ import {
   WorkerEnv,
 } from '../src/contract/index.js';
 import { connectPolicyStatements } from './connectPermissions.js';
-import { createAlarms, createDashboard, type OrchestratorAlarms, outcomeMetric } from './monitoring.js';
+import {
+  createAlarms,
+  createDashboard,
+  type OrchestratorAlarms,
+  outcomeMetric,
+  pacingRateMetric,
+} from './monitoring.js';
 import { acknowledgeNagFindings } from './nagAcknowledgements.js';
 import type { TransferOrchestratorProps, TransferRuleOptions } from './props.js';
 import {
@@ -100,7 +106,7 @@ export class TransferOrchestrator extends Construct {
 
     this.eventBus = props.eventBus ?? new events.EventBus(this, 'EventBus');
     const outcomeEvents = props.outcomeEvents ?? true;
-    this.worker = this.createWorker(settings, props.logRetention, outcomeEvents ? this.eventBus : undefined);
+    this.worker = this.createWorker(settings, props, outcomeEvents ? this.eventBus : undefined);
     if (outcomeEvents) this.eventBus.grantPutEventsTo(this.worker);
     this.worker.addEventSource(
       new SqsEventSource(queue, {
@@ -190,6 +196,17 @@ export class TransferOrchestrator extends Construct {
   }
 
   /**
+   * The `TransferContact` rate the deployment paces to (calls/s, the workers' view, averaged per period):
+   * the ceiling alone on the quota, lower while other callers use it.
+   *
+   * @example
+   * orchestrator.metricPacingRate({ statistic: 'Minimum' });
+   */
+  metricPacingRate(options: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+    return pacingRateMetric(options);
+  }
+
+  /**
    * Lets a producer request transfers: send to the transfer queue and put events on the orchestrator's bus.
    *
    * @example
@@ -264,7 +281,7 @@ export class TransferOrchestrator extends Construct {
   /** The worker function, its log group and its environment (the names of `WorkerEnv`). */
   private createWorker(
     settings: Settings,
-    logRetention: logs.RetentionDays | undefined,
+    props: TransferOrchestratorProps,
     outcomeBus: events.IEventBus | undefined,
   ): lambda.Function {
     const env = WorkerEnv;
@@ -277,7 +294,7 @@ export class TransferOrchestrator extends Construct {
       timeout: settings.functionTimeout,
       description: 'Transfers Amazon Connect contacts: capped, idempotent, failures to the DLQ',
       logGroup: new logs.LogGroup(this, 'WorkerLogs', {
-        retention: logRetention ?? logs.RetentionDays.ONE_MONTH,
+        retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
         // Encrypted at rest by CloudWatch Logs; a customer key would need the logs service in its key
         // policy, which an imported key (kmsKeyArn) cannot be given from here.
         removalPolicy: RemovalPolicy.DESTROY,
@@ -296,6 +313,7 @@ export class TransferOrchestrator extends Construct {
         [env.deadlineMarginMs]: String(DEFAULTS.deadlineMarginMs),
         [env.tokenReplayWindowSeconds]: String(settings.tokenReplayWindow.toSeconds()),
         ...(outcomeBus && { [env.outcomeEventBusName]: outcomeBus.eventBusName }),
+        [env.pacingMode]: props.adaptivePacing === false ? 'fixed' : 'adaptive',
         AWS_MAX_ATTEMPTS: '3',
         [env.serviceName]: SERVICE_NAME,
         [env.metricsNamespace]: METRICS_NAMESPACE,

@@ -14,6 +14,7 @@ export const CONTEXT_KEYS = [
   'idempotencyTtlHours',
   'tokenReplayWindowSeconds',
   'outcomeEvents',
+  'adaptivePacing',
   'workerMemorySize',
   'removalPolicy',
 ] as const;
@@ -69,6 +70,7 @@ export function propsFromContext(get: (key: string) => unknown): ContextProps {
     idempotencyTtl: hours === undefined ? undefined : Duration.hours(hours),
     tokenReplayWindow: seconds('tokenReplayWindowSeconds'),
     outcomeEvents: flag('outcomeEvents', get('outcomeEvents')),
+    adaptivePacing: flag('adaptivePacing', get('adaptivePacing')),
     workerMemorySize: number('workerMemorySize', get('workerMemorySize')),
     removalPolicy:
       removal === 'destroy' ? RemovalPolicy.DESTROY : removal === 'retain' ? RemovalPolicy.RETAIN : undefined,

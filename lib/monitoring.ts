@@ -5,7 +5,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { METRICS_NAMESPACE, Outcome, SERVICE_NAME } from '../src/contract/index.js';
+import { METRICS_NAMESPACE, Outcome, PACING_RATE_METRIC, SERVICE_NAME } from '../src/contract/index.js';
 
 /** The orchestrator's alarms, by name. */
 export interface OrchestratorAlarms {
@@ -41,6 +41,24 @@ export function outcomeMetric(outcome: Outcome, options: cloudwatch.MetricOption
     metricName: outcome,
     dimensionsMap: { service: SERVICE_NAME },
     statistic: 'Sum',
+    period: Duration.minutes(1),
+    ...options,
+  });
+}
+
+/**
+ * The rate the deployment paces `TransferContact` to (calls/s), averaged per minute unless `options` say
+ * otherwise.
+ *
+ * @example
+ * pacingRateMetric().metricName; // 'PacingRate'
+ */
+export function pacingRateMetric(options: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName: PACING_RATE_METRIC,
+    dimensionsMap: { service: SERVICE_NAME },
+    statistic: 'Average',
     period: Duration.minutes(1),
     ...options,
   });
@@ -146,6 +164,13 @@ export function createDashboard(
           width: 12,
         }),
         new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: Object.values(alarms), width: 12 }),
+      ],
+      [
+        new cloudwatch.GraphWidget({
+          title: 'TransferContact pacing rate (calls/s, shared with other callers)',
+          left: [pacingRateMetric(), pacingRateMetric({ statistic: 'Minimum' })],
+          width: 12,
+        }),
       ],
     ],
   });

@@ -94,6 +94,15 @@ export interface TransferOrchestratorProps {
   readonly tokenReplayWindow?: Duration;
 
   /**
+   * Share the account's `TransferContact` quota as a good neighbour: `transferRatePerSecond` becomes a
+   * ceiling; a throttle halves the rate every worker uses (one shared item in the ledger table), which then
+   * climbs back to just under the throttled rate and probes slowly upwards. Off: each worker paces to
+   * `transferRatePerSecond / maxConcurrency` whatever Connect answers.
+   * @default true
+   */
+  readonly adaptivePacing?: boolean;
+
+  /**
    * Publish each request's outcome on the orchestrator's bus: `Transfer Contact Completed` (the new ContactId
    * and ContactArn) or `Transfer Contact Failed` (the reason; the request is in the DLQ), source
    * `connect-transfer-orchestrator`, at least once (dedupe on `ClientToken`). One `PutEvents` entry per

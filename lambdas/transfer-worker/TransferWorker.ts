@@ -2,7 +2,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { MAX_REASON_CHARS, OUTCOME_EVENT_VERSION } from '../../src/contract/index.js';
+import { MAX_REASON_CHARS, OUTCOME_EVENT_VERSION, PACING_RATE_METRIC } from '../../src/contract/index.js';
 import {
   classifyFailure,
   Disposition,
@@ -16,6 +16,7 @@ import {
 } from '../../src/domain/index.js';
 import { outcomeRequestOf, type TransferFailedDetail } from '../../src/events/outcomeEvents.js';
 import { clientTokenOfBody, parseTransferRequest, type TransferRequest } from '../../src/request/index.js';
+import type { Pacer } from './AdaptivePacer.js';
 import type { WorkerConfig } from './config.js';
 import type { DeadLetterQueue } from './DeadLetterQueue.js';
 import type { IdempotentTransfer } from './idempotentTransfer.js';
@@ -37,6 +38,8 @@ export interface TransferWorkerDependencies {
   readonly retries: RetryScheduler;
   /** Publishes each request's outcome event (a no-op when outcome events are off). */
   readonly outcomes: OutcomePublisher;
+  /** The pacer, for the rate it paces to (a metric per invocation, a log line when it moves). */
+  readonly pacer?: Pick<Pacer, 'rate'>;
   readonly logger: Logger;
   readonly metrics: Metrics;
 }
@@ -100,6 +103,7 @@ export function createTransferWorker(deps: TransferWorkerDependencies): Transfer
         throwOnFullBatchFailure: false,
       });
     } finally {
+      reportPacing(deps);
       metrics.publishStoredMetrics();
     }
   };
@@ -264,4 +268,18 @@ function firstSentAtOf(record: SQSRecord): number {
     : Number.isFinite(own) && own > 0
       ? own
       : Date.now();
+}
+
+/** The rate last reported, per process: a log line only when it moved by more than 5 %. */
+let reportedRate = 0;
+
+/** The deployment's pacing rate as this worker sees it: a metric each invocation, a log line when it moves. */
+function reportPacing({ pacer, metrics, logger }: TransferWorkerDependencies): void {
+  if (!pacer) return;
+  const rate = Math.round(pacer.rate * 1000) / 1000;
+  metrics.addMetric(PACING_RATE_METRIC, MetricUnit.CountPerSecond, rate);
+  if (Math.abs(rate - reportedRate) > reportedRate * 0.05) {
+    logger.info('pacing rate', { pacingRate: rate });
+    reportedRate = rate;
+  }
 }

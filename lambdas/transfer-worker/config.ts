@@ -35,6 +35,11 @@ export interface WorkerConfig {
   readonly tokenReplayWindowSeconds: number;
   /** The bus the outcome events go to; none: outcome events are off. */
   readonly outcomeEventBusName: string | undefined;
+  /**
+   * `adaptive`: the rate is a ceiling, lowered on throttles and shared by every worker (the ledger's pacing
+   * item); `fixed`: each worker paces to `rate / maxConcurrency`, whatever Connect says.
+   */
+  readonly pacingMode: 'adaptive' | 'fixed';
 }
 
 /** The worker's environment is unusable; the message lists every problem found. */
@@ -77,6 +82,9 @@ const EnvironmentSchema = z.object({
   ),
   [E.deadlineMarginMs]: integer(E.deadlineMarginMs, DEFAULTS.deadlineMarginMs, 0, 900_000),
   [E.outcomeEventBusName]: z.string().default(''),
+  [E.pacingMode]: z
+    .enum(['adaptive', 'fixed'], { error: `${E.pacingMode} must be adaptive or fixed` })
+    .default('adaptive'),
   [E.tokenReplayWindowSeconds]: integer(
     E.tokenReplayWindowSeconds,
     DEFAULTS.tokenReplayWindowSeconds,
@@ -120,6 +128,7 @@ export function readWorkerConfig(env: Readonly<Record<string, string | undefined
     deadlineMarginMs: e[E.deadlineMarginMs],
     tokenReplayWindowSeconds: e[E.tokenReplayWindowSeconds],
     outcomeEventBusName: e[E.outcomeEventBusName] || undefined,
+    pacingMode: e[E.pacingMode],
   };
 }
 

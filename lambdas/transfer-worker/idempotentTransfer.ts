@@ -7,6 +7,7 @@ import {
   ConnectCallError,
   DeadlineTooCloseError,
   decideReconciliation,
+  isThrottledCall,
   judgeFailedCall,
 } from '../../src/domain/index.js';
 import {
@@ -16,11 +17,14 @@ import {
 } from '../../src/request/index.js';
 // Stable (not the function name, Powertools' default) so that `transfer-contact status` finds a token's record.
 import { IDEMPOTENCY_KEY_PREFIX } from '../../src/status/transferStatus.js';
-import type { CallPacer } from './CallPacer.js';
+import type { Pacer } from './AdaptivePacer.js';
 import { resolveChain } from './chainResolver.js';
 import type { TransferResult } from './connectTransfer.js';
 import type { ContactDirectory } from './contactDirectory.js';
 import type { TransferLedger } from './TransferLedger.js';
+
+/** A throttled call is made again at most this many times in one invocation; then the record is retried. */
+const MAX_THROTTLED_RETRIES = 3;
 
 /** The request fields whose hash is stored with a token: a repeat with other values is a token reuse. */
 export const IDEMPOTENT_PAYLOAD_FIELDS = `[${TRANSFER_PARAMETER_FIELDS.join(', ')}]`;
@@ -39,7 +43,9 @@ export interface TransferOutcome extends TransferResult {
 export interface IdempotentTransferDependencies {
   readonly ledger: TransferLedger;
   readonly contacts: ContactDirectory;
-  readonly pacer: CallPacer;
+  readonly pacer: Pacer;
+  /** Workers sharing the deployment's rate (to know how long one paced turn is). @default 1 */
+  readonly workers?: number;
   readonly persistenceStore: BasePersistenceLayer;
   readonly transfer: (request: TransferRequest) => Promise<TransferResult>;
   readonly idempotencyTtlSeconds: number;
@@ -117,6 +123,26 @@ class TransferAttempts {
     );
   }
 
+  /**
+   * Calls Connect. A throttled call did nothing: the pacer hears of it (the deployment's rate drops) and the
+   * call is made again at this worker's next paced turn, a few times, while the invocation has time. The SDK
+   * itself does not retry `TransferContact`, so every call Connect sees is a paced one.
+   */
+  async callPaced(request: TransferRequest): Promise<TransferResult> {
+    for (let retry = 0; ; retry += 1) {
+      try {
+        return await this.deps.transfer(request);
+      } catch (error) {
+        if (!(error instanceof ConnectCallError) || !isThrottledCall(error)) throw error;
+        await this.deps.pacer.onThrottle();
+        const remainingMs = this.context?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;
+        const turnMs = (1000 * (this.deps.workers ?? 1)) / this.deps.pacer.rate;
+        if (retry >= MAX_THROTTLED_RETRIES || remainingMs < this.deps.deadlineMarginMs + turnMs) throw error;
+        await this.deps.pacer.waitTurn();
+      }
+    }
+  }
+
   /** Calls Connect and records what its answer proves. */
   async call(
     request: TransferRequest,
@@ -126,7 +152,7 @@ class TransferAttempts {
     const attemptAt = Date.now();
     let result: TransferResult;
     try {
-      result = await this.deps.transfer(request);
+      result = await this.callPaced(request);
     } catch (error) {
       if (!(error instanceof ConnectCallError)) throw error;
       const token = request.ClientToken;

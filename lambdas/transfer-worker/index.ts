@@ -7,12 +7,16 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { METRICS_NAMESPACE, SERVICE_NAME, WorkerEnv } from '../../src/contract/index.js';
+import { pacingPolicy } from '../../src/domain/index.js';
+import { AdaptivePacer } from './AdaptivePacer.js';
 import { CallPacer } from './CallPacer.js';
 import { pacingIntervalMs, readWorkerConfig } from './config.js';
 import { transferContact } from './connectTransfer.js';
 import { connectContactDirectory } from './contactDirectory.js';
 import { DeadLetterQueue } from './DeadLetterQueue.js';
+import { DynamoPacingStore } from './DynamoPacingStore.js';
 import { createIdempotentTransfer } from './idempotentTransfer.js';
+import { NoThrottleRetries } from './noThrottleRetries.js';
 import { OutcomePublisher } from './OutcomePublisher.js';
 import { RejectionLedger } from './RejectionLedger.js';
 import { RequeueSender } from './RequeueSender.js';
@@ -34,17 +38,26 @@ const dynamodb = new DynamoDBClient({});
 const connect = new ConnectClient({
   // A hung call must fail (and be retried) well inside the invocation's deadline margin.
   requestHandler: { connectionTimeout: 2_000, requestTimeout: 4_000 },
+  // The SDK's retries, but never of a throttled call: that waits for the pacer's next turn (AWS_MAX_ATTEMPTS
+  // still bounds the rest).
+  retryStrategy: new NoThrottleRetries(Number(process.env.AWS_MAX_ATTEMPTS ?? 3) || 3),
 });
 
-const ledger = new TransferLedger(
-  DynamoDBDocumentClient.from(dynamodb),
-  config.ledgerTableName,
-  config.transferCap,
-);
+const documents = DynamoDBDocumentClient.from(dynamodb);
+const pacer =
+  config.pacingMode === 'adaptive'
+    ? new AdaptivePacer(
+        new DynamoPacingStore(documents, config.ledgerTableName),
+        pacingPolicy(config.transferRatePerSecond),
+        config.maxConcurrency,
+      )
+    : new CallPacer(pacingIntervalMs(config), Date.now, config.transferRatePerSecond);
+const ledger = new TransferLedger(documents, config.ledgerTableName, config.transferCap);
 const transfer = createIdempotentTransfer({
   ledger,
   contacts: connectContactDirectory(connect),
-  pacer: new CallPacer(pacingIntervalMs(config)),
+  pacer,
+  workers: config.maxConcurrency,
   persistenceStore: new DynamoDBPersistenceLayer({
     tableName: config.idempotencyTableName,
     awsSdkV3Client: dynamodb,
@@ -70,7 +83,8 @@ export const handler = createTransferWorker({
     config.outcomeEventBusName ? new EventBridgeClient({}) : undefined,
     config.outcomeEventBusName,
   ),
-  rejections: new RejectionLedger(DynamoDBDocumentClient.from(dynamodb), config.ledgerTableName),
+  rejections: new RejectionLedger(documents, config.ledgerTableName),
+  pacer,
   logger,
   metrics,
 });

@@ -13,6 +13,8 @@ export const LedgerKey = {
   rejection: (clientToken: string): string => `token#${clientToken}`,
   /** A message's dead-letter marker (one per message, so messages sharing a token never hide one another). */
   deadLetter: (messageId: string): string => `deadletter#${messageId}`,
+  /** The deployment's shared pacing state (the adaptive `TransferContact` rate): one item. */
+  pacing: (): string => 'pacing#TransferContact',
 } as const;
 
 /** The prefix of each kind of ledger key, for a reader that scans the table. */
@@ -22,6 +24,7 @@ export const LedgerKeyPrefix = {
   request: 'request#',
   rejection: 'token#',
   deadLetter: 'deadletter#',
+  pacing: 'pacing#',
 } as const;
 
 /** The ledger table's TTL attribute (seconds since the epoch). */

@@ -30,3 +30,6 @@ export const Outcome = {
 } as const;
 /** One of {@link Outcome}. */
 export type Outcome = (typeof Outcome)[keyof typeof Outcome];
+
+/** The metric of the `TransferContact` rate the deployment paces to (calls/s), one value per invocation. */
+export const PACING_RATE_METRIC = 'PacingRate';

@@ -17,6 +17,7 @@ export const WorkerEnv = {
   deadlineMarginMs: 'DEADLINE_MARGIN_MS',
   tokenReplayWindowSeconds: 'TOKEN_REPLAY_WINDOW_SECONDS',
   outcomeEventBusName: 'OUTCOME_EVENT_BUS_NAME',
+  pacingMode: 'PACING_MODE',
   serviceName: 'POWERTOOLS_SERVICE_NAME',
   metricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
   logLevel: 'POWERTOOLS_LOG_LEVEL',

@@ -102,6 +102,15 @@ export function classifyFailure(error: unknown): Failure {
 const isThrottling = ({ code, httpStatusCode }: AttemptFailure): boolean =>
   THROTTLING_CODES.has(code) || httpStatusCode === 429;
 
+/**
+ * Whether Connect only throttled the call (every attempt of it): nothing happened, and the quota is what
+ * said no.
+ *
+ * @example
+ * isThrottledCall(new ConnectCallError('ThrottlingException', 429, 'Rate exceeded')); // true
+ */
+export const isThrottledCall = (error: ConnectCallError): boolean => error.attempts.every(isThrottling);
+
 const is4xx = ({ httpStatusCode }: AttemptFailure): boolean =>
   httpStatusCode !== undefined && httpStatusCode >= 400 && httpStatusCode < 500;
 

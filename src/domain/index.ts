@@ -18,10 +18,19 @@ export {
   decideDisposition,
   ErrorClass,
   type Failure,
+  isThrottledCall,
   judgeFailedCall,
   retryDelaySeconds,
 } from './failure.js';
 export { Outcome, outcomeOfFailure } from './outcome.js';
+export {
+  afterThrottle,
+  currentRate,
+  intervalMs,
+  type PacingPolicy,
+  type PacingState,
+  pacingPolicy,
+} from './pacing.js';
 export {
   CLOCK_SKEW_MS,
   type ContactView,

@@ -461,6 +461,7 @@ describe('TransferOrchestrator: cdk-nag', () => {
       idempotencyTtlHours: '48',
       tokenReplayWindowSeconds: '600',
       outcomeEvents: 'true',
+      adaptivePacing: 'false',
       workerMemorySize: '192',
       removalPolicy: 'destroy',
     };

@@ -3,9 +3,11 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { vi } from 'vitest';
+import { DynamoPacingStore } from '../../lambdas/transfer-worker/DynamoPacingStore.js';
 import { TransferLedger } from '../../lambdas/transfer-worker/TransferLedger.js';
 import type { TransferWorkerHandler } from '../../lambdas/transfer-worker/TransferWorker.js';
 import { LedgerKey } from '../../src/contract/index.js';
+import type { PacingState } from '../../src/domain/index.js';
 import { receiveAll, stringAttributes } from '../../src/queues/receiveAll.js';
 import {
   ConnectSimulator,
@@ -133,6 +135,12 @@ export class WorkerHarness {
     for await (const message of receiveAll(client, this.dlqUrl, { visibilityTimeout: 300 }))
       messages.push({ body: message.Body ?? '', attributes: stringAttributes(message) });
     return messages;
+  }
+
+  /** The deployment's shared pacing state, as the workers wrote it. */
+  async pacingState(): Promise<PacingState | undefined> {
+    const client = new DynamoDBClient({ endpoint: this.dynamodb.endpoint });
+    return new DynamoPacingStore(DynamoDBDocumentClient.from(client), 'ledger').read();
   }
 
   /** The tokens holding a chain's slots. */

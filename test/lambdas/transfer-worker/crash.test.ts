@@ -126,7 +126,9 @@ describe('transfer worker: crashes', () => {
     await until(() => harness.connect.heldCalls === 0);
 
     // The retry is throttled: it proves nothing about the first attempt, whose transfer happened.
-    harness.connect.injectFaults({ script: [{ kind: 'throttle' }] });
+    harness.connect.injectFaults({
+      script: Array.from({ length: 4 }, () => ({ kind: 'throttle' as const })),
+    });
     expect((await harness.invoke(sqsEvent(redeliver(record)))).batchItemFailures).toHaveLength(1);
     expect([...(await harness.chainTokens(contact))]).toEqual(['throttled-after-crash']);
     // The next delivery is answered with the first transfer's result.

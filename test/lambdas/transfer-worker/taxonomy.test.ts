@@ -4,6 +4,9 @@ import { derivedToken, queueTransfer, sqsEvent, sqsRecord } from '../../support/
 import { WorkerHarness } from '../../support/harness.js';
 
 // Every row of the error taxonomy (docs/DESIGN.md), through the real handler on dynalite, fauxqs and the simulator.
+/** A call throttled, and each of its paced retries in the invocation too: the record itself fails. */
+const THROTTLED_THROUGHOUT = Array.from({ length: 4 }, () => ({ kind: 'throttle' as const }));
+
 describe('transfer worker: error taxonomy', () => {
   let harness: WorkerHarness;
   beforeAll(async () => {
@@ -187,9 +190,21 @@ describe('transfer worker: error taxonomy', () => {
   });
 
   describe('transient: batch item failure, retried by SQS, DLQ after maxReceiveCount', () => {
-    it('retries a throttled transfer without holding its slot, then transfers once', async () => {
+    it('makes a throttled call again at the pacer’s next turn, in the same invocation, lowering the shared rate', async () => {
       const contact = harness.newContact();
       harness.connect.injectFaults({ script: [{ kind: 'throttle' }] });
+      const record = sqsRecord(queueTransfer({ ContactId: contact }));
+      expect((await harness.invoke(sqsEvent(record))).batchItemFailures).toEqual([]);
+      expect((await harness.chainTokens(contact)).size).toBe(1);
+      expect(harness.connect.transfersPerChain().get(`instance-1/${contact}`)).toBe(1);
+      const pacing = await harness.pacingState();
+      expect(pacing?.throttledRate).toBe(1000);
+      expect(pacing?.rate).toBe(500);
+    });
+
+    it('retries a transfer throttled throughout its invocation without holding its slot, then transfers once', async () => {
+      const contact = harness.newContact();
+      harness.connect.injectFaults({ script: THROTTLED_THROUGHOUT });
       const record = sqsRecord(queueTransfer({ ContactId: contact }));
       expect((await harness.invoke(sqsEvent(record))).batchItemFailures).toEqual([
         { itemIdentifier: record.messageId },
@@ -230,7 +245,7 @@ describe('transfer worker: error taxonomy', () => {
 
     it('sends a request throttled on its last delivery back to the queue, keeping its token, not to the DLQ', async () => {
       const contact = harness.newContact();
-      harness.connect.injectFaults({ script: [{ kind: 'throttle' }] });
+      harness.connect.injectFaults({ script: THROTTLED_THROUGHOUT });
       const record = sqsRecord(queueTransfer({ ContactId: contact }), {
         receiveCount: 3,
         messageAttributes: { Producer: { dataType: 'String', stringValue: 'crm' } },
@@ -263,7 +278,7 @@ describe('transfer worker: error taxonomy', () => {
     });
 
     it('dead-letters a request throttled on its last delivery once it was sent back REQUEUE_LIMIT times', async () => {
-      harness.connect.injectFaults({ script: [{ kind: 'throttle' }] });
+      harness.connect.injectFaults({ script: THROTTLED_THROUGHOUT });
       const record = sqsRecord(queueTransfer({ ContactId: harness.newContact() }), {
         receiveCount: 3,
         messageAttributes: { Requeues: { dataType: 'Number', stringValue: '10' } },
@@ -293,12 +308,12 @@ describe('transfer worker: error taxonomy', () => {
     it('fails only the failing record of a batch', async () => {
       const ok = sqsRecord(queueTransfer({ ContactId: harness.newContact() }));
       const invalid = sqsRecord('[]');
-      const throttled = sqsRecord(queueTransfer({ ContactId: harness.newContact() }));
-      harness.connect.injectFaults({ script: [{ kind: 'throttle' }] });
-      // Records run in parallel: whichever reaches Connect first is throttled.
-      const response = await harness.invoke(sqsEvent(ok, invalid, throttled));
+      const failing = sqsRecord(queueTransfer({ ContactId: harness.newContact() }));
+      harness.connect.injectFaults({ script: [{ kind: 'error' }] });
+      // Records run in parallel: whichever reaches Connect first gets the 500.
+      const response = await harness.invoke(sqsEvent(ok, invalid, failing));
       expect(response.batchItemFailures).toHaveLength(1);
-      expect([ok.messageId, throttled.messageId]).toContain(response.batchItemFailures[0]?.itemIdentifier);
+      expect([ok.messageId, failing.messageId]).toContain(response.batchItemFailures[0]?.itemIdentifier);
       expect(await harness.drainDlq()).toHaveLength(1);
     });
 

@@ -1,0 +1,90 @@
+import {
+  afterThrottle,
+  currentRate,
+  intervalMs,
+  type PacingPolicy,
+  type PacingState,
+} from '../../src/domain/index.js';
+
+/** Where the deployment's shared pacing state lives (one small item of the ledger table). */
+export interface PacingStore {
+  /** The shared state, if any worker ever lowered the rate. */
+  read(): Promise<PacingState | undefined>;
+  /**
+   * Writes a lowered rate unless another worker already answered this throttle episode (changed the state
+   * since `episodeStart`). Returns whether it was written.
+   */
+  lower(next: PacingState, episodeStart: number): Promise<boolean>;
+}
+
+/** What a worker's pacer does: wait for a turn, and hear that Connect throttled. */
+export interface Pacer {
+  waitTurn(): Promise<void>;
+  onThrottle(): Promise<void>;
+  /** The deployment's rate this worker paces to now (calls/s). */
+  readonly rate: number;
+}
+
+/**
+ * Paces one worker's calls to its share (`rate / workers`) of a rate every worker of the deployment agrees
+ * on: the shared state is read at most every `refreshMs` (an eventually consistent read), and only a
+ * throttle writes it (`afterThrottle`, once per episode, whichever worker sees it first). Between reads the
+ * rate still moves, as `currentRate` computes it from the state and the clock.
+ */
+export class AdaptivePacer implements Pacer {
+  #state: PacingState | undefined;
+  #readAt = Number.NEGATIVE_INFINITY;
+  #lastStartMs = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    private readonly store: PacingStore,
+    private readonly policy: PacingPolicy,
+    private readonly workers: number,
+    private readonly refreshMs = 2_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get rate(): number {
+    return currentRate(this.#state, this.now(), this.policy);
+  }
+
+  /**
+   * Waits until this worker's next call may start.
+   *
+   * @example
+   * await pacer.waitTurn();
+   */
+  async waitTurn(): Promise<void> {
+    await this.#refresh();
+    const now = this.now();
+    const start = Math.max(now, this.#lastStartMs + intervalMs(this.rate, this.workers));
+    this.#lastStartMs = start;
+    if (start > now) await new Promise((resolve) => setTimeout(resolve, start - now));
+  }
+
+  /**
+   * Connect throttled a call: lower the shared rate (once per episode) and start the next call a whole new
+   * interval later.
+   *
+   * @example
+   * await pacer.onThrottle();
+   */
+  async onThrottle(): Promise<void> {
+    const now = this.now();
+    await this.#refresh(true);
+    const next = afterThrottle(this.#state, now, this.policy);
+    if (next) {
+      const written = await this.store.lower(next, now - this.policy.episodeMs).catch(() => false);
+      if (written) this.#state = next;
+      else await this.#refresh(true);
+    }
+    this.#lastStartMs = Math.max(this.#lastStartMs, now);
+  }
+
+  async #refresh(force = false): Promise<void> {
+    if (!force && this.now() - this.#readAt < this.refreshMs) return;
+    // A failed read keeps the last view: pacing never stops the worker.
+    this.#state = await this.store.read().catch(() => this.#state);
+    this.#readAt = this.now();
+  }
+}

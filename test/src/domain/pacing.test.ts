@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { afterThrottle, currentRate, intervalMs, pacingPolicy } from '../../../src/domain/pacing.js';
+
+const policy = pacingPolicy(2);
+
+describe('adaptive pacing: the controller’s decisions', () => {
+  it('uses the ceiling until Connect throttles', () => {
+    expect(currentRate(undefined, 123, policy)).toBe(2);
+  });
+
+  it('halves the rate on a throttle and remembers where it happened', () => {
+    expect(afterThrottle(undefined, 10_000, policy)).toEqual({
+      rate: 1,
+      changedAt: 10_000,
+      throttledRate: 2,
+    });
+  });
+
+  it('answers one throttle episode once, whoever sees the next throttles', () => {
+    const lowered = afterThrottle(undefined, 10_000, policy);
+    expect(afterThrottle(lowered, 10_000 + policy.episodeMs - 1, policy)).toBeUndefined();
+    expect(afterThrottle(lowered, 10_000 + policy.episodeMs, policy)?.rate).toBeLessThan(1);
+  });
+
+  it('climbs back to 80 % of the throttled rate in 5 s, then probes slowly up to the ceiling', () => {
+    const state = { rate: 0.75, changedAt: 0, throttledRate: 1.5 };
+    expect(currentRate(state, 0, policy)).toBe(0.75);
+    expect(currentRate(state, 2_500, policy)).toBeCloseTo(0.975);
+    expect(currentRate(state, 5_000, policy)).toBeCloseTo(1.2);
+    // 0.004 calls/s more each second: from 1.2 to the ceiling of 2 takes 200 s.
+    expect(currentRate(state, 55_000, policy)).toBeCloseTo(1.4);
+    expect(currentRate(state, 205_000, policy)).toBe(2);
+    expect(currentRate(state, 10_000_000, policy)).toBe(2);
+  });
+
+  it('never goes below the floor, so the backlog always moves', () => {
+    let state = afterThrottle(undefined, 0, policy);
+    for (let t = 1; t < 20; t += 1) state = afterThrottle(state, t * policy.episodeMs, policy) ?? state;
+    expect(currentRate(state, 20 * policy.episodeMs, policy)).toBeGreaterThanOrEqual(policy.floor);
+    expect(policy.floor).toBe(0.2);
+  });
+
+  it('spaces one worker’s calls by its share of the rate', () => {
+    expect(intervalMs(2, 2)).toBe(1_000);
+    expect(intervalMs(1, 2)).toBe(2_000);
+  });
+});
