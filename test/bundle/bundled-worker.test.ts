@@ -12,6 +12,7 @@ import {
   startLocalDynamoDB,
   startLocalSqs,
 } from '../../tools/local-engines/engines.js';
+import { LocalEventBridge } from '../../tools/local-eventbridge/LocalEventBridge.js';
 import { toLambdaRecord } from '../../tools/local-runner/lambdaRecords.js';
 import {
   type LocalResource,
@@ -34,6 +35,8 @@ describe('the bundled worker asset, configured only by the stack', () => {
   let resources: Map<string, LocalResource>;
   let handler: (event: SQSEvent, context: unknown) => Promise<SQSBatchResponse>;
   let client: SQSClient;
+  let eventBridge: LocalEventBridge;
+  const outcomeEvents: string[] = [];
 
   beforeAll(async () => {
     await synthesizeStack(outdir, {
@@ -50,7 +53,12 @@ describe('the bundled worker asset, configured only by the stack', () => {
     ]);
     connect.seed(SAMPLE_SEED);
     resources = await provisionStack(model, { dynamodb: dynamodb.endpoint, sqs: sqs.endpoint });
+    // The stack's outcome events go to its bus, served here by the local EventBridge.
+    eventBridge = await LocalEventBridge.start({ sqsEndpoint: sqs.endpoint });
+    eventBridge.configure({ buses: model.buses.map((bus) => bus.name), rules: [] });
+    eventBridge.onEvent((_, event) => outcomeEvents.push(event['detail-type']));
     Object.assign(process.env, resolveEnvironment(model.worker.environment, resources), {
+      AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridge.endpoint,
       AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
       AWS_ENDPOINT_URL_SQS: sqs.endpoint,
       AWS_ENDPOINT_URL_CONNECT: connect.endpoint,
@@ -65,7 +73,7 @@ describe('the bundled worker asset, configured only by the stack', () => {
   }, 120_000);
 
   afterAll(async () => {
-    await Promise.all([dynamodb?.stop(), sqs?.stop(), connect?.stop()]);
+    await Promise.all([dynamodb?.stop(), sqs?.stop(), connect?.stop(), eventBridge?.stop()]);
     rmSync(outdir, { recursive: true, force: true });
   });
 
@@ -147,11 +155,13 @@ describe('the bundled worker asset, configured only by the stack', () => {
     expect(dead.map((d) => d.body)).toContain('{"InstanceId": 1}');
   });
 
-  it('dead-letters a Connect rejection with its code', async () => {
+  it('dead-letters a Connect rejection with its code, and puts its outcome event on the stack’s bus', async () => {
+    outcomeEvents.length = 0;
     await deliver(queueTransfer({ ContactId: 'voice-1' }));
     expect(await dlq()).toEqual([
       expect.objectContaining({ errorClass: 'PermanentConnectError', code: 'InvalidRequestException' }),
     ]);
+    expect(outcomeEvents).toEqual(['Transfer Contact Failed']);
   });
 
   it('keeps its promises in the harsh world: a lost answer, a state-first Connect, new ids, a redrive', async () => {

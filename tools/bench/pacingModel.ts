@@ -1,12 +1,23 @@
 // `npx tsx tools/bench/pacingModel.ts`: the pacing controller against a model of Connect's token bucket
 // (2/s, burst 5) and a neighbour, in simulated time (seconds of wall time for hours of traffic). It is how
 // the controller's constants were chosen; `npm run bench` then measures the real worker on the stack.
+
+import {
+  afterThrottle,
+  currentRate,
+  type PacingPolicy,
+  type PacingState,
+  pacingPolicy,
+} from '../../src/domain/pacing.js';
 import { seededRandom } from '../connect-simulator/random.js';
 import { TokenBucket } from '../connect-simulator/TokenBucket.js';
-import { afterThrottle, currentRate, type PacingPolicy, type PacingState, pacingPolicy } from '../../src/domain/pacing.js';
 
 /** When a neighbour calls, in ms of simulated time, over `durationMs`. */
-type Neighbour = { readonly name: string; readonly calls: (durationMs: number) => number[]; readonly average: number };
+type Neighbour = {
+  readonly name: string;
+  readonly calls: (durationMs: number) => number[];
+  readonly average: number;
+};
 const jitter = seededRandom(11);
 // Steady, but not clockwork: each call lands anywhere in the middle 80 % of its interval.
 const steady = (perSecond: number): Neighbour => ({
@@ -15,12 +26,16 @@ const steady = (perSecond: number): Neighbour => ({
   calls: (d) =>
     perSecond === 0
       ? []
-      : Array.from({ length: Math.floor((d / 1000) * perSecond) }, (_, i) => (i + 0.1 + 0.8 * jitter()) * (1000 / perSecond)),
+      : Array.from(
+          { length: Math.floor((d / 1000) * perSecond) },
+          (_, i) => (i + 0.1 + 0.8 * jitter()) * (1000 / perSecond),
+        ),
 });
 const bursty: Neighbour = {
   name: 'bursts of 5 every 5 s',
   average: 1,
-  calls: (d) => Array.from({ length: Math.floor(d / 5000) }, (_, i) => Array(5).fill(i * 5000 + 2_500)).flat(),
+  calls: (d) =>
+    Array.from({ length: Math.floor(d / 5000) }, (_, i) => Array(5).fill(i * 5000 + 2_500)).flat(),
 };
 
 /** One model run: our paced calls (2 workers share the rate) and the neighbour's, on one bucket. */
@@ -58,7 +73,7 @@ export function simulate(neighbour: Neighbour, policy: PacingPolicy | 'fixed', d
   const left = 2 - neighbour.average;
   return {
     neighbour: neighbour.name,
-    share: Math.round(((ours.ok / (durationMs / 1000)) / left) * 1000) / 1000,
+    share: Math.round((ours.ok / (durationMs / 1000) / left) * 1000) / 1000,
     ourThrottled: Math.round((ours.throttled / Math.max(1, ours.ok + ours.throttled)) * 1000) / 1000,
     theirThrottled: Math.round((theirs.throttled / Math.max(1, theirs.ok + theirs.throttled)) * 1000) / 1000,
   };

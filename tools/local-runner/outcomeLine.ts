@@ -43,3 +43,20 @@ export function formatOutcome(log: OutcomeLog): string {
   const reason = log.errorCode ? `  ${log.errorCode}: ${log.errorMessage ?? ''}` : '';
   return `${time}  ${log.outcome.padEnd(16)} ${log.contactId ?? '(unparsed)'}${target}  token=${log.clientToken ?? '-'}  attempt=${log.attempt ?? 1}${reason}`;
 }
+
+/**
+ * The worker's `pacing rate` log line as one human line, or undefined for any other line.
+ *
+ * @example
+ * parsePacingLine('{"message":"pacing rate","pacingRate":1.2,"timestamp":"2026-11-29T10:00:00Z"}'); // '10:00:00  pacing: 1.2 calls/s'
+ */
+export function parsePacingLine(line: string): string | undefined {
+  if (!line.startsWith('{')) return undefined;
+  try {
+    const record = JSON.parse(line) as { message?: string; pacingRate?: number; timestamp?: string };
+    if (record.message !== 'pacing rate' || typeof record.pacingRate !== 'number') return undefined;
+    return `${(record.timestamp ?? new Date().toISOString()).slice(11, 19)}  pacing: ${record.pacingRate} TransferContact calls/s`;
+  } catch {
+    return undefined;
+  }
+}

@@ -90,6 +90,13 @@ export async function provisionStack(
     );
     resources.set(queue.logicalId, { ref: QueueUrl, arn: Attributes.QueueArn ?? '' });
   }
+  // A bus is its name (what `Ref` gives), as the local EventBridge serves it.
+  for (const bus of model.buses) {
+    resources.set(bus.logicalId, {
+      ref: bus.name,
+      arn: `arn:aws:events:us-east-1:000000000000:event-bus/${bus.name}`,
+    });
+  }
   return resources;
 }
 

@@ -2,9 +2,9 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { OUTCOME_EVENT_SOURCE, TRANSFER_REQUESTED_DETAIL_TYPE } from '../../src/contract/index.js';
+import { OUTCOME_EVENT_SOURCE, TRANSFER_REQUESTED_DETAIL_TYPE, WorkerEnv } from '../../src/contract/index.js';
 import { LocalOrchestrator } from './LocalOrchestrator.js';
-import { formatOutcome, parseOutcomeLine } from './outcomeLine.js';
+import { formatOutcome, parseOutcomeLine, parsePacingLine } from './outcomeLine.js';
 import { SAMPLE_INSTANCE_ID } from './sampleContactCenter.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -63,6 +63,8 @@ const local = await LocalOrchestrator.start({
   onLogLine: (line) => {
     const outcome = parseOutcomeLine(line);
     if (outcome) process.stdout.write(`${formatOutcome(outcome)}\n`);
+    const pacing = parsePacingLine(line);
+    if (pacing) process.stdout.write(`${pacing}\n`);
   },
 });
 
@@ -122,6 +124,7 @@ connect-transfer-orchestrator, local mode (the bundled worker asset, configured 
   Connect       ${local.connect.endpoint}   (simulator: instance ${SAMPLE_INSTANCE_ID})
   queue         ${local.queueUrl}
   DLQ           ${local.deadLetterQueueUrl}
+  pacing        ${worker.environment[WorkerEnv.pacingMode] === 'fixed' ? 'fixed' : 'adaptive'}, ceiling ${worker.environment[WorkerEnv.transferRatePerSecond]} TransferContact calls/s (the simulator's quota: 2/s, burst 5); the rate in use is shown below when it moves
   event source  batch ${worker.eventSource.batchSize}, window ${worker.eventSource.maxBatchingWindowSeconds} s, maxConcurrency ${worker.eventSource.maxConcurrency}, timeout ${worker.timeoutSeconds} s, visibility ${transferQueue?.visibilityTimeoutSeconds} s, maxReceiveCount ${transferQueue?.redrive?.maxReceiveCount}
   data          ${values['data-dir']} (kept across restarts; --fresh to start over)
 

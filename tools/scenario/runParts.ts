@@ -1,0 +1,186 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { OUTCOME_EVENT_SOURCE, Outcome } from '../../src/contract/index.js';
+import { seededRandom } from '../connect-simulator/random.js';
+import { LocalOrchestrator } from '../local-runner/LocalOrchestrator.js';
+import { parseOutcomeLine } from '../local-runner/outcomeLine.js';
+import { SAMPLE_INSTANCE_ID } from '../local-runner/sampleContactCenter.js';
+import type { SeenOutcomeEvent } from './outcomeEventCheck.js';
+import { HARSH_CONNECT, HARSH_EVENTBRIDGE, SCENARIO_APP, type ScenarioOptions } from './scenarioTypes.js';
+
+// A run's parts: the stack it starts, what it counts, the chaos it makes. runScenario.ts orders them.
+const count = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** What the worker's logs and batches told while the run went on. */
+export interface RunCounters {
+  /** Messages the worker sent back to the queue (their outcome line said `Requeued`). */
+  readonly requeued: Set<string>;
+  /** Outcome events seen on the orchestrator's bus. */
+  readonly outcomeEvents: SeenOutcomeEvent[];
+  /** Messages EventBridge delivered to the transfer queue (from the request rule and the contact-event rule). */
+  readonly delivered: Map<string, string>;
+  readonly outcomes: Map<string, number>;
+  readonly codes: Map<string, number>;
+  readonly deleted: Set<string>;
+  readonly transferTimes: number[];
+  invocations: number;
+  invocationSeconds: number;
+  logBytes: number;
+}
+
+/** The synthesized stack on the local engines, in the run's Connect world, counting what the worker does. */
+export async function startStack(
+  options: ScenarioOptions,
+  functionTimeoutSeconds: number,
+  counters: RunCounters,
+): Promise<LocalOrchestrator> {
+  return LocalOrchestrator.start({
+    app: options.app ?? SCENARIO_APP,
+    eventBridge: { ...HARSH_EVENTBRIDGE, ...options.eventBridge, seed: options.seed },
+    context: {
+      instanceIds: SAMPLE_INSTANCE_ID,
+      transferRatePerSecond: String(options.rate),
+      functionTimeoutSeconds: String(functionTimeoutSeconds),
+      maxReceiveCount: String(options.maxReceiveCount),
+      transferCap: String(options.cap),
+      tokenReplayWindowSeconds: '5',
+      ...options.context,
+    },
+    simulator: {
+      ratePerSecond: options.rate,
+      burst: 5,
+      seed: options.seed,
+      ...HARSH_CONNECT,
+      ...options.connect,
+    },
+    seed: options.workload.seed,
+    environment: options.environment,
+    dynamodbFaults: options.dynamodbFaults,
+    onLogLine: (line) => {
+      counters.logBytes += Buffer.byteLength(line) + 1;
+      const outcome = parseOutcomeLine(line);
+      if (!outcome) return;
+      count(counters.outcomes, outcome.outcome);
+      if (outcome.outcome === Outcome.Requeued && outcome.messageId) counters.requeued.add(outcome.messageId);
+      if (outcome.errorCode) count(counters.codes, `${outcome.outcome}:${outcome.errorCode}`);
+      if (outcome.outcome === Outcome.Transferred) counters.transferTimes.push(Date.now());
+    },
+    onBatch: (report) => {
+      counters.invocations += 1;
+      counters.invocationSeconds += report.durationMs / 1000;
+      for (const id of report.deleted) counters.deleted.add(id);
+    },
+  });
+}
+
+/** The run's settings as the demo prints them first. */
+export function describeRun(
+  options: ScenarioOptions,
+  local: LocalOrchestrator,
+  functionTimeoutSeconds: number,
+): string {
+  const connect = { ...HARSH_CONNECT, ...options.connect };
+  const ids =
+    connect.contactIdMode === 'keep'
+      ? 'kept'
+      : `new (${Math.round((connect.keepIdShare ?? 0) * 100)} % kept)`;
+  const memory = connect.tokenWindowMs === undefined ? '7 days' : `${connect.tokenWindowMs / 1000} s`;
+  return (
+    `Stack: rate ${options.rate}/s, timeout ${functionTimeoutSeconds} s, maxReceiveCount ${options.maxReceiveCount}, maxConcurrency ${local.model.worker.eventSource.maxConcurrency}, cap ${options.cap}\n` +
+    `Connect: contact ids ${ids}, ${connect.checkOrder ?? 'state-first'} checks, token memory ${memory}\n`
+  );
+}
+
+/**
+ * Chaos: while the simulator holds a call (before or after it acted), sometimes kills an execution
+ * environment. Returns a stop function that resolves to the number of kills.
+ */
+export function startKiller(local: LocalOrchestrator, options: ScenarioOptions): () => Promise<number> {
+  let kills = 0;
+  let killing = true;
+  const loop = (async () => {
+    const random = seededRandom(options.seed + 1);
+    let lastKill = 0;
+    while (killing && options.killWhileHeldRate) {
+      await sleep(50);
+      if (
+        local.connect.heldCalls > 0 &&
+        Date.now() - lastKill > 500 &&
+        random() < options.killWhileHeldRate
+      ) {
+        await local.killEnvironment(Math.floor(random() * local.environmentCount));
+        kills += 1;
+        lastKill = Date.now();
+      }
+    }
+  })();
+  return async () => {
+    killing = false;
+    await loop;
+    return kills;
+  };
+}
+
+/** The engines the run reads from, and what it checks the invariants with. */
+export interface RunContext {
+  readonly options: ScenarioOptions;
+  readonly local: LocalOrchestrator;
+  readonly sqs: SQSClient;
+  readonly dynamodb: DynamoDBClient;
+  readonly counters: RunCounters;
+  readonly deadline: number;
+  readonly tick: (sentCount: number) => (remaining: number) => void;
+}
+
+/** Follows the bus: the outcome events, and the messages EventBridge delivers to the transfer queue. */
+export function watchEventBridge(local: LocalOrchestrator, counters: RunCounters): void {
+  local.eventBridge.onEvent((_, event) => {
+    if (event.source !== OUTCOME_EVENT_SOURCE) return;
+    const messageId = String((event.detail as { MessageId?: unknown }).MessageId ?? '');
+    counters.outcomeEvents.push({ detailType: event['detail-type'], messageId });
+  });
+  local.eventBridge.onDelivery((delivery) => {
+    if (delivery.queueUrl === local.queueUrl) counters.delivered.set(delivery.messageId, delivery.body);
+  });
+}
+
+/** Counters at zero. */
+export function newCounters(): RunCounters {
+  return {
+    requeued: new Set(),
+    outcomeEvents: [],
+    delivered: new Map(),
+    outcomes: new Map(),
+    codes: new Map(),
+    deleted: new Set(),
+    transferTimes: [],
+    invocations: 0,
+    invocationSeconds: 0,
+    logBytes: 0,
+  };
+}
+
+/** The run's clients, deadline and progress reporting. */
+export function runContext(
+  options: ScenarioOptions,
+  local: LocalOrchestrator,
+  counters: RunCounters,
+  started: number,
+): RunContext {
+  return {
+    options,
+    local,
+    counters,
+    sqs: new SQSClient({ endpoint: local.sqs.endpoint, useQueueUrlAsEndpoint: false }),
+    dynamodb: new DynamoDBClient({ endpoint: local.dynamodb.endpoint }),
+    deadline: started + options.timeoutSeconds * 1000,
+    tick: (sentCount) => (left) =>
+      options.onProgress?.({
+        done: Math.max(0, sentCount - left),
+        total: sentCount,
+        remaining: left,
+        elapsedSeconds: (Date.now() - started) / 1000,
+      }),
+  };
+}
