@@ -9,15 +9,19 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { build } from 'esbuild';
 import { WORKER_BUILD_OPTIONS } from '../../lib/workerBundle.js';
+import { DEFAULTS } from '../../src/contract/index.js';
 import { ConnectSimulator } from '../connect-simulator/ConnectSimulator.js';
 import { startLocalDynamoDB, startLocalSqs } from '../local-engines/engines.js';
 import { FaultyDynamoDBProxy } from '../local-engines/FaultyDynamoDBProxy.js';
+import { LocalEventBridge } from '../local-eventbridge/LocalEventBridge.js';
 import { provisionStack, resolveEnvironment } from '../local-runner/provision.js';
 import { SAMPLE_INSTANCE_ID } from '../local-runner/sampleContactCenter.js';
 import { readStackModel } from '../local-runner/stackModel.js';
 import { synthesizeStack } from '../local-runner/synthesize.js';
 import { runScenario, type ScenarioReport } from '../scenario/runScenario.js';
 import { buildBacklog } from '../scenario/workload.js';
+import { costPerMillion, PRICES } from './cost.js';
+import { idleRun, NEIGHBOURS, neighbourRun } from './neighbours.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 process.env.AWS_REGION ??= 'us-east-1';
@@ -30,11 +34,18 @@ const { values } = parseArgs({
     quota: { type: 'string', default: '40' },
     records: { type: 'string', default: '1000' },
     imports: { type: 'string', default: '15' },
+    neighbours: { type: 'boolean', default: true },
+    'neighbour-warmup': { type: 'string', default: '20' },
+    'neighbour-seconds': { type: 'string', default: '60' },
     help: { type: 'boolean', short: 'h' },
   },
 });
 if (values.help) {
   process.stdout.write(`npm run bench -- [--backlog 1500] [--quota 40] [--records 1000] [--imports 15]
+                        [--no-neighbours] [--neighbour-warmup 20] [--neighbour-seconds 60]
+  neighbours: at the default quota (2/s, burst 5), another caller steady at 0.25, 0.5, 1/s and bursting
+              5 calls every 5 s, the fixed and the adaptive pacer side by side; latency idle and under a
+              backlog; the time a duplicate sent while its twin is in flight takes to settle
   quota use:  a backlog drained against the simulator's token bucket (quota scaled up to keep it short)
   overhead:   CPU per record and DynamoDB requests per transfer, against a bare TransferContact handler
   cold start: bundle bytes and median import time, against a minimal bundle of the same dependencies
@@ -128,12 +139,20 @@ connect.seed({
 });
 const proxy = await FaultyDynamoDBProxy.start(dynamodb.endpoint);
 const resources = await provisionStack(model, { dynamodb: dynamodb.endpoint, sqs: sqs.endpoint });
+// The outcome events go to the stack's bus, served locally, where they are counted.
+const eventBridge = await LocalEventBridge.start({ sqsEndpoint: sqs.endpoint });
+eventBridge.configure({ buses: model.buses.map((bus) => bus.name), rules: [] });
+let outcomeEvents = 0;
+eventBridge.onEvent(() => {
+  outcomeEvents += 1;
+});
 const childEnv = (modulePath: string, runId: string) => ({
   ...process.env,
   ...resolveEnvironment(model.worker.environment, resources),
   AWS_ENDPOINT_URL_DYNAMODB: proxy.endpoint,
   AWS_ENDPOINT_URL_SQS: sqs.endpoint,
   AWS_ENDPOINT_URL_CONNECT: connect.endpoint,
+  AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridge.endpoint,
   POWERTOOLS_LOG_LEVEL: 'INFO',
   MODULE_PATH: modulePath,
   RECORDS: String(records),
@@ -143,6 +162,7 @@ const childEnv = (modulePath: string, runId: string) => ({
 });
 const overheadRun = async (modulePath: string, runId: string) => {
   const before = new Map(proxy.counts);
+  const eventsBefore = outcomeEvents;
   const transfersBefore = connect.calls.filter((c) => c.transferred).length;
   const { stdout } = await run(process.execPath, [join(ROOT, 'tools/bench/overheadChild.mjs')], {
     env: childEnv(modulePath, runId),
@@ -153,10 +173,16 @@ const overheadRun = async (modulePath: string, runId: string) => {
     failures: number;
     cpuMs: number;
     wallMs: number;
+    maxRssMb: number;
   };
   const requests = new Map([...proxy.counts].map(([op, n]) => [op, n - (before.get(op) ?? 0)]));
   const transfers = connect.calls.filter((c) => c.transferred).length - transfersBefore;
-  return { ...result, transfers, dynamodbRequests: Object.fromEntries(requests) };
+  return {
+    ...result,
+    transfers,
+    outcomeEvents: outcomeEvents - eventsBefore,
+    dynamodbRequests: Object.fromEntries(requests),
+  };
 };
 const orchestrator = await overheadRun(assetFile, 'orchestrator');
 const bare = await overheadRun(bareFile, 'bare');
@@ -179,7 +205,7 @@ const importTimes = async (file: string, env: NodeJS.ProcessEnv) => {
 const workerEnv = { ...childEnv(assetFile, 'cold'), POWERTOOLS_LOG_LEVEL: 'SILENT' };
 const assetImports = await importTimes(assetFile, workerEnv);
 const minimalImports = await importTimes(minimalFile, workerEnv);
-await Promise.all([proxy.stop(), dynamodb.stop(), sqs.stop(), connect.stop()]);
+await Promise.all([proxy.stop(), dynamodb.stop(), sqs.stop(), connect.stop(), eventBridge.stop()]);
 const coldStart = {
   assetBytes: statSync(assetFile).size,
   minimalBytes: statSync(minimalFile).size,
@@ -187,46 +213,51 @@ const coldStart = {
   minimalImportMedianMs: round(median(minimalImports)),
 };
 
-// ---- 4. Cost per million transfers ----------------------------------------------------------------------
-// List prices, us-east-1, as published by AWS and known on 2026-11-29 (not fetched: this machine has no
-// network). Check the pricing pages before relying on them.
-const PRICES = {
-  lambdaRequestsPerMillion: 0.2,
-  lambdaArmGbSecond: 0.0000133334,
-  sqsRequestsPerMillion: 0.4,
-  dynamodbWriteRequestUnitsPerMillion: 0.625,
-  dynamodbReadRequestUnitsPerMillion: 0.125,
-  cloudwatchLogsIngestionPerGb: 0.5,
-};
+// ---- 4. Neighbours, latency, duplicates (at the default quota) -------------------------------------------
+const neighbourRuns = values.neighbours
+  ? await (async () => {
+      log(
+        'neighbours: the fixed and the adaptive pacer side by side at the default quota (several minutes)…',
+      );
+      const warmup = Number(values['neighbour-warmup']);
+      const seconds = Number(values['neighbour-seconds']);
+      const shared = await Promise.all([
+        neighbourRun('fixed', warmup, seconds),
+        neighbourRun('adaptive', warmup, seconds),
+      ]);
+      const idle = await Promise.all([idleRun('fixed'), idleRun('adaptive')]);
+      return shared.map((run, i) => ({ ...run, ...(idle[i] as Awaited<ReturnType<typeof idleRun>>) }));
+    })()
+  : [];
+
+// ---- 5. Cost per million transfers ----------------------------------------------------------------------
 const paced = quotaRuns[0]?.report as ScenarioReport;
 const pacedTransfers = quotaRuns[0]?.transferred ?? 1;
-const perTransfer = {
+const writes = orchestratorWrites / Math.max(1, orchestrator.transfers);
+const reads = orchestratorReads / Math.max(1, orchestrator.transfers);
+const common = {
   lambdaInvocations: paced.invocations / pacedTransfers,
-  lambdaGbSeconds: (paced.invocationSeconds * 0.25) / pacedTransfers,
   // Per message: one send (batched by 10 by the client library), one receive and one delete (batches of 10).
   sqsRequests: 3 / 10,
-  dynamodbWrites: orchestratorWrites / Math.max(1, orchestrator.transfers),
-  dynamodbReads: orchestratorReads / Math.max(1, orchestrator.transfers),
-  logGb: paced.logBytes / pacedTransfers / 1e9,
+  dynamodbWriteUnits: writes,
+  dynamodbReadUnits: reads,
+  outcomeEvents: orchestrator.outcomeEvents / Math.max(1, orchestrator.transfers),
+  logBytes: paced.logBytes / pacedTransfers,
 };
-const costPerMillion = {
-  lambdaRequests: perTransfer.lambdaInvocations * PRICES.lambdaRequestsPerMillion,
-  lambdaDuration: perTransfer.lambdaGbSeconds * 1e6 * PRICES.lambdaArmGbSecond,
-  sqs: perTransfer.sqsRequests * PRICES.sqsRequestsPerMillion,
-  dynamodb:
-    perTransfer.dynamodbWrites * PRICES.dynamodbWriteRequestUnitsPerMillion +
-    perTransfer.dynamodbReads * PRICES.dynamodbReadRequestUnitsPerMillion,
-  logs: perTransfer.logGb * 1e6 * PRICES.cloudwatchLogsIngestionPerGb,
-};
-const totalCost = Object.values(costPerMillion).reduce((a, b) => a + b, 0);
-// A paced worker waits for its turn, and Lambda bills the wait: at the default quota of 2/s each worker's
-// duration per transfer grows by quota / 2 (the other costs do not change).
-const durationAtDefaultQuota = costPerMillion.lambdaDuration * (quota / 2);
-const totalAtDefaultQuota = totalCost - costPerMillion.lambdaDuration + durationAtDefaultQuota;
+const memoryMb = DEFAULTS.workerMemorySize;
+// At the scaled quota the workers were busy for what the quota run measured; at the default quota each of
+// the two workers makes one call per second, and Lambda bills the wait for it.
+const costScaled = costPerMillion({
+  ...common,
+  memoryMb,
+  workerSeconds: paced.invocationSeconds / pacedTransfers,
+});
+const costDefault = costPerMillion({ ...common, memoryMb, workerSeconds: DEFAULTS.maxConcurrency / 2 });
+const cost256 = costPerMillion({ ...common, memoryMb: 256, workerSeconds: DEFAULTS.maxConcurrency / 2 });
 rmSync(work, { recursive: true, force: true });
 
 // ---- Report ---------------------------------------------------------------------------------------------
-const table = (rows: (string | number)[][]) =>
+const table = (rows: (string | number | undefined)[][]) =>
   rows
     .map(
       (r) =>
@@ -268,7 +299,7 @@ log(
     ],
     [
       '  reads (GetItem) / writes (Put, Update, Delete)',
-      `${round(perTransfer.dynamodbReads, 2)} / ${round(perTransfer.dynamodbWrites, 2)}`,
+      `${round(reads, 2)} / ${round(writes, 2)}`,
       '-',
       '-',
     ],
@@ -292,16 +323,42 @@ log(
     ],
   ]),
 );
-log(`\nCost per million transfers (us-east-1 list prices known on 2026-11-29; Lambda Arm, 256 MB)`);
+log(
+  `\nNeighbours at the default quota (2/s, burst 5): our share of what the neighbour leaves, and its calls throttled`,
+);
 log(
   table([
-    ...Object.entries(costPerMillion).map(([k, v]) => [k, `$${round(v, 2)}`]),
-    ['total', `$${round(totalCost, 2)}`],
-    [
-      'lambdaDuration at the default quota of 2/s (pacing wait billed)',
-      `$${round(durationAtDefaultQuota, 2)}`,
-    ],
-    ['total at the default quota of 2/s', `$${round(totalAtDefaultQuota, 2)}`],
+    ['', 'share (fixed)', 'share (adapt.)', '429s (fixed)', '429s (adapt.)'],
+    ...NEIGHBOURS.map((n, i) => [
+      n.name,
+      neighbourRuns[0]?.phases[i]?.shareOfWhatIsLeft ?? '-',
+      neighbourRuns[1]?.phases[i]?.shareOfWhatIsLeft ?? '-',
+      neighbourRuns[0]?.phases[i]?.neighbourThrottledShare ?? '-',
+      neighbourRuns[1]?.phases[i]?.neighbourThrottledShare ?? '-',
+    ]),
+    ...neighbourRuns.map((r) => [
+      `latency idle p50/p99 (ms), ${r.mode}`,
+      `${r.latencyIdleMs.p50}/${r.latencyIdleMs.p99}`,
+    ]),
+    ...neighbourRuns.map((r) => [
+      `latency under backlog p50/p99 (s), ${r.mode}`,
+      `${Math.round(r.latencyUnderBacklogMs.p50 / 1000)}/${Math.round(r.latencyUnderBacklogMs.p99 / 1000)}`,
+    ]),
+    ...neighbourRuns.map((r) => [`duplicate in flight settled (s), ${r.mode}`, r.duplicateSettledSeconds]),
+  ]),
+);
+log(
+  `\nCost per million transfers (us-east-1 list prices known on 2026-11-29; Lambda Arm, ${memoryMb} MB; worker peak ${orchestrator.maxRssMb} MB)`,
+);
+log(
+  table([
+    ['', 'scaled quota', 'default 2/s', 'default, 256 MB'],
+    ...Object.keys(costDefault).map((k) => [
+      k,
+      `$${round(costScaled[k] ?? 0, 2)}`,
+      `$${round(costDefault[k] ?? 0, 2)}`,
+      `$${round(cost256[k] ?? 0, 2)}`,
+    ]),
   ]),
 );
 const summary = {
@@ -314,12 +371,14 @@ const summary = {
     bytesRatio: round(coldStart.assetBytes / coldStart.minimalBytes, 3),
     importRatio: round(coldStart.assetImportMedianMs / coldStart.minimalImportMedianMs, 3),
   },
+  neighbours: neighbourRuns,
   cost: {
     prices: PRICES,
-    perTransfer,
-    perMillionTransfers: costPerMillion,
-    totalPerMillion: round(totalCost, 2),
-    totalPerMillionAtDefaultQuota: round(totalAtDefaultQuota, 2),
+    perTransfer: common,
+    memoryMb,
+    scaled: costScaled,
+    defaultQuota: costDefault,
+    defaultQuota256: cost256,
   },
 };
 log(`\nJSON summary\n${JSON.stringify(summary, null, 2)}`);

@@ -46,5 +46,12 @@ for (let i = 0; i < records; i += batch) {
 }
 const used = process.cpuUsage(cpu);
 process.stdout.write(
-  `${JSON.stringify({ records, failures, cpuMs: (used.user + used.system) / 1000, wallMs: performance.now() - started })}\n`,
+  `${JSON.stringify({
+    records,
+    failures,
+    cpuMs: (used.user + used.system) / 1000,
+    wallMs: performance.now() - started,
+    // What Lambda reports as "Max Memory Used": the process's peak resident set.
+    maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+  })}\n`,
 );

@@ -1,0 +1,233 @@
+// The quota shared with a neighbour: the stack on local engines at Connect's default quota (2/s, burst 5),
+// another caller using part of it, the fixed and the adaptive pacer side by side (two stacks, two simulators,
+// at the same time). Used by `npm run bench`.
+import { ConnectClient, TransferContactCommand } from '@aws-sdk/client-connect';
+import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { OUTCOME_EVENT_SOURCE, TRANSFER_COMPLETED_DETAIL_TYPE } from '../../src/contract/index.js';
+import { LocalOrchestrator } from '../local-runner/LocalOrchestrator.js';
+import { SAMPLE_INSTANCE_ID } from '../local-runner/sampleContactCenter.js';
+import { buildBacklog } from '../scenario/workload.js';
+
+/** When another caller uses `TransferContact`: its call times within a phase (ms from the phase's start). */
+export interface NeighbourPattern {
+  readonly name: string;
+  /** Its average calls/s. */
+  readonly average: number;
+  readonly schedule: (phaseMs: number) => number[];
+}
+
+/** The neighbours the bench runs against, in this order (the adaptive pacer keeps what it learned). */
+export const NEIGHBOURS: readonly NeighbourPattern[] = [
+  { name: 'alone', average: 0, schedule: () => [] },
+  ...[0.25, 0.5, 1].map((perSecond) => ({
+    name: `steady ${perSecond}/s`,
+    average: perSecond,
+    schedule: (ms: number) =>
+      Array.from({ length: Math.floor((ms / 1000) * perSecond) }, (_, i) => (i * 1000) / perSecond),
+  })),
+  {
+    name: 'bursts of 5 every 5 s',
+    average: 1,
+    schedule: (ms: number) =>
+      Array.from({ length: Math.floor(ms / 5000) }, (_, i) => Array(5).fill(i * 5000)).flat(),
+  },
+];
+
+/** One phase's figures. */
+export interface PhaseResult {
+  readonly neighbour: string;
+  readonly ourPerSecond: number;
+  /** Our transfers/s over what the neighbour leaves of the quota (2 − its average). */
+  readonly shareOfWhatIsLeft: number;
+  readonly ourThrottledShare: number;
+  readonly neighbourCalls: number;
+  readonly neighbourThrottledShare: number;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const percentile = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? 0;
+
+/** A stack at the default quota, its Connect with room for the backlog's chains and the neighbour's contacts. */
+async function startStack(mode: 'fixed' | 'adaptive', backlog: number) {
+  const workload = buildBacklog(backlog);
+  const local = await LocalOrchestrator.start({
+    context: { adaptivePacing: String(mode === 'adaptive') },
+    simulator: {
+      ratePerSecond: 2,
+      burst: 5,
+      contactIdMode: 'keep',
+      checkOrder: 'token-first',
+      tokenWindowMs: 7 * 86_400_000,
+    },
+    seed: workload.seed,
+  });
+  local.connect.seed({
+    instances: [
+      { id: SAMPLE_INSTANCE_ID, contacts: Array.from({ length: 4_000 }, (_, i) => ({ id: `nb-${i}` })) },
+    ],
+  });
+  const latencies: number[] = [];
+  local.eventBridge.onEvent((_, event) => {
+    if (event.source === OUTCOME_EVENT_SOURCE && event['detail-type'] === TRANSFER_COMPLETED_DETAIL_TYPE)
+      latencies.push(Number((event.detail as { LatencyMs?: number }).LatencyMs ?? 0));
+  });
+  return { local, workload, latencies };
+}
+
+/** The neighbour: its own client, no retries (a throttled call is a failure it sees). */
+async function runNeighbour(
+  local: LocalOrchestrator,
+  pattern: NeighbourPattern,
+  phaseMs: number,
+  offset: number,
+) {
+  const connect = new ConnectClient({ endpoint: local.connect.endpoint, maxAttempts: 1 });
+  const started = Date.now();
+  const calls = pattern.schedule(phaseMs).map(async (at, i) => {
+    await sleep(Math.max(0, started + at - Date.now()));
+    const contact = `nb-${(offset + i) % 4_000}`;
+    await connect
+      .send(
+        new TransferContactCommand({
+          InstanceId: SAMPLE_INSTANCE_ID,
+          ContactId: contact,
+          ContactFlowId: 'flow-transfer-to-queue',
+          QueueId: 'support',
+          ClientToken: `nb-${offset + i}`,
+        }),
+      )
+      .catch(() => undefined);
+  });
+  await Promise.all(calls);
+  connect.destroy();
+}
+
+/** Our calls and the neighbour's within a window, from the simulator's own log. */
+function windowFigures(
+  local: LocalOrchestrator,
+  from: number,
+  to: number,
+  pattern: NeighbourPattern,
+): PhaseResult {
+  const calls = local.connect.calls.filter(
+    (c) => c.operation === 'TransferContact' && (c.receivedAt ?? 0) >= from && (c.receivedAt ?? 0) < to,
+  );
+  const ours = calls.filter((c) => !String(c.input.ClientToken ?? '').startsWith('nb-'));
+  const theirs = calls.filter((c) => String(c.input.ClientToken ?? '').startsWith('nb-'));
+  const seconds = (to - from) / 1000;
+  const ourPerSecond = ours.filter((c) => c.status === 200).length / seconds;
+  const round = (x: number) => Math.round(x * 1000) / 1000;
+  return {
+    neighbour: pattern.name,
+    ourPerSecond: round(ourPerSecond),
+    shareOfWhatIsLeft: round(ourPerSecond / (2 - pattern.average)),
+    ourThrottledShare: round(ours.filter((c) => c.status === 429).length / Math.max(1, ours.length)),
+    neighbourCalls: theirs.length,
+    neighbourThrottledShare: round(
+      theirs.filter((c) => c.status === 429).length / Math.max(1, theirs.length),
+    ),
+  };
+}
+
+/**
+ * Runs every neighbour pattern in turn against one pacing mode: a backlog always waiting, each phase
+ * `warmupSeconds` (not measured) then `measureSeconds`; then the latency at idle.
+ */
+export async function neighbourRun(
+  mode: 'fixed' | 'adaptive',
+  warmupSeconds: number,
+  measureSeconds: number,
+) {
+  const phaseMs = (warmupSeconds + measureSeconds) * 1000;
+  const backlog = Math.ceil(2 * (phaseMs / 1000) * NEIGHBOURS.length * 1.2);
+  const { local, workload, latencies } = await startStack(mode, backlog);
+  const sqs = new SQSClient({ endpoint: local.sqs.endpoint, useQueueUrlAsEndpoint: false });
+  for (let i = 0; i < workload.items.length; i += 10) {
+    await sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: local.queueUrl,
+        Entries: workload.items
+          .slice(i, i + 10)
+          .map((item, n) => ({ Id: String(n), MessageBody: item.body })),
+      }),
+    );
+  }
+  const phases: PhaseResult[] = [];
+  let offset = 0;
+  for (const pattern of NEIGHBOURS) {
+    const started = Date.now();
+    await runNeighbour(local, pattern, phaseMs, offset);
+    offset += 1_000;
+    await sleep(Math.max(0, started + phaseMs - Date.now()));
+    phases.push(windowFigures(local, started + warmupSeconds * 1000, started + phaseMs, pattern));
+  }
+  const backlogLatencies = [...latencies];
+  await local.stop();
+  return {
+    mode,
+    phases,
+    latencyUnderBacklogMs: {
+      p50: percentile(backlogLatencies, 0.5),
+      p99: percentile(backlogLatencies, 0.99),
+    },
+  };
+}
+
+/**
+ * Latency with nothing queued: requests sent one at a time, enqueue to transfer (the `LatencyMs` of their
+ * `Completed` events); and the time a duplicate sent while its twin is in flight (Connect holding the
+ * twin's call 3 s) takes to settle.
+ */
+export async function idleRun(mode: 'fixed' | 'adaptive', requests = 12) {
+  const { local, workload, latencies } = await startStack(mode, requests + 2);
+  const sqs = new SQSClient({ endpoint: local.sqs.endpoint, useQueueUrlAsEndpoint: false });
+  const until = async (done: () => boolean, ms = 60_000) => {
+    const deadline = Date.now() + ms;
+    while (!done() && Date.now() < deadline) await sleep(50);
+  };
+  for (const item of workload.items.slice(0, requests)) {
+    const before = latencies.length;
+    await sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: local.queueUrl,
+        Entries: [{ Id: '0', MessageBody: item.body }],
+      }),
+    );
+    await until(() => latencies.length > before);
+    await sleep(1_000);
+  }
+  const idle = [...latencies];
+  local.connect.injectFaults({ script: [{ kind: 'delay-before', ms: 3_000 }] });
+  const twin = workload.items[requests]?.body ?? '';
+  const sentAt = Date.now();
+  const before = latencies.length;
+  await sqs.send(
+    new SendMessageBatchCommand({
+      QueueUrl: local.queueUrl,
+      Entries: [
+        { Id: 'a', MessageBody: twin },
+        { Id: 'b', MessageBody: twin },
+      ],
+    }),
+  );
+  await until(() => latencies.length >= before + 2, 600_000);
+  const duplicateSettledSeconds = (Date.now() - sentAt) / 1000;
+  await local.stop();
+  return {
+    mode,
+    latencyIdleMs: { p50: percentile(idle, 0.5), p99: percentile(idle, 0.99) },
+    duplicateSettledSeconds: Math.round(duplicateSettledSeconds * 10) / 10,
+  };
+}
+
+if (process.argv[1]?.endsWith('neighbours.ts')) {
+  const warmup = Number(process.argv[2] ?? 20);
+  const measure = Number(process.argv[3] ?? 60);
+  const results = await Promise.all([
+    neighbourRun('fixed', warmup, measure),
+    neighbourRun('adaptive', warmup, measure),
+  ]);
+  process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+  process.exit(0);
+}
