@@ -186,8 +186,8 @@ async function handleFailure(
   };
   if (disposition === Disposition.Retry) {
     const retryInSeconds = retryDelaySeconds(failure, received.receiveCount);
-    logger.warn('transfer outcome', { ...log, retryInSeconds });
-    await deps.retries.retryIn(record, retryInSeconds);
+    logger.warn('transfer outcome', { ...log, ...(retryInSeconds !== undefined && { retryInSeconds }) });
+    if (retryInSeconds !== undefined) await deps.retries.retryIn(record, retryInSeconds);
     throw error;
   }
   if (disposition === Disposition.Requeue && received.request) {

@@ -214,18 +214,19 @@ export function decideDisposition(failure: Failure, delivery: DeliveryState): Di
 const MAX_RETRY_DELAY_SECONDS = 300;
 
 /**
- * How long a record to be retried stays invisible before SQS delivers it again: a request whose twin is in
- * flight comes back in seconds (the twin is usually done by then), a throttled or deferred one soon after,
- * any other transient failure after an exponential back-off (5 s, 10 s, 20 s… at most 5 minutes). Without
- * it, every retry would wait out the queue's whole visibility timeout (6 × the function timeout).
+ * How long a record that only has to wait stays invisible before SQS delivers it again: a request whose twin
+ * is in flight comes back in seconds (the twin is usually done by then), a throttled or deferred one soon
+ * after. Such failures are requeued, never dead-lettered, on a message's last delivery, so coming back soon
+ * costs nothing. Any other transient failure (`undefined`) keeps the queue's whole visibility timeout: an
+ * outage of Connect or DynamoDB must not use up a message's deliveries in a minute.
  *
  * @example
  * retryDelaySeconds({ errorClass: 'Transient', code: 'TransferInFlight', message: '' }, 1); // 2
- * retryDelaySeconds({ errorClass: 'Transient', code: 'InternalServiceException', message: '' }, 3); // 20
+ * retryDelaySeconds({ errorClass: 'Transient', code: 'InternalServiceException', message: '' }, 3); // undefined
  */
-export function retryDelaySeconds(failure: Failure, receiveCount: number): number {
+export function retryDelaySeconds(failure: Failure, receiveCount: number): number | undefined {
   const attempt = Math.max(1, receiveCount);
   if (failure.code === 'TransferInFlight') return Math.min(MAX_RETRY_DELAY_SECONDS, 2 * attempt);
   if (DEFERRABLE_CODES.has(failure.code)) return Math.min(MAX_RETRY_DELAY_SECONDS, 3 * attempt);
-  return Math.min(MAX_RETRY_DELAY_SECONDS, 5 * 2 ** (attempt - 1));
+  return undefined;
 }

@@ -191,11 +191,9 @@ describe('retryDelaySeconds', () => {
     expect(retryDelaySeconds(transient('ThrottlingException'), 2)).toBe(6);
     expect(retryDelaySeconds(transient('OutcomeEventNotPublished'), 1)).toBe(3);
   });
-  it('backs other transient failures off exponentially, at most 5 minutes', () => {
-    expect([1, 2, 3, 4].map((n) => retryDelaySeconds(transient('InternalServiceException'), n))).toEqual([
-      5, 10, 20, 40,
-    ]);
-    expect(retryDelaySeconds(transient('InternalServiceException'), 12)).toBe(300);
+  it('leaves any other transient failure to the queue’s visibility timeout, and waits at most 5 minutes', () => {
+    expect(retryDelaySeconds(transient('InternalServiceException'), 1)).toBeUndefined();
+    expect(retryDelaySeconds(transient('ResourceNotFoundException'), 2)).toBeUndefined();
     expect(retryDelaySeconds(transient('TransferInFlight'), 1_000)).toBe(300);
   });
 });
