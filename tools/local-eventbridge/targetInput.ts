@@ -110,6 +110,8 @@ export function targetMessage(
     'aws.events.rule-name': rule.name,
     'aws.events.event.ingestion-time': event.time,
     'aws.events.event.json': event,
+    // The original event without its detail (the user guide: usable only as a JSON field's value).
+    'aws.events.event': Object.fromEntries(Object.entries(event).filter(([key]) => key !== 'detail')),
   };
   for (const [name, path] of Object.entries(spec.inputTransformer.inputPathsMap ?? {}))
     values[name] = valueAtPath(event, path);

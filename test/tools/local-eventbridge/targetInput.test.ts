@@ -79,5 +79,14 @@ describe('local EventBridge: what a target receives', () => {
       rule,
     );
     expect(JSON.parse(predefined)).toEqual({ rule: 'R', arn: rule.arn });
+    const whole = targetMessage(
+      {
+        inputTransformer: { inputTemplate: '{"all":<aws.events.event.json>,"envelope":<aws.events.event>}' },
+      },
+      event,
+      rule,
+    );
+    const { detail: _detail, ...envelope } = event;
+    expect(JSON.parse(whole)).toEqual({ all: event, envelope });
   });
 });
