@@ -1,5 +1,5 @@
 // An app that adds a contact-event rule to the deployable stack: every TASK contact Connect reports QUEUED
-// (unless a transfer started it) is transferred to the escalations queue. Deploy it as the main app is:
+// (unless a transfer started it) on the support queue is transferred to the escalations queue. Deploy it as the main app is:
 //   npx cdk deploy --app "npx tsx examples/escalate-queued-tasks.ts" -c instanceIds=<id> \
 //     -c escalationQueueId=<queue-id> -c escalationFlowId=<transfer-to-queue-flow-id>
 // or run it locally: npm start -- --app examples/escalate-queued-tasks.ts
@@ -23,7 +23,7 @@ stack.orchestrator.addTransferRule('EscalateQueuedTasks', {
     detail: {
       channel: ['TASK'],
       eventType: ['QUEUED'],
-      queueInfo: { queueArn: [{ suffix: '/queue/support' }] },
+      queueInfo: { queueArn: [{ suffix: `/queue/${text('escalateFromQueueId', 'support')}` }] },
     },
   },
   destination: {

@@ -18,7 +18,7 @@ const HELP = `npm run demo -- [options]: a mixed workload through the real stack
   --seed N              workload and fault seed (default 7)
   --bus-share P         share of valid requests put on the orchestrator's bus (PutEvents) instead of its
                         queue (default 0.2)
-  --contact-events N    tasks the simulator starts on the support queue; Connect's contact events reach the
+  --contact-events N    tasks the simulator starts on an intake queue; Connect's contact events reach the
                         app's rule (examples/escalate-queued-tasks.ts), which escalates each (default 20)
   --kind                a kind Connect: contact ids kept, the token checked first, tokens kept 7 days
                         (default: the harsh world: new ids, a fifth kept; the contact checked first; a

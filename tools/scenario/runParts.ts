@@ -6,7 +6,13 @@ import { LocalOrchestrator } from '../local-runner/LocalOrchestrator.js';
 import { parseOutcomeLine } from '../local-runner/outcomeLine.js';
 import { SAMPLE_INSTANCE_ID } from '../local-runner/sampleContactCenter.js';
 import type { SeenOutcomeEvent } from './outcomeEventCheck.js';
-import { HARSH_CONNECT, HARSH_EVENTBRIDGE, SCENARIO_APP, type ScenarioOptions } from './scenarioTypes.js';
+import {
+  HARSH_CONNECT,
+  HARSH_EVENTBRIDGE,
+  SCENARIO_APP,
+  SCENARIO_INTAKE_QUEUE,
+  type ScenarioOptions,
+} from './scenarioTypes.js';
 
 // A run's parts: the stack it starts, what it counts, the chaos it makes. runScenario.ts orders them.
 const count = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
@@ -45,6 +51,7 @@ export async function startStack(
       maxReceiveCount: String(options.maxReceiveCount),
       transferCap: String(options.cap),
       tokenReplayWindowSeconds: '5',
+      escalateFromQueueId: SCENARIO_INTAKE_QUEUE,
       ...options.context,
     },
     simulator: {

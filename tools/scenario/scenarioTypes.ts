@@ -25,6 +25,12 @@ export const HARSH_EVENTBRIDGE = { duplicateDeliveryRate: 0.05 } as const;
 /** The app every scenario deploys: the stack, with a transfer rule on Connect's contact events. */
 export const SCENARIO_APP = 'examples/escalate-queued-tasks.ts';
 
+/**
+ * The queue the contact-event tasks arrive on, which the app's rule watches (its `escalateFromQueueId`):
+ * one the workload never transfers to, so the rule escalates only those tasks.
+ */
+export const SCENARIO_INTAKE_QUEUE = 'intake';
+
 /** A run of a workload through the synthesized stack on the local engines. */
 export interface ScenarioOptions {
   readonly workload: Workload;
@@ -54,8 +60,8 @@ export interface ScenarioOptions {
    */
   readonly busShare?: number;
   /**
-   * New tasks the simulator starts, queued on `support`, spread over the rounds: Connect's contact events
-   * then reach the app's transfer rule, which asks for each to be escalated.
+   * New tasks the simulator starts, queued on the intake queue, spread over the rounds: Connect's contact
+   * events then reach the app's transfer rule, which asks for each to be escalated.
    * @default 0
    */
   readonly contactEvents?: number;

@@ -4,6 +4,7 @@ import { TRANSFER_REQUESTED_DETAIL_TYPE } from '../../src/contract/index.js';
 import { seededRandom } from '../connect-simulator/random.js';
 import type { LocalOrchestrator } from '../local-runner/LocalOrchestrator.js';
 import { SAMPLE_INSTANCE_ID } from '../local-runner/sampleContactCenter.js';
+import { SCENARIO_INTAKE_QUEUE } from './scenarioTypes.js';
 import { ItemKind, type Workload, type WorkloadItem } from './workload.js';
 
 const count = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
@@ -39,7 +40,7 @@ export interface SendPlan {
   readonly seed: number;
   /** Share of valid requests put on the bus instead of the queue. */
   readonly busShare: number;
-  /** Tasks to start (queued on support) for the contact-event rule, spread over the rounds. */
+  /** Tasks to start (queued on the intake queue) for the contact-event rule, spread over the rounds. */
   readonly contactEvents: number;
 }
 
@@ -147,7 +148,7 @@ export async function sendRounds(
       local.connect.startContact({
         instanceId: SAMPLE_INSTANCE_ID,
         contactId: `event-task-${result.contactEventTasks}`,
-        queueId: 'support',
+        queueId: SCENARIO_INTAKE_QUEUE,
       });
     }
     await sleep(Math.max(1_000, Math.ceil((indexes.length / plan.rate) * 1000) + 500));

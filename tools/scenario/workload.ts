@@ -193,7 +193,8 @@ export function buildWorkload(options: WorkloadOptions): Workload {
             { id: FLOW_AGENT, type: 'AGENT_TRANSFER' },
             { id: 'flow-agent-whisper', type: 'AGENT_WHISPER' },
           ],
-          queues: ['support', 'escalations', 'billing', 'reused-token-queue'],
+          // intake: where the contact-event tasks arrive (only the app's rule watches it).
+          queues: ['support', 'escalations', 'billing', 'reused-token-queue', 'intake'],
           users: ['agent-ana', 'agent-bo'],
           contacts: [
             ...chains.map((id) => ({ id })),
