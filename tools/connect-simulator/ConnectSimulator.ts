@@ -17,6 +17,7 @@ import { TokenBucket } from './TokenBucket.js';
 import type {
   ConnectSimulatorOptions,
   Contact,
+  NewContact,
   SimulatorCall,
   SimulatorSeed,
   SimulatorSnapshot,
@@ -209,12 +210,7 @@ export class ConnectSimulator {
    * @example
    * simulator.startContact({ instanceId: 'i-1', contactId: 'task-99', queueId: 'support' });
    */
-  startContact(spec: {
-    instanceId: string;
-    contactId?: string;
-    channel?: Contact['channel'];
-    queueId?: string;
-  }): Contact {
+  startContact(spec: NewContact): Contact {
     const contact = this.#center.startContact(spec);
     this.#raise([
       [contact, 'INITIATED'],
@@ -417,8 +413,7 @@ export class ConnectSimulator {
         this.advanceClock(Number((parseJsonObject(body) as { advanceMs?: number }).advanceMs ?? 0));
         return { now: this.now() };
       },
-      'POST /_simulator/contacts': () =>
-        this.startContact(parseJsonObject(body) as Parameters<ConnectSimulator['startContact']>[0]),
+      'POST /_simulator/contacts': () => this.startContact(parseJsonObject(body) as unknown as NewContact),
       'GET /_simulator/calls': () => ({ calls: this.#calls }),
       'GET /_simulator/state': () => this.snapshot(),
       'GET /_simulator/chains': () => ({ chains: Object.fromEntries(this.transfersPerChain()) }),

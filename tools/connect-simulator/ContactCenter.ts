@@ -8,7 +8,7 @@ import {
   type TransferInput,
   transferableContact,
 } from './transferRules.js';
-import type { Contact, FlowType, RememberedToken, SeedInstance, SimulatorSeed } from './types.js';
+import type { Contact, FlowType, NewContact, RememberedToken, SeedInstance, SimulatorSeed } from './types.js';
 import { ApiError, notFound } from './wire.js';
 
 /** How the contact center behaves (the simulator's options that are about Connect, not the wire). */
@@ -184,12 +184,7 @@ export class ContactCenter {
    * @example
    * center.startContact({ instanceId: 'i-1', contactId: 'task-99', queueId: 'support' });
    */
-  startContact(spec: {
-    instanceId: string;
-    contactId?: string;
-    channel?: Contact['channel'];
-    queueId?: string;
-  }): Contact {
+  startContact(spec: NewContact): Contact {
     if (!this.#instances.has(spec.instanceId)) throw notFound(`instance ${spec.instanceId} not found`);
     const now = this.now();
     const contact: Contact = {

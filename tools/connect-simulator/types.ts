@@ -143,3 +143,14 @@ export interface Contact {
   /** When anything about it last changed (ms). */
   updatedAt?: number;
 }
+
+/** A contact arriving (a task created through the API), as `startContact` takes it. */
+export interface NewContact {
+  readonly instanceId: string;
+  /** @default - a new id */
+  readonly contactId?: string;
+  /** @default 'TASK' */
+  readonly channel?: Channel;
+  /** Queued there at once (a QUEUED event follows the INITIATED one). @default - not queued */
+  readonly queueId?: string;
+}
