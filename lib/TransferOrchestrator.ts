@@ -4,19 +4,16 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
-  DEFAULTS,
   LEDGER_TTL_ATTRIBUTE,
   METRICS_NAMESPACE,
   type Outcome,
   SERVICE_NAME,
   TRANSFER_REQUESTED_DETAIL_TYPE,
-  WorkerEnv,
 } from '../src/contract/index.js';
 import { connectPolicyStatements } from './connectPermissions.js';
 import {
@@ -35,7 +32,7 @@ import {
   transferRulePattern,
 } from './transferRule.js';
 import { type Settings, TransferOrchestratorPropsError, validateProps } from './validateProps.js';
-import { WORKER_HANDLER, workerCode } from './workerCode.js';
+import { createWorkerFunction } from './workerFunction.js';
 
 /**
  * A serverless orchestrator for the Amazon Connect `TransferContact` API: a transfer queue (with its DLQ)
@@ -106,22 +103,17 @@ export class TransferOrchestrator extends Construct {
 
     this.eventBus = props.eventBus ?? new events.EventBus(this, 'EventBus');
     const outcomeEvents = props.outcomeEvents ?? true;
-    this.worker = this.createWorker(settings, props, outcomeEvents ? this.eventBus : undefined);
+    this.worker = createWorkerFunction(this, {
+      settings,
+      props,
+      ledgerTable: this.ledgerTable,
+      idempotencyTable: this.idempotencyTable,
+      queue: this.queue,
+      deadLetterQueue: this.deadLetterQueue,
+      outcomeBus: outcomeEvents ? this.eventBus : undefined,
+    });
     if (outcomeEvents) this.eventBus.grantPutEventsTo(this.worker);
-    this.worker.addEventSource(
-      new SqsEventSource(queue, {
-        batchSize: settings.batchSize,
-        maxBatchingWindow: settings.maxBatchingWindow,
-        maxConcurrency: settings.maxConcurrency,
-        reportBatchItemFailures: true,
-      }),
-    );
-    this.ledgerTable.grantReadWriteData(this.worker);
-    this.idempotencyTable.grantReadWriteData(this.worker);
-    this.deadLetterQueue.grantSendMessages(this.worker);
-    // A request throttled on its last allowed delivery is sent back to the queue rather than the DLQ.
-    this.queue.grantSendMessages(this.worker);
-    this.grantConnect(settings.instanceIds);
+    this.connectWorker(settings);
 
     if (props.encryptionKey) {
       // EventBridge must encrypt what it delivers to a KMS-encrypted queue. For a key of this stack the
@@ -278,49 +270,22 @@ export class TransferOrchestrator extends Construct {
     return { ledgerTable, idempotencyTable };
   }
 
-  /** The worker function, its log group and its environment (the names of `WorkerEnv`). */
-  private createWorker(
-    settings: Settings,
-    props: TransferOrchestratorProps,
-    outcomeBus: events.IEventBus | undefined,
-  ): lambda.Function {
-    const env = WorkerEnv;
-    return new lambda.Function(this, 'Worker', {
-      code: workerCode(),
-      handler: WORKER_HANDLER,
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: settings.workerMemorySize,
-      timeout: settings.functionTimeout,
-      description: 'Transfers Amazon Connect contacts: capped, idempotent, failures to the DLQ',
-      logGroup: new logs.LogGroup(this, 'WorkerLogs', {
-        retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
-        // Encrypted at rest by CloudWatch Logs; a customer key would need the logs service in its key
-        // policy, which an imported key (kmsKeyArn) cannot be given from here.
-        removalPolicy: RemovalPolicy.DESTROY,
+  /** The worker's event source, and what it may read and write: its tables, its queues, Connect. */
+  private connectWorker(settings: Settings): void {
+    this.worker.addEventSource(
+      new SqsEventSource(this.queue, {
+        batchSize: settings.batchSize,
+        maxBatchingWindow: settings.maxBatchingWindow,
+        maxConcurrency: settings.maxConcurrency,
+        reportBatchItemFailures: true,
       }),
-      environment: {
-        [env.ledgerTableName]: this.ledgerTable.tableName,
-        [env.idempotencyTableName]: this.idempotencyTable.tableName,
-        [env.deadLetterQueueUrl]: this.deadLetterQueue.queueUrl,
-        [env.transferQueueUrl]: this.queue.queueUrl,
-        [env.allowedInstanceIds]: settings.instanceIds.join(','),
-        [env.transferCap]: String(settings.transferCap),
-        [env.transferRatePerSecond]: String(settings.transferRatePerSecond),
-        [env.maxConcurrency]: String(settings.maxConcurrency),
-        [env.maxReceiveCount]: String(settings.maxReceiveCount),
-        [env.idempotencyTtlSeconds]: String(settings.idempotencyTtl.toSeconds()),
-        [env.deadlineMarginMs]: String(DEFAULTS.deadlineMarginMs),
-        [env.tokenReplayWindowSeconds]: String(settings.tokenReplayWindow.toSeconds()),
-        ...(outcomeBus && { [env.outcomeEventBusName]: outcomeBus.eventBusName }),
-        [env.pacingMode]: props.adaptivePacing === false ? 'fixed' : 'adaptive',
-        AWS_MAX_ATTEMPTS: '3',
-        [env.serviceName]: SERVICE_NAME,
-        [env.metricsNamespace]: METRICS_NAMESPACE,
-        [env.logLevel]: 'INFO',
-        NODE_OPTIONS: '--enable-source-maps',
-      },
-    });
+    );
+    this.ledgerTable.grantReadWriteData(this.worker);
+    this.idempotencyTable.grantReadWriteData(this.worker);
+    this.deadLetterQueue.grantSendMessages(this.worker);
+    // A request throttled on its last allowed delivery is sent back to the queue rather than the DLQ.
+    this.queue.grantSendMessages(this.worker);
+    this.grantConnect(settings.instanceIds);
   }
 
   /** The worker's Connect permissions on the configured instances, or a warning that it has none. */

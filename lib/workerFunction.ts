@@ -1,0 +1,68 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as events from 'aws-cdk-lib/aws-events';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { DEFAULTS, METRICS_NAMESPACE, SERVICE_NAME, WorkerEnv } from '../src/contract/index.js';
+import type { TransferOrchestratorProps } from './props.js';
+import type { Settings } from './validateProps.js';
+import { WORKER_HANDLER, workerCode } from './workerCode.js';
+
+/** What the worker function is wired to. */
+export interface WorkerWiring {
+  readonly settings: Settings;
+  readonly props: TransferOrchestratorProps;
+  readonly ledgerTable: dynamodb.ITable;
+  readonly idempotencyTable: dynamodb.ITable;
+  readonly queue: sqs.IQueue;
+  readonly deadLetterQueue: sqs.IQueue;
+  /** The bus its outcome events go to; none: outcome events off. */
+  readonly outcomeBus: events.IEventBus | undefined;
+}
+
+/**
+ * The worker function (Arm, Node.js 24), its log group and its environment: every setting under the name
+ * `WorkerEnv` gives it, which the worker's configuration reads.
+ */
+export function createWorkerFunction(scope: Construct, wiring: WorkerWiring): lambda.Function {
+  const { settings, props, outcomeBus } = wiring;
+  const env = WorkerEnv;
+  return new lambda.Function(scope, 'Worker', {
+    code: workerCode(),
+    handler: WORKER_HANDLER,
+    runtime: lambda.Runtime.NODEJS_24_X,
+    architecture: lambda.Architecture.ARM_64,
+    memorySize: settings.workerMemorySize,
+    timeout: settings.functionTimeout,
+    description: 'Transfers Amazon Connect contacts: capped, idempotent, failures to the DLQ',
+    logGroup: new logs.LogGroup(scope, 'WorkerLogs', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      // Encrypted at rest by CloudWatch Logs; a customer key would need the logs service in its key
+      // policy, which an imported key (kmsKeyArn) cannot be given from here.
+      removalPolicy: RemovalPolicy.DESTROY,
+    }),
+    environment: {
+      [env.ledgerTableName]: wiring.ledgerTable.tableName,
+      [env.idempotencyTableName]: wiring.idempotencyTable.tableName,
+      [env.deadLetterQueueUrl]: wiring.deadLetterQueue.queueUrl,
+      [env.transferQueueUrl]: wiring.queue.queueUrl,
+      [env.allowedInstanceIds]: settings.instanceIds.join(','),
+      [env.transferCap]: String(settings.transferCap),
+      [env.transferRatePerSecond]: String(settings.transferRatePerSecond),
+      [env.maxConcurrency]: String(settings.maxConcurrency),
+      [env.maxReceiveCount]: String(settings.maxReceiveCount),
+      [env.idempotencyTtlSeconds]: String(settings.idempotencyTtl.toSeconds()),
+      [env.deadlineMarginMs]: String(DEFAULTS.deadlineMarginMs),
+      [env.tokenReplayWindowSeconds]: String(settings.tokenReplayWindow.toSeconds()),
+      ...(outcomeBus && { [env.outcomeEventBusName]: outcomeBus.eventBusName }),
+      [env.pacingMode]: props.adaptivePacing === false ? 'fixed' : 'adaptive',
+      AWS_MAX_ATTEMPTS: '3',
+      [env.serviceName]: SERVICE_NAME,
+      [env.metricsNamespace]: METRICS_NAMESPACE,
+      [env.logLevel]: 'INFO',
+      NODE_OPTIONS: '--enable-source-maps',
+    },
+  });
+}
