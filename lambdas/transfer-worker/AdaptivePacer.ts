@@ -6,6 +6,9 @@ import {
   type PacingState,
 } from '../../src/domain/index.js';
 
+/** How far into its slot a call may land, as a share of the interval. */
+const JITTER = 0.3;
+
 /** Where the deployment's shared pacing state lives (one small item of the ledger table). */
 export interface PacingStore {
   /** The shared state, if any worker ever lowered the rate. */
@@ -34,6 +37,7 @@ export interface Pacer {
 export class AdaptivePacer implements Pacer {
   #state: PacingState | undefined;
   #readAt = Number.NEGATIVE_INFINITY;
+  #lastSlotMs = Number.NEGATIVE_INFINITY;
   #lastStartMs = Number.NEGATIVE_INFINITY;
 
   constructor(
@@ -42,6 +46,7 @@ export class AdaptivePacer implements Pacer {
     private readonly workers: number,
     private readonly refreshMs = 2_000,
     private readonly now: () => number = Date.now,
+    private readonly random: () => number = Math.random,
   ) {}
 
   get rate(): number {
@@ -57,7 +62,13 @@ export class AdaptivePacer implements Pacer {
   async waitTurn(): Promise<void> {
     await this.#refresh();
     const now = this.now();
-    const start = Math.max(now, this.#lastStartMs + intervalMs(this.rate, this.workers));
+    const interval = intervalMs(this.rate, this.workers);
+    // Slots an interval apart keep the rate; each call lands somewhere in the first 30 % of its slot. Calls
+    // in lockstep with the quota's refill would win every token from other callers without ever being
+    // throttled, and the throttles are the only sign of them this pacer gets.
+    const slot = Math.max(now, this.#lastSlotMs + interval);
+    this.#lastSlotMs = slot;
+    const start = Math.max(slot + this.random() * JITTER * interval, this.#lastStartMs);
     this.#lastStartMs = start;
     if (start > now) await new Promise((resolve) => setTimeout(resolve, start - now));
   }
@@ -78,6 +89,7 @@ export class AdaptivePacer implements Pacer {
       if (written) this.#state = next;
       else await this.#refresh(true);
     }
+    this.#lastSlotMs = Math.max(this.#lastSlotMs, now);
     this.#lastStartMs = Math.max(this.#lastStartMs, now);
   }
 

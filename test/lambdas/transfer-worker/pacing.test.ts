@@ -28,11 +28,12 @@ describe('pacing: the real handler spaces its TransferContact calls', () => {
       .sort((a, b) => a - b);
     expect(arrivals).toHaveLength(5);
     const gaps = arrivals.slice(1).map((at, i) => at - (arrivals[i] as number));
-    // Starts are booked an interval apart; arrivals move with the machine's load, so each gap is allowed
+    // Slots are an interval apart, each call within the first 30 % of its slot (the adaptive pacer's jitter),
+    // and arrivals move with the machine's load: each gap is allowed
     // some slack, the whole span little.
     for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(300);
     const span = (arrivals.at(-1) as number) - (arrivals[0] as number);
-    expect(span).toBeGreaterThanOrEqual(1_900);
+    expect(span).toBeGreaterThanOrEqual(1_800);
     // …and no slower than the rate asks (the last call about 4 intervals after the first).
     expect(span).toBeLessThan(2_800);
   });
