@@ -36,11 +36,20 @@ export interface MonitoredResources {
  * outcomeMetric(Outcome.CapReached, { period: Duration.minutes(5) }).metricName; // 'CapReached'
  */
 export function outcomeMetric(outcome: Outcome, options: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+  return workerMetric(outcome, 'Sum', options);
+}
+
+/** A metric the worker publishes (namespace and `service` dimension of the contract), per minute. */
+function workerMetric(
+  metricName: string,
+  statistic: string,
+  options: cloudwatch.MetricOptions,
+): cloudwatch.Metric {
   return new cloudwatch.Metric({
     namespace: METRICS_NAMESPACE,
-    metricName: outcome,
+    metricName,
     dimensionsMap: { service: SERVICE_NAME },
-    statistic: 'Sum',
+    statistic,
     period: Duration.minutes(1),
     ...options,
   });
@@ -54,14 +63,7 @@ export function outcomeMetric(outcome: Outcome, options: cloudwatch.MetricOption
  * pacingRateMetric().metricName; // 'PacingRate'
  */
 export function pacingRateMetric(options: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
-  return new cloudwatch.Metric({
-    namespace: METRICS_NAMESPACE,
-    metricName: PACING_RATE_METRIC,
-    dimensionsMap: { service: SERVICE_NAME },
-    statistic: 'Average',
-    period: Duration.minutes(1),
-    ...options,
-  });
+  return workerMetric(PACING_RATE_METRIC, 'Average', options);
 }
 
 /** The five alarms, each with a description that says what to do, notifying `topic` when given. */

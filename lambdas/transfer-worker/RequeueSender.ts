@@ -26,6 +26,17 @@ const MAX_DELAY_SECONDS = 900;
 export const requeueDelaySeconds = (requeues: number): number =>
   Math.min(MAX_DELAY_SECONDS, 30 * 2 ** requeues);
 
+/** When a record's request first reached the queue: its `FirstSentTimestamp` (set by a requeue) or its own. */
+export function firstSentAtOf(record: SQSRecord): number {
+  const carried = Number(record.messageAttributes?.[FIRST_SENT_ATTRIBUTE]?.stringValue);
+  const own = Number(record.attributes?.SentTimestamp);
+  return Number.isFinite(carried) && carried > 0
+    ? carried
+    : Number.isFinite(own) && own > 0
+      ? own
+      : Date.now();
+}
+
 /** How many times a record was already sent back (its `Requeues` attribute). */
 export const requeuesOf = (record: SQSRecord): number =>
   Number(record.messageAttributes?.[REQUEUES_ATTRIBUTE]?.stringValue ?? 0) || 0;
@@ -85,11 +96,7 @@ export class RequeueSender {
       MessageAttributes: carryAttributes(record, {
         ClientToken: textAttribute(clientToken),
         [REQUEUES_ATTRIBUTE]: numberAttribute(requeues + 1),
-        [FIRST_SENT_ATTRIBUTE]: numberAttribute(
-          record.messageAttributes?.[FIRST_SENT_ATTRIBUTE]?.stringValue ??
-            record.attributes?.SentTimestamp ??
-            Date.now(),
-        ),
+        [FIRST_SENT_ATTRIBUTE]: numberAttribute(firstSentAtOf(record)),
       }),
     });
     command.middlewareStack.add(withoutTraceContext, TRACE_CONTEXT_REMOVAL);

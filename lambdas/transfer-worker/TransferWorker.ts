@@ -22,7 +22,7 @@ import type { DeadLetterQueue } from './DeadLetterQueue.js';
 import type { IdempotentTransfer } from './idempotentTransfer.js';
 import type { OutcomePublisher } from './OutcomePublisher.js';
 import type { RejectionLedger } from './RejectionLedger.js';
-import { FIRST_SENT_ATTRIBUTE, type RequeueSender, requeuesOf } from './RequeueSender.js';
+import { firstSentAtOf, type RequeueSender, requeuesOf } from './RequeueSender.js';
 import type { RetryScheduler } from './RetryScheduler.js';
 
 /** What the worker is wired with. */
@@ -257,17 +257,6 @@ function failedDetail(record: SQSRecord, failure: Failure, received: ReceivedRec
     Attempts: received.receiveCount,
     MessageId: record.messageId,
   };
-}
-
-/** When a record's request first reached the queue: its `FirstSentTimestamp` (set by a requeue) or its own. */
-function firstSentAtOf(record: SQSRecord): number {
-  const carried = Number(record.messageAttributes?.[FIRST_SENT_ATTRIBUTE]?.stringValue);
-  const own = Number(record.attributes?.SentTimestamp);
-  return Number.isFinite(carried) && carried > 0
-    ? carried
-    : Number.isFinite(own) && own > 0
-      ? own
-      : Date.now();
 }
 
 /** The rate last reported, per process: a log line only when it moved by more than 5 %. */

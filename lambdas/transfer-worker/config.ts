@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CONNECT_TRANSFER_LIMIT, DEFAULTS, WorkerEnv } from '../../src/contract/index.js';
+import { intervalMs } from '../../src/domain/index.js';
 
 /** The worker's configuration, read once per cold start from its environment. */
 export interface WorkerConfig {
@@ -142,5 +143,5 @@ export function readWorkerConfig(env: Readonly<Record<string, string | undefined
 export function pacingIntervalMs(
   config: Pick<WorkerConfig, 'transferRatePerSecond' | 'maxConcurrency'>,
 ): number {
-  return (1000 * config.maxConcurrency) / config.transferRatePerSecond;
+  return intervalMs(config.transferRatePerSecond, config.maxConcurrency);
 }

@@ -7,6 +7,7 @@ import {
   ConnectCallError,
   DeadlineTooCloseError,
   decideReconciliation,
+  intervalMs,
   isThrottledCall,
   judgeFailedCall,
 } from '../../src/domain/index.js';
@@ -136,7 +137,7 @@ class TransferAttempts {
         if (!(error instanceof ConnectCallError) || !isThrottledCall(error)) throw error;
         await this.deps.pacer.onThrottle();
         const remainingMs = this.context?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;
-        const turnMs = (1000 * (this.deps.workers ?? 1)) / this.deps.pacer.rate;
+        const turnMs = intervalMs(this.deps.pacer.rate, this.deps.workers ?? 1);
         if (retry >= MAX_THROTTLED_RETRIES || remainingMs < this.deps.deadlineMarginMs + turnMs) throw error;
         await this.deps.pacer.waitTurn();
       }

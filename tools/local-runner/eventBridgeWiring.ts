@@ -4,8 +4,8 @@ import type { StackModel } from './stackModel.js';
 
 /**
  * Puts the stack's buses and rules on the local EventBridge, each target resolved to its local queue and
- * allowed only when the queue's policy names the rule; adds the buses and rules to `resources` (so a
- * `Ref` to the bus resolves to its name).
+ * allowed only when the queue's policy names the rule; adds the rules to `resources` (`provisionStack`
+ * added the buses).
  */
 export function configureEventBridge(
   bridge: LocalEventBridge,
@@ -15,11 +15,6 @@ export function configureEventBridge(
 ): void {
   const account = '123456789012';
   const busNames = new Map(model.buses.map((bus) => [bus.logicalId, bus.name]));
-  for (const bus of model.buses)
-    resources.set(bus.logicalId, {
-      ref: bus.name,
-      arn: `arn:aws:events:${region}:${account}:event-bus/${bus.name}`,
-    });
   const queueTarget = (queueId: string, ruleId: string) => {
     const queue = resources.get(queueId);
     return {
