@@ -7,31 +7,9 @@ import { OUTCOME_EVENT_SOURCE, TRANSFER_COMPLETED_DETAIL_TYPE } from '../../src/
 import { LocalOrchestrator } from '../local-runner/LocalOrchestrator.js';
 import { SAMPLE_INSTANCE_ID } from '../local-runner/sampleContactCenter.js';
 import { buildBacklog } from '../scenario/workload.js';
+import { NEIGHBOURS, type NeighbourPattern } from './neighbourPatterns.js';
 
-/** When another caller uses `TransferContact`: its call times within a phase (ms from the phase's start). */
-export interface NeighbourPattern {
-  readonly name: string;
-  /** Its average calls/s. */
-  readonly average: number;
-  readonly schedule: (phaseMs: number) => number[];
-}
-
-/** The neighbours the bench runs against, in this order (the adaptive pacer keeps what it learned). */
-export const NEIGHBOURS: readonly NeighbourPattern[] = [
-  { name: 'alone', average: 0, schedule: () => [] },
-  ...[0.25, 0.5, 1].map((perSecond) => ({
-    name: `steady ${perSecond}/s`,
-    average: perSecond,
-    schedule: (ms: number) =>
-      Array.from({ length: Math.floor((ms / 1000) * perSecond) }, (_, i) => (i * 1000) / perSecond),
-  })),
-  {
-    name: 'bursts of 5 every 5 s',
-    average: 1,
-    schedule: (ms: number) =>
-      Array.from({ length: Math.floor(ms / 5000) }, (_, i) => Array(5).fill(i * 5000)).flat(),
-  },
-];
+export { NEIGHBOURS } from './neighbourPatterns.js';
 
 /** One phase's figures. */
 export interface PhaseResult {
@@ -131,6 +109,27 @@ function windowFigures(
 }
 
 /**
+ * Our calls and the neighbour's in each `stepMs` since `from`, as `ours ok/throttled · theirs ok/throttled`:
+ * how the pacer moved over the run (the figures above are its averages).
+ */
+function callTimeline(local: LocalOrchestrator, from: number, stepMs: number): string[] {
+  const steps: number[][] = [];
+  for (const call of local.connect.calls) {
+    if (call.operation !== 'TransferContact' || (call.receivedAt ?? 0) < from) continue;
+    const step = Math.floor(((call.receivedAt ?? 0) - from) / stepMs);
+    const theirs = String(call.input.ClientToken ?? '').startsWith('nb-');
+    const row = steps[step] ?? [0, 0, 0, 0];
+    const column = (theirs ? 2 : 0) + (call.status === 429 ? 1 : 0);
+    row[column] = (row[column] ?? 0) + 1;
+    steps[step] = row;
+  }
+  return Array.from(steps, (row, i) => {
+    const [a, b, c, d] = row ?? [0, 0, 0, 0];
+    return `${(i * stepMs) / 1000}s ${a}/${b} · ${c}/${d}`;
+  });
+}
+
+/**
  * Runs every neighbour pattern in turn against one pacing mode: a backlog always waiting, each phase
  * `warmupSeconds` (not measured) then `measureSeconds`; then the latency at idle.
  */
@@ -154,6 +153,7 @@ export async function neighbourRun(
     );
   }
   const phases: PhaseResult[] = [];
+  const runStarted = Date.now();
   let offset = 0;
   for (const pattern of NEIGHBOURS) {
     const started = Date.now();
@@ -163,10 +163,12 @@ export async function neighbourRun(
     phases.push(windowFigures(local, started + warmupSeconds * 1000, started + phaseMs, pattern));
   }
   const backlogLatencies = [...latencies];
+  const timeline = callTimeline(local, runStarted, 5_000);
   await local.stop();
   return {
     mode,
     phases,
+    timeline,
     latencyUnderBacklogMs: {
       p50: percentile(backlogLatencies, 0.5),
       p99: percentile(backlogLatencies, 0.99),

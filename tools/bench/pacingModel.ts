@@ -1,91 +1,155 @@
-// `npx tsx tools/bench/pacingModel.ts`: the pacing controller against a model of Connect's token bucket
-// (2/s, burst 5) and a neighbour, in simulated time (seconds of wall time for hours of traffic). It is how
-// the controller's constants were chosen; `npm run bench` then measures the real worker on the stack.
+// `npx tsx tools/bench/pacingModel.ts [seeds]`: the worker's real pacer (`AdaptivePacer`, two workers sharing
+// one state item) against a model of Connect's token bucket (2/s, burst 5) and the bench's neighbours, phase
+// after phase as `npm run bench` runs them (20 s warm-up, 60 s measured), in virtual time: an hour of traffic
+// in a second of wall time. It is how the controller's constants were chosen; `npm run bench` then measures
+// the real worker on the local stack.
 
-import {
-  afterThrottle,
-  currentRate,
-  type PacingPolicy,
-  type PacingState,
-  pacingPolicy,
-} from '../../src/domain/pacing.js';
+import { AdaptivePacer, type PacingStore } from '../../lambdas/transfer-worker/AdaptivePacer.js';
+import { type PacingPolicy, type PacingState, pacingPolicy } from '../../src/domain/pacing.js';
 import { seededRandom } from '../connect-simulator/random.js';
 import { TokenBucket } from '../connect-simulator/TokenBucket.js';
+import { NEIGHBOURS, type NeighbourPattern } from './neighbourPatterns.js';
 
-/** When a neighbour calls, in ms of simulated time, over `durationMs`. */
-type Neighbour = {
-  readonly name: string;
-  readonly calls: (durationMs: number) => number[];
-  readonly average: number;
-};
-const jitter = seededRandom(11);
-// Steady, but not clockwork: each call lands anywhere in the middle 80 % of its interval.
-const steady = (perSecond: number): Neighbour => ({
-  name: `steady ${perSecond}/s`,
-  average: perSecond,
-  calls: (d) =>
-    perSecond === 0
-      ? []
-      : Array.from(
-          { length: Math.floor((d / 1000) * perSecond) },
-          (_, i) => (i + 0.1 + 0.8 * jitter()) * (1000 / perSecond),
-        ),
-});
-const bursty: Neighbour = {
-  name: 'bursts of 5 every 5 s',
-  average: 1,
-  calls: (d) =>
-    Array.from({ length: Math.floor(d / 5000) }, (_, i) => Array(5).fill(i * 5000 + 2_500)).flat(),
-};
+/** Virtual time: timers resolve in order of their due time, and the clock jumps to each. */
+class VirtualClock {
+  now = 0;
+  #timers: { at: number; fire: () => void }[] = [];
 
-/** One model run: our paced calls (2 workers share the rate) and the neighbour's, on one bucket. */
-export function simulate(neighbour: Neighbour, policy: PacingPolicy | 'fixed', durationMs = 600_000) {
-  let now = 0;
-  const bucket = new TokenBucket(2, 5, () => now);
-  const ceiling = policy === 'fixed' ? 2 : policy.ceiling;
-  let state: PacingState | undefined;
-  const rateAt = (t: number) => (policy === 'fixed' ? ceiling : currentRate(state, t, policy));
-  const events: [number, 'us' | 'them'][] = neighbour.calls(durationMs).map((t) => [t, 'them']);
-  const ours = { ok: 0, throttled: 0 };
-  const theirs = { ok: 0, throttled: 0 };
-  let next = 0;
-  events.sort((a, b) => a[0] - b[0]);
-  let i = 0;
-  while (next < durationMs || i < events.length) {
-    const them = events[i];
-    if (them && them[0] <= next) {
-      now = them[0];
-      if (bucket.tryTake()) theirs.ok += 1;
-      else theirs.throttled += 1;
-      i += 1;
-      continue;
-    }
-    if (next >= durationMs) break;
-    now = next;
-    if (bucket.tryTake()) ours.ok += 1;
-    else {
-      ours.throttled += 1;
-      if (policy !== 'fixed') state = afterThrottle(state, now, policy) ?? state;
-    }
-    // Each call's own latency moves the next one by up to 10 %.
-    next = now + (1000 / rateAt(now)) * (0.95 + 0.1 * jitter());
+  sleep = (ms: number) => new Promise<void>((resolve) => this.at(this.now + Math.max(0, ms), resolve));
+
+  at(at: number, fire: () => void): void {
+    this.#timers.push({ at, fire });
+    this.#timers.sort((a, b) => a.at - b.at);
   }
-  const left = 2 - neighbour.average;
+
+  async run(until: number): Promise<void> {
+    for (;;) {
+      // Let every promise chain the last timer released run up to its next sleep.
+      await new Promise((resolve) => setImmediate(resolve));
+      const timer = this.#timers.shift();
+      if (!timer || timer.at > until) return;
+      this.now = timer.at;
+      timer.fire();
+    }
+  }
+}
+
+/** The state item, as DynamoDB keeps it (a conditional write per episode). */
+class MemoryPacingStore implements PacingStore {
+  #state: PacingState | undefined;
+  readonly log: PacingState[] = [];
+  async read() {
+    return this.#state;
+  }
+  async lower(next: PacingState, episodeStart: number) {
+    if (this.#state && this.#state.changedAt >= episodeStart) return false;
+    this.#state = next;
+    this.log.push(next);
+    return true;
+  }
+}
+
+type Call = { at: number; who: 'us' | 'them'; ok: boolean };
+
+/**
+ * One run of every neighbour phase in turn: `workers` workers, each with its own pacer and a backlog that
+ * never empties, making a throttled call again at its next turn up to 3 times as the worker does.
+ */
+export async function simulatePhases(
+  policy: PacingPolicy,
+  seed: number,
+  warmupMs = 20_000,
+  measureMs = 60_000,
+) {
+  const clock = new VirtualClock();
+  const random = seededRandom(seed);
+  const bucket = new TokenBucket(2, 5, () => clock.now);
+  const calls: Call[] = [];
+  const take = (who: Call['who']) => {
+    const ok = bucket.tryTake();
+    calls.push({ at: clock.now, who, ok });
+    return ok;
+  };
+  const phaseMs = warmupMs + measureMs;
+  const end = phaseMs * NEIGHBOURS.length;
+  const store = new MemoryPacingStore();
+  const worker = async () => {
+    const pacer = new AdaptivePacer(store, policy, 2, {
+      now: () => clock.now,
+      random,
+      sleep: clock.sleep,
+      jitter: Number(process.env.PACING_JITTER ?? 1),
+    });
+    while (clock.now < end) {
+      await pacer.waitTurn();
+      for (let retry = 0; !take('us') && retry < 3; retry += 1) {
+        await pacer.onThrottle();
+        await pacer.waitTurn();
+      }
+      // The record's own DynamoDB reads and writes before the next call.
+      await clock.sleep(40 + 40 * random());
+    }
+  };
+  NEIGHBOURS.forEach((pattern, phase) => {
+    for (const at of pattern.schedule(phaseMs)) clock.at(phase * phaseMs + at, () => take('them'));
+  });
+  void worker();
+  void worker();
+  await clock.run(end);
+  if (process.env.PACING_MODEL_TIMELINE) printTimeline(calls, store);
+  return NEIGHBOURS.map((pattern, phase) =>
+    windowFigures(calls, pattern, phase * phaseMs + warmupMs, (phase + 1) * phaseMs),
+  );
+}
+
+/** Calls per 5 s (`ours ok/throttled · theirs ok/throttled`) and each change of the shared state. */
+function printTimeline(calls: Call[], store: MemoryPacingStore) {
+  const steps = new Map<number, [number, number, number, number]>();
+  for (const c of calls) {
+    const step = Math.floor(c.at / 5000);
+    const row = steps.get(step) ?? [0, 0, 0, 0];
+    const column = (c.who === 'them' ? 2 : 0) + (c.ok ? 0 : 1);
+    row[column] = (row[column] ?? 0) + 1;
+    steps.set(step, row);
+  }
+  for (const [step, [a, b, c, d]] of steps) {
+    const changes = store.log
+      .filter((l) => Math.floor(l.changedAt / 5000) === step)
+      .map((l) => `[${(l.changedAt / 1000).toFixed(1)} s: ${l.rate.toFixed(2)}/s]`);
+    process.stdout.write(`${step * 5}s ${a}/${b} · ${c}/${d} ${changes.join(' ')}\n`);
+  }
+}
+
+function windowFigures(calls: Call[], pattern: NeighbourPattern, from: number, to: number) {
+  const inWindow = calls.filter((c) => c.at >= from && c.at < to);
+  const ours = inWindow.filter((c) => c.who === 'us');
+  const theirs = inWindow.filter((c) => c.who === 'them');
+  const round = (x: number) => Math.round(x * 1000) / 1000;
   return {
-    neighbour: neighbour.name,
-    share: Math.round((ours.ok / (durationMs / 1000) / left) * 1000) / 1000,
-    ourThrottled: Math.round((ours.throttled / Math.max(1, ours.ok + ours.throttled)) * 1000) / 1000,
-    theirThrottled: Math.round((theirs.throttled / Math.max(1, theirs.ok + theirs.throttled)) * 1000) / 1000,
+    neighbour: pattern.name,
+    share: round(ours.filter((c) => c.ok).length / ((to - from) / 1000) / (2 - pattern.average)),
+    ourThrottled: round(ours.filter((c) => !c.ok).length / Math.max(1, ours.length)),
+    theirThrottled: round(theirs.filter((c) => !c.ok).length / Math.max(1, theirs.length)),
   };
 }
 
+type PhaseFigures = ReturnType<typeof windowFigures>;
+
 if (process.argv[1]?.endsWith('pacingModel.ts')) {
-  const neighbours = [steady(0), steady(0.25), steady(0.5), steady(1), bursty];
-  for (const [name, policy] of [
-    ['fixed', 'fixed'],
-    ['adaptive', pacingPolicy(2)],
-  ] as const) {
-    process.stdout.write(`\n${name}\n`);
-    for (const n of neighbours) process.stdout.write(`  ${JSON.stringify(simulate(n, policy))}\n`);
+  // PACING_OVERRIDES='{"headroom":0.75}' and PACING_JITTER=0.3 try other constants without editing them.
+  const policy = { ...pacingPolicy(2), ...JSON.parse(process.env.PACING_OVERRIDES ?? '{}') } as PacingPolicy;
+  const runs: PhaseFigures[][] = [];
+  for (let seed = 1; seed <= Number(process.argv[2] ?? 10); seed += 1)
+    runs.push(await simulatePhases(policy, seed));
+  const round = (x: number) => Math.round(x * 1000) / 1000;
+  for (const [i, pattern] of NEIGHBOURS.entries()) {
+    const phase = runs.map((run) => run[i] as PhaseFigures);
+    const mean = (f: (p: PhaseFigures) => number) =>
+      round(phase.reduce((a, p) => a + f(p), 0) / phase.length);
+    process.stdout.write(
+      `${pattern.name.padEnd(24)} share ${mean((p) => p.share)} (worst ${Math.min(...phase.map((p) => p.share))})` +
+        `  ours throttled ${mean((p) => p.ourThrottled)}` +
+        `  theirs throttled ${mean((p) => p.theirThrottled)} (worst ${Math.max(...phase.map((p) => p.theirThrottled))})\n`,
+    );
   }
 }

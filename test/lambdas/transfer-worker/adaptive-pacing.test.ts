@@ -29,19 +29,19 @@ describe('adaptive pacing: workers share one view of the rate', () => {
     let now = 1_000_000;
     const clock = () => now;
     const policy = pacingPolicy(2);
-    const a = new AdaptivePacer(store, policy, 2, 2_000, clock);
-    const b = new AdaptivePacer(store, policy, 2, 2_000, clock);
+    const a = new AdaptivePacer(store, policy, 2, { refreshMs: 2_000, now: clock });
+    const b = new AdaptivePacer(store, policy, 2, { refreshMs: 2_000, now: clock });
     await Promise.all([a.waitTurn(), b.waitTurn()]);
     expect([a.rate, b.rate]).toEqual([2, 2]);
 
     await a.onThrottle();
-    expect(a.rate).toBe(1);
+    expect(a.rate).toBeCloseTo(1.4, 6);
     // B throttled moments later, before it read the new state: the same episode, no second decrease.
     now += 500;
     await b.onThrottle();
     expect(b.rate).toBeCloseTo(a.rate, 6);
     expect((await store.read())?.changedAt).toBe(1_000_000);
-    expect((await store.read())?.rate).toBe(1);
+    expect((await store.read())?.rate).toBeCloseTo(1.4, 6);
     // A throttle in a later episode lowers it again, once.
     now += 2_000;
     await b.onThrottle();
@@ -55,7 +55,37 @@ describe('adaptive pacing: workers share one view of the rate', () => {
     now += 60_000;
     await Promise.all([a.waitTurn(), b.waitTurn()]);
     expect(a.rate).toBeCloseTo(b.rate, 6);
-    expect(a.rate).toBeGreaterThan(1);
+    expect(a.rate).toBeGreaterThan(1.4);
     expect(a.rate).toBeLessThan(2);
+  });
+});
+
+describe('adaptive pacing: where calls land', () => {
+  const neverThrottled = { read: async () => undefined, lower: async () => true };
+
+  it('lands each call anywhere in its slot, and keeps the rate', async () => {
+    let now = 0;
+    const draws = [0, 0.95, 0.5, 0.8, 0.1];
+    let draw = 0;
+    const pacer = new AdaptivePacer(neverThrottled, pacingPolicy(2), 2, {
+      now: () => now,
+      random: () => draws[draw++ % draws.length] as number,
+      sleep: async (ms) => {
+        now += ms;
+      },
+    });
+    const starts: number[] = [];
+    for (let i = 0; i < 50; i += 1) {
+      await pacer.waitTurn();
+      starts.push(now);
+    }
+    // Two workers share 2 calls/s: each worker's slots are 1 s apart.
+    const intoSlot = starts.map((at, i) => (at - i * 1_000) / 1_000);
+    expect(Math.min(...intoSlot)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...intoSlot)).toBeLessThan(1);
+    // Late in the slot too: calls early in their slot win the races for the bucket's tokens.
+    expect(intoSlot.filter((x) => x > 0.5).length).toBeGreaterThanOrEqual(20);
+    expect(((starts.at(-1) as number) - (starts[0] as number)) / 49).toBeGreaterThan(950);
+    expect(((starts.at(-1) as number) - (starts[0] as number)) / 49).toBeLessThan(1_050);
   });
 });

@@ -8,9 +8,9 @@ describe('adaptive pacing: the controller’s decisions', () => {
     expect(currentRate(undefined, 123, policy)).toBe(2);
   });
 
-  it('halves the rate on a throttle and remembers where it happened', () => {
+  it('lowers the rate by 30 % on a throttle and remembers where it happened', () => {
     expect(afterThrottle(undefined, 10_000, policy)).toEqual({
-      rate: 1,
+      rate: 1.4,
       changedAt: 10_000,
       throttledRate: 2,
     });
@@ -19,7 +19,7 @@ describe('adaptive pacing: the controller’s decisions', () => {
   it('answers one throttle episode once, whoever sees the next throttles', () => {
     const lowered = afterThrottle(undefined, 10_000, policy);
     expect(afterThrottle(lowered, 10_000 + policy.episodeMs - 1, policy)).toBeUndefined();
-    expect(afterThrottle(lowered, 10_000 + policy.episodeMs, policy)?.rate).toBeLessThan(1);
+    expect(afterThrottle(lowered, 10_000 + policy.episodeMs, policy)?.rate).toBeLessThan(1.4);
   });
 
   it('climbs back to 80 % of the throttled rate in 5 s, then probes slowly up to the ceiling', () => {
