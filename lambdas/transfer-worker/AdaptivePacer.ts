@@ -88,9 +88,13 @@ export class AdaptivePacer implements Pacer {
     // quota's refill win every token from other callers without ever being throttled (and throttles are the
     // only sign of them this pacer gets); calls early in their slot still won most races (the bench's
     // neighbour at 1/s was throttled 47 % with the calls in the first 30 % of their slot, 3 % anywhere in it).
-    const slot = Math.max(now, this.#lastSlotMs + interval);
+    // A worker that was idle for a whole interval races no one: it calls at once (latency, and Lambda bills
+    // the wait).
+    const due = this.#lastSlotMs + interval;
+    const slot = Math.max(now, due);
     this.#lastSlotMs = slot;
-    const start = Math.max(slot + this.#random() * this.#jitter * interval, this.#lastStartMs);
+    const jitter = due <= now ? 0 : this.#random() * this.#jitter * interval;
+    const start = Math.max(slot + jitter, this.#lastStartMs);
     this.#lastStartMs = start;
     if (start > now) await this.#sleep(start - now);
   }

@@ -88,4 +88,24 @@ describe('adaptive pacing: where calls land', () => {
     expect(((starts.at(-1) as number) - (starts[0] as number)) / 49).toBeGreaterThan(950);
     expect(((starts.at(-1) as number) - (starts[0] as number)) / 49).toBeLessThan(1_050);
   });
+
+  it('calls at once after a whole interval idle: it races no one, and Lambda bills a wait', async () => {
+    let now = 0;
+    const slept: number[] = [];
+    const pacer = new AdaptivePacer(neverThrottled, pacingPolicy(2), 2, {
+      now: () => now,
+      random: () => 0.9,
+      sleep: async (ms) => {
+        slept.push(ms);
+        now += ms;
+      },
+    });
+    await pacer.waitTurn();
+    now += 5_000;
+    await pacer.waitTurn();
+    expect(slept).toEqual([]);
+    // Back to back, the next call is paced and jittered: 1 s slot, 90 % into it.
+    await pacer.waitTurn();
+    expect(slept).toEqual([1_900]);
+  });
 });

@@ -27,14 +27,14 @@ describe('pacing: the real handler spaces its TransferContact calls', () => {
       .map((c) => c.receivedAt ?? 0)
       .sort((a, b) => a - b);
     expect(arrivals).toHaveLength(5);
-    const gaps = arrivals.slice(1).map((at, i) => at - (arrivals[i] as number));
-    // Slots are an interval apart, each call within the first 30 % of its slot (the adaptive pacer's jitter),
-    // and arrivals move with the machine's load: each gap is allowed
-    // some slack, the whole span little.
-    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(300);
+    // Slots are an interval (500 ms) apart and each call lands anywhere in its own slot (the adaptive pacer's
+    // jitter), so the i-th call comes between i − 1 and i + 1 intervals after the first; arrivals move a
+    // little with the machine's load. Unpaced, all five would arrive within a few milliseconds.
+    arrivals.forEach((at, i) => {
+      expect(at - (arrivals[0] as number)).toBeGreaterThan(500 * (i - 1) - 100);
+      expect(at - (arrivals[0] as number)).toBeLessThan(500 * (i + 1) + 300);
+    });
     const span = (arrivals.at(-1) as number) - (arrivals[0] as number);
-    expect(span).toBeGreaterThanOrEqual(1_800);
-    // …and no slower than the rate asks (the last call about 4 intervals after the first).
-    expect(span).toBeLessThan(2_800);
+    expect(span).toBeGreaterThanOrEqual(1_400);
   });
 });

@@ -199,7 +199,7 @@ describe('transfer worker: error taxonomy', () => {
       expect(harness.connect.transfersPerChain().get(`instance-1/${contact}`)).toBe(1);
       const pacing = await harness.pacingState();
       expect(pacing?.throttledRate).toBe(1000);
-      expect(pacing?.rate).toBe(500);
+      expect(pacing?.rate).toBe(700);
     });
 
     it('retries a transfer throttled throughout its invocation without holding its slot, then transfers once', async () => {
