@@ -36,13 +36,15 @@ export interface PacingPolicy {
 }
 
 /**
- * The policy for a configured rate: a floor of a tenth of it, × 0.7 on a throttle, back to 80 % of the
- * throttled rate in 5 s, then probing by 0.2 % of the ceiling per second (a minute and a half from 80 % to
- * the full ceiling once a neighbour stops). Chosen against a model of Connect's token bucket with the bench's
- * neighbours (`tools/bench/pacingModel.ts`, the worker's own pacer in virtual time): the throttled rate
- * overstates the room left, since the bucket's burst hides an overshoot for a while, hence the margin and the
- * slow probe. (Halving instead of × 0.7 did as well on average and let more neighbour calls be throttled in
- * the worst runs: 20 % against 8 % of a 1/s neighbour's calls, 30 runs.)
+ * The policy for a configured rate: a floor of a tenth of it, × 0.7 on a throttle, back to 75 % of the
+ * throttled rate in 5 s, then probing by 0.5 % of the ceiling per second (50 s from 75 % to the full ceiling
+ * once a neighbour stops). Chosen against a model of Connect's token bucket (`tools/bench/pacingModel.ts`:
+ * the worker's own pacer in virtual time, the bench's neighbours and `--others`): the throttled rate
+ * overstates the room left, since the bucket's burst hides an overshoot for a while, hence the margin. A
+ * probe of 0.2 % per second was kinder to clockwork neighbours but took minutes to take back the room a
+ * neighbour left (0.78 of it after a busier one, against 0.96) and left more of a random neighbour's room
+ * unused (0.86 against 0.94); 1 % per second let a 1/s neighbour be throttled 7 % (20 runs each). Halving
+ * instead of × 0.7 let more neighbour calls be throttled in the worst runs.
  *
  * @example
  * pacingPolicy(2).floor; // 0.2
@@ -52,9 +54,9 @@ export function pacingPolicy(ceiling: number): PacingPolicy {
     ceiling,
     floor: ceiling / 10,
     decrease: 0.7,
-    headroom: 0.8,
+    headroom: 0.75,
     recoverySeconds: 5,
-    probePerSecond: ceiling / 500,
+    probePerSecond: ceiling / 200,
     episodeMs: 2_000,
   };
 }

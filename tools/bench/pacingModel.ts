@@ -1,14 +1,14 @@
-// `npx tsx tools/bench/pacingModel.ts [seeds]`: the worker's real pacer (`AdaptivePacer`, two workers sharing
-// one state item) against a model of Connect's token bucket (2/s, burst 5) and the bench's neighbours, phase
-// after phase as `npm run bench` runs them (20 s warm-up, 60 s measured), in virtual time: an hour of traffic
-// in a second of wall time. It is how the controller's constants were chosen; `npm run bench` then measures
+// `npx tsx tools/bench/pacingModel.ts [seeds] [--others]`: the worker's real pacer (`AdaptivePacer`, two
+// workers sharing one state item) against a model of Connect's token bucket (2/s, burst 5) and the bench's
+// neighbours, phase after phase as `npm run bench` runs them (20 s warm-up, 120 s measured), in virtual time:
+// an hour of traffic in a second of wall time. It is how the controller's constants were chosen; `npm run bench` then measures
 // the real worker on the local stack.
 
 import { AdaptivePacer, type PacingStore } from '../../lambdas/transfer-worker/AdaptivePacer.js';
 import { type PacingPolicy, type PacingState, pacingPolicy } from '../../src/domain/pacing.js';
 import { seededRandom } from '../connect-simulator/random.js';
 import { TokenBucket } from '../connect-simulator/TokenBucket.js';
-import { NEIGHBOURS, type NeighbourPattern } from './neighbourPatterns.js';
+import { NEIGHBOURS, type NeighbourPattern, OTHER_NEIGHBOURS } from './neighbourPatterns.js';
 
 /** Virtual time: timers resolve in order of their due time, and the clock jumps to each. */
 class VirtualClock {
@@ -59,7 +59,8 @@ export async function simulatePhases(
   policy: PacingPolicy,
   seed: number,
   warmupMs = 20_000,
-  measureMs = 60_000,
+  measureMs = 120_000,
+  neighbours: readonly NeighbourPattern[] = NEIGHBOURS,
 ) {
   const clock = new VirtualClock();
   const random = seededRandom(seed);
@@ -71,7 +72,7 @@ export async function simulatePhases(
     return ok;
   };
   const phaseMs = warmupMs + measureMs;
-  const end = phaseMs * NEIGHBOURS.length;
+  const end = phaseMs * neighbours.length;
   const store = new MemoryPacingStore();
   const worker = async () => {
     const pacer = new AdaptivePacer(store, policy, 2, {
@@ -90,14 +91,14 @@ export async function simulatePhases(
       await clock.sleep(40 + 40 * random());
     }
   };
-  NEIGHBOURS.forEach((pattern, phase) => {
+  neighbours.forEach((pattern, phase) => {
     for (const at of pattern.schedule(phaseMs)) clock.at(phase * phaseMs + at, () => take('them'));
   });
   void worker();
   void worker();
   await clock.run(end);
   if (process.env.PACING_MODEL_TIMELINE) printTimeline(calls, store);
-  return NEIGHBOURS.map((pattern, phase) =>
+  return neighbours.map((pattern, phase) =>
     windowFigures(calls, pattern, phase * phaseMs + warmupMs, (phase + 1) * phaseMs),
   );
 }
@@ -136,13 +137,16 @@ function windowFigures(calls: Call[], pattern: NeighbourPattern, from: number, t
 type PhaseFigures = ReturnType<typeof windowFigures>;
 
 if (process.argv[1]?.endsWith('pacingModel.ts')) {
-  // PACING_OVERRIDES='{"headroom":0.75}' and PACING_JITTER=0.3 try other constants without editing them.
+  // PACING_OVERRIDES='{"headroom":0.75}' and PACING_JITTER=0.3 try other constants without editing them;
+  // `--others` runs neighbours the bench does not (at random, and steady ones leaving less room).
   const policy = { ...pacingPolicy(2), ...JSON.parse(process.env.PACING_OVERRIDES ?? '{}') } as PacingPolicy;
+  const neighbours = process.argv.includes('--others') ? OTHER_NEIGHBOURS : NEIGHBOURS;
+  const seeds = Number(process.argv.find((arg) => /^\d+$/.test(arg)) ?? 10);
   const runs: PhaseFigures[][] = [];
-  for (let seed = 1; seed <= Number(process.argv[2] ?? 10); seed += 1)
-    runs.push(await simulatePhases(policy, seed));
+  for (let seed = 1; seed <= seeds; seed += 1)
+    runs.push(await simulatePhases(policy, seed, 20_000, 120_000, neighbours));
   const round = (x: number) => Math.round(x * 1000) / 1000;
-  for (const [i, pattern] of NEIGHBOURS.entries()) {
+  for (const [i, pattern] of neighbours.entries()) {
     const phase = runs.map((run) => run[i] as PhaseFigures);
     const mean = (f: (p: PhaseFigures) => number) =>
       round(phase.reduce((a, p) => a + f(p), 0) / phase.length);
