@@ -57,8 +57,7 @@ export function pacingPolicy(ceiling: number): PacingPolicy {
     headroom: 0.75,
     recoverySeconds: 5,
     probePerSecond: ceiling / 200,
-    // The bucket refills slowly after a decrease: throttles while the rate climbs back are the same congestion.
-    episodeMs: 5_000,
+    episodeMs: 2_000,
   };
 }
 
