@@ -1,5 +1,6 @@
 // An app that adds a contact-event rule to the deployable stack: every TASK contact Connect reports QUEUED
-// (unless a transfer started it) on the support queue is transferred to the escalations queue. Deploy it as the main app is:
+// (unless a transfer started it) on the support queue (context `escalateFromQueueId`) is transferred to the
+// escalations queue. Deploy it as the main app is:
 //   npx cdk deploy --app "npx tsx examples/escalate-queued-tasks.ts" -c instanceIds=<id> \
 //     -c escalationQueueId=<queue-id> -c escalationFlowId=<transfer-to-queue-flow-id>
 // or run it locally: npm start -- --app examples/escalate-queued-tasks.ts

@@ -95,8 +95,8 @@ export interface TransferOrchestratorProps {
 
   /**
    * Share the account's `TransferContact` quota as a good neighbour: `transferRatePerSecond` becomes a
-   * ceiling; a throttle lowers the rate by 30 % for every worker (one shared item in the ledger table), which then
-   * climbs back to just under the throttled rate and probes slowly upwards. Off: each worker paces to
+   * ceiling; a throttle lowers the rate by 30 % for every worker (one shared item in the ledger table),
+   * which then climbs back to under the throttled rate and probes slowly upwards. Off: each worker paces to
    * `transferRatePerSecond / maxConcurrency` whatever Connect answers.
    * @default true
    */

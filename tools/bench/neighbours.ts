@@ -7,20 +7,10 @@ import { OUTCOME_EVENT_SOURCE, TRANSFER_COMPLETED_DETAIL_TYPE } from '../../src/
 import { LocalOrchestrator } from '../local-runner/LocalOrchestrator.js';
 import { SAMPLE_INSTANCE_ID } from '../local-runner/sampleContactCenter.js';
 import { buildBacklog } from '../scenario/workload.js';
+import { type CountedCall, callTimeline, type PhaseResult, phaseFigures } from './callFigures.js';
 import { NEIGHBOURS, type NeighbourPattern } from './neighbourPatterns.js';
 
 export { NEIGHBOURS } from './neighbourPatterns.js';
-
-/** One phase's figures. */
-export interface PhaseResult {
-  readonly neighbour: string;
-  readonly ourPerSecond: number;
-  /** Our transfers/s over what the neighbour leaves of the quota (2 − its average). */
-  readonly shareOfWhatIsLeft: number;
-  readonly ourThrottledShare: number;
-  readonly neighbourCalls: number;
-  readonly neighbourThrottledShare: number;
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const percentile = (xs: number[], p: number) =>
@@ -81,52 +71,16 @@ async function runNeighbour(
   connect.destroy();
 }
 
-/** Our calls and the neighbour's within a window, from the simulator's own log. */
-function windowFigures(
-  local: LocalOrchestrator,
-  from: number,
-  to: number,
-  pattern: NeighbourPattern,
-): PhaseResult {
-  const calls = local.connect.calls.filter(
-    (c) => c.operation === 'TransferContact' && (c.receivedAt ?? 0) >= from && (c.receivedAt ?? 0) < to,
-  );
-  const ours = calls.filter((c) => !String(c.input.ClientToken ?? '').startsWith('nb-'));
-  const theirs = calls.filter((c) => String(c.input.ClientToken ?? '').startsWith('nb-'));
-  const seconds = (to - from) / 1000;
-  const ourPerSecond = ours.filter((c) => c.status === 200).length / seconds;
-  const round = (x: number) => Math.round(x * 1000) / 1000;
-  return {
-    neighbour: pattern.name,
-    ourPerSecond: round(ourPerSecond),
-    shareOfWhatIsLeft: round(ourPerSecond / (2 - pattern.average)),
-    ourThrottledShare: round(ours.filter((c) => c.status === 429).length / Math.max(1, ours.length)),
-    neighbourCalls: theirs.length,
-    neighbourThrottledShare: round(
-      theirs.filter((c) => c.status === 429).length / Math.max(1, theirs.length),
-    ),
-  };
-}
-
-/**
- * Our calls and the neighbour's in each `stepMs` since `from`, as `ours ok/throttled · theirs ok/throttled`:
- * how the pacer moved over the run (the figures above are its averages).
- */
-function callTimeline(local: LocalOrchestrator, from: number, stepMs: number): string[] {
-  const steps: number[][] = [];
-  for (const call of local.connect.calls) {
-    if (call.operation !== 'TransferContact' || (call.receivedAt ?? 0) < from) continue;
-    const step = Math.floor(((call.receivedAt ?? 0) - from) / stepMs);
-    const theirs = String(call.input.ClientToken ?? '').startsWith('nb-');
-    const row = steps[step] ?? [0, 0, 0, 0];
-    const column = (theirs ? 2 : 0) + (call.status === 429 ? 1 : 0);
-    row[column] = (row[column] ?? 0) + 1;
-    steps[step] = row;
-  }
-  return Array.from(steps, (row, i) => {
-    const [a, b, c, d] = row ?? [0, 0, 0, 0];
-    return `${(i * stepMs) / 1000}s ${a}/${b} · ${c}/${d}`;
-  });
+/** The simulator's log of `TransferContact` calls, as the figures count them. */
+function countedCalls(local: LocalOrchestrator): CountedCall[] {
+  return local.connect.calls
+    .filter((c) => c.operation === 'TransferContact')
+    .map((c) => ({
+      at: c.receivedAt ?? 0,
+      theirs: String(c.input.ClientToken ?? '').startsWith('nb-'),
+      ok: c.status === 200,
+      throttled: c.status === 429,
+    }));
 }
 
 /**
@@ -160,10 +114,12 @@ export async function neighbourRun(
     await runNeighbour(local, pattern, phaseMs, offset);
     offset += 1_000;
     await sleep(Math.max(0, started + phaseMs - Date.now()));
-    phases.push(windowFigures(local, started + warmupSeconds * 1000, started + phaseMs, pattern));
+    phases.push(
+      phaseFigures(countedCalls(local), pattern, started + warmupSeconds * 1000, started + phaseMs),
+    );
   }
   const backlogLatencies = [...latencies];
-  const timeline = callTimeline(local, runStarted, 5_000);
+  const timeline = callTimeline(countedCalls(local), runStarted, 5_000);
   await local.stop();
   return {
     mode,

@@ -1,13 +1,14 @@
 // `npx tsx tools/bench/pacingModel.ts [seeds] [--others]`: the worker's real pacer (`AdaptivePacer`, two
 // workers sharing one state item) against a model of Connect's token bucket (2/s, burst 5) and the bench's
 // neighbours, phase after phase as `npm run bench` runs them (20 s warm-up, 120 s measured), in virtual time:
-// an hour of traffic in a second of wall time. It is how the controller's constants were chosen; `npm run bench` then measures
-// the real worker on the local stack.
+// an hour of traffic in a second of wall time. It is how the controller's constants were chosen; `npm run
+// bench` then measures the real worker on the local stack.
 
 import { AdaptivePacer, type PacingStore } from '../../lambdas/transfer-worker/AdaptivePacer.js';
 import { type PacingPolicy, type PacingState, pacingPolicy } from '../../src/domain/pacing.js';
 import { seededRandom } from '../connect-simulator/random.js';
 import { TokenBucket } from '../connect-simulator/TokenBucket.js';
+import { type CountedCall, callTimeline, type PhaseResult, phaseFigures } from './callFigures.js';
 import { NEIGHBOURS, type NeighbourPattern, OTHER_NEIGHBOURS } from './neighbourPatterns.js';
 
 /** Virtual time: timers resolve in order of their due time, and the clock jumps to each. */
@@ -49,8 +50,6 @@ class MemoryPacingStore implements PacingStore {
   }
 }
 
-type Call = { at: number; who: 'us' | 'them'; ok: boolean };
-
 /**
  * One run of every neighbour phase in turn: `workers` workers, each with its own pacer and a backlog that
  * never empties, making a throttled call again at its next turn up to 3 times as the worker does.
@@ -65,10 +64,10 @@ export async function simulatePhases(
   const clock = new VirtualClock();
   const random = seededRandom(seed);
   const bucket = new TokenBucket(2, 5, () => clock.now);
-  const calls: Call[] = [];
-  const take = (who: Call['who']) => {
+  const calls: CountedCall[] = [];
+  const take = (theirs: boolean) => {
     const ok = bucket.tryTake();
-    calls.push({ at: clock.now, who, ok });
+    calls.push({ at: clock.now, theirs, ok, throttled: !ok });
     return ok;
   };
   const phaseMs = warmupMs + measureMs;
@@ -83,7 +82,7 @@ export async function simulatePhases(
     });
     while (clock.now < end) {
       await pacer.waitTurn();
-      for (let retry = 0; !take('us') && retry < 3; retry += 1) {
+      for (let retry = 0; !take(false) && retry < 3; retry += 1) {
         await pacer.onThrottle();
         await pacer.waitTurn();
       }
@@ -92,49 +91,26 @@ export async function simulatePhases(
     }
   };
   neighbours.forEach((pattern, phase) => {
-    for (const at of pattern.schedule(phaseMs)) clock.at(phase * phaseMs + at, () => take('them'));
+    for (const at of pattern.schedule(phaseMs)) clock.at(phase * phaseMs + at, () => take(true));
   });
   void worker();
   void worker();
   await clock.run(end);
   if (process.env.PACING_MODEL_TIMELINE) printTimeline(calls, store);
   return neighbours.map((pattern, phase) =>
-    windowFigures(calls, pattern, phase * phaseMs + warmupMs, (phase + 1) * phaseMs),
+    phaseFigures(calls, pattern, phase * phaseMs + warmupMs, (phase + 1) * phaseMs),
   );
 }
 
-/** Calls per 5 s (`ours ok/throttled · theirs ok/throttled`) and each change of the shared state. */
-function printTimeline(calls: Call[], store: MemoryPacingStore) {
-  const steps = new Map<number, [number, number, number, number]>();
-  for (const c of calls) {
-    const step = Math.floor(c.at / 5000);
-    const row = steps.get(step) ?? [0, 0, 0, 0];
-    const column = (c.who === 'them' ? 2 : 0) + (c.ok ? 0 : 1);
-    row[column] = (row[column] ?? 0) + 1;
-    steps.set(step, row);
-  }
-  for (const [step, [a, b, c, d]] of steps) {
+/** The calls of every 5 s and each change of the shared state. */
+function printTimeline(calls: readonly CountedCall[], store: MemoryPacingStore) {
+  callTimeline(calls, 0, 5_000).forEach((line, step) => {
     const changes = store.log
-      .filter((l) => Math.floor(l.changedAt / 5000) === step)
+      .filter((l) => Math.floor(l.changedAt / 5_000) === step)
       .map((l) => `[${(l.changedAt / 1000).toFixed(1)} s: ${l.rate.toFixed(2)}/s]`);
-    process.stdout.write(`${step * 5}s ${a}/${b} · ${c}/${d} ${changes.join(' ')}\n`);
-  }
+    process.stdout.write(`${line} ${changes.join(' ')}\n`);
+  });
 }
-
-function windowFigures(calls: Call[], pattern: NeighbourPattern, from: number, to: number) {
-  const inWindow = calls.filter((c) => c.at >= from && c.at < to);
-  const ours = inWindow.filter((c) => c.who === 'us');
-  const theirs = inWindow.filter((c) => c.who === 'them');
-  const round = (x: number) => Math.round(x * 1000) / 1000;
-  return {
-    neighbour: pattern.name,
-    share: round(ours.filter((c) => c.ok).length / ((to - from) / 1000) / (2 - pattern.average)),
-    ourThrottled: round(ours.filter((c) => !c.ok).length / Math.max(1, ours.length)),
-    theirThrottled: round(theirs.filter((c) => !c.ok).length / Math.max(1, theirs.length)),
-  };
-}
-
-type PhaseFigures = ReturnType<typeof windowFigures>;
 
 if (process.argv[1]?.endsWith('pacingModel.ts')) {
   // PACING_OVERRIDES='{"headroom":0.75}' and PACING_JITTER=0.3 try other constants without editing them;
@@ -142,18 +118,17 @@ if (process.argv[1]?.endsWith('pacingModel.ts')) {
   const policy = { ...pacingPolicy(2), ...JSON.parse(process.env.PACING_OVERRIDES ?? '{}') } as PacingPolicy;
   const neighbours = process.argv.includes('--others') ? OTHER_NEIGHBOURS : NEIGHBOURS;
   const seeds = Number(process.argv.find((arg) => /^\d+$/.test(arg)) ?? 10);
-  const runs: PhaseFigures[][] = [];
+  const runs: PhaseResult[][] = [];
   for (let seed = 1; seed <= seeds; seed += 1)
     runs.push(await simulatePhases(policy, seed, 20_000, 120_000, neighbours));
   const round = (x: number) => Math.round(x * 1000) / 1000;
   for (const [i, pattern] of neighbours.entries()) {
-    const phase = runs.map((run) => run[i] as PhaseFigures);
-    const mean = (f: (p: PhaseFigures) => number) =>
-      round(phase.reduce((a, p) => a + f(p), 0) / phase.length);
+    const phase = runs.map((run) => run[i] as PhaseResult);
+    const mean = (f: (p: PhaseResult) => number) => round(phase.reduce((a, p) => a + f(p), 0) / phase.length);
     process.stdout.write(
-      `${pattern.name.padEnd(24)} share ${mean((p) => p.share)} (worst ${Math.min(...phase.map((p) => p.share))})` +
-        `  ours throttled ${mean((p) => p.ourThrottled)}` +
-        `  theirs throttled ${mean((p) => p.theirThrottled)} (worst ${Math.max(...phase.map((p) => p.theirThrottled))})\n`,
+      `${pattern.name.padEnd(24)} share ${mean((p) => p.shareOfWhatIsLeft)} (worst ${Math.min(...phase.map((p) => p.shareOfWhatIsLeft))})` +
+        `  ours throttled ${mean((p) => p.ourThrottledShare)}` +
+        `  theirs throttled ${mean((p) => p.neighbourThrottledShare)} (worst ${Math.max(...phase.map((p) => p.neighbourThrottledShare))})\n`,
     );
   }
 }
