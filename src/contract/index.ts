@@ -4,6 +4,16 @@
  *
  * @packageDocumentation
  */
+export {
+  AUTO_SCALING_FACTOR,
+  AUTO_SCALING_TARGET_PERCENT,
+  CAPACITY_HEADROOM,
+  MIN_READ_UNITS,
+  provisionedCapacity,
+  TABLE_UNITS_PER_TRANSFER,
+  type TableBilling,
+  type TableCapacity,
+} from './capacity.js';
 export { CONNECT_TRANSFER_LIMIT, CONNECT_TRANSFER_QUOTA } from './connect.js';
 export { DeadLetterAttribute, MAX_REASON_CHARS } from './deadLetter.js';
 export { DEFAULTS, minimumFunctionTimeoutSeconds } from './defaults.js';
