@@ -45,7 +45,7 @@ export const requeuesOf = (record: SQSRecord): number =>
 const TRACE_HEADERS = ['x-amzn-trace-id', 'traceparent', 'tracestate', 'baggage'];
 
 /** After the SDK's recursion-detection middleware (build step) has added the trace, before signing. */
-const TRACE_CONTEXT_REMOVAL = {
+export const TRACE_CONTEXT_REMOVAL = {
   step: 'finalizeRequest',
   priority: 'high',
   name: 'requeueWithoutTraceContext',
@@ -56,8 +56,11 @@ const TRACE_CONTEXT_REMOVAL = {
  * back to its own queue more than 16 times (recursive loop detection follows that trace); a requeue is a new
  * round of deliveries on purpose, bounded by `REQUEUE_LIMIT`, so it starts a trace of its own.
  */
-const withoutTraceContext: FinalizeRequestMiddleware<SendMessageCommandInput, SendMessageCommandOutput> =
-  (next) => async (args) => {
+export function withoutTraceContext<Input extends object, Output extends object>(): FinalizeRequestMiddleware<
+  Input,
+  Output
+> {
+  return (next) => async (args) => {
     const headers = (args.request as { headers?: Record<string, string> }).headers;
     if (headers) {
       for (const name of Object.keys(headers)) {
@@ -66,6 +69,7 @@ const withoutTraceContext: FinalizeRequestMiddleware<SendMessageCommandInput, Se
     }
     return next(args);
   };
+}
 
 /**
  * Sends a record back to the transfer queue (its body unchanged, a delay, the `ClientToken` it ran under
@@ -99,7 +103,10 @@ export class RequeueSender {
         [FIRST_SENT_ATTRIBUTE]: numberAttribute(firstSentAtOf(record)),
       }),
     });
-    command.middlewareStack.add(withoutTraceContext, TRACE_CONTEXT_REMOVAL);
+    command.middlewareStack.add(
+      withoutTraceContext<SendMessageCommandInput, SendMessageCommandOutput>(),
+      TRACE_CONTEXT_REMOVAL,
+    );
     await this.client.send(command);
   }
 }

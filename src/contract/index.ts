@@ -25,5 +25,11 @@ export {
   TRANSFER_REQUESTED_DETAIL_TYPE,
 } from './events.js';
 export { LEDGER_TTL_ATTRIBUTE, LedgerKey, LedgerKeyPrefix } from './ledgerKeys.js';
-export { METRICS_NAMESPACE, Outcome, PACING_RATE_METRIC, SERVICE_NAME } from './metrics.js';
+export {
+  HELD_FOR_SLOT_METRIC,
+  METRICS_NAMESPACE,
+  Outcome,
+  PACING_RATE_METRIC,
+  SERVICE_NAME,
+} from './metrics.js';
 export { WorkerEnv, type WorkerEnvSetting } from './workerEnvironment.js';
