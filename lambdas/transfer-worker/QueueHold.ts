@@ -9,6 +9,8 @@ import { carryAttributes, numberAttribute, textAttribute } from './messageAttrib
 import {
   FIRST_SENT_ATTRIBUTE,
   firstSentAtOf,
+  ORIGINAL_MESSAGE_ATTRIBUTE,
+  originalMessageIdOf,
   TRACE_CONTEXT_REMOVAL,
   withoutTraceContext,
 } from './RequeueSender.js';
@@ -76,6 +78,7 @@ export class QueueHold {
           MessageAttributes: carryAttributes(request.record, {
             ClientToken: textAttribute(request.clientToken),
             [FIRST_SENT_ATTRIBUTE]: numberAttribute(firstSentAtOf(request.record)),
+            [ORIGINAL_MESSAGE_ATTRIBUTE]: textAttribute(originalMessageIdOf(request.record)),
             ...(request.slot && {
               [SLOT_AT_ATTRIBUTE]: numberAttribute(request.slot.at),
               [SLOT_EPOCH_ATTRIBUTE]: numberAttribute(request.slot.epoch),

@@ -26,6 +26,16 @@ const MAX_DELAY_SECONDS = 900;
 export const requeueDelaySeconds = (requeues: number): number =>
   Math.min(MAX_DELAY_SECONDS, 30 * 2 ** requeues);
 
+/**
+ * The message attribute carrying the id of the message the producer sent, across requeues and holds: the
+ * request's outcome event names it, whichever copy of the message ended.
+ */
+export const ORIGINAL_MESSAGE_ATTRIBUTE = 'OriginalMessageId';
+
+/** The id of the message the producer sent: the record's `OriginalMessageId`, or its own id. */
+export const originalMessageIdOf = (record: SQSRecord): string =>
+  record.messageAttributes?.[ORIGINAL_MESSAGE_ATTRIBUTE]?.stringValue || record.messageId;
+
 /** When a record's request first reached the queue: its `FirstSentTimestamp` (set by a requeue) or its own. */
 export function firstSentAtOf(record: SQSRecord): number {
   const carried = Number(record.messageAttributes?.[FIRST_SENT_ATTRIBUTE]?.stringValue);
@@ -101,6 +111,7 @@ export class RequeueSender {
         ClientToken: textAttribute(clientToken),
         [REQUEUES_ATTRIBUTE]: numberAttribute(requeues + 1),
         [FIRST_SENT_ATTRIBUTE]: numberAttribute(firstSentAtOf(record)),
+        [ORIGINAL_MESSAGE_ATTRIBUTE]: textAttribute(originalMessageIdOf(record)),
       }),
     });
     command.middlewareStack.add(

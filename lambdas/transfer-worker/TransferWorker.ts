@@ -29,7 +29,7 @@ import type { IdempotentTransfer, ScheduledTurn } from './idempotentTransfer.js'
 import type { OutcomePublisher } from './OutcomePublisher.js';
 import type { QueueHold } from './QueueHold.js';
 import type { RejectionLedger } from './RejectionLedger.js';
-import { firstSentAtOf, type RequeueSender, requeuesOf } from './RequeueSender.js';
+import { firstSentAtOf, originalMessageIdOf, type RequeueSender, requeuesOf } from './RequeueSender.js';
 import type { RetryScheduler } from './RetryScheduler.js';
 import type { SharedSchedule } from './SharedSchedule.js';
 
@@ -91,7 +91,7 @@ export function createTransferWorker(deps: TransferWorkerDependencies): Transfer
         ...(result.settledBy && { SettledBy: result.settledBy }),
         Attempts: received.receiveCount,
         LatencyMs: Math.max(0, Date.now() - received.firstSentAt),
-        MessageId: record.messageId,
+        MessageId: originalMessageIdOf(record),
       });
       const outcome = result.replayed ? Outcome.Duplicate : Outcome.Transferred;
       metrics.addMetric(outcome, MetricUnit.Count, 1);
@@ -327,7 +327,7 @@ function failedDetail(record: SQSRecord, failure: Failure, received: ReceivedRec
     ErrorMessage: failure.message.slice(0, MAX_REASON_CHARS),
     Destination: 'DLQ',
     Attempts: received.receiveCount,
-    MessageId: record.messageId,
+    MessageId: originalMessageIdOf(record),
   };
 }
 
