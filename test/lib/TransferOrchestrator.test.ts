@@ -479,9 +479,25 @@ describe('TransferOrchestrator: operations', () => {
       MetricName: 'ApproximateNumberOfMessagesVisible',
       Threshold: 1,
     });
+    // How long requests wait: the oldest message's age, or the queue (held requests are delayed messages)
+    // drained at the rate, whichever is longer.
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      MetricName: 'ApproximateAgeOfOldestMessage',
       Threshold: 900,
+      Metrics: Match.arrayWith([
+        Match.objectLike({ Expression: 'MAX([age, (visible + delayed) / 2])' }),
+        Match.objectLike({
+          Id: 'age',
+          MetricStat: Match.objectLike({
+            Metric: Match.objectLike({ MetricName: 'ApproximateAgeOfOldestMessage' }),
+          }),
+        }),
+        Match.objectLike({
+          Id: 'delayed',
+          MetricStat: Match.objectLike({
+            Metric: Match.objectLike({ MetricName: 'ApproximateNumberOfMessagesDelayed' }),
+          }),
+        }),
+      ]),
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Errors' });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Throttles' });
