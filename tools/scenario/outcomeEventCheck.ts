@@ -15,6 +15,11 @@ export interface OutcomeEventState {
   readonly deleted: ReadonlySet<string>;
   /** Messages the worker sent back to the queue (a requeue is not an end). */
   readonly requeued: ReadonlySet<string>;
+  /**
+   * Sent messages that name an earlier one as the producer's (a redriven copy SQS had moved itself keeps the
+   * worker's `OriginalMessageId`): their events may name that one.
+   */
+  readonly originals?: ReadonlyMap<string, string>;
   readonly deadLetters: readonly DeadLetter[];
   readonly events: readonly SeenOutcomeEvent[];
 }
@@ -47,21 +52,35 @@ export function checkOutcomeEvents(state: OutcomeEventState): OutcomeEventResult
       .map((dead) => dead.attributes.SourceMessageId as string)
       .filter((id) => state.sent.has(id)),
   );
+  // SQS moves a message under its own id; a copy the worker held for its slot names the producer's message.
   const movedBySqs = new Set(
-    state.deadLetters.map((dead) => dead.messageId).filter((id) => state.sent.has(id)),
+    state.deadLetters
+      .map((dead) =>
+        state.sent.has(dead.messageId)
+          ? dead.messageId
+          : !dead.attributes.ErrorClass
+            ? dead.attributes.OriginalMessageId
+            : undefined,
+      )
+      .filter((id): id is string => id !== undefined && state.sent.has(id)),
   );
   const missing: string[] = [];
+  const typesOf = (id: string) => {
+    const original = state.originals?.get(id);
+    return [...(byMessage.get(id) ?? []), ...(original ? (byMessage.get(original) ?? []) : [])];
+  };
   const expect = (id: string, detailType: string) => {
-    if (!(byMessage.get(id) ?? []).includes(detailType)) missing.push(`${id} (${detailType})`);
+    if (!typesOf(id).includes(detailType)) missing.push(`${id} (${detailType})`);
   };
   for (const id of deadLettered) if (!movedBySqs.has(id)) expect(id, TRANSFER_FAILED_DETAIL_TYPE);
   const completedExpected = [...state.deleted].filter(
     (id) => state.sent.has(id) && !state.requeued.has(id) && !deadLettered.has(id),
   );
-  // A request held in the queue for its slot continues as a copy, whose events name this message: the copy
-  // may end in the DLQ (its `Failed` event names this message, the DLQ's SourceMessageId the copy).
+  // A request held in the queue for its slot continues as a copy whose events name this message, whichever
+  // way the copy ends.
   for (const id of completedExpected) {
-    const types = byMessage.get(id) ?? [];
+    if (movedBySqs.has(id)) continue;
+    const types = typesOf(id);
     if (!types.includes(TRANSFER_COMPLETED_DETAIL_TYPE) && !types.includes(TRANSFER_FAILED_DETAIL_TYPE))
       missing.push(`${id} (${TRANSFER_COMPLETED_DETAIL_TYPE})`);
   }
