@@ -61,14 +61,16 @@ describe('a backlog waits for its slots in the queue, not in the worker', () => 
     const messages = new Set(batches.flatMap((batch) => batch.messageIds));
     expect(messages.size).toBeGreaterThan(REQUESTS);
 
-    // At the rate: the calls span about (REQUESTS − burst) / 2 s, and no more than the quota allows.
+    // At the rate: the calls span about (REQUESTS − burst) / 2 s.
     const calls = local.connect.calls
       .filter((c) => c.operation === 'TransferContact' && (c.receivedAt ?? 0) >= sentAt)
       .map((c) => c.receivedAt ?? 0)
       .sort((a, b) => a - b);
     const span = ((calls.at(-1) as number) - (calls[0] as number)) / 1000;
     expect(span).toBeGreaterThan((REQUESTS - 5) / 2 - 1);
-    expect(calls.filter((at, i) => i >= 5 && at - (calls[i - 5] as number) < 1_500)).toHaveLength(0);
+    // Connect's own bucket (2/s, burst 5) is the judge: requests held in the queue come back in whole
+    // seconds, in pairs, which it absorbs; none of the calls was throttled.
+    expect(local.connect.calls.filter((c) => c.status === 429)).toHaveLength(0);
 
     // Billed: waiting in the function would keep both workers busy (≈ 1 s per transfer).
     const busySeconds = batches.reduce((sum, batch) => sum + batch.durationMs, 0) / 1000;
