@@ -271,9 +271,11 @@ const defaultQuotaCost = (mode: 'fixed' | 'adaptive', tables: 'provisioned' | 'o
     memoryMb,
     lambdaInvocations: invocations,
     workerSeconds: use?.secondsPerTransfer ?? DEFAULTS.maxConcurrency / 2,
-    // The producer's send (batches of 10), then per invocation a receive, a delete and a send of the
-    // requests it holds for their slots (an upper bound: not every invocation holds any).
-    sqsRequests: 1 / 10 + invocations * 3,
+    // The producer's send (batches of 10), then per invocation a receive and a delete, and the sends of
+    // the requests held for their slots: at most one per invocation, and at most one per held copy (each
+    // delivery past the first is a copy).
+    sqsRequests:
+      1 / 10 + invocations * 2 + Math.min(invocations, Math.max(0, (use?.deliveriesPerTransfer ?? 1) - 1)),
     logBytes: common.logBytes + invocations * LAMBDA_PLATFORM_LOG_BYTES,
     ...(tables === 'provisioned' && {
       dynamodbProvisionedPerMillion: provisionedTablesPerMillion(DEFAULTS.transferRatePerSecond).perMillion,
