@@ -143,13 +143,7 @@ export class TransferOrchestrator extends Construct {
       targets: [new targets.SqsQueue(this.queue, eventDelivery(this.eventDeadLetterQueue))],
     });
 
-    this.alarms = createAlarms(
-      this,
-      this,
-      settings.backlogAgeAlarmThreshold,
-      settings.transferRatePerSecond,
-      props.alarmTopic,
-    );
+    this.alarms = createAlarms(this, this, settings, props.alarmTopic);
     this.dashboard = createDashboard(this, this, this.alarms);
     acknowledgeNagFindings({
       worker: this.worker,

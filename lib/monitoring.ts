@@ -101,10 +101,10 @@ function backlogWait(queue: sqs.IQueue, ratePerSecond: number): cloudwatch.IMetr
 export function createAlarms(
   scope: Construct,
   watched: MonitoredResources,
-  backlogAge: Duration,
-  ratePerSecond: number,
+  settings: { readonly backlogAgeAlarmThreshold: Duration; readonly transferRatePerSecond: number },
   topic: sns.ITopic | undefined,
 ): OrchestratorAlarms {
+  const { backlogAgeAlarmThreshold: backlogAge, transferRatePerSecond: ratePerSecond } = settings;
   const minute = Duration.minutes(1);
   const alarm = (
     id: string,
