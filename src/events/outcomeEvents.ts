@@ -42,10 +42,7 @@ export const TransferCompletedDetailSchema = z
       .int()
       .min(0)
       .meta({ description: 'From the request first reaching the queue to now' }),
-    MessageId: z.string().meta({
-      description:
-        'The id of the message the producer sent, kept when the worker sent the request back to the queue (to wait for its slot, or throttled on its last delivery)',
-    }),
+    MessageId: z.string(),
   })
   // Loose: a consumer must accept fields added later without a version change.
   .loose()
@@ -71,10 +68,7 @@ export const TransferFailedDetailSchema = z
     ErrorMessage: z.string(),
     Destination: z.literal('DLQ'),
     Attempts: z.number().int().min(1),
-    MessageId: z.string().meta({
-      description:
-        'The id of the message the producer sent, kept when the worker sent the request back to the queue (to wait for its slot, or throttled on its last delivery)',
-    }),
+    MessageId: z.string(),
   })
   .loose()
   .meta({ title: 'Transfer Contact Failed (detail)' });

@@ -60,7 +60,6 @@ function outcomeEventsOf(
     sent,
     deleted: run.counters.deleted,
     requeued: run.counters.requeued,
-    originals: run.counters.originals,
     deadLetters,
     events: run.counters.outcomeEvents,
   });
@@ -98,13 +97,7 @@ async function redrivePhase(
   const callsBefore = local.connect.calls.length;
   local.connect.advanceClock(8 * 86_400_000);
   await expireIdempotencyRecords(run.dynamodb, local.idempotencyTableName);
-  const phaseSent = await redriveDeadLetters(
-    sqs,
-    deadLetters,
-    local.deadLetterQueueUrl,
-    local.queueUrl,
-    run.counters.originals,
-  );
+  const phaseSent = await redriveDeadLetters(sqs, deadLetters, local.deadLetterQueueUrl, local.queueUrl);
   const redriven = phaseSent.size;
   const transferredTokens = new Set(
     local.connect.calls.filter((c) => c.transferred).map((c) => String(c.input.ClientToken ?? '')),
