@@ -26,7 +26,8 @@ export interface PhaseResult {
   readonly neighbourThrottledShare: number;
 }
 
-const round = (x: number) => Math.round(x * 1000) / 1000;
+/** A figure to three decimals, as every neighbour figure is printed. */
+export const round = (x: number) => Math.round(x * 1000) / 1000;
 const throttledShare = (calls: readonly CountedCall[]) =>
   round(calls.filter((c) => c.throttled).length / Math.max(1, calls.length));
 

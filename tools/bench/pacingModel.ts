@@ -8,7 +8,7 @@ import { AdaptivePacer, type PacingStore } from '../../lambdas/transfer-worker/A
 import { type PacingPolicy, type PacingState, pacingPolicy } from '../../src/domain/pacing.js';
 import { seededRandom } from '../connect-simulator/random.js';
 import { TokenBucket } from '../connect-simulator/TokenBucket.js';
-import { type CountedCall, callTimeline, type PhaseResult, phaseFigures } from './callFigures.js';
+import { type CountedCall, callTimeline, type PhaseResult, phaseFigures, round } from './callFigures.js';
 import { NEIGHBOURS, type NeighbourPattern, OTHER_NEIGHBOURS } from './neighbourPatterns.js';
 
 /** Virtual time: timers resolve in order of their due time, and the clock jumps to each. */
@@ -121,7 +121,6 @@ if (process.argv[1]?.endsWith('pacingModel.ts')) {
   const runs: PhaseResult[][] = [];
   for (let seed = 1; seed <= seeds; seed += 1)
     runs.push(await simulatePhases(policy, seed, 20_000, 120_000, neighbours));
-  const round = (x: number) => Math.round(x * 1000) / 1000;
   for (const [i, pattern] of neighbours.entries()) {
     const phase = runs.map((run) => run[i] as PhaseResult);
     const mean = (f: (p: PhaseResult) => number) => round(phase.reduce((a, p) => a + f(p), 0) / phase.length);
