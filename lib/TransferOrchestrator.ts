@@ -9,10 +9,13 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
+  AUTO_SCALING_TARGET_PERCENT,
   LEDGER_TTL_ATTRIBUTE,
   METRICS_NAMESPACE,
   type Outcome,
+  provisionedCapacity,
   SERVICE_NAME,
+  type TableCapacity,
   TRANSFER_REQUESTED_DETAIL_TYPE,
 } from '../src/contract/index.js';
 import { connectPolicyStatements } from './connectPermissions.js';
@@ -99,7 +102,10 @@ export class TransferOrchestrator extends Construct {
     this.queue = queue;
     this.deadLetterQueue = deadLetterQueue;
 
-    ({ ledgerTable: this.ledgerTable, idempotencyTable: this.idempotencyTable } = this.createTables(props));
+    ({ ledgerTable: this.ledgerTable, idempotencyTable: this.idempotencyTable } = this.createTables(
+      props,
+      settings,
+    ));
 
     this.eventBus = props.eventBus ?? new events.EventBus(this, 'EventBus');
     const outcomeEvents = props.outcomeEvents ?? true;
@@ -137,7 +143,7 @@ export class TransferOrchestrator extends Construct {
       targets: [new targets.SqsQueue(this.queue, eventDelivery(this.eventDeadLetterQueue))],
     });
 
-    this.alarms = createAlarms(this, this, settings.backlogAgeAlarmThreshold, props.alarmTopic);
+    this.alarms = createAlarms(this, this, settings, props.alarmTopic);
     this.dashboard = createDashboard(this, this, this.alarms);
     acknowledgeNagFindings({
       worker: this.worker,
@@ -242,31 +248,46 @@ export class TransferOrchestrator extends Construct {
       .combine(this.queue.grantSendMessages(grantee));
   }
 
-  /** The ledger and the idempotency table: on demand, point-in-time recovery, encrypted. */
-  private createTables(props: TransferOrchestratorProps): {
+  /**
+   * The ledger and the idempotency table: point-in-time recovery, encrypted, and billed as `tableBilling`
+   * says (by default provisioned capacity sized to the rate, auto scaled for bursts).
+   */
+  private createTables(
+    props: TransferOrchestratorProps,
+    settings: Settings,
+  ): {
     ledgerTable: dynamodb.ITable;
     idempotencyTable: dynamodb.ITable;
   } {
+    const provisioned = settings.tableBilling === 'provisioned';
+    const capacity = provisionedCapacity(settings.transferRatePerSecond);
     const tableDefaults = {
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      billingMode: provisioned ? dynamodb.BillingMode.PROVISIONED : dynamodb.BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
       ...(props.encryptionKey
         ? { encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED, encryptionKey: props.encryptionKey }
         : { encryption: dynamodb.TableEncryption.AWS_MANAGED }),
     };
+    const sized = (units: TableCapacity) =>
+      provisioned ? { readCapacity: units.readUnits, writeCapacity: units.writeUnits } : {};
     const ledgerTable = new dynamodb.Table(this, 'LedgerTable', {
       ...tableDefaults,
+      ...sized(capacity.ledger),
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
       // Only rejection records and dead-letter markers expire; chains and request records never do.
       timeToLiveAttribute: LEDGER_TTL_ATTRIBUTE,
     });
     const idempotencyTable = new dynamodb.Table(this, 'IdempotencyTable', {
       ...tableDefaults,
+      ...sized(capacity.idempotency),
       partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
       timeToLiveAttribute: 'expiration',
     });
-
+    if (provisioned) {
+      autoScale(ledgerTable, capacity.ledger);
+      autoScale(idempotencyTable, capacity.idempotency);
+    }
     return { ledgerTable, idempotencyTable };
   }
 
@@ -300,4 +321,17 @@ export class TransferOrchestrator extends Construct {
     for (const statement of connectPolicyStatements(this, instanceIds))
       this.worker.addToRolePolicy(statement);
   }
+}
+
+/**
+ * Lets a provisioned table's capacity grow for bursts the sized capacity does not cover (a redrive of
+ * malformed messages, many status readers), from the sized capacity up to its maximum, and back.
+ */
+function autoScale(table: dynamodb.Table, capacity: TableCapacity): void {
+  table
+    .autoScaleWriteCapacity({ minCapacity: capacity.writeUnits, maxCapacity: capacity.maxWriteUnits })
+    .scaleOnUtilization({ targetUtilizationPercent: AUTO_SCALING_TARGET_PERCENT });
+  table
+    .autoScaleReadCapacity({ minCapacity: capacity.readUnits, maxCapacity: capacity.maxReadUnits })
+    .scaleOnUtilization({ targetUtilizationPercent: AUTO_SCALING_TARGET_PERCENT });
 }

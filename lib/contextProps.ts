@@ -16,6 +16,7 @@ export const CONTEXT_KEYS = [
   'outcomeEvents',
   'adaptivePacing',
   'workerMemorySize',
+  'tableBilling',
   'removalPolicy',
 ] as const;
 
@@ -54,6 +55,12 @@ export function propsFromContext(get: (key: string) => unknown): ContextProps {
     return value === undefined ? undefined : Duration.seconds(value);
   };
   const hours = number('idempotencyTtlHours', get('idempotencyTtlHours'));
+  const billing = get('tableBilling');
+  if (billing !== undefined && billing !== 'provisioned' && billing !== 'on-demand') {
+    throw new Error(
+      `context tableBilling must be 'provisioned' or 'on-demand', got ${JSON.stringify(billing)}`,
+    );
+  }
   const removal = get('removalPolicy');
   if (removal !== undefined && removal !== 'retain' && removal !== 'destroy') {
     throw new Error(`context removalPolicy must be 'retain' or 'destroy', got ${JSON.stringify(removal)}`);
@@ -72,6 +79,7 @@ export function propsFromContext(get: (key: string) => unknown): ContextProps {
     outcomeEvents: flag('outcomeEvents', get('outcomeEvents')),
     adaptivePacing: flag('adaptivePacing', get('adaptivePacing')),
     workerMemorySize: number('workerMemorySize', get('workerMemorySize')),
+    tableBilling: billing,
     removalPolicy:
       removal === 'destroy' ? RemovalPolicy.DESTROY : removal === 'retain' ? RemovalPolicy.RETAIN : undefined,
   };

@@ -1,17 +1,26 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { METRICS_NAMESPACE, Outcome, PACING_RATE_METRIC, SERVICE_NAME } from '../src/contract/index.js';
+import {
+  HELD_FOR_SLOT_METRIC,
+  METRICS_NAMESPACE,
+  Outcome,
+  PACING_RATE_METRIC,
+  SERVICE_NAME,
+} from '../src/contract/index.js';
 
 /** The orchestrator's alarms, by name. */
 export interface OrchestratorAlarms {
   /** A request failed and is in the DLQ. */
   readonly deadLetters: cloudwatch.IAlarm;
-  /** The oldest queued request waits too long. */
+  /**
+   * Requests wait too long: the oldest queued message is older than the threshold, or the queue (with the
+   * requests held in it for their slots) would take longer than that to drain at the configured rate.
+   */
   readonly backlogAge: cloudwatch.IAlarm;
   /** The worker itself failed (crash, timeout, configuration). */
   readonly workerErrors: cloudwatch.IAlarm;
@@ -66,13 +75,36 @@ export function pacingRateMetric(options: cloudwatch.MetricOptions = {}): cloudw
   return workerMetric(PACING_RATE_METRIC, 'Average', options);
 }
 
+/**
+ * How long requests wait (s): the age of the oldest queued message, or the time the queue would take to
+ * drain at `ratePerSecond`, whichever is longer. A request held for its slot is a new message each time it
+ * is held, so the age alone no longer shows a backlog that waits; the drain time does (held requests are
+ * delayed messages). With a rate known only at deploy, the age alone.
+ */
+function backlogWait(queue: sqs.IQueue, ratePerSecond: number): cloudwatch.IMetric {
+  const minute = Duration.minutes(1);
+  const age = queue.metricApproximateAgeOfOldestMessage({ period: minute, statistic: 'Maximum' });
+  if (Token.isUnresolved(ratePerSecond)) return age;
+  return new cloudwatch.MathExpression({
+    expression: `MAX([age, (visible + delayed) / ${ratePerSecond}])`,
+    usingMetrics: {
+      age,
+      visible: queue.metricApproximateNumberOfMessagesVisible({ period: minute, statistic: 'Maximum' }),
+      delayed: queue.metric('ApproximateNumberOfMessagesDelayed', { period: minute, statistic: 'Maximum' }),
+    },
+    label: 'Seconds requests wait (oldest message, or the queue drained at the rate)',
+    period: minute,
+  });
+}
+
 /** The five alarms, each with a description that says what to do, notifying `topic` when given. */
 export function createAlarms(
   scope: Construct,
   watched: MonitoredResources,
-  backlogAge: Duration,
+  settings: { readonly backlogAgeAlarmThreshold: Duration; readonly transferRatePerSecond: number },
   topic: sns.ITopic | undefined,
 ): OrchestratorAlarms {
+  const { backlogAgeAlarmThreshold: backlogAge, transferRatePerSecond: ratePerSecond } = settings;
   const minute = Duration.minutes(1);
   const alarm = (
     id: string,
@@ -101,7 +133,7 @@ export function createAlarms(
     backlogAge: alarm(
       'BacklogAgeAlarm',
       'Transfer requests wait too long: the rate is below the inflow, or the worker keeps failing',
-      watched.queue.metricApproximateAgeOfOldestMessage({ period: minute, statistic: 'Maximum' }),
+      backlogWait(watched.queue, ratePerSecond),
       backlogAge.toSeconds(),
       3,
     ),
@@ -145,9 +177,10 @@ export function createDashboard(
           width: 12,
         }),
         new cloudwatch.GraphWidget({
-          title: 'Queue depth and DLQ',
+          title: 'Queue depth (visible, held for their slots) and DLQ',
           left: [
             watched.queue.metricApproximateNumberOfMessagesVisible(),
+            watched.queue.metric('ApproximateNumberOfMessagesDelayed'),
             watched.deadLetterQueue.metricApproximateNumberOfMessagesVisible(),
           ],
           right: [watched.queue.metricApproximateAgeOfOldestMessage()],
@@ -171,6 +204,7 @@ export function createDashboard(
         new cloudwatch.GraphWidget({
           title: 'TransferContact pacing rate (calls/s, shared with other callers)',
           left: [pacingRateMetric(), pacingRateMetric({ statistic: 'Minimum' })],
+          right: [workerMetric(HELD_FOR_SLOT_METRIC, 'Sum', {})],
           width: 12,
         }),
       ],

@@ -3,6 +3,7 @@ import type * as events from 'aws-cdk-lib/aws-events';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
+import type { TableBilling } from '../src/contract/index.js';
 
 /** Properties of a {@link TransferOrchestrator}. */
 export interface TransferOrchestratorProps {
@@ -117,6 +118,16 @@ export interface TransferOrchestratorProps {
    * @default 256
    */
   readonly workerMemorySize?: number;
+
+  /**
+   * How the ledger and idempotency tables are billed. `provisioned`: capacity sized to
+   * `transferRatePerSecond` (what a transfer writes and reads at that rate, with 25 % headroom; 8 and 5
+   * write units at 2/s), auto scaled up to 4 times that for bursts, about $6.64 a month whether used or not
+   * and $1.26 per million transfers at full use. `on-demand`: nothing when idle, $3.25 per million
+   * transfers: cheaper below about 2 million transfers a month (0.8/s on average at the default rate).
+   * @default 'provisioned'
+   */
+  readonly tableBilling?: TableBilling;
 
   /**
    * What happens to the tables when the stack is deleted.

@@ -1,6 +1,11 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
-import { CONNECT_TRANSFER_LIMIT, DEFAULTS, minimumFunctionTimeoutSeconds } from '../src/contract/index.js';
+import {
+  CONNECT_TRANSFER_LIMIT,
+  DEFAULTS,
+  minimumFunctionTimeoutSeconds,
+  type TableBilling,
+} from '../src/contract/index.js';
 import type { TransferOrchestratorProps } from './props.js';
 
 /** The props with every default applied: what the construct wires. */
@@ -17,6 +22,7 @@ export interface Settings {
   readonly idempotencyTtl: Duration;
   readonly tokenReplayWindow: Duration;
   readonly workerMemorySize: number;
+  readonly tableBilling: TableBilling;
   readonly backlogAgeAlarmThreshold: Duration;
 }
 
@@ -121,6 +127,14 @@ const RULES: readonly Rule[] = [
     (secondsOf(tokenReplayWindow) ?? 0) <= 86_400
       ? undefined
       : `tokenReplayWindow must be at most 1 day (Connect's token memory is undocumented), got ${tokenReplayWindow.toHumanString()}`,
+  ({ tableBilling }) =>
+    tableBilling === 'provisioned' || tableBilling === 'on-demand'
+      ? undefined
+      : `tableBilling must be 'provisioned' or 'on-demand', got ${JSON.stringify(tableBilling)}`,
+  ({ tableBilling, transferRatePerSecond }) =>
+    tableBilling !== 'provisioned' || known(transferRatePerSecond)
+      ? undefined
+      : `tableBilling 'provisioned' sizes capacity to transferRatePerSecond, which is a token here: give a number or use tableBilling 'on-demand'`,
   ({ workerMemorySize }) =>
     wholeIn(workerMemorySize, 128, 10_240)
       ? undefined
@@ -147,6 +161,7 @@ export function withDefaults(props: TransferOrchestratorProps): Settings {
     idempotencyTtl: props.idempotencyTtl ?? Duration.seconds(DEFAULTS.idempotencyTtlSeconds),
     tokenReplayWindow: props.tokenReplayWindow ?? Duration.seconds(DEFAULTS.tokenReplayWindowSeconds),
     workerMemorySize: props.workerMemorySize ?? DEFAULTS.workerMemorySize,
+    tableBilling: props.tableBilling ?? DEFAULTS.tableBilling,
     backlogAgeAlarmThreshold:
       props.backlogAgeAlarmThreshold ?? Duration.minutes(DEFAULTS.backlogAgeAlarmMinutes),
   };

@@ -17,9 +17,11 @@ export interface PacingStore {
   lower(next: PacingState, episodeStart: number): Promise<boolean>;
 }
 
-/** What a worker's pacer does: wait for a turn, and hear that Connect throttled. */
+/** What a worker's pacer does: wait for a turn (its own, or a slot of the schedule), and hear of throttles. */
 export interface Pacer {
   waitTurn(): Promise<void>;
+  /** Waits for a slot of the deployment's schedule (ms), which takes the place of this worker's turn. */
+  waitUntil(slotAt: number): Promise<void>;
   onThrottle(): Promise<void>;
   /** The deployment's rate this worker paces to now (calls/s). */
   readonly rate: number;
@@ -97,6 +99,20 @@ export class AdaptivePacer implements Pacer {
     const start = Math.max(slot + jitter, this.#lastStartMs);
     this.#lastStartMs = start;
     if (start > now) await this.#sleep(start - now);
+  }
+
+  /**
+   * Waits for a slot the deployment's schedule gave the request: the slot is the turn (the schedule keeps the
+   * rate), and this worker's next own turn comes at least an interval after it.
+   *
+   * @example
+   * await pacer.waitUntil(slotAt);
+   */
+  async waitUntil(slotAt: number): Promise<void> {
+    const now = this.#now();
+    this.#lastSlotMs = Math.max(this.#lastSlotMs, slotAt);
+    this.#lastStartMs = Math.max(this.#lastStartMs, slotAt);
+    if (slotAt > now) await this.#sleep(slotAt - now);
   }
 
   /**

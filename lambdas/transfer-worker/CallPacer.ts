@@ -29,6 +29,13 @@ export class CallPacer implements Pacer {
     if (startMs > now) await new Promise((resolve) => setTimeout(resolve, startMs - now));
   }
 
+  /** Waits for a given start time (ms); this worker's next turn comes an interval after it. */
+  async waitUntil(slotAt: number): Promise<void> {
+    const now = this.now();
+    this.#nextStartMs = Math.max(this.#nextStartMs, slotAt + this.intervalMs);
+    if (slotAt > now) await new Promise((resolve) => setTimeout(resolve, slotAt - now));
+  }
+
   /** The deployment's rate this pacing implies, given the workers sharing it: fixed. */
   get rate(): number {
     return this.fixedRate;

@@ -3,6 +3,8 @@ import type { SQSRecord } from 'aws-lambda';
 import { DeadLetterAttribute, MAX_REASON_CHARS } from '../../src/contract/index.js';
 import type { Failure } from '../../src/domain/index.js';
 import { carryAttributes, numberAttribute, textAttribute } from './messageAttributes.js';
+import { SLOT_AT_ATTRIBUTE, SLOT_EPOCH_ATTRIBUTE } from './QueueHold.js';
+import { ORIGINAL_MESSAGE_ATTRIBUTE, originalMessageIdOf } from './RequeueSender.js';
 
 /**
  * Sends failed records to the dead-letter queue: the original body unchanged (so a redrive reprocesses it as
@@ -26,7 +28,8 @@ export class DeadLetterQueue {
       [DeadLetterAttribute.ErrorClass]: textAttribute(failure.errorClass),
       [DeadLetterAttribute.ErrorCode]: textAttribute(failure.code),
       [DeadLetterAttribute.ErrorMessage]: textAttribute(failure.message.slice(0, MAX_REASON_CHARS)),
-      [DeadLetterAttribute.SourceMessageId]: textAttribute(record.messageId),
+      // The message the producer sent, also when this record was a copy the worker sent back to the queue.
+      [DeadLetterAttribute.SourceMessageId]: textAttribute(originalMessageIdOf(record)),
       [DeadLetterAttribute.ReceiveCount]: numberAttribute(record.attributes?.ApproximateReceiveCount || '1'),
       [DeadLetterAttribute.FailedAt]: textAttribute(new Date().toISOString()),
       ...(clientToken && { [DeadLetterAttribute.ClientToken]: textAttribute(clientToken) }),
@@ -36,7 +39,12 @@ export class DeadLetterQueue {
         QueueUrl: this.queueUrl,
         // SQS never delivers an empty body and refuses to send one; the placeholder only guards the contract.
         MessageBody: record.body || '(empty body)',
-        MessageAttributes: carryAttributes(record, reason),
+        // A dead letter ends the request's round: a redrive is a new message, with no slot and its own id.
+        MessageAttributes: carryAttributes(record, reason, [
+          ORIGINAL_MESSAGE_ATTRIBUTE,
+          SLOT_AT_ATTRIBUTE,
+          SLOT_EPOCH_ATTRIBUTE,
+        ]),
       }),
     );
   }

@@ -3,12 +3,25 @@ import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk
 import { LedgerKey } from '../../src/contract/index.js';
 import type { PacingState } from '../../src/domain/index.js';
 import type { PacingStore } from './AdaptivePacer.js';
+import type { ScheduleStore } from './SharedSchedule.js';
+
+/** The pacing state as the item holds it, or `undefined` for an item no throttle wrote. */
+function pacingStateOf(item: Record<string, unknown> | undefined): PacingState | undefined {
+  if (!item || typeof item.rate !== 'number' || typeof item.changedAt !== 'number') return undefined;
+  return {
+    rate: item.rate,
+    changedAt: item.changedAt,
+    ...(typeof item.throttledRate === 'number' && { throttledRate: item.throttledRate }),
+  };
+}
 
 /**
  * The shared pacing state in the ledger table (`pacing#TransferContact`): read by every worker every few
  * seconds (eventually consistent, half a read unit), written only when Connect throttles, once per episode.
+ * The same item holds the end of the deployment's schedule (`nextFreeAt`): one conditional write per batch
+ * that books slots; a throttle moves it back to the throttle's time, voiding the slots booked at the old rate.
  */
-export class DynamoPacingStore implements PacingStore {
+export class DynamoPacingStore implements PacingStore, ScheduleStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -18,12 +31,36 @@ export class DynamoPacingStore implements PacingStore {
     const { Item } = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: { pk: LedgerKey.pacing() } }),
     );
-    if (!Item || typeof Item.rate !== 'number' || typeof Item.changedAt !== 'number') return undefined;
+    return pacingStateOf(Item);
+  }
+
+  async readSchedule(): Promise<{ state?: PacingState; nextFreeAt?: number }> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: LedgerKey.pacing() }, ConsistentRead: true }),
+    );
+    const state = pacingStateOf(Item);
     return {
-      rate: Item.rate,
-      changedAt: Item.changedAt,
-      ...(typeof Item.throttledRate === 'number' && { throttledRate: Item.throttledRate }),
+      ...(state && { state }),
+      ...(typeof Item?.nextFreeAt === 'number' && { nextFreeAt: Item.nextFreeAt }),
     };
+  }
+
+  async advanceSchedule(seen: number | undefined, next: number): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: LedgerKey.pacing() },
+          UpdateExpression: 'SET nextFreeAt = :next',
+          ConditionExpression: seen === undefined ? 'attribute_not_exists(nextFreeAt)' : 'nextFreeAt = :seen',
+          ExpressionAttributeValues: { ':next': next, ...(seen !== undefined && { ':seen': seen }) },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 
   async lower(next: PacingState, episodeStart: number): Promise<boolean> {
@@ -32,7 +69,9 @@ export class DynamoPacingStore implements PacingStore {
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: LedgerKey.pacing() },
-          UpdateExpression: 'SET rate = :rate, changedAt = :changedAt, throttledRate = :throttledRate',
+          // The schedule restarts at the throttle: slots booked at the old rate are void (a new epoch).
+          UpdateExpression:
+            'SET rate = :rate, changedAt = :changedAt, throttledRate = :throttledRate, nextFreeAt = :changedAt',
           ConditionExpression: 'attribute_not_exists(changedAt) OR changedAt < :episodeStart',
           ExpressionAttributeValues: {
             ':rate': next.rate,

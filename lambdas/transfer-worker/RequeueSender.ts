@@ -26,6 +26,16 @@ const MAX_DELAY_SECONDS = 900;
 export const requeueDelaySeconds = (requeues: number): number =>
   Math.min(MAX_DELAY_SECONDS, 30 * 2 ** requeues);
 
+/**
+ * The message attribute carrying the id of the message the producer sent, across requeues and holds: the
+ * request's outcome event names it, whichever copy of the message ended.
+ */
+export const ORIGINAL_MESSAGE_ATTRIBUTE = 'OriginalMessageId';
+
+/** The id of the message the producer sent: the record's `OriginalMessageId`, or its own id. */
+export const originalMessageIdOf = (record: SQSRecord): string =>
+  record.messageAttributes?.[ORIGINAL_MESSAGE_ATTRIBUTE]?.stringValue || record.messageId;
+
 /** When a record's request first reached the queue: its `FirstSentTimestamp` (set by a requeue) or its own. */
 export function firstSentAtOf(record: SQSRecord): number {
   const carried = Number(record.messageAttributes?.[FIRST_SENT_ATTRIBUTE]?.stringValue);
@@ -45,7 +55,7 @@ export const requeuesOf = (record: SQSRecord): number =>
 const TRACE_HEADERS = ['x-amzn-trace-id', 'traceparent', 'tracestate', 'baggage'];
 
 /** After the SDK's recursion-detection middleware (build step) has added the trace, before signing. */
-const TRACE_CONTEXT_REMOVAL = {
+export const TRACE_CONTEXT_REMOVAL = {
   step: 'finalizeRequest',
   priority: 'high',
   name: 'requeueWithoutTraceContext',
@@ -56,8 +66,11 @@ const TRACE_CONTEXT_REMOVAL = {
  * back to its own queue more than 16 times (recursive loop detection follows that trace); a requeue is a new
  * round of deliveries on purpose, bounded by `REQUEUE_LIMIT`, so it starts a trace of its own.
  */
-const withoutTraceContext: FinalizeRequestMiddleware<SendMessageCommandInput, SendMessageCommandOutput> =
-  (next) => async (args) => {
+export function withoutTraceContext<Input extends object, Output extends object>(): FinalizeRequestMiddleware<
+  Input,
+  Output
+> {
+  return (next) => async (args) => {
     const headers = (args.request as { headers?: Record<string, string> }).headers;
     if (headers) {
       for (const name of Object.keys(headers)) {
@@ -66,6 +79,7 @@ const withoutTraceContext: FinalizeRequestMiddleware<SendMessageCommandInput, Se
     }
     return next(args);
   };
+}
 
 /**
  * Sends a record back to the transfer queue (its body unchanged, a delay, the `ClientToken` it ran under
@@ -97,9 +111,13 @@ export class RequeueSender {
         ClientToken: textAttribute(clientToken),
         [REQUEUES_ATTRIBUTE]: numberAttribute(requeues + 1),
         [FIRST_SENT_ATTRIBUTE]: numberAttribute(firstSentAtOf(record)),
+        [ORIGINAL_MESSAGE_ATTRIBUTE]: textAttribute(originalMessageIdOf(record)),
       }),
     });
-    command.middlewareStack.add(withoutTraceContext, TRACE_CONTEXT_REMOVAL);
+    command.middlewareStack.add(
+      withoutTraceContext<SendMessageCommandInput, SendMessageCommandOutput>(),
+      TRACE_CONTEXT_REMOVAL,
+    );
     await this.client.send(command);
   }
 }

@@ -2,7 +2,12 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { MAX_REASON_CHARS, OUTCOME_EVENT_VERSION, PACING_RATE_METRIC } from '../../src/contract/index.js';
+import {
+  HELD_FOR_SLOT_METRIC,
+  MAX_REASON_CHARS,
+  OUTCOME_EVENT_VERSION,
+  PACING_RATE_METRIC,
+} from '../../src/contract/index.js';
 import {
   classifyFailure,
   Disposition,
@@ -17,13 +22,16 @@ import {
 import { outcomeRequestOf, type TransferFailedDetail } from '../../src/events/outcomeEvents.js';
 import { clientTokenOfBody, parseTransferRequest, type TransferRequest } from '../../src/request/index.js';
 import type { Pacer } from './AdaptivePacer.js';
+import { planBatch } from './batchSchedule.js';
 import type { WorkerConfig } from './config.js';
 import type { DeadLetterQueue } from './DeadLetterQueue.js';
-import type { IdempotentTransfer } from './idempotentTransfer.js';
+import type { IdempotentTransfer, ScheduledTurn } from './idempotentTransfer.js';
 import type { OutcomePublisher } from './OutcomePublisher.js';
+import type { QueueHold } from './QueueHold.js';
 import type { RejectionLedger } from './RejectionLedger.js';
-import { firstSentAtOf, type RequeueSender, requeuesOf } from './RequeueSender.js';
+import { firstSentAtOf, originalMessageIdOf, type RequeueSender, requeuesOf } from './RequeueSender.js';
 import type { RetryScheduler } from './RetryScheduler.js';
+import type { SharedSchedule } from './SharedSchedule.js';
 
 /** What the worker is wired with. */
 export interface TransferWorkerDependencies {
@@ -38,6 +46,11 @@ export interface TransferWorkerDependencies {
   readonly retries: RetryScheduler;
   /** Publishes each request's outcome event (a no-op when outcome events are off). */
   readonly outcomes: OutcomePublisher;
+  /**
+   * The deployment's schedule, and the queue that holds a request until its slot. Without them (fixed
+   * pacing) every record waits for its turn in the function.
+   */
+  readonly schedule?: { readonly slots: SharedSchedule; readonly hold: Pick<QueueHold, 'send'> };
   /** The pacer, for the rate it paces to (a metric per invocation, a log line when it moves). */
   readonly pacer?: Pick<Pacer, 'rate'>;
   readonly logger: Logger;
@@ -58,12 +71,15 @@ export type TransferWorkerHandler = (event: SQSEvent, context: Context) => Promi
 export function createTransferWorker(deps: TransferWorkerDependencies): TransferWorkerHandler {
   const { config, transfer, logger, metrics } = deps;
 
-  /** Step 1: parse and check the record; step 2: transfer it; on failure, step 3: decide where it goes. */
-  const handleRecord = async (record: SQSRecord): Promise<void> => {
-    const received = readRecord(record);
+  /** Step 1: check the record; step 2: transfer it (at its slot, if it has one); on failure, step 3: decide where it goes. */
+  const handleRecord = async (
+    record: SQSRecord,
+    received: ReceivedRecord,
+    turn: ScheduledTurn | undefined,
+  ): Promise<void> => {
     try {
       const request = checkedRequest(received, config);
-      const result = await transfer.run(request);
+      const result = await transfer.run(request, turn);
       // Published before the record is acknowledged: a failed put retries the record (which replays).
       await deps.outcomes.completed({
         version: OUTCOME_EVENT_VERSION,
@@ -75,7 +91,7 @@ export function createTransferWorker(deps: TransferWorkerDependencies): Transfer
         ...(result.settledBy && { SettledBy: result.settledBy }),
         Attempts: received.receiveCount,
         LatencyMs: Math.max(0, Date.now() - received.firstSentAt),
-        MessageId: record.messageId,
+        MessageId: originalMessageIdOf(record),
       });
       const outcome = result.replayed ? Outcome.Duplicate : Outcome.Transferred;
       metrics.addMetric(outcome, MetricUnit.Count, 1);
@@ -95,18 +111,74 @@ export function createTransferWorker(deps: TransferWorkerDependencies): Transfer
     transfer.registerContext(context);
     logger.addContext(context);
     try {
+      const received = new Map(event.Records.map((record) => [record.messageId, readRecord(record)]));
+      const turns = await holdForSlots(deps, event.Records, received);
+      const toRun = event.Records.filter((record) => turns.has(record.messageId));
       // A processor holds one batch's state: one per invocation, so concurrent invocations in one process
       // (the local runner, tests) never mix their results.
-      return await processPartialResponse(event, handleRecord, new BatchProcessor(EventType.SQS), {
-        context,
-        // A batch where every record failed transiently is still answered per record, never thrown.
-        throwOnFullBatchFailure: false,
-      });
+      return await processPartialResponse(
+        { ...event, Records: toRun },
+        (record: SQSRecord) =>
+          handleRecord(
+            record,
+            received.get(record.messageId) ?? readRecord(record),
+            turns.get(record.messageId),
+          ),
+        new BatchProcessor(EventType.SQS),
+        {
+          context,
+          // A batch where every record failed transiently is still answered per record, never thrown.
+          throwOnFullBatchFailure: false,
+        },
+      );
     } finally {
       reportPacing(deps);
       metrics.publishStoredMetrics();
     }
   };
+}
+
+/**
+ * Sends the records whose slot is far back to wait in the queue (acknowledged here: they are new messages
+ * now), and returns the records to run in this invocation, each with the slot it waits for (if any). A record
+ * whose send failed runs now, paced in the function.
+ */
+async function holdForSlots(
+  deps: TransferWorkerDependencies,
+  records: readonly SQSRecord[],
+  received: ReadonlyMap<string, ReceivedRecord>,
+): Promise<Map<string, ScheduledTurn | undefined>> {
+  const { schedule, config, metrics, logger } = deps;
+  if (!schedule) return new Map(records.map((record) => [record.messageId, undefined]));
+  const plan = await planBatch(
+    records.map((record) => {
+      const read = received.get(record.messageId);
+      const request = read?.request;
+      return {
+        record,
+        clientToken: request?.ClientToken,
+        schedulable:
+          request !== undefined &&
+          config.allowedInstanceIds.has(request.InstanceId) &&
+          (read?.receiveCount ?? 1) === 1,
+      };
+    }),
+    schedule.slots,
+    { now: Date.now, random: Math.random },
+  );
+  const turns = new Map(plan.run);
+  if (plan.hold.length === 0) return turns;
+  const held = await schedule.hold.send(plan.hold);
+  for (const request of plan.hold) {
+    if (!held.has(request.record.messageId)) turns.set(request.record.messageId, undefined);
+  }
+  metrics.addMetric(HELD_FOR_SLOT_METRIC, MetricUnit.Count, held.size);
+  logger.debug('held for slots', {
+    held: held.size,
+    notHeld: plan.hold.length - held.size,
+    delaysSeconds: plan.hold.map((request) => request.delaySeconds),
+  });
+  return turns;
 }
 
 /** A record as the worker reads it: its delivery count, its parsed request (or why not) and its log facts. */
@@ -255,7 +327,7 @@ function failedDetail(record: SQSRecord, failure: Failure, received: ReceivedRec
     ErrorMessage: failure.message.slice(0, MAX_REASON_CHARS),
     Destination: 'DLQ',
     Attempts: received.receiveCount,
-    MessageId: record.messageId,
+    MessageId: originalMessageIdOf(record),
   };
 }
 

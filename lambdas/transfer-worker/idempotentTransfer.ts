@@ -63,8 +63,16 @@ export interface IdempotentTransferDependencies {
 export interface IdempotentTransfer {
   /** Tells the idempotency layer the invocation's deadline, so an in-flight record expires with it. */
   registerContext(context: Context): void;
-  /** Transfers, or replays the stored result of a completed token. */
-  run(request: TransferRequest): Promise<TransferOutcome>;
+  /**
+   * Transfers, or replays the stored result of a completed token. With a `slotAt` (the request's slot in the
+   * deployment's schedule, ms) the call waits for that slot instead of this worker's paced turn.
+   */
+  run(request: TransferRequest, turn?: ScheduledTurn): Promise<TransferOutcome>;
+}
+
+/** A request's slot in the deployment's schedule. */
+export interface ScheduledTurn {
+  readonly slotAt: number;
 }
 
 type StepResult = TransferResult & { replayed?: boolean; settledBy?: SettledBy };
@@ -182,7 +190,7 @@ class TransferAttempts {
   }
 
   /** The whole attempt, steps 1 to 6 (see {@link createIdempotentTransfer}). */
-  async transferOnce(request: TransferRequest): Promise<StepResult> {
+  async transferOnce(request: TransferRequest, turn?: ScheduledTurn): Promise<StepResult> {
     const token = request.ClientToken;
     const resolved = await resolveChain(
       this.deps.ledger,
@@ -194,7 +202,7 @@ class TransferAttempts {
     // The paced turn comes before anything is written: a worker that dies while it waits leaves no attempt
     // behind (an open attempt would count as one that may have transferred), and one too close to its
     // deadline simply leaves the record to a fresh invocation.
-    await this.deps.pacer.waitTurn();
+    await (turn ? this.deps.pacer.waitUntil(turn.slotAt) : this.deps.pacer.waitTurn());
     const remainingMs = this.context?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;
     if (remainingMs < this.deps.deadlineMarginMs) throw new DeadlineTooCloseError(remainingMs);
 
@@ -248,19 +256,23 @@ export function createIdempotentTransfer(deps: IdempotentTransferDependencies): 
     expiresAfterSeconds: deps.idempotencyTtlSeconds,
     responseHook: (response) => ({ ...(response as Record<string, unknown>), replayed: true }),
   });
-  const idempotent = makeIdempotent((request: TransferRequest) => attempts.transferOnce(request), {
-    persistenceStore: deps.persistenceStore,
-    config,
-    keyPrefix: IDEMPOTENCY_KEY_PREFIX,
-  });
+  // The request (the first argument) is what the idempotency layer hashes; the turn is not part of it.
+  const idempotent = makeIdempotent(
+    (request: TransferRequest, turn?: ScheduledTurn) => attempts.transferOnce(request, turn),
+    {
+      persistenceStore: deps.persistenceStore,
+      config,
+      keyPrefix: IDEMPOTENCY_KEY_PREFIX,
+    },
+  );
 
   return {
     registerContext(lambdaContext) {
       attempts.context = lambdaContext;
       config.registerLambdaContext(lambdaContext);
     },
-    run: async (request) => {
-      const outcome: StepResult = await idempotent(request);
+    run: async (request, turn) => {
+      const outcome: StepResult = await idempotent(request, turn);
       return {
         ContactId: outcome.ContactId,
         ContactArn: outcome.ContactArn,

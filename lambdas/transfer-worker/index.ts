@@ -18,9 +18,11 @@ import { DynamoPacingStore } from './DynamoPacingStore.js';
 import { createIdempotentTransfer } from './idempotentTransfer.js';
 import { NoThrottleRetries } from './noThrottleRetries.js';
 import { OutcomePublisher } from './OutcomePublisher.js';
+import { QueueHold } from './QueueHold.js';
 import { RejectionLedger } from './RejectionLedger.js';
 import { RequeueSender } from './RequeueSender.js';
 import { RetryScheduler } from './RetryScheduler.js';
+import { SharedSchedule } from './SharedSchedule.js';
 import { TransferLedger } from './TransferLedger.js';
 import { createTransferWorker } from './TransferWorker.js';
 
@@ -44,14 +46,12 @@ const connect = new ConnectClient({
 });
 
 const documents = DynamoDBDocumentClient.from(dynamodb);
-const pacer =
-  config.pacingMode === 'adaptive'
-    ? new AdaptivePacer(
-        new DynamoPacingStore(documents, config.ledgerTableName),
-        pacingPolicy(config.transferRatePerSecond),
-        config.maxConcurrency,
-      )
-    : new CallPacer(pacingIntervalMs(config), Date.now, config.transferRatePerSecond);
+const adaptive = config.pacingMode === 'adaptive';
+const pacingStore = new DynamoPacingStore(documents, config.ledgerTableName);
+const policy = pacingPolicy(config.transferRatePerSecond);
+const pacer = adaptive
+  ? new AdaptivePacer(pacingStore, policy, config.maxConcurrency)
+  : new CallPacer(pacingIntervalMs(config), Date.now, config.transferRatePerSecond);
 const ledger = new TransferLedger(documents, config.ledgerTableName, config.transferCap);
 const transfer = createIdempotentTransfer({
   ledger,
@@ -79,6 +79,13 @@ export const handler = createTransferWorker({
   deadLetters: new DeadLetterQueue(sqs, config.deadLetterQueueUrl),
   requeue: new RequeueSender(sqs, config.transferQueueUrl),
   retries: new RetryScheduler(sqs, config.transferQueueUrl),
+  // With adaptive pacing a request waits for its slot in the queue (SQS holds it, Lambda bills nothing).
+  ...(adaptive && {
+    schedule: {
+      slots: new SharedSchedule(pacingStore, policy),
+      hold: new QueueHold(sqs, config.transferQueueUrl),
+    },
+  }),
   outcomes: new OutcomePublisher(
     config.outcomeEventBusName ? new EventBridgeClient({}) : undefined,
     config.outcomeEventBusName,

@@ -18,7 +18,8 @@ export const numberAttribute = (value: number | string): MessageAttributeValue =
 
 /**
  * The attributes of a message the worker sends on (to the DLQ, or back to the queue): its own first, then
- * the producer's (Lambda hands them over camel-cased; SQS takes them Pascal-cased), within SQS's limit of 10.
+ * the producer's (Lambda hands them over camel-cased; SQS takes them Pascal-cased), within SQS's limit of 10;
+ * the names in `drop` are not carried.
  *
  * @example
  * const attributes = carryAttributes(record, { ClientToken: textAttribute('token-1') });
@@ -26,9 +27,10 @@ export const numberAttribute = (value: number | string): MessageAttributeValue =
 export function carryAttributes(
   record: SQSRecord,
   own: Readonly<Record<string, MessageAttributeValue>>,
+  drop: readonly string[] = [],
 ): Record<string, MessageAttributeValue> {
   const carried = Object.entries(record.messageAttributes ?? {})
-    .filter(([name]) => !(name in own))
+    .filter(([name]) => !(name in own) && !drop.includes(name))
     .map(([name, value]): [string, MessageAttributeValue] => [
       name,
       {

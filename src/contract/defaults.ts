@@ -1,3 +1,4 @@
+import type { TableBilling } from './capacity.js';
 import { CONNECT_TRANSFER_LIMIT, CONNECT_TRANSFER_QUOTA } from './connect.js';
 
 /**
@@ -29,6 +30,8 @@ export const DEFAULTS = {
   requeueLimit: 10,
   /** Remaining invocation time under which no new transfer starts. */
   deadlineMarginMs: 5_000,
+  /** How the tables are billed: provisioned capacity sized to the rate (see `provisionedCapacity`). */
+  tableBilling: 'provisioned' as TableBilling,
   /** The worker's memory (MB). */
   workerMemorySize: 256,
   /** Age of the oldest queued request that raises the backlog alarm. */

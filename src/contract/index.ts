@@ -4,6 +4,16 @@
  *
  * @packageDocumentation
  */
+export {
+  AUTO_SCALING_FACTOR,
+  AUTO_SCALING_TARGET_PERCENT,
+  CAPACITY_HEADROOM,
+  MIN_READ_UNITS,
+  provisionedCapacity,
+  TABLE_UNITS_PER_TRANSFER,
+  type TableBilling,
+  type TableCapacity,
+} from './capacity.js';
 export { CONNECT_TRANSFER_LIMIT, CONNECT_TRANSFER_QUOTA } from './connect.js';
 export { DeadLetterAttribute, MAX_REASON_CHARS } from './deadLetter.js';
 export { DEFAULTS, minimumFunctionTimeoutSeconds } from './defaults.js';
@@ -15,5 +25,11 @@ export {
   TRANSFER_REQUESTED_DETAIL_TYPE,
 } from './events.js';
 export { LEDGER_TTL_ATTRIBUTE, LedgerKey, LedgerKeyPrefix } from './ledgerKeys.js';
-export { METRICS_NAMESPACE, Outcome, PACING_RATE_METRIC, SERVICE_NAME } from './metrics.js';
+export {
+  HELD_FOR_SLOT_METRIC,
+  METRICS_NAMESPACE,
+  Outcome,
+  PACING_RATE_METRIC,
+  SERVICE_NAME,
+} from './metrics.js';
 export { WorkerEnv, type WorkerEnvSetting } from './workerEnvironment.js';

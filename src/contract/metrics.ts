@@ -33,3 +33,9 @@ export type Outcome = (typeof Outcome)[keyof typeof Outcome];
 
 /** The metric of the `TransferContact` rate the deployment paces to (calls/s), one value per invocation. */
 export const PACING_RATE_METRIC = 'PacingRate';
+
+/**
+ * The metric of requests sent back to wait in the queue for their slot in the deployment's schedule (a count
+ * per invocation): a wait SQS holds, instead of a worker Lambda bills.
+ */
+export const HELD_FOR_SLOT_METRIC = 'HeldForSlot';

@@ -39,3 +39,15 @@ export {
   type Reconciliation,
   type TransferTarget,
 } from './reconcile.js';
+export {
+  bookSlots,
+  decideSlot,
+  MAX_IN_FUNCTION_WAIT_MS,
+  MAX_QUEUE_DELAY_SECONDS,
+  SCHEDULE_HORIZON_MS,
+  SLOT_STALE_AFTER_MS,
+  type SlotBooking,
+  type SlotDecision,
+  slotHolds,
+  unscheduledDelaySeconds,
+} from './schedule.js';

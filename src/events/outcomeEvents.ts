@@ -42,7 +42,10 @@ export const TransferCompletedDetailSchema = z
       .int()
       .min(0)
       .meta({ description: 'From the request first reaching the queue to now' }),
-    MessageId: z.string(),
+    MessageId: z.string().meta({
+      description:
+        'The id of the message the producer sent, kept when the worker sent the request back to the queue (to wait for its slot, or throttled on its last delivery)',
+    }),
   })
   // Loose: a consumer must accept fields added later without a version change.
   .loose()
@@ -68,7 +71,10 @@ export const TransferFailedDetailSchema = z
     ErrorMessage: z.string(),
     Destination: z.literal('DLQ'),
     Attempts: z.number().int().min(1),
-    MessageId: z.string(),
+    MessageId: z.string().meta({
+      description:
+        'The id of the message the producer sent, kept when the worker sent the request back to the queue (to wait for its slot, or throttled on its last delivery)',
+    }),
   })
   .loose()
   .meta({ title: 'Transfer Contact Failed (detail)' });

@@ -153,7 +153,7 @@ describe('TransferOrchestrator: worker', () => {
 describe('TransferOrchestrator: tables', () => {
   const { template } = build();
 
-  it('creates the ledger and the idempotency table, on demand, with PITR and encryption, retained', () => {
+  it('creates the ledger and the idempotency table, with PITR and encryption, retained', () => {
     template.hasResource('AWS::DynamoDB::Table', {
       Properties: Match.objectLike({ KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }] }),
       DeletionPolicy: 'Retain',
@@ -168,11 +168,79 @@ describe('TransferOrchestrator: tables', () => {
     template.resourcePropertiesCountIs(
       'AWS::DynamoDB::Table',
       {
-        BillingMode: 'PAY_PER_REQUEST',
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
         SSESpecification: { SSEEnabled: true },
       },
       2,
+    );
+  });
+
+  it('provisions capacity sized to the default rate (3 ledger and 2 idempotency writes a transfer, 25 % more), auto scaled up to 4 times', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      ProvisionedThroughput: { ReadCapacityUnits: 3, WriteCapacityUnits: 8 },
+    });
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      ProvisionedThroughput: { ReadCapacityUnits: 2, WriteCapacityUnits: 5 },
+    });
+    for (const [dimension, min, max] of [
+      ['dynamodb:table:WriteCapacityUnits', 8, 32],
+      ['dynamodb:table:ReadCapacityUnits', 3, 12],
+      ['dynamodb:table:WriteCapacityUnits', 5, 20],
+      ['dynamodb:table:ReadCapacityUnits', 2, 8],
+    ] as const) {
+      template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
+        ScalableDimension: dimension,
+        MinCapacity: min,
+        MaxCapacity: max,
+      });
+    }
+    template.resourcePropertiesCountIs(
+      'AWS::ApplicationAutoScaling::ScalingPolicy',
+      { TargetTrackingScalingPolicyConfiguration: Match.objectLike({ TargetValue: 90 }) },
+      4,
+    );
+  });
+
+  it('sizes the capacity to the configured rate', () => {
+    const { template: fast } = build({ transferRatePerSecond: 10, functionTimeout: Duration.seconds(60) });
+    fast.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      ProvisionedThroughput: { ReadCapacityUnits: 13, WriteCapacityUnits: 38 },
+    });
+  });
+
+  it('bills on demand when asked, with no capacity and no scaling', () => {
+    const { template: onDemand } = build({ tableBilling: 'on-demand' });
+    onDemand.resourcePropertiesCountIs('AWS::DynamoDB::Table', { BillingMode: 'PAY_PER_REQUEST' }, 2);
+    expect(onDemand.findResources('AWS::ApplicationAutoScaling::ScalableTarget')).toEqual({});
+  });
+
+  it('refuses provisioned capacity for a rate only known at deploy', () => {
+    const stack = new Stack(newApp(), 'RateToken');
+    const rate = new CfnParameter(stack, 'Rate', { type: 'Number' }).valueAsNumber;
+    expect(
+      () =>
+        new TransferOrchestrator(stack, 'O', {
+          instanceIds: [INSTANCE],
+          transferRatePerSecond: rate,
+          functionTimeout: Duration.seconds(60),
+        }),
+    ).toThrow(/sizes capacity to transferRatePerSecond, which is a token/);
+    expect(
+      () =>
+        new TransferOrchestrator(stack, 'OnDemand', {
+          instanceIds: [INSTANCE],
+          transferRatePerSecond: rate,
+          tableBilling: 'on-demand',
+        }),
+    ).not.toThrow();
+  });
+
+  it('refuses an unknown billing', () => {
+    expect(() => build({ tableBilling: 'reserved' as never })).toThrow(
+      /tableBilling must be 'provisioned' or 'on-demand', got "reserved"/,
     );
   });
 });
@@ -411,9 +479,25 @@ describe('TransferOrchestrator: operations', () => {
       MetricName: 'ApproximateNumberOfMessagesVisible',
       Threshold: 1,
     });
+    // How long requests wait: the oldest message's age, or the queue (held requests are delayed messages)
+    // drained at the rate, whichever is longer.
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      MetricName: 'ApproximateAgeOfOldestMessage',
       Threshold: 900,
+      Metrics: Match.arrayWith([
+        Match.objectLike({ Expression: 'MAX([age, (visible + delayed) / 2])' }),
+        Match.objectLike({
+          Id: 'age',
+          MetricStat: Match.objectLike({
+            Metric: Match.objectLike({ MetricName: 'ApproximateAgeOfOldestMessage' }),
+          }),
+        }),
+        Match.objectLike({
+          Id: 'delayed',
+          MetricStat: Match.objectLike({
+            Metric: Match.objectLike({ MetricName: 'ApproximateNumberOfMessagesDelayed' }),
+          }),
+        }),
+      ]),
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Errors' });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Throttles' });
@@ -463,6 +547,7 @@ describe('TransferOrchestrator: cdk-nag', () => {
       outcomeEvents: 'true',
       adaptivePacing: 'false',
       workerMemorySize: '192',
+      tableBilling: 'on-demand',
       removalPolicy: 'destroy',
     };
     expect(Object.keys(context).sort()).toEqual([...CONTEXT_KEYS].sort());

@@ -20,7 +20,7 @@ import { readStackModel } from '../local-runner/stackModel.js';
 import { synthesizeStack } from '../local-runner/synthesize.js';
 import { runScenario, type ScenarioReport } from '../scenario/runScenario.js';
 import { buildBacklog } from '../scenario/workload.js';
-import { costPerMillion, PRICES } from './cost.js';
+import { costPerMillion, LAMBDA_PLATFORM_LOG_BYTES, PRICES, provisionedTablesPerMillion } from './cost.js';
 import { idleRun, NEIGHBOURS, neighbourRun } from './neighbours.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -252,15 +252,39 @@ const common = {
   logBytes: paced.logBytes / pacedTransfers,
 };
 const memoryMb = DEFAULTS.workerMemorySize;
-// At the scaled quota the workers were busy for what the quota run measured; at the default quota each of
-// the two workers makes one call per second, and Lambda bills the wait for it.
+// At the scaled quota the workers were busy for what the quota run measured.
 const costScaled = costPerMillion({
   ...common,
   memoryMb,
   workerSeconds: paced.invocationSeconds / pacedTransfers,
 });
-const costDefault = costPerMillion({ ...common, memoryMb, workerSeconds: DEFAULTS.maxConcurrency / 2 });
-const cost256 = costPerMillion({ ...common, memoryMb: 256, workerSeconds: DEFAULTS.maxConcurrency / 2 });
+// At the default quota, alone on it with a backlog waiting (the neighbour runs' first phase): what the
+// workers were busy and invoked per transfer, as measured; without the neighbour runs, the workers waiting
+// in the function all the time (each of the two makes one call a second).
+const aloneUse = (mode: 'fixed' | 'adaptive') =>
+  neighbourRuns.find((r) => r.mode === mode)?.phases[0]?.worker;
+const defaultQuotaCost = (mode: 'fixed' | 'adaptive', tables: 'provisioned' | 'on-demand') => {
+  const use = aloneUse(mode);
+  const invocations = use?.invocationsPerTransfer ?? common.lambdaInvocations;
+  return costPerMillion({
+    ...common,
+    memoryMb,
+    lambdaInvocations: invocations,
+    workerSeconds: use?.secondsPerTransfer ?? DEFAULTS.maxConcurrency / 2,
+    // The producer's send (batches of 10), then per invocation a receive and a delete, and the sends of
+    // the requests held for their slots: at most one per invocation, and at most one per held copy (each
+    // delivery past the first is a copy).
+    sqsRequests:
+      1 / 10 + invocations * 2 + Math.min(invocations, Math.max(0, (use?.deliveriesPerTransfer ?? 1) - 1)),
+    logBytes: common.logBytes + invocations * LAMBDA_PLATFORM_LOG_BYTES,
+    ...(tables === 'provisioned' && {
+      dynamodbProvisionedPerMillion: provisionedTablesPerMillion(DEFAULTS.transferRatePerSecond).perMillion,
+    }),
+  });
+};
+const costDefault = defaultQuotaCost('adaptive', 'provisioned');
+const costOnDemand = defaultQuotaCost('adaptive', 'on-demand');
+const costFixed = defaultQuotaCost('fixed', 'provisioned');
 rmSync(work, { recursive: true, force: true });
 
 // ---- Report ---------------------------------------------------------------------------------------------
@@ -363,16 +387,24 @@ log(
   ]),
 );
 log(
-  `\nCost per million transfers (us-east-1 list prices known on 2026-11-29; Lambda Arm, ${memoryMb} MB; worker peak ${orchestrator.maxRssMb} MB)`,
+  `\nCost per million transfers at the default quota, a backlog waiting (us-east-1 list prices known on 2026-11-29; Lambda Arm, ${memoryMb} MB; worker peak ${orchestrator.maxRssMb} MB; tables provisioned: $${round(provisionedTablesPerMillion(DEFAULTS.transferRatePerSecond).perMonth, 2)} a month)`,
 );
 log(
   table([
-    ['', 'scaled quota', 'default 2/s', 'default, 256 MB'],
+    ['', 'scaled quota', 'adaptive', 'adapt., on-demand', 'fixed pacing'],
+    [
+      'worker seconds per transfer',
+      '-',
+      aloneUse('adaptive')?.secondsPerTransfer ?? '-',
+      '',
+      aloneUse('fixed')?.secondsPerTransfer ?? '-',
+    ],
     ...Object.keys(costDefault).map((k) => [
       k,
       `$${round(costScaled[k] ?? 0, 2)}`,
       `$${round(costDefault[k] ?? 0, 2)}`,
-      `$${round(cost256[k] ?? 0, 2)}`,
+      `$${round(costOnDemand[k] ?? 0, 2)}`,
+      `$${round(costFixed[k] ?? 0, 2)}`,
     ]),
   ]),
 );
@@ -399,7 +431,9 @@ const summary = {
     memoryMb,
     scaled: costScaled,
     defaultQuota: costDefault,
-    defaultQuota256: cost256,
+    defaultQuotaOnDemandTables: costOnDemand,
+    defaultQuotaFixedPacing: costFixed,
+    provisionedTables: provisionedTablesPerMillion(DEFAULTS.transferRatePerSecond),
   },
 };
 log(`\nJSON summary\n${JSON.stringify(summary, null, 2)}`);

@@ -19,7 +19,15 @@ const percentile = (xs: number[], p: number) =>
 /** A stack at the default quota, its Connect with room for the backlog's chains and the neighbour's contacts. */
 async function startStack(mode: 'fixed' | 'adaptive', backlog: number) {
   const workload = buildBacklog(backlog);
+  // What Lambda would bill: each invocation's duration, by when it ended.
+  const invocations: { endedAt: number; durationMs: number; records: number }[] = [];
   const local = await LocalOrchestrator.start({
+    onBatch: (report) =>
+      invocations.push({
+        endedAt: Date.now(),
+        durationMs: report.durationMs,
+        records: report.messageIds.length,
+      }),
     context: { adaptivePacing: String(mode === 'adaptive') },
     simulator: {
       ratePerSecond: 2,
@@ -40,7 +48,7 @@ async function startStack(mode: 'fixed' | 'adaptive', backlog: number) {
     if (event.source === OUTCOME_EVENT_SOURCE && event['detail-type'] === TRANSFER_COMPLETED_DETAIL_TYPE)
       latencies.push(Number((event.detail as { LatencyMs?: number }).LatencyMs ?? 0));
   });
-  return { local, workload, latencies };
+  return { local, workload, latencies, invocations };
 }
 
 /** The neighbour: its own client, no retries (a throttled call is a failure it sees). */
@@ -83,6 +91,31 @@ function countedCalls(local: LocalOrchestrator): CountedCall[] {
     }));
 }
 
+/** What the workers used per transfer in a window: what Lambda bills, and how the queue was used. */
+interface WorkerUse {
+  /** Invocation time per transfer (s): Lambda's billed duration. */
+  readonly secondsPerTransfer: number;
+  readonly invocationsPerTransfer: number;
+  /** Deliveries per transfer: a request held for its slot is delivered again. */
+  readonly deliveriesPerTransfer: number;
+}
+
+function workerUse(
+  invocations: readonly { endedAt: number; durationMs: number; records: number }[],
+  calls: readonly CountedCall[],
+  from: number,
+  to: number,
+): WorkerUse {
+  const inWindow = invocations.filter((i) => i.endedAt >= from && i.endedAt < to);
+  const transfers = Math.max(1, calls.filter((c) => !c.theirs && c.ok && c.at >= from && c.at < to).length);
+  const per = (x: number) => Math.round((x / transfers) * 1000) / 1000;
+  return {
+    secondsPerTransfer: per(inWindow.reduce((sum, i) => sum + i.durationMs, 0) / 1000),
+    invocationsPerTransfer: per(inWindow.length),
+    deliveriesPerTransfer: per(inWindow.reduce((sum, i) => sum + i.records, 0)),
+  };
+}
+
 /**
  * Runs every neighbour pattern in turn against one pacing mode: a backlog always waiting, each phase
  * `warmupSeconds` (not measured) then `measureSeconds`; then the latency at idle.
@@ -94,7 +127,7 @@ export async function neighbourRun(
 ) {
   const phaseMs = (warmupSeconds + measureSeconds) * 1000;
   const backlog = Math.ceil(2 * (phaseMs / 1000) * NEIGHBOURS.length * 1.2);
-  const { local, workload, latencies } = await startStack(mode, backlog);
+  const { local, workload, latencies, invocations } = await startStack(mode, backlog);
   const sqs = new SQSClient({ endpoint: local.sqs.endpoint, useQueueUrlAsEndpoint: false });
   for (let i = 0; i < workload.items.length; i += 10) {
     await sqs.send(
@@ -106,7 +139,7 @@ export async function neighbourRun(
       }),
     );
   }
-  const phases: PhaseResult[] = [];
+  const phases: (PhaseResult & { readonly worker: WorkerUse })[] = [];
   const runStarted = Date.now();
   let offset = 0;
   for (const pattern of NEIGHBOURS) {
@@ -114,9 +147,13 @@ export async function neighbourRun(
     await runNeighbour(local, pattern, phaseMs, offset);
     offset += 1_000;
     await sleep(Math.max(0, started + phaseMs - Date.now()));
-    phases.push(
-      phaseFigures(countedCalls(local), pattern, started + warmupSeconds * 1000, started + phaseMs),
-    );
+    const from = started + warmupSeconds * 1000;
+    const to = started + phaseMs;
+    const calls = countedCalls(local);
+    phases.push({
+      ...phaseFigures(calls, pattern, from, to),
+      worker: workerUse(invocations, calls, from, to),
+    });
   }
   const backlogLatencies = [...latencies];
   const timeline = callTimeline(countedCalls(local), runStarted, 5_000);

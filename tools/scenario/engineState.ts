@@ -130,6 +130,7 @@ export async function redriveDeadLetters(
   deadLetters: readonly DeadLetter[],
   from: string,
   to: string,
+  originals?: Map<string, string>,
 ): Promise<Map<string, string>> {
   const sent = new Map<string, string>();
   for (const dead of deadLetters) {
@@ -141,6 +142,9 @@ export async function redriveDeadLetters(
       }),
     );
     if (MessageId) sent.set(MessageId, dead.body);
+    // A copy SQS moved itself keeps the attributes the worker gave it: its events name the producer's message.
+    const original = dead.attributes.OriginalMessageId;
+    if (MessageId && original) originals?.set(MessageId, original);
     await sqs.send(new DeleteMessageCommand({ QueueUrl: from, ReceiptHandle: dead.receiptHandle }));
   }
   return sent;

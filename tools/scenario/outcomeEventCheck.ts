@@ -15,6 +15,11 @@ export interface OutcomeEventState {
   readonly deleted: ReadonlySet<string>;
   /** Messages the worker sent back to the queue (a requeue is not an end). */
   readonly requeued: ReadonlySet<string>;
+  /**
+   * Sent messages that name an earlier one as the producer's (a redriven copy SQS had moved itself keeps the
+   * worker's `OriginalMessageId`): their events may name that one.
+   */
+  readonly originals?: ReadonlyMap<string, string>;
   readonly deadLetters: readonly DeadLetter[];
   readonly events: readonly SeenOutcomeEvent[];
 }
@@ -31,7 +36,8 @@ export interface OutcomeEventResult extends InvariantResult {
  * The sixth invariant: every request that reached an end has its outcome event. A message the worker
  * dead-lettered has a `Transfer Contact Failed` naming it; one it acknowledged otherwise (transferred, or a
  * repeat of a token answered from its records) has a `Transfer Contact Completed`. A message SQS moved to
- * the DLQ by itself never reached an end in the worker, and a requeued one continues as a new message.
+ * the DLQ by itself never reached an end in the worker, and a requeued one continues as a new message. The
+ * events name the message the producer sent (`OriginalMessageId`), whichever copy ended.
  *
  * @example
  * checkOutcomeEvents(state).ok; // false when an ended request has no event
@@ -46,18 +52,38 @@ export function checkOutcomeEvents(state: OutcomeEventState): OutcomeEventResult
       .map((dead) => dead.attributes.SourceMessageId as string)
       .filter((id) => state.sent.has(id)),
   );
+  // SQS moves a message under its own id; a copy the worker held for its slot names the producer's message.
   const movedBySqs = new Set(
-    state.deadLetters.map((dead) => dead.messageId).filter((id) => state.sent.has(id)),
+    state.deadLetters
+      .map((dead) =>
+        state.sent.has(dead.messageId)
+          ? dead.messageId
+          : !dead.attributes.ErrorClass
+            ? dead.attributes.OriginalMessageId
+            : undefined,
+      )
+      .filter((id): id is string => id !== undefined && state.sent.has(id)),
   );
   const missing: string[] = [];
+  const typesOf = (id: string) => {
+    const original = state.originals?.get(id);
+    return [...(byMessage.get(id) ?? []), ...(original ? (byMessage.get(original) ?? []) : [])];
+  };
   const expect = (id: string, detailType: string) => {
-    if (!(byMessage.get(id) ?? []).includes(detailType)) missing.push(`${id} (${detailType})`);
+    if (!typesOf(id).includes(detailType)) missing.push(`${id} (${detailType})`);
   };
   for (const id of deadLettered) if (!movedBySqs.has(id)) expect(id, TRANSFER_FAILED_DETAIL_TYPE);
   const completedExpected = [...state.deleted].filter(
     (id) => state.sent.has(id) && !state.requeued.has(id) && !deadLettered.has(id),
   );
-  for (const id of completedExpected) expect(id, TRANSFER_COMPLETED_DETAIL_TYPE);
+  // A request held in the queue for its slot continues as a copy whose events name this message, whichever
+  // way the copy ends.
+  for (const id of completedExpected) {
+    if (movedBySqs.has(id)) continue;
+    const types = typesOf(id);
+    if (!types.includes(TRANSFER_COMPLETED_DETAIL_TYPE) && !types.includes(TRANSFER_FAILED_DETAIL_TYPE))
+      missing.push(`${id} (${TRANSFER_COMPLETED_DETAIL_TYPE})`);
+  }
   const repeats = [...byMessage.values()].reduce((sum, types) => sum + types.length - 1, 0);
   const count = (type: string) => state.events.filter((e) => e.detailType === type).length;
   return {

@@ -22,6 +22,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export interface RunCounters {
   /** Messages the worker sent back to the queue (their outcome line said `Requeued`). */
   readonly requeued: Set<string>;
+  /** Messages the scenario sent that name an earlier message as the producer's (`OriginalMessageId`). */
+  readonly originals: Map<string, string>;
   /** Outcome events seen on the orchestrator's bus. */
   readonly outcomeEvents: SeenOutcomeEvent[];
   /** Messages EventBridge delivered to the transfer queue (from the request rule and the contact-event rule). */
@@ -156,6 +158,7 @@ export function watchEventBridge(local: LocalOrchestrator, counters: RunCounters
 export function newCounters(): RunCounters {
   return {
     requeued: new Set(),
+    originals: new Map(),
     outcomeEvents: [],
     delivered: new Map(),
     outcomes: new Map(),

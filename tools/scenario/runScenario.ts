@@ -60,6 +60,7 @@ function outcomeEventsOf(
     sent,
     deleted: run.counters.deleted,
     requeued: run.counters.requeued,
+    originals: run.counters.originals,
     deadLetters,
     events: run.counters.outcomeEvents,
   });
@@ -97,7 +98,13 @@ async function redrivePhase(
   const callsBefore = local.connect.calls.length;
   local.connect.advanceClock(8 * 86_400_000);
   await expireIdempotencyRecords(run.dynamodb, local.idempotencyTableName);
-  const phaseSent = await redriveDeadLetters(sqs, deadLetters, local.deadLetterQueueUrl, local.queueUrl);
+  const phaseSent = await redriveDeadLetters(
+    sqs,
+    deadLetters,
+    local.deadLetterQueueUrl,
+    local.queueUrl,
+    run.counters.originals,
+  );
   const redriven = phaseSent.size;
   const transferredTokens = new Set(
     local.connect.calls.filter((c) => c.transferred).map((c) => String(c.input.ClientToken ?? '')),

@@ -129,3 +129,16 @@ export interface ScenarioReport {
   /** The redrive phase, when asked for. */
   readonly redrive?: RedriveReport;
 }
+
+/**
+ * Whether a run kept its promises: it drained and every invariant held, and so did its redrive phase, if
+ * it had one (a failure after the redrive fails the run as much as one before it).
+ *
+ * @example
+ * process.exit(runKeptInvariants(report) ? 0 : 1);
+ */
+export function runKeptInvariants(report: ScenarioReport): boolean {
+  const phaseOk = (phase: { drained: boolean; invariants: readonly InvariantResult[] }) =>
+    phase.drained && phase.invariants.every((r) => r.ok);
+  return phaseOk(report) && (report.redrive === undefined || phaseOk(report.redrive));
+}

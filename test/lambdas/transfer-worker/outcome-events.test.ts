@@ -64,6 +64,23 @@ describe('outcome events', () => {
     expect(detail.ContactArn).toContain(detail.ContactId);
   });
 
+  it('names the message the producer sent when the record is a copy the worker sent back to wait', async () => {
+    const contact = harness.newContact();
+    const record = sqsRecord(
+      {
+        InstanceId: 'instance-1',
+        ContactId: contact,
+        ContactFlowId: 'flow-queue',
+        QueueId: 'queue-1',
+        ClientToken: `held-${contact}`,
+      },
+      { messageAttributes: { OriginalMessageId: { dataType: 'String', stringValue: 'sent-by-producer' } } },
+    );
+    expect((await harness.invoke(sqsEvent(record))).batchItemFailures).toEqual([]);
+    const [event] = take();
+    expect(TransferCompletedDetailSchema.parse(event?.detail).MessageId).toBe('sent-by-producer');
+  });
+
   it('publishes a Failed event for a dead-lettered request, with the raw body when it is not a request', async () => {
     await harness.invoke(sqsEvent(sqsRecord('{"ContactId": 42, "ClientToken": "bad-1"}')));
     const [event] = take();

@@ -86,6 +86,29 @@ describe('transfer worker: error taxonomy', () => {
     });
   });
 
+  it('names the message the producer sent when a copy held for its slot is dead-lettered, and ends the round there', async () => {
+    const record = sqsRecord(
+      queueTransfer({ InstanceId: 'instance-other', ContactId: harness.newContact() }),
+      {
+        messageAttributes: {
+          OriginalMessageId: { dataType: 'String', stringValue: 'sent-by-producer' },
+          SlotAt: { dataType: 'Number', stringValue: String(Date.now()) },
+          SlotEpoch: { dataType: 'Number', stringValue: '0' },
+          Team: { dataType: 'String', stringValue: 'billing' },
+        },
+      },
+    );
+    const response = await harness.invoke(sqsEvent(record));
+    expect(response.batchItemFailures).toEqual([]);
+    const [dead, ...rest] = await harness.drainDlq();
+    expect(rest).toEqual([]);
+    expect(dead?.attributes).toMatchObject({ SourceMessageId: 'sent-by-producer', Team: 'billing' });
+    // A redrive is a new request: no slot, and its own id.
+    expect(dead?.attributes).not.toHaveProperty('SlotAt');
+    expect(dead?.attributes).not.toHaveProperty('SlotEpoch');
+    expect(dead?.attributes).not.toHaveProperty('OriginalMessageId');
+  });
+
   describe('cap reached: DLQ now, no Connect call', () => {
     it('dead-letters the request past the cap without calling Connect', async () => {
       const contact = harness.newContact();

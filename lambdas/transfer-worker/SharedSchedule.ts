@@ -1,0 +1,100 @@
+import {
+  bookSlots,
+  type PacingPolicy,
+  type PacingState,
+  SCHEDULE_HORIZON_MS,
+} from '../../src/domain/index.js';
+
+/** Where the deployment's schedule lives: next to the pacing state, in one item of the ledger table. */
+export interface ScheduleStore {
+  /** The pacing state and the schedule's end (the next free slot, ms), read strongly consistently. */
+  readSchedule(): Promise<{ readonly state?: PacingState; readonly nextFreeAt?: number }>;
+  /** Moves the schedule's end from `seen` to `next`, unless another worker (or a throttle) moved it first. */
+  advanceSchedule(seen: number | undefined, next: number): Promise<boolean>;
+}
+
+/** Slots given to a batch, under the epoch they belong to (the last throttle's time; 0 before any). */
+export interface BookedSlots {
+  readonly slots: readonly number[];
+  readonly epoch: number;
+  /** The schedule's end after the booking. */
+  readonly nextFreeAt: number;
+}
+
+/** How a `SharedSchedule` reads the clock (tests replace it). */
+export interface SharedScheduleOptions {
+  /** @default Date.now */
+  readonly now?: () => number;
+  /** How long the epoch read for returning requests is reused. @default 2000 */
+  readonly refreshMs?: number;
+}
+
+/** Tries to book before giving up (another worker booked in between each time). */
+const BOOKING_ATTEMPTS = 3;
+
+/**
+ * The deployment's shared schedule of calls: a batch books consecutive slots at the end of it (one
+ * conditional write per batch), and a throttle voids it (the store's `lower` moves its end back to now and
+ * starts a new epoch), so that requests holding slots of the old rate ask again.
+ */
+export class SharedSchedule {
+  readonly #now: () => number;
+  readonly #refreshMs: number;
+  #epoch: number | undefined;
+  #epochReadAt = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    private readonly store: ScheduleStore,
+    private readonly policy: PacingPolicy,
+    options: SharedScheduleOptions = {},
+  ) {
+    this.#now = options.now ?? Date.now;
+    this.#refreshMs = options.refreshMs ?? 2_000;
+  }
+
+  /**
+   * Books up to `count` slots (fewer when the horizon is reached). `undefined` when the schedule could not be
+   * read or written: the caller then paces in the function, as without a schedule.
+   *
+   * @example
+   * const booked = await schedule.book(10); // { slots: [t, t + 500, …], epoch: 0, nextFreeAt }
+   */
+  async book(count: number): Promise<BookedSlots | undefined> {
+    try {
+      for (let attempt = 0; attempt < BOOKING_ATTEMPTS; attempt += 1) {
+        const { state, nextFreeAt } = await this.store.readSchedule();
+        const epoch = state?.changedAt ?? 0;
+        this.#remember(epoch);
+        const booking = bookSlots(state, this.policy, nextFreeAt, this.#now(), count, SCHEDULE_HORIZON_MS);
+        if (booking.slots.length === 0) return { ...booking, epoch };
+        if (await this.store.advanceSchedule(nextFreeAt, booking.nextFreeAt)) return { ...booking, epoch };
+      }
+      return undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * The schedule's current epoch (read again at most every `refreshMs`), or `undefined` if it cannot be read.
+   *
+   * @example
+   * slotHolds(slot, await schedule.epoch(), Date.now());
+   */
+  async epoch(): Promise<number | undefined> {
+    if (this.#now() - this.#epochReadAt < this.#refreshMs) return this.#epoch;
+    try {
+      const { state } = await this.store.readSchedule();
+      this.#remember(state?.changedAt ?? 0);
+    } catch {
+      // An unreadable schedule honours no slot: the request asks again or is paced in the function.
+      return undefined;
+    }
+    return this.#epoch;
+  }
+
+  #remember(epoch: number): void {
+    this.#epoch = epoch;
+    this.#epochReadAt = this.#now();
+  }
+}

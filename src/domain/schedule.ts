@@ -1,0 +1,118 @@
+/**
+ * The deployment's schedule of calls (pure decisions). With a backlog, a worker that waits for its paced turn
+ * is billed by Lambda for the wait: with two workers at 2 calls/s that is a whole second per transfer. So each
+ * request is given a slot in one shared schedule when it first arrives, and a request whose slot is more than
+ * a moment away waits in the queue instead (sent back with a delay: SQS does not bill a wait), and runs when
+ * it comes back. Slots follow the rate the pacer would use at their time, so the schedule keeps the pace a
+ * waiting worker would have kept.
+ */
+import { currentRate, type PacingPolicy, type PacingState } from './pacing.js';
+
+/** SQS's longest message delay (s). */
+export const MAX_QUEUE_DELAY_SECONDS = 900;
+
+/**
+ * How far ahead slots are given (ms). Beyond it a request waits in the queue without a slot and asks again:
+ * slots far ahead would keep a rate that a throttle has since lowered (a throttle voids them all, and every
+ * request holding one asks again when it comes back), and SQS holds a message 15 minutes at most.
+ */
+export const SCHEDULE_HORIZON_MS = 600_000;
+
+/**
+ * A slot this late is no longer honoured (ms): the request asks for a new one. A request comes back a little
+ * after its slot (SQS delays are whole seconds, then the event source gathers its batch), never minutes.
+ */
+export const SLOT_STALE_AFTER_MS = 10_000;
+
+/**
+ * The longest a worker waits in the function for a slot (ms): a request whose slot is further away waits in
+ * the queue. SQS delays are whole seconds, so a shorter wait cannot be moved there.
+ */
+export const MAX_IN_FUNCTION_WAIT_MS = 1_000;
+
+/** Slots given to a batch's requests, and where the schedule ends after them. */
+export interface SlotBooking {
+  /** One slot (ms) per request, in order; fewer than asked when the horizon is reached. */
+  readonly slots: readonly number[];
+  /** The end of the schedule after this booking: the next free slot. */
+  readonly nextFreeAt: number;
+}
+
+/**
+ * Books up to `count` consecutive slots from the schedule's end (or now, if it ended), each one interval of
+ * the rate at its own time after the one before (the rate recovers after a throttle as `currentRate` says),
+ * never past `horizonMs` from now.
+ *
+ * @example
+ * bookSlots(undefined, pacingPolicy(2), undefined, 0, 3, SCHEDULE_HORIZON_MS); // { slots: [0, 500, 1000], nextFreeAt: 1500 }
+ */
+export function bookSlots(
+  state: PacingState | undefined,
+  policy: PacingPolicy,
+  nextFreeAt: number | undefined,
+  now: number,
+  count: number,
+  horizonMs: number,
+): SlotBooking {
+  const slots: number[] = [];
+  let at = Math.max(nextFreeAt ?? now, now);
+  while (slots.length < count && at - now <= horizonMs) {
+    slots.push(at);
+    at += 1000 / currentRate(state, at, policy);
+  }
+  return { slots, nextFreeAt: at };
+}
+
+/** What to do with a request and its slot now: run it (after a short wait), or let it wait in the queue. */
+export type SlotDecision =
+  | { readonly kind: 'run'; readonly waitMs: number }
+  | { readonly kind: 'hold'; readonly delaySeconds: number };
+
+/**
+ * Run now (waiting in the function for at most `maxWaitMs`), or hold in the queue until the slot: the delay
+ * is rounded up, so the request comes back at or after its slot and its worker does not wait at all.
+ *
+ * @example
+ * decideSlot(10_400, 10_000, MAX_IN_FUNCTION_WAIT_MS); // { kind: 'run', waitMs: 400 }
+ * decideSlot(14_200, 10_000, MAX_IN_FUNCTION_WAIT_MS); // { kind: 'hold', delaySeconds: 5 }
+ */
+export function decideSlot(slotAt: number, now: number, maxWaitMs: number): SlotDecision {
+  const waitMs = slotAt - now;
+  if (waitMs <= maxWaitMs) return { kind: 'run', waitMs: Math.max(0, waitMs) };
+  return { kind: 'hold', delaySeconds: Math.min(MAX_QUEUE_DELAY_SECONDS, Math.ceil(waitMs / 1000)) };
+}
+
+/**
+ * Whether a slot a request came back with still holds: booked under the schedule's current epoch (no throttle
+ * voided it since) and not long past.
+ *
+ * @example
+ * slotHolds({ at: 5_000, epoch: 0 }, 0, 6_200); // true
+ */
+export function slotHolds(slot: { readonly at: number; readonly epoch: number }, epoch: number, now: number) {
+  return slot.epoch === epoch && now - slot.at <= SLOT_STALE_AFTER_MS;
+}
+
+/**
+ * How long a request that found no slot within the horizon waits in the queue before it asks again (s):
+ * until the schedule's end is within the horizon again at the earliest, then anywhere up to SQS's longest
+ * delay (`random` in [0, 1)), so that a large backlog comes back spread out, not all at once.
+ *
+ * @example
+ * unscheduledDelaySeconds(900_000, 0, SCHEDULE_HORIZON_MS, 0); // 300
+ */
+export function unscheduledDelaySeconds(
+  nextFreeAt: number,
+  now: number,
+  horizonMs: number,
+  random: number,
+): number {
+  const earliest = Math.min(
+    MAX_QUEUE_DELAY_SECONDS,
+    Math.max(1, Math.ceil((nextFreeAt - now - horizonMs) / 1000)),
+  );
+  return Math.min(
+    MAX_QUEUE_DELAY_SECONDS,
+    earliest + Math.floor(random * (MAX_QUEUE_DELAY_SECONDS - earliest + 1)),
+  );
+}

@@ -1,0 +1,138 @@
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { planBatch } from '../../../lambdas/transfer-worker/batchSchedule.js';
+import { DynamoPacingStore } from '../../../lambdas/transfer-worker/DynamoPacingStore.js';
+import { SLOT_AT_ATTRIBUTE, SLOT_EPOCH_ATTRIBUTE } from '../../../lambdas/transfer-worker/QueueHold.js';
+import { SharedSchedule } from '../../../lambdas/transfer-worker/SharedSchedule.js';
+import { afterThrottle, pacingPolicy } from '../../../src/domain/pacing.js';
+import { type LocalEngine, startLocalDynamoDB } from '../../../tools/local-engines/engines.js';
+import { sqsRecord } from '../../support/factories.js';
+
+const policy = pacingPolicy(2);
+
+// Two workers of one deployment booking slots in the ledger's shared item, on the local DynamoDB.
+describe('the shared schedule', () => {
+  let dynamodb: LocalEngine;
+  let store: DynamoPacingStore;
+  let table = 0;
+  const freshStore = async () => {
+    table += 1;
+    const client = new DynamoDBClient({ endpoint: dynamodb.endpoint });
+    await client.send(
+      new CreateTableCommand({
+        TableName: `ledger-${table}`,
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+    return new DynamoPacingStore(DynamoDBDocumentClient.from(client), `ledger-${table}`);
+  };
+  beforeAll(async () => {
+    dynamodb = await startLocalDynamoDB();
+  });
+  afterAll(() => dynamodb.stop());
+
+  it('gives workers booking at once disjoint slots, one interval apart, in one schedule', async () => {
+    store = await freshStore();
+    const now = 1_000_000;
+    const workers = [0, 1, 2, 3].map(() => new SharedSchedule(store, policy, { now: () => now }));
+    const bookings = await Promise.all(workers.map((worker) => worker.book(5)));
+    const slots = bookings.flatMap((booking) => booking?.slots ?? []).sort((a, b) => a - b);
+    // Some may give up after three conflicts (they then pace in the function); none shares a slot.
+    expect(slots.length).toBeGreaterThanOrEqual(10);
+    expect(new Set(slots).size).toBe(slots.length);
+    expect(slots).toEqual(slots.map((_, i) => now + i * 500));
+    const { nextFreeAt } = await store.readSchedule();
+    expect(nextFreeAt).toBe(now + slots.length * 500);
+  });
+
+  it('voids its slots on a throttle: a new epoch, the schedule restarted at the throttle, at the lowered rate', async () => {
+    store = await freshStore();
+    let now = 2_000_000;
+    const schedule = new SharedSchedule(store, policy, { now: () => now, refreshMs: 0 });
+    const before = await schedule.book(10);
+    expect(before?.epoch).toBe(0);
+    expect(before?.nextFreeAt).toBe(now + 5_000);
+    now += 1_000;
+    const lowered = afterThrottle(undefined, now, policy);
+    expect(await store.lower(lowered as never, now - policy.episodeMs)).toBe(true);
+    expect(await schedule.epoch()).toBe(now);
+    const after = await schedule.book(2);
+    expect(after?.epoch).toBe(now);
+    expect(after?.slots[0]).toBe(now);
+    expect((after?.slots[1] as number) - now).toBeCloseTo(1000 / 1.4, 6);
+  });
+
+  it('plans a batch: near slots run in the function, far ones wait in the queue, a slot still valid is kept', async () => {
+    store = await freshStore();
+    const now = 3_000_000;
+    const schedule = new SharedSchedule(store, policy, { now: () => now });
+    const request = (i: number, attributes = {}) =>
+      sqsRecord(
+        { InstanceId: 'i', ContactId: `c${i}`, ClientToken: `t${i}` },
+        { messageAttributes: attributes },
+      );
+    const fresh = Array.from({ length: 5 }, (_, i) => request(i));
+    const returning = request(9, {
+      [SLOT_AT_ATTRIBUTE]: { dataType: 'Number', stringValue: String(now + 7_400) },
+      [SLOT_EPOCH_ATTRIBUTE]: { dataType: 'Number', stringValue: '0' },
+    });
+    const stale = request(10, {
+      [SLOT_AT_ATTRIBUTE]: { dataType: 'Number', stringValue: String(now - 60_000) },
+      [SLOT_EPOCH_ATTRIBUTE]: { dataType: 'Number', stringValue: '0' },
+    });
+    const invalid = sqsRecord('not json');
+    const retried = sqsRecord({ ClientToken: 'r' }, { receiveCount: 2 });
+    const plan = await planBatch(
+      [
+        ...[...fresh, returning, stale].map((record) => ({
+          record,
+          clientToken: JSON.parse(record.body).ClientToken as string,
+          schedulable: true,
+        })),
+        { record: invalid, clientToken: undefined, schedulable: false },
+        { record: retried, clientToken: 'r', schedulable: false },
+      ],
+      schedule,
+      { now: () => now, random: () => 0 },
+    );
+    // Slots 0, 500 and 1000 ms away run now; 1.5 s, 2 s (the fifth fresh one) and 2.5 s (the stale one) wait.
+    expect([0, 1, 2].map((i) => plan.run.get(fresh[i]?.messageId as string))).toEqual([
+      { slotAt: now },
+      { slotAt: now + 500 },
+      { slotAt: now + 1_000 },
+    ]);
+    expect(plan.hold.map((held) => [held.record.messageId, held.delaySeconds, held.slot?.at])).toEqual([
+      [returning.messageId, 8, now + 7_400],
+      [fresh[3]?.messageId, 2, now + 1_500],
+      [fresh[4]?.messageId, 2, now + 2_000],
+      [stale.messageId, 3, now + 2_500],
+    ]);
+    // Bad input and retries run now, paced in the function.
+    expect(plan.run.has(invalid.messageId) && plan.run.get(invalid.messageId)).toBe(undefined);
+    expect(plan.run.has(retried.messageId)).toBe(true);
+    expect(plan.run.get(retried.messageId)).toBeUndefined();
+  });
+
+  it('runs everything in the function when the schedule cannot be read', async () => {
+    const broken = new SharedSchedule(
+      {
+        readSchedule: async () => {
+          throw new Error('ProvisionedThroughputExceededException');
+        },
+        advanceSchedule: async () => true,
+      },
+      policy,
+    );
+    const record = sqsRecord({ ClientToken: 'x' });
+    const plan = await planBatch([{ record, clientToken: 'x', schedulable: true }], broken, {
+      now: Date.now,
+      random: Math.random,
+    });
+    expect(plan.hold).toEqual([]);
+    expect(plan.run.has(record.messageId)).toBe(true);
+    expect(plan.run.get(record.messageId)).toBeUndefined();
+  });
+});
