@@ -5,6 +5,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
+import { DEAD_LETTER_REASON_ATTRIBUTES } from '../../src/contract/index.js';
 import { carryAttributes, numberAttribute, textAttribute } from './messageAttributes.js';
 import {
   FIRST_SENT_ATTRIBUTE,
@@ -75,15 +76,19 @@ export class QueueHold {
           Id: String(n),
           MessageBody: request.record.body,
           DelaySeconds: request.delaySeconds,
-          MessageAttributes: carryAttributes(request.record, {
-            ClientToken: textAttribute(request.clientToken),
-            [FIRST_SENT_ATTRIBUTE]: numberAttribute(firstSentAtOf(request.record)),
-            [ORIGINAL_MESSAGE_ATTRIBUTE]: textAttribute(originalMessageIdOf(request.record)),
-            ...(request.slot && {
-              [SLOT_AT_ATTRIBUTE]: numberAttribute(request.slot.at),
-              [SLOT_EPOCH_ATTRIBUTE]: numberAttribute(request.slot.epoch),
-            }),
-          }),
+          MessageAttributes: carryAttributes(
+            request.record,
+            {
+              ClientToken: textAttribute(request.clientToken),
+              [FIRST_SENT_ATTRIBUTE]: numberAttribute(firstSentAtOf(request.record)),
+              [ORIGINAL_MESSAGE_ATTRIBUTE]: textAttribute(originalMessageIdOf(request.record)),
+              ...(request.slot && {
+                [SLOT_AT_ATTRIBUTE]: numberAttribute(request.slot.at),
+                [SLOT_EPOCH_ATTRIBUTE]: numberAttribute(request.slot.epoch),
+              }),
+            },
+            DEAD_LETTER_REASON_ATTRIBUTES,
+          ),
         })),
       });
       command.middlewareStack.add(

@@ -15,7 +15,7 @@ export {
   type TableCapacity,
 } from './capacity.js';
 export { CONNECT_TRANSFER_LIMIT, CONNECT_TRANSFER_QUOTA } from './connect.js';
-export { DeadLetterAttribute, MAX_REASON_CHARS } from './deadLetter.js';
+export { DEAD_LETTER_REASON_ATTRIBUTES, DeadLetterAttribute, MAX_REASON_CHARS } from './deadLetter.js';
 export { DEFAULTS, minimumFunctionTimeoutSeconds } from './defaults.js';
 export {
   OUTCOME_EVENT_SOURCE,

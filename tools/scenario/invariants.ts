@@ -36,7 +36,43 @@ export interface DrainedState {
    * a slot is kept until something proves otherwise, so it may count a transfer that did not happen.
    */
   readonly ambiguousTokens?: ReadonlySet<string>;
+  /** Sent messages that name an earlier producer's message (`OriginalMessageId`): a redrive of a moved copy. */
+  readonly originals?: ReadonlyMap<string, string>;
   readonly cap: number;
+}
+
+/**
+ * Whether SQS moved a DLQ entry there by itself (its redrive policy), rather than the worker sending it: SQS
+ * moves a message under its own id (one the scenario sent) or, for a copy the worker sent back to the queue
+ * (a hold or a requeue), a message carrying `OriginalMessageId`, which the worker's own dead letters never
+ * carry. (The reason attributes prove nothing: a redriven message keeps its earlier trip's.)
+ *
+ * @example
+ * if (movedBySqs(dead, sent)) console.log('maxReceiveCount reached');
+ */
+export const movedBySqs = (dead: DeadLetter, sent: ReadonlyMap<string, string>): boolean =>
+  sent.has(dead.messageId) || dead.attributes.OriginalMessageId !== undefined;
+
+/**
+ * The sent message a DLQ entry stands for: its own id if SQS moved a message the scenario sent, the producer's
+ * message a copy names (directly, or through a redriven message that named it), else the worker's
+ * `SourceMessageId`.
+ *
+ * @example
+ * const id = sentMessageOf(dead, sent, originals);
+ */
+export function sentMessageOf(
+  dead: DeadLetter,
+  sent: ReadonlyMap<string, string>,
+  originals: ReadonlyMap<string, string> = new Map(),
+): string {
+  if (sent.has(dead.messageId)) return dead.messageId;
+  const named = movedBySqs(dead, sent) ? dead.attributes.OriginalMessageId : dead.attributes.SourceMessageId;
+  if (named === undefined) return dead.messageId;
+  if (sent.has(named)) return named;
+  // A redriven message that already named an earlier producer's message passes that name on to its copies.
+  const redriven = [...originals].find(([id, original]) => original === named && sent.has(id));
+  return redriven?.[0] ?? named;
 }
 
 /** One invariant's verdict. */
@@ -83,11 +119,8 @@ export function checkInvariants(state: DrainedState): InvariantResult[] {
   const bySqs = new Set<string>();
   const changedBodies: string[] = [];
   for (const dead of state.deadLetters) {
-    // SQS moves a message to the DLQ under its own id; the worker sends a copy under a new one. (A redriven
-    // message keeps its earlier DLQ attributes, so a stale SourceMessageId proves nothing.)
-    const movedBySqs = state.sent.has(dead.messageId);
-    const id = movedBySqs ? dead.messageId : (dead.attributes.SourceMessageId ?? dead.messageId);
-    if (movedBySqs) bySqs.add(id);
+    const id = sentMessageOf(dead, state.sent, state.originals);
+    if (movedBySqs(dead, state.sent)) bySqs.add(id);
     else byWorker.set(id, (byWorker.get(id) ?? 0) + 1);
     const original = state.sent.get(id);
     if (original !== undefined && original !== dead.body) changedBodies.push(id);
@@ -108,10 +141,9 @@ export function checkInvariants(state: DrainedState): InvariantResult[] {
     state.deadLetters
       .filter(
         (d) =>
-          state.sent.has(d.messageId) ||
+          movedBySqs(d, state.sent) ||
           d.attributes.ErrorClass === 'Transient' ||
-          d.attributes.ErrorClass === 'AmbiguousTransfer' ||
-          !d.attributes.ErrorClass,
+          d.attributes.ErrorClass === 'AmbiguousTransfer',
       )
       .map((d) => d.clientToken ?? d.attributes.ClientToken ?? ''),
   );
@@ -134,7 +166,7 @@ export function checkInvariants(state: DrainedState): InvariantResult[] {
       );
     const dead = state.deadLetters
       .filter((d) => d.clientToken === token)
-      .map((d) => d.attributes.ErrorCode ?? 'sqs-redrive');
+      .map((d) => (movedBySqs(d, state.sent) ? 'sqs-redrive' : d.attributes.ErrorCode));
     return `${token} [calls ${tokenCalls.join(' ') || 'none'}; dlq ${dead.join(' ') || 'none'}]`;
   };
 

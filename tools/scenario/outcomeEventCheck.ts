@@ -1,5 +1,5 @@
 import { TRANSFER_COMPLETED_DETAIL_TYPE, TRANSFER_FAILED_DETAIL_TYPE } from '../../src/contract/index.js';
-import type { DeadLetter, InvariantResult } from './invariants.js';
+import { type DeadLetter, type InvariantResult, movedBySqs, sentMessageOf } from './invariants.js';
 
 /** An outcome event as the scenario saw it on the bus. */
 export interface SeenOutcomeEvent {
@@ -46,23 +46,19 @@ export function checkOutcomeEvents(state: OutcomeEventState): OutcomeEventResult
   const byMessage = new Map<string, string[]>();
   for (const event of state.events)
     byMessage.set(event.messageId, [...(byMessage.get(event.messageId) ?? []), event.detailType]);
+  // The worker names the producer's message in its dead letters; SQS moves a message (or the worker's copy
+  // of it) under its own id.
   const deadLettered = new Set(
     state.deadLetters
-      .filter((dead) => !state.sent.has(dead.messageId) && dead.attributes.SourceMessageId)
-      .map((dead) => dead.attributes.SourceMessageId as string)
+      .filter((dead) => !movedBySqs(dead, state.sent))
+      .map((dead) => sentMessageOf(dead, state.sent, state.originals))
       .filter((id) => state.sent.has(id)),
   );
-  // SQS moves a message under its own id; a copy the worker held for its slot names the producer's message.
-  const movedBySqs = new Set(
+  const movedBySqsIds = new Set(
     state.deadLetters
-      .map((dead) =>
-        state.sent.has(dead.messageId)
-          ? dead.messageId
-          : !dead.attributes.ErrorClass
-            ? dead.attributes.OriginalMessageId
-            : undefined,
-      )
-      .filter((id): id is string => id !== undefined && state.sent.has(id)),
+      .filter((dead) => movedBySqs(dead, state.sent))
+      .map((dead) => sentMessageOf(dead, state.sent, state.originals))
+      .filter((id) => state.sent.has(id)),
   );
   const missing: string[] = [];
   const typesOf = (id: string) => {
@@ -72,14 +68,14 @@ export function checkOutcomeEvents(state: OutcomeEventState): OutcomeEventResult
   const expect = (id: string, detailType: string) => {
     if (!typesOf(id).includes(detailType)) missing.push(`${id} (${detailType})`);
   };
-  for (const id of deadLettered) if (!movedBySqs.has(id)) expect(id, TRANSFER_FAILED_DETAIL_TYPE);
+  for (const id of deadLettered) if (!movedBySqsIds.has(id)) expect(id, TRANSFER_FAILED_DETAIL_TYPE);
   const completedExpected = [...state.deleted].filter(
     (id) => state.sent.has(id) && !state.requeued.has(id) && !deadLettered.has(id),
   );
   // A request held in the queue for its slot continues as a copy whose events name this message, whichever
   // way the copy ends.
   for (const id of completedExpected) {
-    if (movedBySqs.has(id)) continue;
+    if (movedBySqsIds.has(id)) continue;
     const types = typesOf(id);
     if (!types.includes(TRANSFER_COMPLETED_DETAIL_TYPE) && !types.includes(TRANSFER_FAILED_DETAIL_TYPE))
       missing.push(`${id} (${TRANSFER_COMPLETED_DETAIL_TYPE})`);

@@ -1,3 +1,4 @@
+import { appendFileSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { OUTCOME_EVENT_SOURCE, Outcome } from '../../src/contract/index.js';
@@ -13,6 +14,15 @@ import {
   SCENARIO_INTAKE_QUEUE,
   type ScenarioOptions,
 } from './scenarioTypes.js';
+
+/**
+ * With `SCENARIO_TRACE_FILE` set, every line the workers log, every batch's result and every outcome event
+ * is appended there, time-stamped (ms): what it takes to follow one message through a failed run.
+ */
+function trace(line: string): void {
+  const file = process.env.SCENARIO_TRACE_FILE;
+  if (file) appendFileSync(file, `${Date.now()} ${line}\n`);
+}
 
 // A run's parts: the stack it starts, what it counts, the chaos it makes. runScenario.ts orders them.
 const count = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
@@ -68,6 +78,7 @@ export async function startStack(
     dynamodbFaults: options.dynamodbFaults,
     onLogLine: (line) => {
       counters.logBytes += Buffer.byteLength(line) + 1;
+      trace(line);
       const outcome = parseOutcomeLine(line);
       if (!outcome) return;
       count(counters.outcomes, outcome.outcome);
@@ -79,6 +90,7 @@ export async function startStack(
       counters.invocations += 1;
       counters.invocationSeconds += report.durationMs / 1000;
       for (const id of report.deleted) counters.deleted.add(id);
+      trace(`BATCH ${JSON.stringify(report)}`);
     },
   });
 }
@@ -148,6 +160,7 @@ export function watchEventBridge(local: LocalOrchestrator, counters: RunCounters
     if (event.source !== OUTCOME_EVENT_SOURCE) return;
     const messageId = String((event.detail as { MessageId?: unknown }).MessageId ?? '');
     counters.outcomeEvents.push({ detailType: event['detail-type'], messageId });
+    trace(`EVENT ${JSON.stringify(event)}`);
   });
   local.eventBridge.onDelivery((delivery) => {
     if (delivery.queueUrl === local.queueUrl) counters.delivered.set(delivery.messageId, delivery.body);

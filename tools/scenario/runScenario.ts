@@ -81,6 +81,7 @@ async function stateInvariantsOf(
     calls: [...run.local.connect.calls],
     transfersPerChain: new Map(run.local.connect.transfersPerChain()),
     ...(await readLedger(run.dynamodb, run.local.ledgerTableName)),
+    originals: run.counters.originals,
     cap: run.options.cap,
   });
 }

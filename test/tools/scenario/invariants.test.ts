@@ -100,4 +100,18 @@ describe('checkInvariants', () => {
     expect(results.every((r) => r.ok)).toBe(true);
     expect(results[4]?.detail).toContain('1 kept after an ambiguous attempt');
   });
+
+  it('lets a slot stay with a request whose copy SQS moved to the DLQ by itself, whatever stale reason it carries', () => {
+    // t-2's request was redriven (it kept its earlier refusal as attributes), held for its slot, its call cut
+    // off by a killed worker, and its copy moved to the DLQ by SQS: the slot stays, as after any ambiguity.
+    const state = { ...healthy(), ledger: new Map([['chain#i#c-1', new Set(['t-1', 't-2'])]]) };
+    const copy = {
+      messageId: 'copy-of-m-2',
+      body: '{"a":2}',
+      attributes: { ErrorClass: 'PermanentConnectError', ErrorCode: 'X', OriginalMessageId: 'm-2' },
+      clientToken: 't-2',
+    };
+    expect(failing({ ...state, deadLetters: [copy] })).toEqual([]);
+    expect(failing(state)).toContain('5.');
+  });
 });

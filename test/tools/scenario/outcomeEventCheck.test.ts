@@ -67,4 +67,16 @@ describe('the sixth invariant: every request that reached an end has its event',
     expect(checkOutcomeEvents(redriven).ok).toBe(false);
     expect(checkOutcomeEvents({ ...redriven, originals: new Map([['r-1', 'm-9']]) }).ok).toBe(true);
   });
+
+  it('knows a held copy of a redriven request that SQS moved by itself, stale reason attributes and all', () => {
+    // The redriven request r-1 kept its earlier trip's reason; the worker held it (its copy names r-1), and
+    // SQS moved the copy to the DLQ after maxReceiveCount: r-1 never reached an end.
+    const redriven = state({ sent: new Map([['r-1', '{}']]), deleted: new Set(['r-1']) });
+    const stale = { ErrorClass: 'PermanentConnectError', SourceMessageId: 'an-earlier-trip' };
+    const moved = dead('copy-of-r-1', { ...stale, OriginalMessageId: 'r-1', SlotAt: '1' });
+    expect(checkOutcomeEvents({ ...redriven, deadLetters: [moved] }).ok).toBe(true);
+    // The same copy dead-lettered by the worker (which drops OriginalMessageId) needs its Failed event.
+    const byWorker = dead('d-1', { ErrorClass: 'PermanentConnectError', SourceMessageId: 'r-1' });
+    expect(checkOutcomeEvents({ ...redriven, deadLetters: [byWorker] }).ok).toBe(false);
+  });
 });
