@@ -27,10 +27,22 @@ export interface SharedScheduleOptions {
   readonly now?: () => number;
   /** How long the epoch read for returning requests is reused. @default 2000 */
   readonly refreshMs?: number;
+  /** @default Math.random */
+  readonly random?: () => number;
+  /** @default setTimeout */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
-/** Tries to book before giving up (another worker booked in between each time). */
-const BOOKING_ATTEMPTS = 3;
+/**
+ * Tries to book before giving up (another worker booked in between each time). Invocations that only hold
+ * requests take milliseconds, so one worker may book again and again while another reads: with 3 tries the
+ * other gave up at the start of a backlog, and its calls, paced in the function, came on top of the schedule
+ * (the bench's first throttles).
+ */
+const BOOKING_ATTEMPTS = 8;
+
+/** The longest pause before the next try (ms): a random part of it, growing with each try. */
+const BOOKING_BACKOFF_MS = 25;
 
 /**
  * The deployment's shared schedule of calls: a batch books consecutive slots at the end of it (one
@@ -40,6 +52,8 @@ const BOOKING_ATTEMPTS = 3;
 export class SharedSchedule {
   readonly #now: () => number;
   readonly #refreshMs: number;
+  readonly #random: () => number;
+  readonly #sleep: (ms: number) => Promise<void>;
   #epoch: number | undefined;
   #epochReadAt = Number.NEGATIVE_INFINITY;
 
@@ -50,16 +64,20 @@ export class SharedSchedule {
   ) {
     this.#now = options.now ?? Date.now;
     this.#refreshMs = options.refreshMs ?? 2_000;
+    this.#random = options.random ?? Math.random;
+    this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 
   /**
-   * Books up to `count` slots (fewer when the horizon is reached). `undefined` when the schedule could not be
-   * read or written: the caller then paces in the function, as without a schedule.
+   * Books up to `count` slots (fewer when the horizon is reached). `'busy'` when other workers kept booking
+   * in between (the caller holds the requests a few seconds, to ask again); `undefined` when the schedule
+   * could not be read or written (DynamoDB failing: the caller runs the requests, whose own writes then fail
+   * and are retried, so an outage still ends in the DLQ with its reason).
    *
    * @example
    * const booked = await schedule.book(10); // { slots: [t, t + 500, …], epoch: 0, nextFreeAt }
    */
-  async book(count: number): Promise<BookedSlots | undefined> {
+  async book(count: number): Promise<BookedSlots | 'busy' | undefined> {
     try {
       for (let attempt = 0; attempt < BOOKING_ATTEMPTS; attempt += 1) {
         const { state, nextFreeAt } = await this.store.readSchedule();
@@ -68,8 +86,9 @@ export class SharedSchedule {
         const booking = bookSlots(state, this.policy, nextFreeAt, this.#now(), count, SCHEDULE_HORIZON_MS);
         if (booking.slots.length === 0) return { ...booking, epoch };
         if (await this.store.advanceSchedule(nextFreeAt, booking.nextFreeAt)) return { ...booking, epoch };
+        await this.#sleep(this.#random() * BOOKING_BACKOFF_MS * (attempt + 1));
       }
-      return undefined;
+      return 'busy';
     } catch {
       return undefined;
     }

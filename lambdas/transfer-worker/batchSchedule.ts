@@ -10,6 +10,9 @@ import type { ScheduledTurn } from './idempotentTransfer.js';
 import { type CarriedSlot, type HeldRequest, slotOf } from './QueueHold.js';
 import type { SharedSchedule } from './SharedSchedule.js';
 
+/** How long a request whose booking failed waits in the queue before it asks again: 1 to 5 s, spread. */
+const retryBookingDelaySeconds = (random: number) => 1 + Math.floor(random * 5);
+
 /** A record of the batch as the planner sees it. */
 export interface PlannedRecord {
   readonly record: SQSRecord;
@@ -40,8 +43,9 @@ export interface PlanClock {
  * Plans a batch against the deployment's schedule: a request that came back with a slot still valid keeps
  * it; every other schedulable request books one (one booking for the batch). A request whose slot is at most
  * a second away runs now and waits for it; one further away waits in the queue until it; one beyond the
- * schedule's horizon waits there without a slot and asks again. Anything else (bad input, retries, a
- * schedule that cannot be read or written) runs now, paced in the function as without a schedule.
+ * schedule's horizon waits there without a slot and asks again, as does one that found other workers
+ * booking all the time. Bad input, retries, and anything when the schedule cannot be read or written run
+ * now, paced in the function (with DynamoDB failing, their own writes fail and they are retried).
  *
  * @example
  * const plan = await planBatch(records, schedule, { now: Date.now, random: Math.random });
@@ -78,21 +82,25 @@ export async function planBatch(
   const booked = await schedule.book(toBook.length);
   const bookedAt = clock.now();
   toBook.forEach((planned, i) => {
+    const { record } = planned;
     const clientToken = planned.clientToken as string;
-    const at = booked?.slots[i];
-    if (!booked) run.set(planned.record.messageId, undefined);
-    else if (at !== undefined) place(planned, clientToken, { at, epoch: booked.epoch }, bookedAt);
-    else
-      hold.push({
-        record: planned.record,
-        clientToken,
-        delaySeconds: unscheduledDelaySeconds(
+    if (booked === undefined) run.set(record.messageId, undefined);
+    else if (booked === 'busy')
+      // No slot yet: a call now would come on top of the schedule. Ask again in a few seconds.
+      hold.push({ record, clientToken, delaySeconds: retryBookingDelaySeconds(clock.random()) });
+    else {
+      const at = booked.slots[i];
+      if (at !== undefined) place(planned, clientToken, { at, epoch: booked.epoch }, bookedAt);
+      else {
+        const delaySeconds = unscheduledDelaySeconds(
           booked.nextFreeAt,
           bookedAt,
           SCHEDULE_HORIZON_MS,
           clock.random(),
-        ),
-      });
+        );
+        hold.push({ record, clientToken, delaySeconds });
+      }
+    }
   });
   return { run, hold };
 }

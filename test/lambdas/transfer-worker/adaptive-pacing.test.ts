@@ -108,4 +108,34 @@ describe('adaptive pacing: where calls land', () => {
     await pacer.waitTurn();
     expect(slept).toEqual([1_900]);
   });
+
+  it('calls at a slot of the schedule at once at the ceiling, and anywhere in its interval once throttled', async () => {
+    let now = 10_000;
+    const slept: number[] = [];
+    let state: { rate: number; changedAt: number; throttledRate?: number } | undefined;
+    const pacer = new AdaptivePacer(
+      { read: async () => state, lower: async () => true },
+      pacingPolicy(2),
+      2,
+      {
+        now: () => now,
+        refreshMs: 0,
+        random: () => 0.8,
+        sleep: async (ms) => {
+          slept.push(ms);
+          now += ms;
+        },
+      },
+    );
+    // A slot already past (the request came back after it) and one 300 ms ahead: no jitter at the ceiling.
+    await pacer.waitUntil(9_000);
+    await pacer.waitUntil(now + 300);
+    expect(slept).toEqual([300]);
+    // Another caller throttled us: the rate is 1.4/s, an interval of 714 ms, and the call lands 80 % into it.
+    state = { rate: 1.4, changedAt: now, throttledRate: 2 };
+    slept.length = 0;
+    await pacer.waitUntil(now - 2_000);
+    expect(slept).toHaveLength(1);
+    expect(slept[0]).toBeCloseTo(0.8 * (1000 / 1.4), 6);
+  });
 });
