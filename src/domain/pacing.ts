@@ -1,8 +1,8 @@
 /**
  * Adaptive pacing of `TransferContact` (pure decisions). The account's quota is shared with every other
  * caller, so the rate the orchestrator uses adapts: the configured rate is a ceiling; a throttle lowers the
- * rate multiplicatively and remembers where it happened; the rate then climbs back quickly to just under
- * that point and probes above it slowly (additively), up to the ceiling. All workers share one view: the
+ * rate multiplicatively and remembers where it happened; the rate then climbs back quickly to under that
+ * point, probes towards it slowly and above it faster (additively), up to the ceiling. All workers share one view: the
  * state is a small record (the rate at the last change, when, and the rate that was throttled), and the
  * current rate is a function of it and the clock, so only a throttle writes.
  */
@@ -29,22 +29,26 @@ export interface PacingPolicy {
   readonly headroom: number;
   /** …in this many seconds… */
   readonly recoverySeconds: number;
-  /** …then probes above it by this many calls/s each second. */
+  /** …then probes towards the throttled rate by this many calls/s each second… */
+  readonly nearProbePerSecond: number;
+  /** …and above it (a neighbour that left) by this many. */
   readonly probePerSecond: number;
   /** Throttles within this long of the last change are the same episode: one decrease, not several. */
   readonly episodeMs: number;
 }
 
 /**
- * The policy for a configured rate: a floor of a tenth of it, × 0.7 on a throttle, back to 75 % of the
- * throttled rate in 5 s, then probing by 0.5 % of the ceiling per second (50 s from 75 % to the full ceiling
- * once a neighbour stops). Chosen against a model of Connect's token bucket (`tools/bench/pacingModel.ts`:
- * the worker's own pacer in virtual time, the bench's neighbours and `--others`): the throttled rate
- * overstates the room left, since the bucket's burst hides an overshoot for a while, hence the margin. A
- * probe of 0.2 % per second was kinder to clockwork neighbours but took minutes to take back the room a
- * neighbour left (0.78 of it after a busier one, against 0.96) and left more of a random neighbour's room
- * unused (0.86 against 0.94); 1 % per second let a 1/s neighbour be throttled 7 % (20 runs each). Halving
- * instead of × 0.7 let more neighbour calls be throttled in the worst runs.
+ * The policy for a configured rate: a floor of a tenth of it, × 0.7 on a throttle, back to 80 % of the
+ * throttled rate in 5 s, then probing slowly towards the throttled rate (0.125 % of the ceiling per second: 80
+ * s from 80 % of it back to it at 1/s), and faster above it (1 % of the ceiling per second: a neighbour that
+ * left gives its room back within a minute). Chosen against a model of Connect's token bucket
+ * (`tools/bench/pacingModel.ts`: the worker's own pacer in virtual time, the bench's neighbours and
+ * `--others`, 20 runs each). The throttled rate overstates the room left, since the bucket's burst hides an
+ * overshoot for a while (about √(2 × burst × probe) calls/s), hence the margin and the slow probe near it: with
+ * one probe speed (0.5 % per second, 75 %) a steady 1/s neighbour took 1.03 of what it leaves and lost 3 % of
+ * its calls (10.8 % in the worst run); with two, 0.98 and 0.9 % (4.2 %), 0.25 and 0.5 per s 0.96 with 0.3 and
+ * 1.6 %. The price: neighbours at random leave a little more unused (0.85 / 0.82 of it at 0.5 / 1 per s,
+ * against 0.94 / 0.87). Halving instead of × 0.7 let more neighbour calls be throttled in the worst runs.
  *
  * @example
  * pacingPolicy(2).floor; // 0.2
@@ -54,9 +58,10 @@ export function pacingPolicy(ceiling: number): PacingPolicy {
     ceiling,
     floor: ceiling / 10,
     decrease: 0.7,
-    headroom: 0.75,
+    headroom: 0.8,
     recoverySeconds: 5,
-    probePerSecond: ceiling / 200,
+    nearProbePerSecond: ceiling / 800,
+    probePerSecond: ceiling / 100,
     episodeMs: 2_000,
   };
 }
@@ -74,10 +79,20 @@ export function currentRate(state: PacingState | undefined, now: number, policy:
   if (!state) return policy.ceiling;
   const seconds = Math.max(0, (now - state.changedAt) / 1000);
   const knee = clamp((state.throttledRate ?? policy.ceiling) * policy.headroom, policy);
-  if (state.rate >= knee) return clamp(state.rate + policy.probePerSecond * seconds, policy);
+  if (state.rate >= knee) return clamp(probeFrom(state.rate, seconds, state.throttledRate, policy), policy);
   if (seconds <= policy.recoverySeconds)
     return clamp(state.rate + ((knee - state.rate) * seconds) / policy.recoverySeconds, policy);
-  return clamp(knee + policy.probePerSecond * (seconds - policy.recoverySeconds), policy);
+  return clamp(probeFrom(knee, seconds - policy.recoverySeconds, state.throttledRate, policy), policy);
+}
+
+/** The rate `seconds` into a probe from `start`: slowly up to the throttled rate, faster above it. */
+function probeFrom(start: number, seconds: number, throttledRate: number | undefined, policy: PacingPolicy) {
+  const near = policy.nearProbePerSecond;
+  const edge = throttledRate ?? policy.ceiling;
+  if (start >= edge) return start + policy.probePerSecond * seconds;
+  const toEdge = (edge - start) / near;
+  if (seconds <= toEdge) return start + near * seconds;
+  return edge + policy.probePerSecond * (seconds - toEdge);
 }
 
 /**

@@ -22,16 +22,24 @@ describe('adaptive pacing: the controller’s decisions', () => {
     expect(afterThrottle(lowered, 10_000 + policy.episodeMs, policy)?.rate).toBeLessThan(1.4);
   });
 
-  it('climbs back to 75 % of the throttled rate in 5 s, then probes slowly up to the ceiling', () => {
+  it('climbs back to 80 % of the throttled rate in 5 s, probes slowly up to it, then faster to the ceiling', () => {
     const state = { rate: 0.75, changedAt: 0, throttledRate: 1.5 };
     expect(currentRate(state, 0, policy)).toBe(0.75);
-    expect(currentRate(state, 2_500, policy)).toBeCloseTo(0.9375);
-    expect(currentRate(state, 5_000, policy)).toBeCloseTo(1.125);
-    // 0.01 calls/s more each second: from 1.125 to the ceiling of 2 takes 87.5 s.
-    expect(currentRate(state, 55_000, policy)).toBeCloseTo(1.625);
-    expect(currentRate(state, 92_000, policy)).toBeLessThan(2);
-    expect(currentRate(state, 92_500, policy)).toBe(2);
+    expect(currentRate(state, 2_500, policy)).toBeCloseTo(0.975);
+    expect(currentRate(state, 5_000, policy)).toBeCloseTo(1.2);
+    // 0.0025 calls/s more each second up to the throttled rate: from 1.2 to 1.5 takes 120 s…
+    expect(currentRate(state, 65_000, policy)).toBeCloseTo(1.35);
+    expect(currentRate(state, 125_000, policy)).toBeCloseTo(1.5);
+    // …then 0.02 more each second: from 1.5 to the ceiling of 2 takes 25 s.
+    expect(currentRate(state, 135_000, policy)).toBeCloseTo(1.7);
+    expect(currentRate(state, 149_000, policy)).toBeLessThan(2);
+    expect(currentRate(state, 150_000, policy)).toBe(2);
     expect(currentRate(state, 10_000_000, policy)).toBe(2);
+  });
+
+  it('probes at the faster speed at once from a rate already above the last throttled one', () => {
+    const state = { rate: 1.2, changedAt: 0, throttledRate: 1 };
+    expect(currentRate(state, 10_000, policy)).toBeCloseTo(1.4);
   });
 
   it('never goes below the floor, so the backlog always moves', () => {
