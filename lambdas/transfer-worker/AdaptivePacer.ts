@@ -108,7 +108,10 @@ export class AdaptivePacer implements Pacer {
    * as `waitTurn`'s do: requests held for their slots come back together, whole seconds after the batch that
    * held them, so their calls keep one phase and would win every race for the bucket's tokens against a
    * caller on the second, which is then the one throttled (the bench's 1/s neighbour: 16 % of its calls).
-   * At the ceiling, with no sign of another caller, the call is made at once: Lambda bills the wait.
+   * At the ceiling, with no sign of another caller, the call is made at once: Lambda bills the wait. Either
+   * way a worker's calls are at least one interval of the deployment's rate apart: requests that came back
+   * after their slots (a delay rounded up to the second, the event source's batching window) arrive in one
+   * batch, and all at once they would empty the bucket (the bench's one throttle when alone).
    *
    * @example
    * await pacer.waitUntil(slotAt);
@@ -118,7 +121,7 @@ export class AdaptivePacer implements Pacer {
     const now = this.#now();
     const rate = this.rate;
     const jitter = rate < this.policy.ceiling ? this.#random() * this.#jitter * (1000 / rate) : 0;
-    const start = Math.max(slotAt, now) + jitter;
+    const start = Math.max(slotAt, now, this.#lastStartMs + 1000 / rate) + jitter;
     this.#lastSlotMs = Math.max(this.#lastSlotMs, slotAt);
     this.#lastStartMs = Math.max(this.#lastStartMs, start);
     if (start > now) await this.#sleep(start - now);

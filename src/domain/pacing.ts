@@ -39,16 +39,18 @@ export interface PacingPolicy {
 
 /**
  * The policy for a configured rate: a floor of a tenth of it, × 0.7 on a throttle, back to 80 % of the
- * throttled rate in 5 s, then probing slowly towards the throttled rate (0.125 % of the ceiling per second: 80
- * s from 80 % of it back to it at 1/s), and faster above it (1 % of the ceiling per second: a neighbour that
- * left gives its room back within a minute). Chosen against a model of Connect's token bucket
- * (`tools/bench/pacingModel.ts`: the worker's own pacer in virtual time, the bench's neighbours and
- * `--others`, 20 runs each). The throttled rate overstates the room left, since the bucket's burst hides an
- * overshoot for a while (about √(2 × burst × probe) calls/s), hence the margin and the slow probe near it: with
- * one probe speed (0.5 % per second, 75 %) a steady 1/s neighbour took 1.03 of what it leaves and lost 3 % of
- * its calls (10.8 % in the worst run); with two, 0.98 and 0.9 % (4.2 %), 0.25 and 0.5 per s 0.96 with 0.3 and
- * 1.6 %. The price: neighbours at random leave a little more unused (0.85 / 0.82 of it at 0.5 / 1 per s,
- * against 0.94 / 0.87). Halving instead of × 0.7 let more neighbour calls be throttled in the worst runs.
+ * throttled rate in 5 s, then probing slowly towards the throttled rate (0.125 % of the ceiling per second:
+ * 80 s from 80 % of it back to it at 1/s), and faster above it (1 % of the ceiling per second: a neighbour
+ * that left gives its room back within a minute); after a throttle at the ceiling itself, the faster speed
+ * all the way (a lone throttle, alone on the quota, costs 25 s, not minutes). Chosen against a model of
+ * Connect's token bucket (`tools/bench/pacingModel.ts`: the worker's own pacer in virtual time, the bench's
+ * neighbours and `--others`, 20 runs each). The throttled rate overstates the room left, since the bucket's
+ * burst hides an overshoot for a while (about √(2 × burst × probe) calls/s), hence the margin and the slow
+ * probe near it: with one probe speed (0.5 % per second, from 75 %) a steady 1/s neighbour took 1.03 of what
+ * it leaves and lost 3 % of its calls (10.8 % in the worst run); with two, 0.98 and 0.9 % (4.2 %); at 0.25
+ * and 0.5 per s 0.995 and 0.95 of the room, 2.7 and 0.7 % of its calls. The price: neighbours at random
+ * leave a little more unused (0.87 / 0.83 of it at 0.5 / 1 per s, against 0.94 / 0.87). Halving instead of
+ * × 0.7 let more neighbour calls be throttled in the worst runs.
  *
  * @example
  * pacingPolicy(2).floor; // 0.2
@@ -87,8 +89,10 @@ export function currentRate(state: PacingState | undefined, now: number, policy:
 
 /** The rate `seconds` into a probe from `start`: slowly up to the throttled rate, faster above it. */
 function probeFrom(start: number, seconds: number, throttledRate: number | undefined, policy: PacingPolicy) {
-  const near = policy.nearProbePerSecond;
   const edge = throttledRate ?? policy.ceiling;
+  // A throttle at the ceiling may be a lone one (alone on the quota, a start-up race): no sign yet that a
+  // neighbour holds the room just under it, so the rate comes back at the faster speed.
+  const near = edge >= policy.ceiling ? policy.probePerSecond : policy.nearProbePerSecond;
   if (start >= edge) return start + policy.probePerSecond * seconds;
   const toEdge = (edge - start) / near;
   if (seconds <= toEdge) return start + near * seconds;

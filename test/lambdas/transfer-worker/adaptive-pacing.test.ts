@@ -129,11 +129,18 @@ describe('adaptive pacing: where calls land', () => {
         },
       },
     );
-    // A slot already past (the request came back after it) and one 300 ms ahead: no jitter at the ceiling.
+    // A slot already past (the request came back after it) and one 700 ms ahead: no jitter at the ceiling.
     await pacer.waitUntil(9_000);
-    await pacer.waitUntil(now + 300);
-    expect(slept).toEqual([300]);
+    await pacer.waitUntil(now + 700);
+    expect(slept).toEqual([700]);
+    // Three slots already past, as requests that came back late in one batch: one interval (500 ms) apart,
+    // not all at once.
+    slept.length = 0;
+    await Promise.all([pacer.waitUntil(9_000), pacer.waitUntil(9_500), pacer.waitUntil(10_000)]);
+    expect(slept).toEqual([500, 500, 500]);
     // Another caller throttled us: the rate is 1.4/s, an interval of 714 ms, and the call lands 80 % into it.
+    // (Two seconds after this worker's last call, so its spacing does not count.)
+    now += 2_000;
     state = { rate: 1.4, changedAt: now, throttledRate: 2 };
     slept.length = 0;
     await pacer.waitUntil(now - 2_000);
