@@ -6,6 +6,9 @@ import {
   type PacingState,
 } from '../../src/domain/index.js';
 
+/** The furthest into its interval a call at a slot of the schedule may land (ms). */
+const MAX_SLOT_SPREAD_MS = 1_000;
+
 /** Where the deployment's shared pacing state lives (one small item of the ledger table). */
 export interface PacingStore {
   /** The shared state, if any worker ever lowered the rate. */
@@ -104,7 +107,7 @@ export class AdaptivePacer implements Pacer {
   /**
    * Waits for a slot the deployment's schedule gave the request: the slot is the turn (the schedule keeps the
    * rate), and this worker's next own turn comes at least an interval after it. While the rate is below the
-   * ceiling (a throttle said another caller uses the quota) the call lands anywhere in the slot's interval,
+   * ceiling (a throttle said another caller uses the quota) the call lands anywhere in the slot's interval (its first second at most),
    * as `waitTurn`'s do: requests held for their slots come back together, whole seconds after the batch that
    * held them, so their calls keep one phase and would win every race for the bucket's tokens against a
    * caller on the second, which is then the one throttled (the bench's 1/s neighbour: 16 % of its calls).
@@ -120,7 +123,9 @@ export class AdaptivePacer implements Pacer {
     await this.#refresh();
     const now = this.#now();
     const rate = this.rate;
-    const jitter = rate < this.policy.ceiling ? this.#random() * this.#jitter * (1000 / rate) : 0;
+    // At most a second: enough to be out of phase with a caller on the second, and Lambda bills the wait.
+    const spread = Math.min(1000 / rate, MAX_SLOT_SPREAD_MS);
+    const jitter = rate < this.policy.ceiling ? this.#random() * this.#jitter * spread : 0;
     const start = Math.max(slotAt, now, this.#lastStartMs + 1000 / rate) + jitter;
     this.#lastSlotMs = Math.max(this.#lastSlotMs, slotAt);
     this.#lastStartMs = Math.max(this.#lastStartMs, start);

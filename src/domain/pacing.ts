@@ -41,8 +41,10 @@ export interface PacingPolicy {
  * The policy for a configured rate: a floor of a tenth of it, × 0.7 on a throttle, back to 80 % of the
  * throttled rate in 5 s, then probing slowly towards the throttled rate (0.125 % of the ceiling per second:
  * 80 s from 80 % of it back to it at 1/s), and faster above it (1 % of the ceiling per second: a neighbour
- * that left gives its room back within a minute); after a throttle at the ceiling itself, the faster speed
- * all the way (a lone throttle, alone on the quota, costs 25 s, not minutes). Chosen against a model of
+ * that left gives its room back within a minute). A throttle at the ceiling is probed back slowly too: coming
+ * back fast from it let a neighbour that had just arrived (0.25/s) lose 3 of its 30 calls in a bench run
+ * before the second throttle, where a lone throttle when alone (the price of the slow way: 160 s at 80 to
+ * 100 %) no longer happens once a worker spaces its late calls. Chosen against a model of
  * Connect's token bucket (`tools/bench/pacingModel.ts`: the worker's own pacer in virtual time, the bench's
  * neighbours and `--others`, 20 runs each). The throttled rate overstates the room left, since the bucket's
  * burst hides an overshoot for a while (about √(2 × burst × probe) calls/s), hence the margin and the slow
@@ -90,9 +92,7 @@ export function currentRate(state: PacingState | undefined, now: number, policy:
 /** The rate `seconds` into a probe from `start`: slowly up to the throttled rate, faster above it. */
 function probeFrom(start: number, seconds: number, throttledRate: number | undefined, policy: PacingPolicy) {
   const edge = throttledRate ?? policy.ceiling;
-  // A throttle at the ceiling may be a lone one (alone on the quota, a start-up race): no sign yet that a
-  // neighbour holds the room just under it, so the rate comes back at the faster speed.
-  const near = edge >= policy.ceiling ? policy.probePerSecond : policy.nearProbePerSecond;
+  const near = policy.nearProbePerSecond;
   if (start >= edge) return start + policy.probePerSecond * seconds;
   const toEdge = (edge - start) / near;
   if (seconds <= toEdge) return start + near * seconds;

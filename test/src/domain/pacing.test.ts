@@ -37,11 +37,11 @@ describe('adaptive pacing: the controller’s decisions', () => {
     expect(currentRate(state, 10_000_000, policy)).toBe(2);
   });
 
-  it('comes back at the faster speed after a throttle at the ceiling (no sign yet of a neighbour under it)', () => {
+  it('probes slowly back to the ceiling after a throttle at the ceiling (a neighbour may have just arrived)', () => {
     const state = afterThrottle(undefined, 0, policy);
     expect(currentRate(state, 5_000, policy)).toBeCloseTo(1.6);
-    expect(currentRate(state, 15_000, policy)).toBeCloseTo(1.8);
-    expect(currentRate(state, 25_000, policy)).toBe(2);
+    expect(currentRate(state, 85_000, policy)).toBeCloseTo(1.8);
+    expect(currentRate(state, 165_000, policy)).toBe(2);
   });
 
   it('probes at the faster speed at once from a rate already above the last throttled one', () => {
