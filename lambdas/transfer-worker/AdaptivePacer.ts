@@ -10,12 +10,22 @@ import {
 const MAX_SLOT_SPREAD_MS = 1_000;
 
 /**
- * How many calls at slots one worker makes at once at most. Requests that came back after their slots (a
- * delay rounded up to the second, the event source's batching window) arrive in one batch; all at once they
- * could empty Connect's bucket (burst 5), while spacing every late call by an interval kept the workers
- * waiting (0.28 s per transfer in bench run F, against 0.02 s): two per worker, four for the two workers.
+ * How many calls at slots one worker makes at once at most: then one an interval. Requests that came back
+ * after their slots (a delay rounded up to the second, the event source's batching window) arrive in one
+ * batch; all at once they emptied Connect's bucket when alone (bench runs E, and H with two a worker: one
+ * throttle, then minutes under the ceiling). One keeps the workers waiting for it (0.28 s per transfer in
+ * runs F and G, against 0.02 s), with no throttle when alone.
  */
-const SLOT_CALL_BURST = 2;
+const SLOT_CALL_BURST = 1;
+
+/**
+ * The share of calls at slots spread in their interval while the rate is at the ceiling. Requests held for
+ * their slots come back whole seconds after the batch that held them, so without a throttle the calls keep
+ * one phase: a neighbour that arrives on the wrong side of it loses every race for the bucket's tokens and
+ * the orchestrator is never throttled, so never learns (run G: a 0.25/s neighbour's calls 37 % throttled,
+ * none of ours). A quarter spread lets the neighbour win now and then, and the next call of ours is throttled.
+ */
+const CEILING_SPREAD_SHARE = 0.25;
 
 /** Where the deployment's shared pacing state lives (one small item of the ledger table). */
 export interface PacingStore {
@@ -122,8 +132,9 @@ export class AdaptivePacer implements Pacer {
    * interval (its first second at most), as `waitTurn`'s do: requests held for their slots come back together, whole seconds after the batch that
    * held them, so their calls keep one phase and would win every race for the bucket's tokens against a
    * caller on the second, which is then the one throttled (the bench's 1/s neighbour: 16 % of its calls).
-   * At the ceiling, with no sign of another caller, the call is made at once: Lambda bills the wait. Either
-   * way a worker makes at most {@link SLOT_CALL_BURST} such calls at once, then one an interval.
+   * At the ceiling, with no sign of another caller, a call is made at once (Lambda bills the wait), but for a
+   * random {@link CEILING_SPREAD_SHARE} of them. Either way a worker makes at most {@link SLOT_CALL_BURST} such
+   * calls at once, then one an interval.
    *
    * @example
    * await pacer.waitUntil(slotAt);
@@ -134,7 +145,8 @@ export class AdaptivePacer implements Pacer {
     const rate = this.rate;
     // At most a second: enough to be out of phase with a caller on the second, and Lambda bills the wait.
     const spread = Math.min(1000 / rate, MAX_SLOT_SPREAD_MS);
-    const jitter = rate < this.policy.ceiling ? this.#random() * this.#jitter * spread : 0;
+    const spreadThis = rate < this.policy.ceiling || this.#random() < CEILING_SPREAD_SHARE;
+    const jitter = spreadThis ? this.#random() * this.#jitter * spread : 0;
     const start = this.#spendCredit(Math.max(slotAt, now) + jitter, rate);
     this.#lastSlotMs = Math.max(this.#lastSlotMs, slotAt);
     this.#lastStartMs = Math.max(this.#lastStartMs, start);

@@ -133,11 +133,11 @@ describe('adaptive pacing: where calls land', () => {
     await pacer.waitUntil(9_000);
     await pacer.waitUntil(now + 700);
     expect(slept).toEqual([700]);
-    // Three slots already past, as requests that came back late in one batch: the worker's credit (one call
-    // left of its two) lets one go at once, the others follow one interval (500 ms) apart, not all at once.
+    // Three slots already past, as requests that came back late in one batch: one interval (500 ms) after
+    // this worker's last call and apart, not all at once.
     slept.length = 0;
     await Promise.all([pacer.waitUntil(9_000), pacer.waitUntil(9_500), pacer.waitUntil(10_000)]);
-    expect(slept).toEqual([500, 500]);
+    expect(slept).toEqual([500, 500, 500]);
     // Another caller throttled us: the rate is 1.4/s, an interval of 714 ms, and the call lands 80 % into it.
     // (Two seconds after this worker's last call, so its spacing does not count.)
     now += 2_000;
@@ -148,7 +148,7 @@ describe('adaptive pacing: where calls land', () => {
     expect(slept[0]).toBeCloseTo(0.8 * (1000 / 1.4), 6);
   });
 
-  it('makes at most two late calls at once, then one an interval, whatever the batch brought back', async () => {
+  it('makes one late call at once, then one an interval, whatever the batch brought back', async () => {
     const now = 50_000;
     const delayedTo: number[] = [];
     const pacer = new AdaptivePacer(
@@ -158,13 +158,39 @@ describe('adaptive pacing: where calls land', () => {
       {
         now: () => now,
         refreshMs: 0,
+        // Never one of the calls spread at the ceiling.
+        random: () => 0.9,
         sleep: async (ms) => {
           delayedTo.push(now + ms);
         },
       },
     );
-    // Five requests whose slots passed while they waited for their batch: two go at once, then 2/s.
+    // Five requests whose slots passed while they waited for their batch: one goes at once, then 2/s.
     await Promise.all([45_000, 45_500, 46_000, 46_500, 47_000].map((slot) => pacer.waitUntil(slot)));
-    expect(delayedTo).toEqual([50_500, 51_000, 51_500]);
+    expect(delayedTo).toEqual([50_500, 51_000, 51_500, 52_000]);
+  });
+
+  it('spreads a random quarter of the calls at the ceiling in their interval (no phase for a neighbour to lose to)', async () => {
+    const now = 50_000;
+    const draws = [0.1, 0.5, 0.9, 0.9];
+    const slept: number[] = [];
+    const pacer = new AdaptivePacer(
+      { read: async () => undefined, lower: async () => true },
+      pacingPolicy(2),
+      2,
+      {
+        now: () => now,
+        refreshMs: 0,
+        random: () => draws.shift() ?? 0.9,
+        sleep: async (ms) => {
+          slept.push(ms);
+        },
+      },
+    );
+    // Drawn 0.1 (< 0.25): spread, 0.5 into the 500 ms interval; drawn 0.9: at its slot.
+    await pacer.waitUntil(50_000);
+    expect(slept).toEqual([250]);
+    await pacer.waitUntil(51_000);
+    expect(slept).toEqual([250, 1_000]);
   });
 });
