@@ -50,8 +50,8 @@ export interface PacingPolicy {
  * burst hides an overshoot for a while (about √(2 × burst × probe) calls/s), hence the margin and the slow
  * probe near it: with one probe speed (0.5 % per second, from 75 %) a steady 1/s neighbour took 1.03 of what
  * it leaves and lost 3 % of its calls (10.8 % in the worst run); with two, 0.98 and 0.9 % (4.2 %); at 0.25
- * and 0.5 per s 0.995 and 0.95 of the room, 2.7 and 0.7 % of its calls. The price: neighbours at random
- * leave a little more unused (0.87 / 0.83 of it at 0.5 / 1 per s, against 0.94 / 0.87). Halving instead of
+ * and 0.5 per s 0.96 of the room, 0.3 and 1.6 % of their calls. The price: neighbours at random leave a
+ * little more unused (0.85 / 0.82 of it at 0.5 / 1 per s, against 0.94 / 0.87). Halving instead of
  * × 0.7 let more neighbour calls be throttled in the worst runs.
  *
  * @example
