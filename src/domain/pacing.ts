@@ -113,7 +113,11 @@ export function afterThrottle(
 ): PacingState | undefined {
   if (state && now - state.changedAt < policy.episodeMs) return undefined;
   const rate = currentRate(state, now, policy);
-  return { rate: clamp(rate * policy.decrease, policy), changedAt: now, throttledRate: rate };
+  // A throttle while the rate is still coming back from the last one is an echo of it (the bucket it
+  // emptied has not refilled yet): it lowers the rate again, but the room is still judged by the first.
+  const echo = state !== undefined && now - state.changedAt <= policy.recoverySeconds * 1000;
+  const throttledRate = echo ? Math.max(rate, state.throttledRate ?? rate) : rate;
+  return { rate: clamp(rate * policy.decrease, policy), changedAt: now, throttledRate };
 }
 
 /**

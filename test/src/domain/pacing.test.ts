@@ -49,6 +49,16 @@ describe('adaptive pacing: the controller’s decisions', () => {
     expect(currentRate(state, 10_000, policy)).toBeCloseTo(1.4);
   });
 
+  it('lowers the rate again on a throttle during the recovery, but keeps judging the room by the first', () => {
+    const first = afterThrottle(undefined, 0, policy);
+    const echo = afterThrottle(first, 3_000, policy);
+    expect(echo?.rate).toBeLessThan(first?.rate ?? 0);
+    expect(echo?.throttledRate).toBe(2);
+    // After the recovery a throttle is news: the room is judged by it.
+    const later = afterThrottle(first, 60_000, policy);
+    expect(later?.throttledRate).toBeCloseTo(currentRate(first, 60_000, policy));
+  });
+
   it('never goes below the floor, so the backlog always moves', () => {
     let state = afterThrottle(undefined, 0, policy);
     for (let t = 1; t < 20; t += 1) state = afterThrottle(state, t * policy.episodeMs, policy) ?? state;
