@@ -13,14 +13,11 @@ import {
   Disposition,
   decideDisposition,
   type Failure,
-  HOLD_SECOND_SEND_AFTER_MS,
-  holdDelaySeconds,
   InstanceNotAllowedError,
   InvalidRequestError,
   Outcome,
   outcomeOfFailure,
   retryDelaySeconds,
-  returnsHalfSecondLate,
 } from '../../src/domain/index.js';
 import { outcomeRequestOf, type TransferFailedDetail } from '../../src/events/outcomeEvents.js';
 import { clientTokenOfBody, parseTransferRequest, type TransferRequest } from '../../src/request/index.js';
@@ -30,7 +27,7 @@ import type { WorkerConfig } from './config.js';
 import type { DeadLetterQueue } from './DeadLetterQueue.js';
 import type { IdempotentTransfer, ScheduledTurn } from './idempotentTransfer.js';
 import type { OutcomePublisher } from './OutcomePublisher.js';
-import type { HeldRequest, QueueHold } from './QueueHold.js';
+import type { QueueHold } from './QueueHold.js';
 import type { RejectionLedger } from './RejectionLedger.js';
 import { firstSentAtOf, originalMessageIdOf, type RequeueSender, requeuesOf } from './RequeueSender.js';
 import type { RetryScheduler } from './RetryScheduler.js';
@@ -171,7 +168,7 @@ async function holdForSlots(
   );
   const turns = new Map(plan.run);
   if (plan.hold.length === 0) return turns;
-  const held = await sendHolds(schedule.hold, plan.hold);
+  const held = await schedule.hold.send(plan.hold);
   for (const request of plan.hold) {
     if (!held.has(request.record.messageId)) turns.set(request.record.messageId, undefined);
   }
@@ -182,28 +179,6 @@ async function holdForSlots(
     delaysSeconds: plan.hold.map((request) => request.delaySeconds),
   });
   return turns;
-}
-
-/**
- * Holds the requests in the queue in two sends: those that would come back half a second or more after their
- * slot go half a second after the others, so the returns of one batch come in both halves of the second,
- * close to their slots, instead of together (a worker then spaces them, and Lambda bills that wait).
- */
-async function sendHolds(
-  hold: Pick<QueueHold, 'send'>,
-  requests: readonly HeldRequest[],
-): Promise<Set<string>> {
-  const now = Date.now();
-  const later = requests.filter((r) => r.slot && returnsHalfSecondLate(r.slot.at, now));
-  const held = await hold.send(requests.filter((r) => !later.includes(r)));
-  if (later.length === 0) return held;
-  await new Promise((resolve) => setTimeout(resolve, HOLD_SECOND_SEND_AFTER_MS));
-  const sentAt = Date.now();
-  const second = await hold.send(
-    later.map((r) => ({ ...r, delaySeconds: holdDelaySeconds(r.slot?.at ?? sentAt, sentAt) })),
-  );
-  for (const id of second) held.add(id);
-  return held;
 }
 
 /** A record as the worker reads it: its delivery count, its parsed request (or why not) and its log facts. */

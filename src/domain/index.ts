@@ -42,11 +42,8 @@ export {
 export {
   bookSlots,
   decideSlot,
-  HOLD_SECOND_SEND_AFTER_MS,
-  holdDelaySeconds,
   MAX_IN_FUNCTION_WAIT_MS,
   MAX_QUEUE_DELAY_SECONDS,
-  returnsHalfSecondLate,
   SCHEDULE_HORIZON_MS,
   SLOT_STALE_AFTER_MS,
   type SlotBooking,

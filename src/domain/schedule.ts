@@ -82,34 +82,6 @@ export function decideSlot(slotAt: number, now: number, maxWaitMs: number): Slot
   return { kind: 'hold', delaySeconds: Math.min(MAX_QUEUE_DELAY_SECONDS, Math.ceil(waitMs / 1000)) };
 }
 
-/** How much later a second send of holds goes (ms): half of SQS's one-second delay step. */
-export const HOLD_SECOND_SEND_AFTER_MS = 500;
-
-/**
- * Whether a request held now for its slot would come back half a second or more after it. SQS delays are
- * whole seconds, rounded up so a request never comes back before its slot; so the requests of one batch,
- * held at one moment, would all come back in that moment's phase, two a second at the default rate, and be
- * called together. Those sent half a second later instead come back in the other half of the second, each
- * within half a second of its slot.
- *
- * @example
- * returnsHalfSecondLate(12_200, 10_000); // true: held now it would come back at 13_000
- */
-export function returnsHalfSecondLate(slotAt: number, now: number): boolean {
-  const waitMs = slotAt - now;
-  return Math.ceil(waitMs / 1000) * 1000 - waitMs >= HOLD_SECOND_SEND_AFTER_MS;
-}
-
-/**
- * The delay of a request held at `now` for its slot (s): at or after the slot, at least a second, at most
- * SQS's 15 minutes.
- *
- * @example
- * holdDelaySeconds(12_200, 10_500); // 2
- */
-export const holdDelaySeconds = (slotAt: number, now: number): number =>
-  Math.min(MAX_QUEUE_DELAY_SECONDS, Math.max(1, Math.ceil((slotAt - now) / 1000)));
-
 /**
  * Whether a slot a request came back with still holds: booked under the schedule's current epoch (no throttle
  * voided it since) and not long past.

@@ -3,9 +3,7 @@ import { afterThrottle, pacingPolicy } from '../../../src/domain/pacing.js';
 import {
   bookSlots,
   decideSlot,
-  holdDelaySeconds,
   MAX_IN_FUNCTION_WAIT_MS,
-  returnsHalfSecondLate,
   SCHEDULE_HORIZON_MS,
   slotHolds,
   unscheduledDelaySeconds,
@@ -89,22 +87,5 @@ describe('unscheduledDelaySeconds', () => {
       unscheduledDelaySeconds(900_000, 0, SCHEDULE_HORIZON_MS, r),
     );
     expect(delays).toEqual([300, 450, 600, 750]);
-  });
-});
-
-describe('holding in two sends', () => {
-  it('sends later the requests that would come back half a second or more after their slot', () => {
-    // Held at 10_000 with a delay rounded up to whole seconds: back at 13_000 for a slot at 12_200 (0.8 s late).
-    expect(returnsHalfSecondLate(12_200, 10_000)).toBe(true);
-    expect(returnsHalfSecondLate(12_700, 10_000)).toBe(false);
-    expect(returnsHalfSecondLate(13_000, 10_000)).toBe(false);
-    // Sent half a second later, it comes back at 12_500: 0.3 s after its slot, never before it.
-    expect(holdDelaySeconds(12_200, 10_500)).toBe(2);
-    expect(10_500 + holdDelaySeconds(12_200, 10_500) * 1000).toBeGreaterThanOrEqual(12_200);
-  });
-
-  it('keeps a hold’s delay within SQS’s bounds', () => {
-    expect(holdDelaySeconds(10_100, 10_000)).toBe(1);
-    expect(holdDelaySeconds(10_000 + 3_600_000, 10_000)).toBe(900);
   });
 });
