@@ -10,15 +10,6 @@ import {
 const MAX_SLOT_SPREAD_MS = 1_000;
 
 /**
- * How many calls at slots one worker makes at once at most: then one an interval. Requests that came back
- * after their slots (a delay rounded up to the second, the event source's batching window) arrive in one
- * batch; all at once they emptied Connect's bucket when alone (bench runs E, and H with two a worker: one
- * throttle, then minutes under the ceiling). One keeps the workers waiting for it (0.28 s per transfer in
- * runs F and G, against 0.02 s), with no throttle when alone.
- */
-const SLOT_CALL_BURST = 1;
-
-/**
  * The share of calls at slots spread in their interval while the rate is at the ceiling. Requests held for
  * their slots come back whole seconds after the batch that held them, so without a throttle the calls keep
  * one phase: a neighbour that arrives on the wrong side of it loses every race for the bucket's tokens and
@@ -73,9 +64,14 @@ export class AdaptivePacer implements Pacer {
   #readAt = Number.NEGATIVE_INFINITY;
   #lastSlotMs = Number.NEGATIVE_INFINITY;
   #lastStartMs = Number.NEGATIVE_INFINITY;
-  /** Calls at slots this worker may make at once now (see `#spendCredit`), as of `#creditAt`. */
-  #credit = SLOT_CALL_BURST;
-  #creditAt = Number.NEGATIVE_INFINITY;
+  /**
+   * When this worker last called at a slot. Its next such call comes an interval later at the earliest:
+   * requests that came back after their slots (a delay rounded up to the second, the event source's batching
+   * window) arrive in one batch, and all at once they emptied Connect's bucket when alone (bench runs E, and
+   * H with two a worker at once: one throttle, then minutes under the ceiling). The spacing keeps the workers
+   * waiting (0.28 s per transfer in runs F and G, against 0.02 s), with no throttle when alone.
+   */
+  #lastSlotCallMs = Number.NEGATIVE_INFINITY;
 
   readonly #refreshMs: number;
   readonly #now: () => number;
@@ -128,13 +124,14 @@ export class AdaptivePacer implements Pacer {
   /**
    * Waits for a slot the deployment's schedule gave the request: the slot is the turn (the schedule keeps the
    * rate), and this worker's next own turn comes at least an interval after it. While the rate is below the
-   * ceiling (a throttle said another caller uses the quota) the call lands anywhere in the slot's
-   * interval (its first second at most), as `waitTurn`'s do: requests held for their slots come back together, whole seconds after the batch that
-   * held them, so their calls keep one phase and would win every race for the bucket's tokens against a
-   * caller on the second, which is then the one throttled (the bench's 1/s neighbour: 16 % of its calls).
+   * ceiling (a throttle said another caller uses the quota) the call lands anywhere in the slot's interval
+   * (its first second at most), as `waitTurn`'s do: requests held for their slots come back together, whole
+   * seconds after the batch that held them, so their calls keep one phase and would win every race for the
+   * bucket's tokens against a caller on the second, which is then the one throttled (the bench's 1/s
+   * neighbour: 16 % of its calls).
    * At the ceiling, with no sign of another caller, a call is made at once (Lambda bills the wait), but for a
-   * random {@link CEILING_SPREAD_SHARE} of them. Either way a worker makes at most {@link SLOT_CALL_BURST} such
-   * calls at once, then one an interval.
+   * random {@link CEILING_SPREAD_SHARE} of them. Either way a worker's calls at slots are an interval apart at
+   * least.
    *
    * @example
    * await pacer.waitUntil(slotAt);
@@ -147,7 +144,8 @@ export class AdaptivePacer implements Pacer {
     const spread = Math.min(1000 / rate, MAX_SLOT_SPREAD_MS);
     const spreadThis = rate < this.policy.ceiling || this.#random() < CEILING_SPREAD_SHARE;
     const jitter = spreadThis ? this.#random() * this.#jitter * spread : 0;
-    const start = this.#spendCredit(Math.max(slotAt, now) + jitter, rate);
+    const start = Math.max(Math.max(slotAt, now) + jitter, this.#lastSlotCallMs + 1000 / rate);
+    this.#lastSlotCallMs = start;
     this.#lastSlotMs = Math.max(this.#lastSlotMs, slotAt);
     this.#lastStartMs = Math.max(this.#lastStartMs, start);
     if (start > now) await this.#sleep(start - now);
@@ -171,19 +169,6 @@ export class AdaptivePacer implements Pacer {
     }
     this.#lastSlotMs = Math.max(this.#lastSlotMs, now);
     this.#lastStartMs = Math.max(this.#lastStartMs, now);
-  }
-
-  /**
-   * When a call due at `due` may start: at once while this worker has credit (it refills at the deployment's
-   * rate, up to {@link SLOT_CALL_BURST} calls), else when the next call's worth has refilled.
-   */
-  #spendCredit(due: number, rate: number): number {
-    const at = Math.max(due, this.#creditAt);
-    const credit = Math.min(SLOT_CALL_BURST, this.#credit + ((at - this.#creditAt) * rate) / 1000);
-    const start = credit >= 1 ? at : at + ((1 - credit) * 1000) / rate;
-    this.#credit = Math.max(credit, 1) - 1;
-    this.#creditAt = start;
-    return start;
   }
 
   async #refresh(force = false): Promise<void> {

@@ -5,7 +5,6 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
-import { DEAD_LETTER_REASON_ATTRIBUTES } from '../../src/contract/index.js';
 import { carryAttributes, numberAttribute, textAttribute } from './messageAttributes.js';
 import {
   FIRST_SENT_ATTRIBUTE,
@@ -76,19 +75,15 @@ export class QueueHold {
           Id: String(n),
           MessageBody: request.record.body,
           DelaySeconds: request.delaySeconds,
-          MessageAttributes: carryAttributes(
-            request.record,
-            {
-              ClientToken: textAttribute(request.clientToken),
-              [FIRST_SENT_ATTRIBUTE]: numberAttribute(firstSentAtOf(request.record)),
-              [ORIGINAL_MESSAGE_ATTRIBUTE]: textAttribute(originalMessageIdOf(request.record)),
-              ...(request.slot && {
-                [SLOT_AT_ATTRIBUTE]: numberAttribute(request.slot.at),
-                [SLOT_EPOCH_ATTRIBUTE]: numberAttribute(request.slot.epoch),
-              }),
-            },
-            DEAD_LETTER_REASON_ATTRIBUTES,
-          ),
+          MessageAttributes: carryAttributes(request.record, {
+            ClientToken: textAttribute(request.clientToken),
+            [FIRST_SENT_ATTRIBUTE]: numberAttribute(firstSentAtOf(request.record)),
+            [ORIGINAL_MESSAGE_ATTRIBUTE]: textAttribute(originalMessageIdOf(request.record)),
+            ...(request.slot && {
+              [SLOT_AT_ATTRIBUTE]: numberAttribute(request.slot.at),
+              [SLOT_EPOCH_ATTRIBUTE]: numberAttribute(request.slot.epoch),
+            }),
+          }),
         })),
       });
       command.middlewareStack.add(

@@ -6,7 +6,6 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { FinalizeRequestMiddleware } from '@smithy/types';
 import type { SQSRecord } from 'aws-lambda';
-import { DEAD_LETTER_REASON_ATTRIBUTES } from '../../src/contract/index.js';
 import { carryAttributes, numberAttribute, textAttribute } from './messageAttributes.js';
 
 /** The message attribute counting how many times the worker sent a request back to the queue. */
@@ -108,16 +107,12 @@ export class RequeueSender {
       QueueUrl: this.queueUrl,
       MessageBody: record.body,
       DelaySeconds: requeueDelaySeconds(requeues),
-      MessageAttributes: carryAttributes(
-        record,
-        {
-          ClientToken: textAttribute(clientToken),
-          [REQUEUES_ATTRIBUTE]: numberAttribute(requeues + 1),
-          [FIRST_SENT_ATTRIBUTE]: numberAttribute(firstSentAtOf(record)),
-          [ORIGINAL_MESSAGE_ATTRIBUTE]: textAttribute(originalMessageIdOf(record)),
-        },
-        DEAD_LETTER_REASON_ATTRIBUTES,
-      ),
+      MessageAttributes: carryAttributes(record, {
+        ClientToken: textAttribute(clientToken),
+        [REQUEUES_ATTRIBUTE]: numberAttribute(requeues + 1),
+        [FIRST_SENT_ATTRIBUTE]: numberAttribute(firstSentAtOf(record)),
+        [ORIGINAL_MESSAGE_ATTRIBUTE]: textAttribute(originalMessageIdOf(record)),
+      }),
     });
     command.middlewareStack.add(
       withoutTraceContext<SendMessageCommandInput, SendMessageCommandOutput>(),

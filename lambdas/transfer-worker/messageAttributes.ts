@@ -1,5 +1,6 @@
 import type { MessageAttributeValue } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
+import { DEAD_LETTER_REASON_ATTRIBUTES } from '../../src/contract/index.js';
 
 /** SQS accepts at most 10 message attributes per message. */
 const MAX_ATTRIBUTES = 10;
@@ -19,7 +20,9 @@ export const numberAttribute = (value: number | string): MessageAttributeValue =
 /**
  * The attributes of a message the worker sends on (to the DLQ, or back to the queue): its own first, then
  * the producer's (Lambda hands them over camel-cased; SQS takes them Pascal-cased), within SQS's limit of 10;
- * the names in `drop` are not carried.
+ * the names in `drop` are not carried, nor the reason of an earlier trip to the DLQ that a redriven request
+ * still carries ({@link DEAD_LETTER_REASON_ATTRIBUTES}): a dead letter sets its own, and a copy SQS later
+ * moves to the DLQ by itself must not claim a reason it did not fail with.
  *
  * @example
  * const attributes = carryAttributes(record, { ClientToken: textAttribute('token-1') });
@@ -30,7 +33,12 @@ export function carryAttributes(
   drop: readonly string[] = [],
 ): Record<string, MessageAttributeValue> {
   const carried = Object.entries(record.messageAttributes ?? {})
-    .filter(([name]) => !(name in own) && !drop.includes(name))
+    .filter(
+      ([name]) =>
+        !(name in own) &&
+        !drop.includes(name) &&
+        !(DEAD_LETTER_REASON_ATTRIBUTES as readonly string[]).includes(name),
+    )
     .map(([name, value]): [string, MessageAttributeValue] => [
       name,
       {

@@ -2,9 +2,9 @@
  * Adaptive pacing of `TransferContact` (pure decisions). The account's quota is shared with every other
  * caller, so the rate the orchestrator uses adapts: the configured rate is a ceiling; a throttle lowers the
  * rate multiplicatively and remembers where it happened; the rate then climbs back quickly to under that
- * point, probes towards it slowly and above it faster (additively), up to the ceiling. All workers share one view: the
- * state is a small record (the rate at the last change, when, and the rate that was throttled), and the
- * current rate is a function of it and the clock, so only a throttle writes.
+ * point, probes towards it slowly and above it faster (additively), up to the ceiling. All workers share one
+ * view: the state is a small record (the rate at the last change, when, and the rate that was throttled),
+ * and the current rate is a function of it and the clock, so only a throttle writes.
  */
 
 /** The shared pacing state, as the ledger keeps it. */
@@ -92,10 +92,9 @@ export function currentRate(state: PacingState | undefined, now: number, policy:
 /** The rate `seconds` into a probe from `start`: slowly up to the throttled rate, faster above it. */
 function probeFrom(start: number, seconds: number, throttledRate: number | undefined, policy: PacingPolicy) {
   const edge = throttledRate ?? policy.ceiling;
-  const near = policy.nearProbePerSecond;
   if (start >= edge) return start + policy.probePerSecond * seconds;
-  const toEdge = (edge - start) / near;
-  if (seconds <= toEdge) return start + near * seconds;
+  const toEdge = (edge - start) / policy.nearProbePerSecond;
+  if (seconds <= toEdge) return start + policy.nearProbePerSecond * seconds;
   return edge + policy.probePerSecond * (seconds - toEdge);
 }
 

@@ -5,13 +5,11 @@
 // share of the neighbour's calls throttled. No throttle feedback can beat the row it settles on; a pacer that
 // is to do better must learn the neighbour's phase.
 
+import { CONNECT_TRANSFER_QUOTA } from '../../src/contract/index.js';
 import { seededRandom } from '../connect-simulator/random.js';
 import { TokenBucket } from '../connect-simulator/TokenBucket.js';
 import { type CountedCall, phaseFigures, round } from './callFigures.js';
 import { NEIGHBOURS, type NeighbourPattern } from './neighbourPatterns.js';
-
-/** The quota's refill (calls/s) and burst, as the simulator's default. */
-const QUOTA = { rate: 2, burst: 5 } as const;
 
 /**
  * One phase of `pattern` beside a caller at `rate` (calls/s, each in a random place of its interval).
@@ -30,7 +28,11 @@ export function fixedRatePhase(pattern: NeighbourPattern, rate: number, seed: nu
     ...ours.map((at) => ({ at, theirs: false })),
   ].sort((a, b) => a.at - b.at);
   let now = 0;
-  const bucket = new TokenBucket(QUOTA.rate, QUOTA.burst, () => now);
+  const bucket = new TokenBucket(
+    CONNECT_TRANSFER_QUOTA.ratePerSecond,
+    CONNECT_TRANSFER_QUOTA.burst,
+    () => now,
+  );
   const calls: CountedCall[] = events.map(({ at, theirs }) => {
     now = at;
     const ok = bucket.tryTake();
@@ -42,7 +44,7 @@ export function fixedRatePhase(pattern: NeighbourPattern, rate: number, seed: nu
 if (process.argv[1]?.endsWith('fixedRateFrontier.ts')) {
   const seeds = Number(process.argv[2] ?? 5);
   for (const pattern of NEIGHBOURS.filter((p) => p.average > 0)) {
-    const left = QUOTA.rate - pattern.average;
+    const left = CONNECT_TRANSFER_QUOTA.ratePerSecond - pattern.average;
     const rows = [0.5, 0.7, 0.8, 0.9, 1].map((fraction) => {
       const phases = Array.from({ length: seeds }, (_, i) => fixedRatePhase(pattern, left * fraction, i + 1));
       const mean = (f: (p: (typeof phases)[number]) => number) =>

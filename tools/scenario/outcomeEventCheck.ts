@@ -46,20 +46,17 @@ export function checkOutcomeEvents(state: OutcomeEventState): OutcomeEventResult
   const byMessage = new Map<string, string[]>();
   for (const event of state.events)
     byMessage.set(event.messageId, [...(byMessage.get(event.messageId) ?? []), event.detailType]);
-  // The worker names the producer's message in its dead letters; SQS moves a message (or the worker's copy
-  // of it) under its own id.
-  const deadLettered = new Set(
-    state.deadLetters
-      .filter((dead) => !movedBySqs(dead, state.sent))
-      .map((dead) => sentMessageOf(dead, state.sent, state.originals))
-      .filter((id) => state.sent.has(id)),
-  );
-  const movedBySqsIds = new Set(
-    state.deadLetters
-      .filter((dead) => movedBySqs(dead, state.sent))
-      .map((dead) => sentMessageOf(dead, state.sent, state.originals))
-      .filter((id) => state.sent.has(id)),
-  );
+  // The sent messages behind the DLQ entries the worker sent (it names the producer's message), or SQS moved
+  // there by itself (a message, or the worker's copy of it, under its own id).
+  const sentMessagesOf = (bySqs: boolean) =>
+    new Set(
+      state.deadLetters
+        .filter((dead) => movedBySqs(dead, state.sent) === bySqs)
+        .map((dead) => sentMessageOf(dead, state.sent, state.originals))
+        .filter((id) => state.sent.has(id)),
+    );
+  const deadLettered = sentMessagesOf(false);
+  const movedBySqsIds = sentMessagesOf(true);
   const missing: string[] = [];
   const typesOf = (id: string) => {
     const original = state.originals?.get(id);

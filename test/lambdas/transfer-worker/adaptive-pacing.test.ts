@@ -64,6 +64,14 @@ describe('adaptive pacing: workers share one view of the rate', () => {
 
 describe('adaptive pacing: where calls land', () => {
   const neverThrottled = { read: async () => undefined, lower: async () => true };
+  /** A pacer at the ceiling whose clock stands at `now`: each sleep is handed to `onSleep`, not waited. */
+  const standingClockPacer = (now: number, random: () => number, onSleep: (ms: number) => void) =>
+    new AdaptivePacer(neverThrottled, pacingPolicy(2), 2, {
+      now: () => now,
+      refreshMs: 0,
+      random,
+      sleep: async (ms) => onSleep(ms),
+    });
 
   it('lands each call anywhere in its slot, and keeps the rate', async () => {
     let now = 0;
@@ -151,19 +159,11 @@ describe('adaptive pacing: where calls land', () => {
   it('makes one late call at once, then one an interval, whatever the batch brought back', async () => {
     const now = 50_000;
     const delayedTo: number[] = [];
-    const pacer = new AdaptivePacer(
-      { read: async () => undefined, lower: async () => true },
-      pacingPolicy(2),
-      2,
-      {
-        now: () => now,
-        refreshMs: 0,
-        // Never one of the calls spread at the ceiling.
-        random: () => 0.9,
-        sleep: async (ms) => {
-          delayedTo.push(now + ms);
-        },
-      },
+    // Never one of the calls spread at the ceiling.
+    const pacer = standingClockPacer(
+      now,
+      () => 0.9,
+      (ms) => delayedTo.push(now + ms),
     );
     // Five requests whose slots passed while they waited for their batch: one goes at once, then 2/s.
     await Promise.all([45_000, 45_500, 46_000, 46_500, 47_000].map((slot) => pacer.waitUntil(slot)));
@@ -174,18 +174,10 @@ describe('adaptive pacing: where calls land', () => {
     const now = 50_000;
     const draws = [0.1, 0.5, 0.9, 0.9];
     const slept: number[] = [];
-    const pacer = new AdaptivePacer(
-      { read: async () => undefined, lower: async () => true },
-      pacingPolicy(2),
-      2,
-      {
-        now: () => now,
-        refreshMs: 0,
-        random: () => draws.shift() ?? 0.9,
-        sleep: async (ms) => {
-          slept.push(ms);
-        },
-      },
+    const pacer = standingClockPacer(
+      now,
+      () => draws.shift() ?? 0.9,
+      (ms) => slept.push(ms),
     );
     // Drawn 0.1 (< 0.25): spread, 0.5 into the 500 ms interval; drawn 0.9: at its slot.
     await pacer.waitUntil(50_000);
