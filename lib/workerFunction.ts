@@ -37,6 +37,11 @@ export function createWorkerFunction(scope: Construct, wiring: WorkerWiring): la
     memorySize: settings.workerMemorySize,
     timeout: settings.functionTimeout,
     description: 'Transfers Amazon Connect contacts: capped, idempotent, failures to the DLQ',
+    // JSON, so that Lambda filters its own lines by level: every invocation's START, END and REPORT lines
+    // are billed log bytes, and there are as many invocations as every second transfer.
+    loggingFormat: lambda.LoggingFormat.JSON,
+    systemLogLevelV2: props.systemLogLevel ?? lambda.SystemLogLevel[DEFAULTS.systemLogLevel],
+    applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
     logGroup: new logs.LogGroup(scope, 'WorkerLogs', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
       // Encrypted at rest by CloudWatch Logs; a customer key would need the logs service in its key

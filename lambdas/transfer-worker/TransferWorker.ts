@@ -98,8 +98,8 @@ export function createTransferWorker(deps: TransferWorkerDependencies): Transfer
       logger.info('transfer outcome', {
         ...received.facts,
         outcome,
+        // The contact's ARN is the instance's and this id: the outcome event carries it, the line need not.
         transferredContactId: result.ContactId,
-        contactArn: result.ContactArn,
         ...(result.settledBy && { settledBy: result.settledBy }),
       });
     } catch (error) {

@@ -10,6 +10,7 @@ import { METRICS_NAMESPACE, SERVICE_NAME, WorkerEnv } from '../../src/contract/i
 import { pacingPolicy } from '../../src/domain/index.js';
 import { AdaptivePacer } from './AdaptivePacer.js';
 import { CallPacer } from './CallPacer.js';
+import { CompactLogFormatter } from './CompactLogFormatter.js';
 import { pacingIntervalMs, readWorkerConfig } from './config.js';
 import { transferContact } from './connectTransfer.js';
 import { connectContactDirectory } from './contactDirectory.js';
@@ -30,7 +31,7 @@ import { createTransferWorker } from './TransferWorker.js';
 // the SDK's own resolution (AWS_ENDPOINT_URL_<SERVICE>, AWS_REGION, AWS_RETRY_MODE, AWS_MAX_ATTEMPTS).
 const config = readWorkerConfig(process.env);
 const serviceName = process.env[WorkerEnv.serviceName] ?? SERVICE_NAME;
-const logger = new Logger({ serviceName });
+const logger = new Logger({ serviceName, logFormatter: new CompactLogFormatter() });
 const metrics = new Metrics({
   namespace: process.env[WorkerEnv.metricsNamespace] ?? METRICS_NAMESPACE,
   serviceName,

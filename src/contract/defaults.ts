@@ -34,6 +34,11 @@ export const DEFAULTS = {
   tableBilling: 'provisioned' as TableBilling,
   /** The worker's memory (MB). */
   workerMemorySize: 256,
+  /**
+   * The least severe of Lambda's own log lines the worker's log group receives: at `WARN`, no START, END or
+   * REPORT line per invocation.
+   */
+  systemLogLevel: 'WARN' as 'DEBUG' | 'INFO' | 'WARN',
   /** Age of the oldest queued request that raises the backlog alarm. */
   backlogAgeAlarmMinutes: 15,
   /** How long rejection records and dead-letter markers stay in the ledger. */

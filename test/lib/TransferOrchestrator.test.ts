@@ -3,6 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
@@ -729,6 +730,16 @@ describe('TransferOrchestrator: grants and metrics', () => {
     });
     expect(() => build({ workerMemorySize: 64 })).toThrow(
       'workerMemorySize must be a whole number of MB from 128',
+    );
+  });
+
+  it('logs in JSON with Lambda’s own lines at WARN by default (no START/REPORT line per invocation), INFO on request', () => {
+    build().template.hasResourceProperties('AWS::Lambda::Function', {
+      LoggingConfig: { LogFormat: 'JSON', SystemLogLevel: 'WARN', ApplicationLogLevel: 'INFO' },
+    });
+    build({ systemLogLevel: lambda.SystemLogLevel.INFO }).template.hasResourceProperties(
+      'AWS::Lambda::Function',
+      { LoggingConfig: Match.objectLike({ SystemLogLevel: 'INFO' }) },
     );
   });
 });
