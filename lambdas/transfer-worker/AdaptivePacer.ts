@@ -4,6 +4,7 @@ import {
   intervalMs,
   type PacingPolicy,
   type PacingState,
+  slotCallSpacingMs,
 } from '../../src/domain/index.js';
 
 /** The furthest into its interval a call at a slot of the schedule may land (ms). */
@@ -64,13 +65,7 @@ export class AdaptivePacer implements Pacer {
   #readAt = Number.NEGATIVE_INFINITY;
   #lastSlotMs = Number.NEGATIVE_INFINITY;
   #lastStartMs = Number.NEGATIVE_INFINITY;
-  /**
-   * When this worker last called at a slot. Its next such call comes an interval later at the earliest:
-   * requests that came back after their slots (a delay rounded up to the second, the event source's batching
-   * window) arrive in one batch, and all at once they emptied Connect's bucket when alone (bench runs E, and
-   * H with two a worker at once: one throttle, then minutes under the ceiling). The spacing keeps the workers
-   * waiting (0.28 s per transfer in runs F and G, against 0.02 s), with no throttle when alone.
-   */
+  /** When this worker last called at a slot: its next such call is `slotCallSpacingMs` later at the earliest. */
   #lastSlotCallMs = Number.NEGATIVE_INFINITY;
 
   readonly #refreshMs: number;
@@ -130,8 +125,8 @@ export class AdaptivePacer implements Pacer {
    * bucket's tokens against a caller on the second, which is then the one throttled (the bench's 1/s
    * neighbour: 16 % of its calls).
    * At the ceiling, with no sign of another caller, a call is made at once (Lambda bills the wait), but for a
-   * random {@link CEILING_SPREAD_SHARE} of them. Either way a worker's calls at slots are an interval apart at
-   * least.
+   * random {@link CEILING_SPREAD_SHARE} of them. Either way a worker's calls at slots are `slotCallSpacingMs`
+   * apart at least.
    *
    * @example
    * await pacer.waitUntil(slotAt);
@@ -144,7 +139,10 @@ export class AdaptivePacer implements Pacer {
     const spread = Math.min(1000 / rate, MAX_SLOT_SPREAD_MS);
     const spreadThis = rate < this.policy.ceiling || this.#random() < CEILING_SPREAD_SHARE;
     const jitter = spreadThis ? this.#random() * this.#jitter * spread : 0;
-    const start = Math.max(Math.max(slotAt, now) + jitter, this.#lastSlotCallMs + 1000 / rate);
+    const start = Math.max(
+      Math.max(slotAt, now) + jitter,
+      this.#lastSlotCallMs + slotCallSpacingMs(rate, this.policy),
+    );
     this.#lastSlotCallMs = start;
     this.#lastSlotMs = Math.max(this.#lastSlotMs, slotAt);
     this.#lastStartMs = Math.max(this.#lastStartMs, start);

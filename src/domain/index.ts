@@ -30,6 +30,7 @@ export {
   type PacingPolicy,
   type PacingState,
   pacingPolicy,
+  slotCallSpacingMs,
 } from './pacing.js';
 export {
   CLOCK_SKEW_MS,

@@ -128,3 +128,24 @@ export function afterThrottle(
 export function intervalMs(rate: number, workers: number): number {
   return (1000 * workers) / rate;
 }
+
+/** The share of an interval a worker's calls at slots are apart while the rate is at the ceiling. */
+export const CEILING_SPACING_SHARE = 0.5;
+
+/**
+ * How far apart one worker makes its calls at slots of the shared schedule (ms). Requests held for their slots
+ * come back late and together (SQS delays are whole seconds, and the event source's batching window adds up
+ * to a second), so a worker spaces them rather than calling a batch at once: all at once, two seconds' worth
+ * emptied Connect's bucket when alone (bench runs E and H). Below the ceiling (a throttle said another caller
+ * shares the quota) a whole interval of the deployment's rate, so that our calls leave the other caller's
+ * tokens alone. At the ceiling half an interval: Lambda bills every millisecond a worker waits, and the
+ * half-spaced pairs stayed within the bucket (300 s alone on the stack, no throttle; 0.18 s of waiting per
+ * transfer against 0.30 s).
+ *
+ * @example
+ * slotCallSpacingMs(2, pacingPolicy(2)); // 250
+ * slotCallSpacingMs(1.4, pacingPolicy(2)); // 714.28…
+ */
+export function slotCallSpacingMs(rate: number, policy: PacingPolicy): number {
+  return (rate >= policy.ceiling ? CEILING_SPACING_SHARE : 1) * intervalMs(rate, 1);
+}

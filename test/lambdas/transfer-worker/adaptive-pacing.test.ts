@@ -141,11 +141,11 @@ describe('adaptive pacing: where calls land', () => {
     await pacer.waitUntil(9_000);
     await pacer.waitUntil(now + 700);
     expect(slept).toEqual([700]);
-    // Three slots already past, as requests that came back late in one batch: one interval (500 ms) after
-    // this worker's last call and apart, not all at once.
+    // Three slots already past, as requests that came back late in one batch: at the ceiling half an interval
+    // (250 ms) after this worker's last call and apart, not all at once.
     slept.length = 0;
     await Promise.all([pacer.waitUntil(9_000), pacer.waitUntil(9_500), pacer.waitUntil(10_000)]);
-    expect(slept).toEqual([500, 500, 500]);
+    expect(slept).toEqual([250, 250, 250]);
     // Another caller throttled us: the rate is 1.4/s, an interval of 714 ms, and the call lands 80 % into it.
     // (Two seconds after this worker's last call, so its spacing does not count.)
     now += 2_000;
@@ -156,7 +156,7 @@ describe('adaptive pacing: where calls land', () => {
     expect(slept[0]).toBeCloseTo(0.8 * (1000 / 1.4), 6);
   });
 
-  it('makes one late call at once, then one an interval, whatever the batch brought back', async () => {
+  it('makes one late call at once, then one half an interval at the ceiling, whatever the batch brought back', async () => {
     const now = 50_000;
     const delayedTo: number[] = [];
     // Never one of the calls spread at the ceiling.
@@ -165,9 +165,36 @@ describe('adaptive pacing: where calls land', () => {
       () => 0.9,
       (ms) => delayedTo.push(now + ms),
     );
-    // Five requests whose slots passed while they waited for their batch: one goes at once, then 2/s.
+    // Five requests whose slots passed while they waited for their batch: one goes at once, then at the
+    // ceiling half an interval apart (4/s for as long as a batch lasts; the schedule keeps the rate).
     await Promise.all([45_000, 45_500, 46_000, 46_500, 47_000].map((slot) => pacer.waitUntil(slot)));
-    expect(delayedTo).toEqual([50_500, 51_000, 51_500, 52_000]);
+    expect(delayedTo).toEqual([50_250, 50_500, 50_750, 51_000]);
+  });
+
+  it('spaces late calls a whole interval below the ceiling, where another caller needs the tokens between', async () => {
+    const now = 50_000;
+    const delayedTo: number[] = [];
+    // A throttle 10 s ago left the rate at 1.4/s, coming back towards 1.6/s: 1/1.6 s apart at most.
+    const state = { rate: 1.4, changedAt: now - 10_000, throttledRate: 2 };
+    const pacer = new AdaptivePacer(
+      { read: async () => state, lower: async () => true },
+      pacingPolicy(2),
+      2,
+      {
+        now: () => now,
+        refreshMs: 0,
+        random: () => 0,
+        sleep: async (ms) => {
+          delayedTo.push(now + ms);
+        },
+      },
+    );
+    await Promise.all([45_000, 45_500, 46_000].map((slot) => pacer.waitUntil(slot)));
+    const interval = 1000 / pacer.rate;
+    expect(pacer.rate).toBeLessThan(2);
+    expect(delayedTo).toHaveLength(2);
+    expect(delayedTo[0]).toBeCloseTo(now + interval, 6);
+    expect(delayedTo[1]).toBeCloseTo(now + 2 * interval, 6);
   });
 
   it('spreads a random quarter of the calls at the ceiling in their interval (no phase for a neighbour to lose to)', async () => {

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { afterThrottle, currentRate, intervalMs, pacingPolicy } from '../../../src/domain/pacing.js';
+import {
+  afterThrottle,
+  currentRate,
+  intervalMs,
+  pacingPolicy,
+  slotCallSpacingMs,
+} from '../../../src/domain/pacing.js';
 
 const policy = pacingPolicy(2);
 
@@ -69,5 +75,12 @@ describe('adaptive pacing: the controller’s decisions', () => {
   it('spaces one worker’s calls by its share of the rate', () => {
     expect(intervalMs(2, 2)).toBe(1_000);
     expect(intervalMs(1, 2)).toBe(2_000);
+  });
+
+  it('spaces a worker’s calls at slots half an interval at the ceiling, a whole one below it', () => {
+    expect(slotCallSpacingMs(2, policy)).toBe(250);
+    expect(slotCallSpacingMs(4, pacingPolicy(4))).toBe(125);
+    expect(slotCallSpacingMs(1.999, policy)).toBeCloseTo(1000 / 1.999, 9);
+    expect(slotCallSpacingMs(1, policy)).toBe(1_000);
   });
 });
