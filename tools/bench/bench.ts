@@ -276,9 +276,11 @@ const defaultQuotaCost = (mode: 'fixed' | 'adaptive', tables: 'provisioned' | 'o
     // delivery past the first is a copy).
     sqsRequests:
       1 / 10 + invocations * 2 + Math.min(invocations, Math.max(0, (use?.deliveriesPerTransfer ?? 1) - 1)),
-    // Lambda's own START, END and REPORT lines: not written at the default system log level (WARN).
+    // The worker's lines as that run measured them (without it, the scaled run's), and Lambda's own START,
+    // END and REPORT lines: not written at the default system log level (WARN).
     logBytes:
-      common.logBytes + (DEFAULTS.systemLogLevel === 'WARN' ? 0 : invocations * LAMBDA_PLATFORM_LOG_BYTES),
+      (use?.logBytesPerTransfer ?? common.logBytes) +
+      (DEFAULTS.systemLogLevel === 'WARN' ? 0 : invocations * LAMBDA_PLATFORM_LOG_BYTES),
     ...(tables === 'provisioned' && {
       dynamodbProvisionedPerMillion: provisionedTablesPerMillion(DEFAULTS.transferRatePerSecond).perMillion,
     }),

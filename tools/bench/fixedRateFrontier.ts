@@ -1,15 +1,16 @@
-// `npx tsx tools/bench/fixedRateFrontier.ts [seeds]`: what the best a pacer can do against each neighbour of
+// `npx tsx tools/bench/fixedRateFrontier.ts [seeds] [--others]`: what the best a pacer can do against each neighbour of
 // the bench looks like. A caller that already knows the room the neighbour leaves and never adapts (a fixed
 // rate, each call anywhere in its interval, since it cannot know the neighbour's phase) against Connect's
 // token bucket (2/s, burst 5), in virtual time: for each rate, its share of what the neighbour leaves and the
 // share of the neighbour's calls throttled. No throttle feedback can beat the row it settles on; a pacer that
-// is to do better must learn the neighbour's phase.
+// is to do better must learn the neighbour's phase. `--others`: the neighbours the bench does not run
+// (callers at random, steady ones that leave less room), as `pacingModel.ts --others`.
 
 import { CONNECT_TRANSFER_QUOTA } from '../../src/contract/index.js';
 import { seededRandom } from '../connect-simulator/random.js';
 import { TokenBucket } from '../connect-simulator/TokenBucket.js';
 import { type CountedCall, phaseFigures, round } from './callFigures.js';
-import { NEIGHBOURS, type NeighbourPattern } from './neighbourPatterns.js';
+import { NEIGHBOURS, type NeighbourPattern, OTHER_NEIGHBOURS } from './neighbourPatterns.js';
 
 /**
  * One phase of `pattern` beside a caller at `rate` (calls/s, each in a random place of its interval).
@@ -42,8 +43,9 @@ export function fixedRatePhase(pattern: NeighbourPattern, rate: number, seed: nu
 }
 
 if (process.argv[1]?.endsWith('fixedRateFrontier.ts')) {
-  const seeds = Number(process.argv[2] ?? 5);
-  for (const pattern of NEIGHBOURS.filter((p) => p.average > 0)) {
+  const seeds = Number(process.argv.slice(2).find((arg) => !arg.startsWith('--')) ?? 5);
+  const patterns = process.argv.includes('--others') ? OTHER_NEIGHBOURS : NEIGHBOURS;
+  for (const pattern of patterns.filter((p) => p.average > 0)) {
     const left = CONNECT_TRANSFER_QUOTA.ratePerSecond - pattern.average;
     const rows = [0.5, 0.7, 0.8, 0.9, 1].map((fraction) => {
       const phases = Array.from({ length: seeds }, (_, i) => fixedRatePhase(pattern, left * fraction, i + 1));

@@ -21,7 +21,10 @@ async function startStack(mode: 'fixed' | 'adaptive', backlog: number) {
   const workload = buildBacklog(backlog);
   // What Lambda would bill: each invocation's duration, by when it ended.
   const invocations: { endedAt: number; durationMs: number; records: number }[] = [];
+  // What CloudWatch Logs would ingest: each line the worker writes (with its newline), by when it was written.
+  const logLines: { at: number; bytes: number }[] = [];
   const local = await LocalOrchestrator.start({
+    onLogLine: (line) => logLines.push({ at: Date.now(), bytes: Buffer.byteLength(line) + 1 }),
     onBatch: (report) =>
       invocations.push({
         endedAt: Date.now(),
@@ -48,7 +51,7 @@ async function startStack(mode: 'fixed' | 'adaptive', backlog: number) {
     if (event.source === OUTCOME_EVENT_SOURCE && event['detail-type'] === TRANSFER_COMPLETED_DETAIL_TYPE)
       latencies.push(Number((event.detail as { LatencyMs?: number }).LatencyMs ?? 0));
   });
-  return { local, workload, latencies, invocations };
+  return { local, workload, latencies, invocations, logLines };
 }
 
 /** The neighbour: its own client, no retries (a throttled call is a failure it sees). */
@@ -98,10 +101,13 @@ interface WorkerUse {
   readonly invocationsPerTransfer: number;
   /** Deliveries per transfer: a request held for its slot is delivered again. */
   readonly deliveriesPerTransfer: number;
+  /** Bytes of the worker's log lines per transfer (its own lines and its metrics, as Lambda would ship them). */
+  readonly logBytesPerTransfer: number;
 }
 
 function workerUse(
   invocations: readonly { endedAt: number; durationMs: number; records: number }[],
+  logLines: readonly { at: number; bytes: number }[],
   calls: readonly CountedCall[],
   from: number,
   to: number,
@@ -113,6 +119,9 @@ function workerUse(
     secondsPerTransfer: per(inWindow.reduce((sum, i) => sum + i.durationMs, 0) / 1000),
     invocationsPerTransfer: per(inWindow.length),
     deliveriesPerTransfer: per(inWindow.reduce((sum, i) => sum + i.records, 0)),
+    logBytesPerTransfer: Math.round(
+      logLines.filter((l) => l.at >= from && l.at < to).reduce((sum, l) => sum + l.bytes, 0) / transfers,
+    ),
   };
 }
 
@@ -127,7 +136,7 @@ export async function neighbourRun(
 ) {
   const phaseMs = (warmupSeconds + measureSeconds) * 1000;
   const backlog = Math.ceil(2 * (phaseMs / 1000) * NEIGHBOURS.length * 1.2);
-  const { local, workload, latencies, invocations } = await startStack(mode, backlog);
+  const { local, workload, latencies, invocations, logLines } = await startStack(mode, backlog);
   const sqs = new SQSClient({ endpoint: local.sqs.endpoint, useQueueUrlAsEndpoint: false });
   for (let i = 0; i < workload.items.length; i += 10) {
     await sqs.send(
@@ -152,7 +161,7 @@ export async function neighbourRun(
     const calls = countedCalls(local);
     phases.push({
       ...phaseFigures(calls, pattern, from, to),
-      worker: workerUse(invocations, calls, from, to),
+      worker: workerUse(invocations, logLines, calls, from, to),
     });
   }
   const backlogLatencies = [...latencies];
