@@ -3,7 +3,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdaptivePacer } from '../../../lambdas/transfer-worker/AdaptivePacer.js';
 import { DynamoPacingStore } from '../../../lambdas/transfer-worker/DynamoPacingStore.js';
-import { pacingPolicy } from '../../../src/domain/pacing.js';
+import { type PacingState, pacingPolicy } from '../../../src/domain/pacing.js';
 import { type LocalEngine, startLocalDynamoDB } from '../../../tools/local-engines/engines.js';
 
 // Two workers of one deployment, each with its own pacer and clock reading, sharing the ledger's item.
@@ -64,9 +64,17 @@ describe('adaptive pacing: workers share one view of the rate', () => {
 
 describe('adaptive pacing: where calls land', () => {
   const neverThrottled = { read: async () => undefined, lower: async () => true };
-  /** A pacer at the ceiling whose clock stands at `now`: each sleep is handed to `onSleep`, not waited. */
-  const standingClockPacer = (now: number, random: () => number, onSleep: (ms: number) => void) =>
-    new AdaptivePacer(neverThrottled, pacingPolicy(2), 2, {
+  /**
+   * A pacer whose clock stands at `now`: each sleep is handed to `onSleep`, not waited. At the ceiling, or at
+   * what the shared `state` says.
+   */
+  const standingClockPacer = (
+    now: number,
+    random: () => number,
+    onSleep: (ms: number) => void,
+    state?: PacingState,
+  ) =>
+    new AdaptivePacer({ read: async () => state, lower: async () => true }, pacingPolicy(2), 2, {
       now: () => now,
       refreshMs: 0,
       random,
@@ -156,40 +164,30 @@ describe('adaptive pacing: where calls land', () => {
     expect(slept[0]).toBeCloseTo(0.8 * (1000 / 1.4), 6);
   });
 
-  it('makes one late call at once, then one half an interval at the ceiling, whatever the batch brought back', async () => {
-    const now = 50_000;
+  /** When a standing-clock pacer starts the calls of requests whose slots all passed (the first goes at once). */
+  const lateCalls = async (now: number, slots: number[], random: () => number, state?: PacingState) => {
     const delayedTo: number[] = [];
-    // Never one of the calls spread at the ceiling.
-    const pacer = standingClockPacer(
-      now,
-      () => 0.9,
-      (ms) => delayedTo.push(now + ms),
-    );
+    const pacer = standingClockPacer(now, random, (ms) => delayedTo.push(now + ms), state);
+    await Promise.all(slots.map((slot) => pacer.waitUntil(slot)));
+    return { pacer, delayedTo };
+  };
+
+  it('makes one late call at once, then one half an interval at the ceiling, whatever the batch brought back', async () => {
     // Five requests whose slots passed while they waited for their batch: one goes at once, then at the
-    // ceiling half an interval apart (4/s for as long as a batch lasts; the schedule keeps the rate).
-    await Promise.all([45_000, 45_500, 46_000, 46_500, 47_000].map((slot) => pacer.waitUntil(slot)));
+    // ceiling half an interval apart (4/s for as long as a batch lasts; the schedule keeps the rate). Never
+    // one of the calls spread at the ceiling (the draw).
+    const { delayedTo } = await lateCalls(50_000, [45_000, 45_500, 46_000, 46_500, 47_000], () => 0.9);
     expect(delayedTo).toEqual([50_250, 50_500, 50_750, 51_000]);
   });
 
   it('spaces late calls a whole interval below the ceiling, where another caller needs the tokens between', async () => {
     const now = 50_000;
-    const delayedTo: number[] = [];
     // A throttle 10 s ago left the rate at 1.4/s, coming back towards 1.6/s: 1/1.6 s apart at most.
-    const state = { rate: 1.4, changedAt: now - 10_000, throttledRate: 2 };
-    const pacer = new AdaptivePacer(
-      { read: async () => state, lower: async () => true },
-      pacingPolicy(2),
-      2,
-      {
-        now: () => now,
-        refreshMs: 0,
-        random: () => 0,
-        sleep: async (ms) => {
-          delayedTo.push(now + ms);
-        },
-      },
-    );
-    await Promise.all([45_000, 45_500, 46_000].map((slot) => pacer.waitUntil(slot)));
+    const { pacer, delayedTo } = await lateCalls(now, [45_000, 45_500, 46_000], () => 0, {
+      rate: 1.4,
+      changedAt: now - 10_000,
+      throttledRate: 2,
+    });
     const interval = 1000 / pacer.rate;
     expect(pacer.rate).toBeLessThan(2);
     expect(delayedTo).toHaveLength(2);
