@@ -1,4 +1,5 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { TransferOrchestratorProps } from './props.js';
 
 /** The `cdk -c key=value` context keys the app reads, each mapped to a construct prop. */
@@ -17,6 +18,7 @@ export const CONTEXT_KEYS = [
   'adaptivePacing',
   'workerMemorySize',
   'tableBilling',
+  'systemLogLevel',
   'removalPolicy',
 ] as const;
 
@@ -61,6 +63,12 @@ export function propsFromContext(get: (key: string) => unknown): ContextProps {
       `context tableBilling must be 'provisioned' or 'on-demand', got ${JSON.stringify(billing)}`,
     );
   }
+  const systemLogLevel = get('systemLogLevel');
+  if (systemLogLevel !== undefined && !['DEBUG', 'INFO', 'WARN'].includes(String(systemLogLevel))) {
+    throw new Error(
+      `context systemLogLevel must be 'DEBUG', 'INFO' or 'WARN', got ${JSON.stringify(systemLogLevel)}`,
+    );
+  }
   const removal = get('removalPolicy');
   if (removal !== undefined && removal !== 'retain' && removal !== 'destroy') {
     throw new Error(`context removalPolicy must be 'retain' or 'destroy', got ${JSON.stringify(removal)}`);
@@ -80,6 +88,10 @@ export function propsFromContext(get: (key: string) => unknown): ContextProps {
     adaptivePacing: flag('adaptivePacing', get('adaptivePacing')),
     workerMemorySize: number('workerMemorySize', get('workerMemorySize')),
     tableBilling: billing,
+    systemLogLevel:
+      systemLogLevel === undefined
+        ? undefined
+        : lambda.SystemLogLevel[systemLogLevel as 'DEBUG' | 'INFO' | 'WARN'],
     removalPolicy:
       removal === 'destroy' ? RemovalPolicy.DESTROY : removal === 'retain' ? RemovalPolicy.RETAIN : undefined,
   };

@@ -533,6 +533,16 @@ describe('TransferOrchestrator: cdk-nag', () => {
     expect(() => app.synth()).not.toThrow();
   });
 
+  it('reads Lambda’s system log level from context, and refuses a level Lambda does not have', () => {
+    const read = (value: unknown) =>
+      propsFromContext((key) => (key === 'systemLogLevel' ? value : undefined));
+    expect(read('INFO').systemLogLevel).toBe(lambda.SystemLogLevel.INFO);
+    expect(read(undefined).systemLogLevel).toBeUndefined();
+    expect(() => read('ERROR')).toThrow(
+      /context systemLogLevel must be 'DEBUG', 'INFO' or 'WARN', got "ERROR"/,
+    );
+  });
+
   it('synthesizes with every documented context key set, a customer KMS key included', () => {
     const context: Record<string, string> = {
       instanceIds: `${INSTANCE},aaaa-bbbb`,
@@ -549,6 +559,7 @@ describe('TransferOrchestrator: cdk-nag', () => {
       adaptivePacing: 'false',
       workerMemorySize: '192',
       tableBilling: 'on-demand',
+      systemLogLevel: 'INFO',
       removalPolicy: 'destroy',
     };
     expect(Object.keys(context).sort()).toEqual([...CONTEXT_KEYS].sort());
