@@ -64,7 +64,8 @@ export function propsFromContext(get: (key: string) => unknown): ContextProps {
     );
   }
   const systemLogLevel = get('systemLogLevel');
-  if (systemLogLevel !== undefined && !['DEBUG', 'INFO', 'WARN'].includes(String(systemLogLevel))) {
+  const systemLogLevels: readonly unknown[] = Object.values(lambda.SystemLogLevel);
+  if (systemLogLevel !== undefined && !systemLogLevels.includes(systemLogLevel)) {
     throw new Error(
       `context systemLogLevel must be 'DEBUG', 'INFO' or 'WARN', got ${JSON.stringify(systemLogLevel)}`,
     );
@@ -88,10 +89,7 @@ export function propsFromContext(get: (key: string) => unknown): ContextProps {
     adaptivePacing: flag('adaptivePacing', get('adaptivePacing')),
     workerMemorySize: number('workerMemorySize', get('workerMemorySize')),
     tableBilling: billing,
-    systemLogLevel:
-      systemLogLevel === undefined
-        ? undefined
-        : lambda.SystemLogLevel[systemLogLevel as 'DEBUG' | 'INFO' | 'WARN'],
+    systemLogLevel: systemLogLevel as lambda.SystemLogLevel | undefined,
     removalPolicy:
       removal === 'destroy' ? RemovalPolicy.DESTROY : removal === 'retain' ? RemovalPolicy.RETAIN : undefined,
   };

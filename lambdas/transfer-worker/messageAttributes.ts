@@ -32,13 +32,9 @@ export function carryAttributes(
   own: Readonly<Record<string, MessageAttributeValue>>,
   drop: readonly string[] = [],
 ): Record<string, MessageAttributeValue> {
+  const dropped = new Set<string>([...drop, ...DEAD_LETTER_REASON_ATTRIBUTES]);
   const carried = Object.entries(record.messageAttributes ?? {})
-    .filter(
-      ([name]) =>
-        !(name in own) &&
-        !drop.includes(name) &&
-        !(DEAD_LETTER_REASON_ATTRIBUTES as readonly string[]).includes(name),
-    )
+    .filter(([name]) => !(name in own) && !dropped.has(name))
     .map(([name, value]): [string, MessageAttributeValue] => [
       name,
       {

@@ -130,7 +130,7 @@ export function intervalMs(rate: number, workers: number): number {
 }
 
 /** The share of an interval a worker's calls at slots are apart while the rate is at the ceiling. */
-export const CEILING_SPACING_SHARE = 0.5;
+const CEILING_SPACING_SHARE = 0.5;
 
 /**
  * How far apart one worker makes its calls at slots of the shared schedule (ms). Requests held for their slots
