@@ -5,38 +5,21 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
-import { carryAttributes, numberAttribute, textAttribute } from './messageAttributes.js';
 import {
-  FIRST_SENT_ATTRIBUTE,
-  firstSentAtOf,
-  ORIGINAL_MESSAGE_ATTRIBUTE,
-  originalMessageIdOf,
-  TRACE_CONTEXT_REMOVAL,
-  withoutTraceContext,
-} from './RequeueSender.js';
-
-/** The message attribute carrying a request's slot in the deployment's schedule (ms). */
-export const SLOT_AT_ATTRIBUTE = 'SlotAt';
-
-/** The message attribute carrying the schedule's epoch the slot was booked in. */
-export const SLOT_EPOCH_ATTRIBUTE = 'SlotEpoch';
-
-/** A slot a request carries. */
-export interface CarriedSlot {
-  readonly at: number;
-  readonly epoch: number;
-}
-
-/** The slot a record came back with, if it carries one. */
-export function slotOf(record: SQSRecord): CarriedSlot | undefined {
-  const at = Number(record.messageAttributes?.[SLOT_AT_ATTRIBUTE]?.stringValue);
-  const epoch = Number(record.messageAttributes?.[SLOT_EPOCH_ATTRIBUTE]?.stringValue);
-  return Number.isFinite(at) && at > 0 && Number.isFinite(epoch) ? { at, epoch } : undefined;
-}
+  type CarriedSlot,
+  CopyAttribute,
+  type CopyFacts,
+  copyAttributes,
+  numberAttribute,
+  textAttribute,
+} from './messageAttributes.js';
+import { TRACE_CONTEXT_REMOVAL, withoutTraceContext } from './RequeueSender.js';
 
 /** A request to hold in the queue: how long, under which token, and with which slot (if it has one). */
 export interface HeldRequest {
   readonly record: SQSRecord;
+  /** What the record's copy attributes say (believed only on the worker's own copies). */
+  readonly facts: CopyFacts;
   readonly clientToken: string;
   readonly delaySeconds: number;
   readonly slot?: CarriedSlot;
@@ -56,6 +39,8 @@ export class QueueHold {
   constructor(
     private readonly client: SQSClient,
     private readonly queueUrl: string,
+    /** The queue's maximum message size (bytes). */
+    private readonly maxMessageBytes: number,
   ) {}
 
   /**
@@ -75,14 +60,21 @@ export class QueueHold {
           Id: String(n),
           MessageBody: request.record.body,
           DelaySeconds: request.delaySeconds,
-          MessageAttributes: carryAttributes(request.record, {
-            ClientToken: textAttribute(request.clientToken),
-            [FIRST_SENT_ATTRIBUTE]: numberAttribute(firstSentAtOf(request.record)),
-            [ORIGINAL_MESSAGE_ATTRIBUTE]: textAttribute(originalMessageIdOf(request.record)),
-            ...(request.slot && {
-              [SLOT_AT_ATTRIBUTE]: numberAttribute(request.slot.at),
-              [SLOT_EPOCH_ATTRIBUTE]: numberAttribute(request.slot.epoch),
-            }),
+          MessageAttributes: copyAttributes(request.record, {
+            own: {
+              [CopyAttribute.ClientToken]: textAttribute(request.clientToken),
+              [CopyAttribute.FirstSentTimestamp]: numberAttribute(request.facts.firstSentAt),
+              [CopyAttribute.OriginalMessageId]: textAttribute(request.facts.originalMessageId),
+              ...(request.slot && {
+                [CopyAttribute.SlotAt]: numberAttribute(request.slot.at),
+                [CopyAttribute.SlotEpoch]: numberAttribute(request.slot.epoch),
+              }),
+              // A hold is not a requeue: the count a copy carries goes on.
+              ...(request.facts.requeues > 0 && {
+                [CopyAttribute.Requeues]: numberAttribute(request.facts.requeues),
+              }),
+            },
+            maxBytes: this.maxMessageBytes,
           }),
         })),
       });

@@ -1,7 +1,44 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  type DynamoDBDocumentClient,
+  PutCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { DEFAULTS, LedgerKey, MAX_REASON_CHARS } from '../../src/contract/index.js';
+import { ErrorClass, type Failure } from '../../src/domain/index.js';
 import type { RejectionRecord } from '../../src/status/transferStatus.js';
+
+/** Where a message's dead letter stands, and why it was dead-lettered. */
+export interface DeadLetterMarker {
+  /** The DLQ has the message. */
+  readonly sent: boolean;
+  /** The reason it was dead-lettered with (the first one recorded). */
+  readonly failure: Failure;
+}
+
+const CLASSES = new Set<string>(Object.values(ErrorClass));
+
+/** A marker item read back; a reason it lacks is the one at hand (or, for none, a transient failure). */
+function markerOf(
+  item: Record<string, unknown> | undefined,
+  fallback: Failure | undefined,
+): DeadLetterMarker {
+  const errorClass = String(item?.errorClass ?? '');
+  return {
+    sent: item?.deadLettered === true,
+    failure: CLASSES.has(errorClass)
+      ? {
+          errorClass: errorClass as Failure['errorClass'],
+          code: String(item?.errorCode ?? ''),
+          message: String(item?.errorMessage ?? ''),
+        }
+      : (fallback ?? {
+          errorClass: ErrorClass.Transient,
+          code: 'DeadLettered',
+          message: 'dead-lettered earlier',
+        }),
+  };
+}
 
 /** When a rejection record or dead-letter marker expires (the ledger's TTL attribute is `expiresAt`). */
 const expiresAt = () => Math.floor(Date.now() / 1000) + DEFAULTS.rejectionRetentionSeconds;
@@ -18,29 +55,66 @@ export class RejectionLedger {
   ) {}
 
   /**
-   * Starts dead-lettering a message, unless this same message was already dead-lettered (a batch that
-   * comes back after a crash), in which case it answers `already-sent` and nothing is written. The marker
-   * is per message (`deadletter#<messageId>`): messages sharing a token never hide one another. Kept 30 days.
+   * Starts dead-lettering a message: records, once, that it is being dead-lettered and why (the first
+   * reason wins), and says where that stands. A message found already sent (a batch that comes back after
+   * a crash, or after its outcome event failed) is not sent again, and its recorded reason is announced, not
+   * a new one. The marker is per message (`deadletter#<messageId>`): messages sharing a token never hide one
+   * another. Kept 30 days.
    *
    * @example
-   * if ((await rejections.beginDeadLetter('message-1')) === 'send') { … }
+   * const marker = await rejections.beginDeadLetter('message-1', failure);
+   * if (!marker.sent) { … }
    */
-  async beginDeadLetter(messageId: string): Promise<'send' | 'already-sent'> {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: LedgerKey.deadLetter(messageId) },
-          UpdateExpression: 'SET deadLettered = :false, expiresAt = :expiresAt',
-          ConditionExpression: 'attribute_not_exists(pk) OR deadLettered = :false',
-          ExpressionAttributeValues: { ':false': false, ':expiresAt': expiresAt() },
-        }),
-      );
-      return 'send';
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return 'already-sent';
-      throw error;
+  async beginDeadLetter(messageId: string, failure: Failure): Promise<DeadLetterMarker> {
+    const { Attributes } = await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: LedgerKey.deadLetter(messageId) },
+        UpdateExpression:
+          'SET deadLettered = if_not_exists(deadLettered, :false), errorClass = if_not_exists(errorClass, :class), errorCode = if_not_exists(errorCode, :code), errorMessage = if_not_exists(errorMessage, :message), expiresAt = :expiresAt',
+        ExpressionAttributeValues: {
+          ':false': false,
+          ':class': failure.errorClass,
+          ':code': failure.code,
+          ':message': failure.message.slice(0, MAX_REASON_CHARS),
+          ':expiresAt': expiresAt(),
+        },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return markerOf(Attributes, failure);
+  }
+
+  /**
+   * The dead-letter markers of these messages, by message id: read before a redelivered record runs, so that
+   * a message once dead-lettered never runs again. One consistent `BatchGetItem` per 100 ids, asking again
+   * for keys DynamoDB left unprocessed.
+   *
+   * @example
+   * const markers = await rejections.readDeadLetters(['message-1']);
+   */
+  async readDeadLetters(messageIds: readonly string[]): Promise<Map<string, DeadLetterMarker>> {
+    const markers = new Map<string, DeadLetterMarker>();
+    for (let i = 0; i < messageIds.length; i += 100) {
+      let pending: Record<string, unknown>[] = messageIds
+        .slice(i, i + 100)
+        .map((id) => ({ pk: LedgerKey.deadLetter(id) }));
+      for (let round = 0; pending.length > 0; round += 1) {
+        if (round >= 4) throw new Error(`DynamoDB left ${pending.length} dead-letter markers unread`);
+        if (round > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** round));
+        const { Responses, UnprocessedKeys } = await this.client.send(
+          new BatchGetCommand({
+            RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } },
+          }),
+        );
+        for (const item of Responses?.[this.tableName] ?? []) {
+          const id = String(item.pk).slice(LedgerKey.deadLetter('').length);
+          markers.set(id, markerOf(item, undefined));
+        }
+        pending = UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+      }
     }
+    return markers;
   }
 
   /**

@@ -6,13 +6,13 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { FinalizeRequestMiddleware } from '@smithy/types';
 import type { SQSRecord } from 'aws-lambda';
-import { carryAttributes, numberAttribute, textAttribute } from './messageAttributes.js';
-
-/** The message attribute counting how many times the worker sent a request back to the queue. */
-export const REQUEUES_ATTRIBUTE = 'Requeues';
-
-/** The message attribute carrying when the request first reached the queue (ms), across requeues. */
-export const FIRST_SENT_ATTRIBUTE = 'FirstSentTimestamp';
+import {
+  CopyAttribute,
+  type CopyFacts,
+  copyAttributes,
+  numberAttribute,
+  textAttribute,
+} from './messageAttributes.js';
 
 /** SQS's longest message delay. */
 const MAX_DELAY_SECONDS = 900;
@@ -25,31 +25,6 @@ const MAX_DELAY_SECONDS = 900;
  */
 export const requeueDelaySeconds = (requeues: number): number =>
   Math.min(MAX_DELAY_SECONDS, 30 * 2 ** requeues);
-
-/**
- * The message attribute carrying the id of the message the producer sent, across requeues and holds: the
- * request's outcome event names it, whichever copy of the message ended.
- */
-export const ORIGINAL_MESSAGE_ATTRIBUTE = 'OriginalMessageId';
-
-/** The id of the message the producer sent: the record's `OriginalMessageId`, or its own id. */
-export const originalMessageIdOf = (record: SQSRecord): string =>
-  record.messageAttributes?.[ORIGINAL_MESSAGE_ATTRIBUTE]?.stringValue || record.messageId;
-
-/** When a record's request first reached the queue: its `FirstSentTimestamp` (set by a requeue) or its own. */
-export function firstSentAtOf(record: SQSRecord): number {
-  const carried = Number(record.messageAttributes?.[FIRST_SENT_ATTRIBUTE]?.stringValue);
-  const own = Number(record.attributes?.SentTimestamp);
-  return Number.isFinite(carried) && carried > 0
-    ? carried
-    : Number.isFinite(own) && own > 0
-      ? own
-      : Date.now();
-}
-
-/** How many times a record was already sent back (its `Requeues` attribute). */
-export const requeuesOf = (record: SQSRecord): number =>
-  Number(record.messageAttributes?.[REQUEUES_ATTRIBUTE]?.stringValue ?? 0) || 0;
 
 /** The headers that carry an invocation's trace into SQS (`AWSTraceHeader`) and on to the next invocation. */
 const TRACE_HEADERS = ['x-amzn-trace-id', 'traceparent', 'tracestate', 'baggage'];
@@ -83,35 +58,47 @@ export function withoutTraceContext<Input extends object, Output extends object>
 
 /**
  * Sends a record back to the transfer queue (its body unchanged, a delay, the `ClientToken` it ran under
- * and a `Requeues` count), so a request throttled on its last allowed delivery starts a new round of
- * deliveries instead of going to the DLQ. The new message has a new id: the token attribute keeps a
- * derived token the same. The requeue carries no trace context, so Lambda's recursive-loop detection (which
- * stops an event after 16 hops through the same queue) never mistakes the requeue path for a loop, whatever
- * `REQUEUE_LIMIT` is.
+ * and a `Requeues` count), so a request only told "not now" on its last allowed delivery starts a new round of
+ * deliveries instead of going to the DLQ. The new message has a new id. The requeue carries no trace context,
+ * so Lambda's recursive-loop detection (which stops an event after 16 hops through the same queue) never
+ * mistakes the requeue path for a loop, whatever `REQUEUE_LIMIT` is.
  */
 export class RequeueSender {
   constructor(
     private readonly client: SQSClient,
     private readonly queueUrl: string,
+    /** The queue's maximum message size (bytes). */
+    private readonly maxMessageBytes: number,
   ) {}
 
   /**
-   * Sends the record back.
+   * Sends the record back. With `deadLetteredAs`, the copy only announces that message's dead letter when it
+   * comes back: it never runs.
    *
    * @example
-   * await requeue.send(record, 'token-1');
+   * await requeue.send(record, 'token-1', facts);
    */
-  async send(record: SQSRecord, clientToken: string): Promise<void> {
-    const requeues = requeuesOf(record);
+  async send(
+    record: SQSRecord,
+    clientToken: string | undefined,
+    facts: CopyFacts,
+    options: { readonly deadLetteredAs?: string } = {},
+  ): Promise<void> {
     const command = new SendMessageCommand({
       QueueUrl: this.queueUrl,
       MessageBody: record.body,
-      DelaySeconds: requeueDelaySeconds(requeues),
-      MessageAttributes: carryAttributes(record, {
-        ClientToken: textAttribute(clientToken),
-        [REQUEUES_ATTRIBUTE]: numberAttribute(requeues + 1),
-        [FIRST_SENT_ATTRIBUTE]: numberAttribute(firstSentAtOf(record)),
-        [ORIGINAL_MESSAGE_ATTRIBUTE]: textAttribute(originalMessageIdOf(record)),
+      DelaySeconds: requeueDelaySeconds(facts.requeues),
+      MessageAttributes: copyAttributes(record, {
+        own: {
+          ...(clientToken && { [CopyAttribute.ClientToken]: textAttribute(clientToken) }),
+          [CopyAttribute.Requeues]: numberAttribute(facts.requeues + 1),
+          [CopyAttribute.FirstSentTimestamp]: numberAttribute(facts.firstSentAt),
+          [CopyAttribute.OriginalMessageId]: textAttribute(facts.originalMessageId),
+          ...(options.deadLetteredAs && {
+            [CopyAttribute.DeadLetteredAs]: textAttribute(options.deadLetteredAs),
+          }),
+        },
+        maxBytes: this.maxMessageBytes,
       }),
     });
     command.middlewareStack.add(

@@ -15,6 +15,17 @@ export interface LedgerTransferResult {
   readonly ContactArn: string;
 }
 
+/** How many times a `BatchGetItem` is made for keys DynamoDB left unprocessed before the read fails. */
+const BATCH_GET_ROUNDS = 4;
+
+/** DynamoDB kept leaving keys unprocessed: transient, the record is retried. */
+export class UnprocessedKeysError extends Error {
+  constructor(count: number) {
+    super(`DynamoDB left ${count} keys unprocessed after ${BATCH_GET_ROUNDS} reads`);
+    this.name = 'UnprocessedKeysError';
+  }
+}
+
 /** What the ledger knew of a token when an attempt began. */
 export interface RequestHistory {
   /** The chain the token's slot is on (the one it was first given). */
@@ -51,21 +62,33 @@ export class TransferLedger {
   async knownChainOf(instanceId: string, contactId: string): Promise<string | undefined> {
     const alias = LedgerKey.contactAlias(instanceId, contactId);
     const root = LedgerKey.chain(instanceId, contactId);
-    const { Responses } = await this.client.send(
-      new BatchGetCommand({
-        RequestItems: {
-          [this.tableName]: {
-            Keys: [{ pk: alias }, { pk: root }],
-            ConsistentRead: true,
-            ProjectionExpression: 'pk, chain',
-          },
-        },
-      }),
-    );
-    const items = Responses?.[this.tableName] ?? [];
+    const items = await this.#batchGet([{ pk: alias }, { pk: root }]);
     const aliasItem = items.find((item) => item.pk === alias);
     if (typeof aliasItem?.chain === 'string') return aliasItem.chain;
     return items.some((item) => item.pk === root) ? root : undefined;
+  }
+
+  /**
+   * One consistent `BatchGetItem`, asking again for the keys DynamoDB left unprocessed (it may, under load,
+   * without an error): a key it never read must not pass for a key that does not exist.
+   */
+  async #batchGet(keys: Record<string, unknown>[]): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let pending = keys;
+    for (let round = 0; pending.length > 0; round += 1) {
+      if (round >= BATCH_GET_ROUNDS) throw new UnprocessedKeysError(pending.length);
+      if (round > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** round));
+      const { Responses, UnprocessedKeys } = await this.client.send(
+        new BatchGetCommand({
+          RequestItems: {
+            [this.tableName]: { Keys: pending, ConsistentRead: true, ProjectionExpression: 'pk, chain' },
+          },
+        }),
+      );
+      items.push(...(Responses?.[this.tableName] ?? []));
+      pending = UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+    }
+    return items;
   }
 
   /**

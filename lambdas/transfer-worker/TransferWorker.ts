@@ -18,6 +18,7 @@ import {
   Outcome,
   outcomeOfFailure,
   retryDelaySeconds,
+  TransferNotSettledError,
 } from '../../src/domain/index.js';
 import { outcomeRequestOf, type TransferFailedDetail } from '../../src/events/outcomeEvents.js';
 import { clientTokenOfBody, parseTransferRequest, type TransferRequest } from '../../src/request/index.js';
@@ -26,10 +27,11 @@ import { planBatch } from './batchSchedule.js';
 import type { WorkerConfig } from './config.js';
 import type { DeadLetterQueue } from './DeadLetterQueue.js';
 import type { IdempotentTransfer, ScheduledTurn } from './idempotentTransfer.js';
+import { type CopyFacts, copyFactsOf } from './messageAttributes.js';
 import type { OutcomePublisher } from './OutcomePublisher.js';
 import type { QueueHold } from './QueueHold.js';
-import type { RejectionLedger } from './RejectionLedger.js';
-import { firstSentAtOf, originalMessageIdOf, type RequeueSender, requeuesOf } from './RequeueSender.js';
+import type { DeadLetterMarker, RejectionLedger } from './RejectionLedger.js';
+import type { RequeueSender } from './RequeueSender.js';
 import type { RetryScheduler } from './RetryScheduler.js';
 import type { SharedSchedule } from './SharedSchedule.js';
 
@@ -41,7 +43,10 @@ export interface TransferWorkerDependencies {
   /** Sends a request throttled on its last allowed delivery back to the queue. */
   readonly requeue: RequeueSender;
   /** Where rejections are recorded for `transfer-contact status`. */
-  readonly rejections: Pick<RejectionLedger, 'beginDeadLetter' | 'finishDeadLetter' | 'recordRejection'>;
+  readonly rejections: Pick<
+    RejectionLedger,
+    'beginDeadLetter' | 'finishDeadLetter' | 'recordRejection' | 'readDeadLetters'
+  >;
   /** Brings a record to be retried back in seconds rather than after the whole visibility timeout. */
   readonly retries: RetryScheduler;
   /** Publishes each request's outcome event (a no-op when outcome events are off). */
@@ -76,32 +81,15 @@ export function createTransferWorker(deps: TransferWorkerDependencies): Transfer
     record: SQSRecord,
     received: ReceivedRecord,
     turn: ScheduledTurn | undefined,
+    markers: BatchMarkers,
   ): Promise<void> => {
     try {
+      // A message once dead-lettered never runs again: it only finishes its dead letter and announces it.
+      const settled = await finishEarlierDeadLetter(deps, record, received, markers);
+      if (settled) return;
       const request = checkedRequest(received, config);
       const result = await transfer.run(request, turn);
-      // Published before the record is acknowledged: a failed put retries the record (which replays).
-      await deps.outcomes.completed({
-        version: OUTCOME_EVENT_VERSION,
-        ClientToken: request.ClientToken,
-        Request: outcomeRequestOf(request),
-        ContactId: result.ContactId,
-        ContactArn: result.ContactArn,
-        Replayed: result.replayed,
-        ...(result.settledBy && { SettledBy: result.settledBy }),
-        Attempts: received.receiveCount,
-        LatencyMs: Math.max(0, Date.now() - received.firstSentAt),
-        MessageId: originalMessageIdOf(record),
-      });
-      const outcome = result.replayed ? Outcome.Duplicate : Outcome.Transferred;
-      metrics.addMetric(outcome, MetricUnit.Count, 1);
-      logger.info('transfer outcome', {
-        ...received.facts,
-        outcome,
-        // The contact's ARN is the instance's and this id: the outcome event carries it, the line need not.
-        transferredContactId: result.ContactId,
-        ...(result.settledBy && { settledBy: result.settledBy }),
-      });
+      await announceCompleted(deps, received, request, result);
     } catch (error) {
       await handleFailure(deps, record, received, error);
     }
@@ -111,9 +99,16 @@ export function createTransferWorker(deps: TransferWorkerDependencies): Transfer
     transfer.registerContext(context);
     logger.addContext(context);
     try {
-      const received = new Map(event.Records.map((record) => [record.messageId, readRecord(record)]));
-      const turns = await holdForSlots(deps, event.Records, received);
-      const toRun = event.Records.filter((record) => turns.has(record.messageId));
+      const now = Date.now();
+      const received = new Map(
+        event.Records.map((record) => [record.messageId, readRecord(record, config, now)]),
+      );
+      const markers = await readMarkers(deps, event.Records, received);
+      const fresh = event.Records.filter((record) => !markers.asked.has(record.messageId));
+      const turns = await holdForSlots(deps, fresh, received);
+      const toRun = event.Records.filter(
+        (record) => turns.has(record.messageId) || markers.asked.has(record.messageId),
+      );
       // A processor holds one batch's state: one per invocation, so concurrent invocations in one process
       // (the local runner, tests) never mix their results.
       return await processPartialResponse(
@@ -121,8 +116,9 @@ export function createTransferWorker(deps: TransferWorkerDependencies): Transfer
         (record: SQSRecord) =>
           handleRecord(
             record,
-            received.get(record.messageId) ?? readRecord(record),
+            received.get(record.messageId) ?? readRecord(record, config, Date.now()),
             turns.get(record.messageId),
+            markers,
           ),
         new BatchProcessor(EventType.SQS),
         {
@@ -136,6 +132,106 @@ export function createTransferWorker(deps: TransferWorkerDependencies): Transfer
       metrics.publishStoredMetrics();
     }
   };
+}
+
+/** Publishes a transfer's outcome; a failure here leaves the transfer to settle later, never a failure. */
+async function announceCompleted(
+  deps: TransferWorkerDependencies,
+  received: ReceivedRecord,
+  request: TransferRequest,
+  result: Awaited<ReturnType<IdempotentTransfer['run']>>,
+): Promise<void> {
+  const { metrics, logger } = deps;
+  try {
+    // Published before the record is acknowledged: a failed put retries the record (which replays).
+    await deps.outcomes.completed({
+      version: OUTCOME_EVENT_VERSION,
+      ClientToken: request.ClientToken,
+      Request: outcomeRequestOf(request),
+      ContactId: result.ContactId,
+      ContactArn: result.ContactArn,
+      Replayed: result.replayed,
+      ...(result.settledBy && { SettledBy: result.settledBy }),
+      Attempts: received.receiveCount,
+      LatencyMs: Math.max(0, Date.now() - received.facts.firstSentAt),
+      MessageId: received.facts.originalMessageId,
+    });
+  } catch (error) {
+    throw new TransferNotSettledError(result, { cause: error });
+  }
+  const outcome = result.replayed ? Outcome.Duplicate : Outcome.Transferred;
+  metrics.addMetric(outcome, MetricUnit.Count, 1);
+  logger.info('transfer outcome', {
+    ...received.logFacts,
+    outcome,
+    // The contact's ARN is the instance's and this id: the outcome event carries it, the line need not.
+    transferredContactId: result.ContactId,
+    ...(result.settledBy && { settledBy: result.settledBy }),
+  });
+}
+
+/** The dead-letter markers a batch asked for: by message id, or the error that kept them from being read. */
+interface BatchMarkers {
+  /** Records whose marker was asked for (redeliveries, and copies kept only to announce a dead letter). */
+  readonly asked: ReadonlySet<string>;
+  readonly found: ReadonlyMap<string, DeadLetterMarker>;
+  readonly error?: unknown;
+}
+
+/**
+ * Reads the dead-letter markers of the records that may have been dead-lettered before: every redelivery
+ * (a first delivery never was), and every copy kept to announce a dead letter. One read per batch, none on
+ * first deliveries.
+ */
+async function readMarkers(
+  deps: TransferWorkerDependencies,
+  records: readonly SQSRecord[],
+  received: ReadonlyMap<string, ReceivedRecord>,
+): Promise<BatchMarkers> {
+  const asked = new Set<string>();
+  const ids = new Set<string>();
+  for (const record of records) {
+    const read = received.get(record.messageId);
+    const announces = read?.facts.deadLetteredAs;
+    if ((read?.receiveCount ?? 1) > 1 || announces) {
+      asked.add(record.messageId);
+      ids.add(record.messageId);
+      if (announces) ids.add(announces);
+    }
+  }
+  if (ids.size === 0) return { asked, found: new Map() };
+  try {
+    return { asked, found: await deps.rejections.readDeadLetters([...ids]) };
+  } catch (error) {
+    return { asked, found: new Map(), error };
+  }
+}
+
+/**
+ * Finishes what an earlier delivery of this message started, if it dead-lettered it (or the record is a copy
+ * kept only to announce a dead letter): the DLQ send if it never finished, then the `Failed` event. Returns
+ * whether the record is thereby settled (it must not run).
+ */
+async function finishEarlierDeadLetter(
+  deps: TransferWorkerDependencies,
+  record: SQSRecord,
+  received: ReceivedRecord,
+  markers: BatchMarkers,
+): Promise<boolean> {
+  if (!markers.asked.has(record.messageId)) return false;
+  if (markers.error) throw markers.error;
+  const announces = received.facts.deadLetteredAs;
+  if (announces) {
+    const marker = markers.found.get(announces);
+    if (marker) await announceFailed(deps, record, marker.failure, received, announces);
+    else deps.logger.warn('nothing to announce: no dead-letter marker', { ...received.logFacts, announces });
+    return true;
+  }
+  const marker = markers.found.get(record.messageId);
+  if (!marker) return false;
+  deps.logger.info('already dead-lettered', { messageId: record.messageId });
+  await deadLetter(deps, record, marker.failure, received, marker);
+  return true;
 }
 
 /**
@@ -156,6 +252,7 @@ async function holdForSlots(
       const request = read?.request;
       return {
         record,
+        facts: read?.facts ?? copyFactsOf(record, undefined, Date.now()),
         clientToken: request?.ClientToken,
         schedulable:
           request !== undefined &&
@@ -188,12 +285,12 @@ interface ReceivedRecord {
   readonly request: TransferRequest | undefined;
   /** The request's token, or an invalid body's own token (for `status` and the DLQ attribute). */
   readonly clientToken: string | undefined;
-  readonly facts: Readonly<Record<string, unknown>>;
-  /** When the request first reached the queue (ms): its first send, carried across requeues. */
-  readonly firstSentAt: number;
+  /** What its copy attributes say, believed only on the worker's own copies. */
+  readonly facts: CopyFacts;
+  readonly logFacts: Readonly<Record<string, unknown>>;
 }
 
-function readRecord(record: SQSRecord): ReceivedRecord {
+function readRecord(record: SQSRecord, config: WorkerConfig, now: number): ReceivedRecord {
   const receiveCount = Number(record.attributes?.ApproximateReceiveCount ?? '1') || 1;
   const parsed = parseTransferRequest(record.body ?? '', {
     messageId: record.messageId,
@@ -203,11 +300,11 @@ function readRecord(record: SQSRecord): ReceivedRecord {
   const clientToken = request?.ClientToken ?? clientTokenOfBody(record.body ?? '');
   return {
     receiveCount,
-    firstSentAt: firstSentAtOf(record),
     parsed,
     request,
     clientToken,
-    facts: {
+    facts: copyFactsOf(record, config.workerRoleId, now),
+    logFacts: {
       messageId: record.messageId,
       attempt: receiveCount,
       instanceId: request?.InstanceId,
@@ -244,13 +341,13 @@ async function handleFailure(
   const disposition = decideDisposition(failure, {
     receiveCount: received.receiveCount,
     maxReceiveCount: config.maxReceiveCount,
-    requeues: requeuesOf(record),
+    requeues: received.facts.requeues,
     requeueLimit: config.requeueLimit,
   });
   const outcome = outcomeOfFailure(failure, disposition);
   metrics.addMetric(outcome, MetricUnit.Count, 1);
   const log = {
-    ...received.facts,
+    ...received.logFacts,
     outcome,
     errorClass: failure.errorClass,
     errorCode: failure.code,
@@ -263,52 +360,76 @@ async function handleFailure(
     throw error;
   }
   if (disposition === Disposition.Requeue && received.request) {
-    logger.warn('transfer outcome', { ...log, requeues: requeuesOf(record) + 1 });
+    logger.warn('transfer outcome', { ...log, requeues: received.facts.requeues + 1 });
     // Sent back first, then acknowledged: if the send fails the record stays in the queue.
-    await deps.requeue.send(record, received.request.ClientToken);
+    await deps.requeue.send(record, received.request.ClientToken, received.facts);
     return;
   }
   logger.error('transfer outcome', log);
-  await deadLetter(deps, record, failure, received);
+  await deadLetter(deps, record, failure, received, undefined);
 }
 
 /**
- * Sends a record to the DLQ exactly once. A per-message marker is written first and flagged once the DLQ has
- * the message: if a write fails the record is reported as failed, so SQS keeps it (nothing is lost); if the
- * batch comes back after a crash, a record already dead-lettered is acknowledged, not sent again.
+ * Sends a record to the DLQ once, then announces it. A per-message marker records the decision and its
+ * reason first, and is flagged once the DLQ has the message: if a step fails the record is reported as
+ * failed (SQS keeps it, nothing is lost), and when it comes back the marker, read before anything runs,
+ * finishes the same dead letter instead of running the request again.
  */
 async function deadLetter(
   deps: TransferWorkerDependencies,
   record: SQSRecord,
   failure: Failure,
   received: ReceivedRecord,
+  earlier: DeadLetterMarker | undefined,
 ): Promise<void> {
   const { rejections, logger } = deps;
   const { clientToken } = received;
-  // The outcome event goes out after the DLQ has the message, and again if the record comes back.
-  const publish = () => deps.outcomes.failed(failedDetail(record, failure, received));
-  if ((await rejections.beginDeadLetter(record.messageId)) === 'already-sent') {
-    logger.info('already dead-lettered', { messageId: record.messageId });
-    await publish();
-    return;
+  const marker = earlier ?? (await rejections.beginDeadLetter(record.messageId, failure));
+  const reason = marker.failure;
+  if (!marker.sent) {
+    if (clientToken) {
+      await rejections.recordRejection(clientToken, {
+        errorClass: reason.errorClass,
+        errorCode: reason.code,
+        errorMessage: reason.message,
+        failedAt: new Date().toISOString(),
+        messageId: record.messageId,
+      });
+    }
+    await deps.deadLetters.send(record, reason, clientToken, received.facts);
+    try {
+      await rejections.finishDeadLetter(record.messageId);
+    } catch (error) {
+      // The message is in the DLQ: acknowledging it is right; only a later return could then send it again.
+      logger.warn('dead-letter marker not flagged', { messageId: record.messageId, error: String(error) });
+    }
   }
-  if (clientToken) {
-    await rejections.recordRejection(clientToken, {
-      errorClass: failure.errorClass,
-      errorCode: failure.code,
-      errorMessage: failure.message,
-      failedAt: new Date().toISOString(),
-      messageId: record.messageId,
-    });
-  }
-  await deps.deadLetters.send(record, failure, clientToken);
+  await announceFailed(deps, record, reason, received, record.messageId);
+}
+
+/**
+ * Publishes a dead letter's `Failed` event. If the bus refuses it on the message's last delivery, a copy is
+ * sent back that only announces (it never runs): SQS would otherwise move the message to the DLQ a second
+ * time, unannounced.
+ */
+async function announceFailed(
+  deps: TransferWorkerDependencies,
+  record: SQSRecord,
+  failure: Failure,
+  received: ReceivedRecord,
+  deadLetteredAs: string,
+): Promise<void> {
   try {
-    await rejections.finishDeadLetter(record.messageId);
+    await deps.outcomes.failed(failedDetail(record, failure, received));
   } catch (error) {
-    // The message is in the DLQ: acknowledging it is right; only a later crash could then repeat it.
-    logger.warn('dead-letter marker not flagged', { messageId: record.messageId, error: String(error) });
+    if (received.receiveCount < deps.config.maxReceiveCount) throw error;
+    deps.logger.warn('failed event not published: sent back to announce later', {
+      ...received.logFacts,
+      deadLetteredAs,
+      error: String(error),
+    });
+    await deps.requeue.send(record, received.clientToken, received.facts, { deadLetteredAs });
   }
-  await publish();
 }
 
 /** The longest raw body a `Transfer Contact Failed` event repeats (an event may hold 256 KB in all). */
@@ -327,7 +448,7 @@ function failedDetail(record: SQSRecord, failure: Failure, received: ReceivedRec
     ErrorMessage: failure.message.slice(0, MAX_REASON_CHARS),
     Destination: 'DLQ',
     Attempts: received.receiveCount,
-    MessageId: originalMessageIdOf(record),
+    MessageId: received.facts.originalMessageId,
   };
 }
 

@@ -7,7 +7,8 @@ import {
   unscheduledDelaySeconds,
 } from '../../src/domain/index.js';
 import type { ScheduledTurn } from './idempotentTransfer.js';
-import { type CarriedSlot, type HeldRequest, slotOf } from './QueueHold.js';
+import type { CarriedSlot, CopyFacts } from './messageAttributes.js';
+import type { HeldRequest } from './QueueHold.js';
 import type { SharedSchedule } from './SharedSchedule.js';
 
 /** How long a request whose booking failed waits in the queue before it asks again: 1 to 5 s, spread. */
@@ -16,6 +17,8 @@ const retryBookingDelaySeconds = (random: number) => 1 + Math.floor(random * 5);
 /** A record of the batch as the planner sees it. */
 export interface PlannedRecord {
   readonly record: SQSRecord;
+  /** What its copy attributes say: the slot it carries, believed only on the worker's own copies. */
+  readonly facts: CopyFacts;
   /** The token the request runs under; `undefined` for a record that is not a valid request. */
   readonly clientToken: string | undefined;
   /**
@@ -60,7 +63,14 @@ export async function planBatch(
   const place = (planned: PlannedRecord, clientToken: string, slot: CarriedSlot, now: number) => {
     const decision = decideSlot(slot.at, now, MAX_IN_FUNCTION_WAIT_MS);
     if (decision.kind === 'run') run.set(planned.record.messageId, { slotAt: slot.at });
-    else hold.push({ record: planned.record, clientToken, delaySeconds: decision.delaySeconds, slot });
+    else
+      hold.push({
+        record: planned.record,
+        facts: planned.facts,
+        clientToken,
+        delaySeconds: decision.delaySeconds,
+        slot,
+      });
   };
 
   const schedulable = records.filter((planned) => planned.schedulable && planned.clientToken);
@@ -72,7 +82,7 @@ export async function planBatch(
   const now = clock.now();
   const toBook: PlannedRecord[] = [];
   for (const planned of schedulable) {
-    const slot = slotOf(planned.record);
+    const slot = planned.facts.slot;
     if (slot && epoch !== undefined && slotHolds(slot, epoch, now))
       place(planned, planned.clientToken as string, slot, now);
     else toBook.push(planned);
@@ -82,12 +92,12 @@ export async function planBatch(
   const booked = await schedule.book(toBook.length);
   const bookedAt = clock.now();
   toBook.forEach((planned, i) => {
-    const { record } = planned;
+    const { record, facts } = planned;
     const clientToken = planned.clientToken as string;
     if (booked === undefined) run.set(record.messageId, undefined);
     else if (booked === 'busy')
       // No slot yet: a call now would come on top of the schedule. Ask again in a few seconds.
-      hold.push({ record, clientToken, delaySeconds: retryBookingDelaySeconds(clock.random()) });
+      hold.push({ record, facts, clientToken, delaySeconds: retryBookingDelaySeconds(clock.random()) });
     else {
       const at = booked.slots[i];
       if (at !== undefined) place(planned, clientToken, { at, epoch: booked.epoch }, bookedAt);
@@ -98,7 +108,7 @@ export async function planBatch(
           SCHEDULE_HORIZON_MS,
           clock.random(),
         );
-        hold.push({ record, clientToken, delaySeconds });
+        hold.push({ record, facts, clientToken, delaySeconds });
       }
     }
   });

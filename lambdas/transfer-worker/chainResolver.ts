@@ -1,5 +1,5 @@
 import { LedgerKey } from '../../src/contract/index.js';
-import { chainRootOf } from '../../src/domain/index.js';
+import { ContactNotVisibleError, chainRootOf } from '../../src/domain/index.js';
 import type { ContactDirectory } from './contactDirectory.js';
 import type { TransferLedger } from './TransferLedger.js';
 
@@ -7,8 +7,9 @@ import type { TransferLedger } from './TransferLedger.js';
  * The ledger chain a contact's transfers count against. The ledger answers for every contact it has seen
  * (one read); a contact it has never seen (a first request, or a contact a transfer started whose answer the
  * worker never got) is asked of Connect: its `InitialContactId` names its tree, and the answer is kept as an
- * alias so the next request needs no call. A contact Connect does not know roots its own chain (the transfer
- * itself will then be refused).
+ * alias so the next request needs no call. A contact Connect does not show proves nothing (its reads may lag
+ * a new contact, which rooted at itself would escape its tree's cap): {@link ContactNotVisibleError}, and the
+ * request is retried.
  *
  * @example
  * await resolveChain(ledger, contacts, 'instance-1', 'contact-2'); // 'chain#instance-1#contact-1'
@@ -22,7 +23,8 @@ export async function resolveChain(
   const known = await ledger.knownChainOf(instanceId, contactId);
   if (known) return known;
   const contact = await contacts.describe(instanceId, contactId);
-  const root = contact ? chainRootOf(contact) : contactId;
+  if (!contact) throw new ContactNotVisibleError(instanceId, contactId);
+  const root = chainRootOf(contact);
   const chain = LedgerKey.chain(instanceId, root);
   if (root !== contactId) await ledger.linkContact(instanceId, contactId, chain);
   return chain;

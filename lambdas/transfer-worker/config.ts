@@ -41,6 +41,18 @@ export interface WorkerConfig {
    * item); `fixed`: each worker paces to `rate / maxConcurrency`, whatever Connect says.
    */
   readonly pacingMode: 'adaptive' | 'fixed';
+  /**
+   * The worker role's unique id (`AROA…`): SQS stamps it on every message the worker sends (`SenderId`), so
+   * the worker believes the attributes of its own copies, and only those. Without it no copy is believed and
+   * requests are not held in the queue.
+   */
+  readonly workerRoleId: string | undefined;
+  /** The queues' maximum message size (bytes), body and attributes together. */
+  readonly maxMessageBytes: number;
+  /** How long one AWS call may take before the SDK gives up on it. */
+  readonly requestTimeoutMs: number;
+  /** `DescribeContact` and `ListAssociatedContacts` calls per second (each) for the whole deployment. */
+  readonly contactReadRatePerSecond: number;
 }
 
 /** The worker's environment is unusable; the message lists every problem found. */
@@ -86,6 +98,13 @@ const EnvironmentSchema = z.object({
   [E.pacingMode]: z
     .enum(['adaptive', 'fixed'], { error: `${E.pacingMode} must be adaptive or fixed` })
     .default('adaptive'),
+  [E.workerRoleId]: z.string().default(''),
+  [E.maxMessageBytes]: integer(E.maxMessageBytes, DEFAULTS.maxMessageBytes, 1_024, 1_048_576),
+  [E.requestTimeoutMs]: integer(E.requestTimeoutMs, DEFAULTS.requestTimeoutMs, 50, 60_000),
+  [E.contactReadRatePerSecond]: z.coerce
+    .number({ error: `${E.contactReadRatePerSecond} must be a number` })
+    .positive(`${E.contactReadRatePerSecond} must be above 0`)
+    .default(DEFAULTS.contactReadRatePerSecond),
   [E.tokenReplayWindowSeconds]: integer(
     E.tokenReplayWindowSeconds,
     DEFAULTS.tokenReplayWindowSeconds,
@@ -130,6 +149,10 @@ export function readWorkerConfig(env: Readonly<Record<string, string | undefined
     tokenReplayWindowSeconds: e[E.tokenReplayWindowSeconds],
     outcomeEventBusName: e[E.outcomeEventBusName] || undefined,
     pacingMode: e[E.pacingMode],
+    workerRoleId: e[E.workerRoleId] || undefined,
+    maxMessageBytes: e[E.maxMessageBytes],
+    requestTimeoutMs: e[E.requestTimeoutMs],
+    contactReadRatePerSecond: e[E.contactReadRatePerSecond],
   };
 }
 

@@ -5,11 +5,13 @@ import {
   AmbiguousTransferError,
   CallVerdict,
   ConnectCallError,
+  ContactNotVisibleError,
   DeadlineTooCloseError,
   decideReconciliation,
   intervalMs,
   isThrottledCall,
   judgeFailedCall,
+  TransferNotSettledError,
 } from '../../src/domain/index.js';
 import {
   requestFingerprint,
@@ -84,11 +86,17 @@ type StepResult = TransferResult & { replayed?: boolean; settledBy?: SettledBy }
 class TransferAttempts {
   /** The invocation's context, for its remaining time. */
   context: Context | undefined;
+  /**
+   * The tokens this process knows transferred, by what Connect answered, while their attempt runs: a failure
+   * after that point is {@link TransferNotSettledError}, never a failure of the request.
+   */
+  readonly transferred = new Map<string, TransferResult>();
 
   constructor(private readonly deps: IdempotentTransferDependencies) {}
 
   /** Records a transfer: the new contact's alias first, so a transferred token always has its alias. */
   async settle(request: TransferRequest, chain: string, result: TransferResult): Promise<void> {
+    this.transferred.set(request.ClientToken, result);
     if (result.ContactId !== request.ContactId) {
       await this.deps.ledger.linkContact(request.InstanceId, result.ContactId, chain);
     }
@@ -107,10 +115,14 @@ class TransferAttempts {
     refusal: ConnectCallError | undefined,
   ): Promise<StepResult | undefined> {
     const contact = await this.deps.contacts.describe(request.InstanceId, request.ContactId);
-    const successors =
-      contact && !contact.active
-        ? await this.deps.contacts.successorsOf(request.InstanceId, request.ContactId)
-        : [];
+    if (!contact) {
+      // The contact had an attempt: a 404 is a read lagging, not proof that nothing happened.
+      await this.deps.ledger.closeAttempt(request.ClientToken);
+      throw new ContactNotVisibleError(request.InstanceId, request.ContactId);
+    }
+    const successors = !contact.active
+      ? await this.deps.contacts.successorsOf(request.InstanceId, request.ContactId)
+      : [];
     const verdict = decideReconciliation(request, contact, successors, ambiguousSince);
     if (verdict.kind === 'transferred') {
       const result = { ContactId: verdict.ContactId, ContactArn: verdict.ContactArn };
@@ -207,7 +219,10 @@ class TransferAttempts {
     if (remainingMs < this.deps.deadlineMarginMs) throw new DeadlineTooCloseError(remainingMs);
 
     const history = await this.deps.ledger.beginRequest(token, requestFingerprint(request), resolved);
-    if (history.transferred) return { ...history.transferred, replayed: true, settledBy: 'ledger' };
+    if (history.transferred) {
+      this.transferred.set(token, history.transferred);
+      return { ...history.transferred, replayed: true, settledBy: 'ledger' };
+    }
     const { chain } = history;
     let { ambiguousSince } = history;
 
@@ -272,7 +287,17 @@ export function createIdempotentTransfer(deps: IdempotentTransferDependencies): 
       config.registerLambdaContext(lambdaContext);
     },
     run: async (request, turn) => {
-      const outcome: StepResult = await idempotent(request, turn);
+      let outcome: StepResult;
+      try {
+        outcome = await idempotent(request, turn);
+      } catch (error) {
+        // Once Connect has said yes, nothing later turns the request into a failure: it settles later.
+        const known = attempts.transferred.get(request.ClientToken);
+        if (known) throw new TransferNotSettledError(known, { cause: error });
+        throw error;
+      } finally {
+        attempts.transferred.delete(request.ClientToken);
+      }
       return {
         ContactId: outcome.ContactId,
         ContactArn: outcome.ContactArn,

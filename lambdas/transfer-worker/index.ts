@@ -6,7 +6,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { METRICS_NAMESPACE, SERVICE_NAME, WorkerEnv } from '../../src/contract/index.js';
+import { CONNECT_READ_BURST, METRICS_NAMESPACE, SERVICE_NAME, WorkerEnv } from '../../src/contract/index.js';
 import { pacingPolicy } from '../../src/domain/index.js';
 import { AdaptivePacer } from './AdaptivePacer.js';
 import { CallPacer } from './CallPacer.js';
@@ -37,10 +37,14 @@ const metrics = new Metrics({
   serviceName,
 });
 
-const dynamodb = new DynamoDBClient({});
+// A hung call must fail (and be retried) well inside the invocation's deadline margin, whichever service.
+const requestHandler = {
+  connectionTimeout: Math.min(2_000, config.requestTimeoutMs),
+  requestTimeout: config.requestTimeoutMs,
+};
+const dynamodb = new DynamoDBClient({ requestHandler });
 const connect = new ConnectClient({
-  // A hung call must fail (and be retried) well inside the invocation's deadline margin.
-  requestHandler: { connectionTimeout: 2_000, requestTimeout: 4_000 },
+  requestHandler,
   // The SDK's retries, but never of a throttled call: that waits for the pacer's next turn (AWS_MAX_ATTEMPTS
   // still bounds the rest).
   retryStrategy: new NoThrottleRetries(Number(process.env.AWS_MAX_ATTEMPTS ?? 3) || 3),
@@ -56,7 +60,13 @@ const pacer = adaptive
 const ledger = new TransferLedger(documents, config.ledgerTableName, config.transferCap);
 const transfer = createIdempotentTransfer({
   ledger,
-  contacts: connectContactDirectory(connect),
+  contacts: connectContactDirectory(connect, {
+    // This worker's share of each read API's quota, as the fixed pacer shares the transfer rate.
+    quota: {
+      ratePerSecond: config.contactReadRatePerSecond / config.maxConcurrency,
+      burst: Math.max(1, Math.floor(CONNECT_READ_BURST / config.maxConcurrency)),
+    },
+  }),
   pacer,
   workers: config.maxConcurrency,
   persistenceStore: new DynamoDBPersistenceLayer({
@@ -71,24 +81,26 @@ const transfer = createIdempotentTransfer({
 
 // The configured endpoint wins over the queue URL's host: the same host in AWS, and the only one that
 // resolves for a local SQS whose queue URLs name `sqs.<region>.localhost`.
-const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
+const sqs = new SQSClient({ useQueueUrlAsEndpoint: false, requestHandler });
 
 /** The transfer worker's Lambda handler: SQS batch in, partial batch response out. */
 export const handler = createTransferWorker({
   config,
   transfer,
-  deadLetters: new DeadLetterQueue(sqs, config.deadLetterQueueUrl),
-  requeue: new RequeueSender(sqs, config.transferQueueUrl),
+  deadLetters: new DeadLetterQueue(sqs, config.deadLetterQueueUrl, config.maxMessageBytes),
+  requeue: new RequeueSender(sqs, config.transferQueueUrl, config.maxMessageBytes),
   retries: new RetryScheduler(sqs, config.transferQueueUrl),
-  // With adaptive pacing a request waits for its slot in the queue (SQS holds it, Lambda bills nothing).
-  ...(adaptive && {
-    schedule: {
-      slots: new SharedSchedule(pacingStore, policy),
-      hold: new QueueHold(sqs, config.transferQueueUrl),
-    },
-  }),
+  // With adaptive pacing a request waits for its slot in the queue (SQS holds it, Lambda bills nothing),
+  // if the worker can tell its own copies (their slots) from a producer's messages.
+  ...(adaptive &&
+    config.workerRoleId && {
+      schedule: {
+        slots: new SharedSchedule(pacingStore, policy),
+        hold: new QueueHold(sqs, config.transferQueueUrl, config.maxMessageBytes),
+      },
+    }),
   outcomes: new OutcomePublisher(
-    config.outcomeEventBusName ? new EventBridgeClient({}) : undefined,
+    config.outcomeEventBusName ? new EventBridgeClient({ requestHandler }) : undefined,
     config.outcomeEventBusName,
   ),
   rejections: new RejectionLedger(documents, config.ledgerTableName),

@@ -7,3 +7,9 @@ export const CONNECT_TRANSFER_LIMIT = 11;
 
 /** `TransferContact`'s default quota per account and Region, shared with every other caller. */
 export const CONNECT_TRANSFER_QUOTA = { ratePerSecond: 2, burst: 5 } as const;
+
+/**
+ * The burst of the default quota of Connect's reads that publish none of their own (`DescribeContact`,
+ * `ListAssociatedContacts`): 2 requests/s, burst 5, per API, account and Region.
+ */
+export const CONNECT_READ_BURST = 5;

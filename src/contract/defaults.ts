@@ -41,6 +41,15 @@ export const DEFAULTS = {
   systemLogLevel: 'WARN' as 'DEBUG' | 'INFO' | 'WARN',
   /** Age of the oldest queued request that raises the backlog alarm. */
   backlogAgeAlarmMinutes: 15,
+  /** The transfer queue's and the DLQ's maximum message size (bytes): what a copy must fit in. */
+  maxMessageBytes: 262_144,
+  /** How long the worker waits for one AWS call before it gives up (the SDK then retries or fails). */
+  requestTimeoutMs: 4_000,
+  /**
+   * `DescribeContact` and `ListAssociatedContacts` calls per second, each, for the whole deployment: the
+   * default quota of Connect APIs that publish none of their own, shared with every other caller.
+   */
+  contactReadRatePerSecond: 2,
   /** How long rejection records and dead-letter markers stay in the ledger. */
   rejectionRetentionSeconds: 30 * 86_400,
 } as const;

@@ -119,3 +119,39 @@ export class OutcomeEventNotPublishedError extends TransferOrchestratorError {
     this.name = 'OutcomeEventNotPublishedError';
   }
 }
+
+/**
+ * Connect transferred the contact (or the token's records prove it did), and something after that failed:
+ * recording the result, the idempotency record, or the outcome event. Never a failure of the request: it is
+ * retried until it settles (a repeat replays the transfer, never makes it again) and never dead-lettered.
+ */
+export class TransferNotSettledError extends TransferOrchestratorError {
+  constructor(
+    /** What Connect answered. */
+    public readonly result: { readonly ContactId: string; readonly ContactArn: string },
+    options?: ErrorOptions,
+  ) {
+    super(
+      `transferred to contact ${result.ContactId}, not yet settled: ${(options?.cause as Error | undefined)?.message ?? 'unknown'}`,
+      options,
+    );
+    this.name = 'TransferNotSettledError';
+  }
+}
+
+/**
+ * `DescribeContact` (or the contact tree) does not know a contact the worker has reason to believe exists:
+ * a request names it, or an earlier attempt transferred it. Connect's reads may lag a new contact, so a 404
+ * proves nothing: the record is retried, and dead-lettered only after its last delivery.
+ */
+export class ContactNotVisibleError extends TransferOrchestratorError {
+  constructor(
+    public readonly instanceId: string,
+    public readonly contactId: string,
+  ) {
+    super(
+      `Connect does not show contact ${contactId} of instance ${instanceId} (yet): its reads may lag a new contact, so the request is retried; after its last delivery it is dead-lettered, having changed nothing`,
+    );
+    this.name = 'ContactNotVisibleError';
+  }
+}

@@ -3,9 +3,11 @@ import {
   type AttemptFailure,
   CapReachedError,
   ConnectCallError,
+  ContactNotVisibleError,
   DeadlineTooCloseError,
   InvalidRequestError,
   OutcomeEventNotPublishedError,
+  TransferNotSettledError,
 } from './errors.js';
 
 /** The classes of the error taxonomy (docs/DESIGN.md). */
@@ -81,6 +83,12 @@ export function classifyFailure(error: unknown): Failure {
   }
   if (error instanceof DeadlineTooCloseError) {
     return { errorClass: ErrorClass.Transient, code: 'DeadlineTooClose', message };
+  }
+  if (error instanceof TransferNotSettledError) {
+    return { errorClass: ErrorClass.Transient, code: 'TransferNotSettled', message };
+  }
+  if (error instanceof ContactNotVisibleError) {
+    return { errorClass: ErrorClass.Transient, code: 'ContactNotVisible', message };
   }
   if (error instanceof OutcomeEventNotPublishedError) {
     return { errorClass: ErrorClass.Transient, code: 'OutcomeEventNotPublished', message };
@@ -166,7 +174,18 @@ const DEFERRABLE_CODES = new Set([
   'TransferInFlight',
   'DeadlineTooClose',
   'OutcomeEventNotPublished',
+  'TransferNotSettled',
 ]);
+
+/**
+ * Failures of a request Connect already transferred: it must settle (its result recorded and announced), so
+ * it is sent back as often as it takes, never dead-lettered (a `Failed` for a transfer that happened would
+ * invite a second one).
+ */
+const SETTLE_LATER_CODES = new Set(['TransferNotSettled']);
+
+/** Codes retried soon although not deferrable: a lagging read is usually caught up within seconds. */
+const SOON_CODES = new Set(['ContactNotVisible']);
 
 /** What happens to a failed record. */
 export const Disposition = {
@@ -205,6 +224,7 @@ export interface DeliveryState {
 export function decideDisposition(failure: Failure, delivery: DeliveryState): Disposition {
   if (failure.errorClass !== ErrorClass.Transient) return Disposition.DeadLetter;
   if (delivery.receiveCount < delivery.maxReceiveCount) return Disposition.Retry;
+  if (SETTLE_LATER_CODES.has(failure.code)) return Disposition.Requeue;
   return DEFERRABLE_CODES.has(failure.code) && delivery.requeues < delivery.requeueLimit
     ? Disposition.Requeue
     : Disposition.DeadLetter;
@@ -227,6 +247,7 @@ const MAX_RETRY_DELAY_SECONDS = 300;
 export function retryDelaySeconds(failure: Failure, receiveCount: number): number | undefined {
   const attempt = Math.max(1, receiveCount);
   if (failure.code === 'TransferInFlight') return Math.min(MAX_RETRY_DELAY_SECONDS, 2 * attempt);
-  if (DEFERRABLE_CODES.has(failure.code)) return Math.min(MAX_RETRY_DELAY_SECONDS, 3 * attempt);
+  if (DEFERRABLE_CODES.has(failure.code) || SOON_CODES.has(failure.code))
+    return Math.min(MAX_RETRY_DELAY_SECONDS, 3 * attempt);
   return undefined;
 }

@@ -3,11 +3,13 @@ export {
   type AttemptFailure,
   CapReachedError,
   ConnectCallError,
+  ContactNotVisibleError,
   DeadlineTooCloseError,
   InstanceNotAllowedError,
   InvalidRequestError,
   OutcomeEventNotPublishedError,
   TokenReusedError,
+  TransferNotSettledError,
   TransferOrchestratorError,
 } from './errors.js';
 export {

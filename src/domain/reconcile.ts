@@ -1,6 +1,7 @@
 /**
  * What `DescribeContact` says of the contact a request names, in the terms reconciliation needs. The worker
- * builds it from the API's answer; `undefined` stands for a contact Connect does not know (404).
+ * builds it from the API's answer. A contact Connect does not show (404) has no view: its reads may lag a new
+ * contact, so the worker asks again later rather than conclude anything from it.
  */
 export interface ContactView {
   readonly id: string;
@@ -33,7 +34,7 @@ export const CLOCK_SKEW_MS = 5_000;
 export type Reconciliation =
   /** The contact (or the contact the transfer started) sits where the request sent it: it happened. */
   | { readonly kind: 'transferred'; readonly ContactId: string; readonly ContactArn: string }
-  /** The contact is still going elsewhere, or never existed: no transfer happened. */
+  /** The contact was not changed since before the attempt: no transfer happened. */
   | { readonly kind: 'not-transferred'; readonly reason: string }
   /** Nothing proves either outcome: a person must decide. */
   | { readonly kind: 'unknown'; readonly reason: string };
@@ -55,8 +56,7 @@ const sameResource = (requested: string | undefined, actual: string | undefined)
  * Decides, from Connect's own record, whether a request's earlier ambiguous attempt (the first one started at
  * `ambiguousSince`) transferred its contact. A transfer either keeps the contact's id (moving it, which
  * updates it) or starts a successor (`PreviousContactId` = the contact) and ends the contact. Only what the
- * timestamps make certain counts:
- * - unknown to Connect: not transferred;
+ * timestamps make certain counts (a contact Connect does not show is never judged: see {@link ContactView}):
  * - not updated (nor ended) since before the attempt: not transferred;
  * - still going, updated since, where the request sent it: transferred;
  * - ended, with a successor started since the attempt where the request sent it: transferred, to it;
@@ -71,13 +71,10 @@ const sameResource = (requested: string | undefined, actual: string | undefined)
  */
 export function decideReconciliation(
   request: TransferTarget,
-  contact: ContactView | undefined,
+  contact: ContactView,
   successors: readonly ContactView[],
   ambiguousSince: number,
 ): Reconciliation {
-  if (!contact) {
-    return { kind: 'not-transferred', reason: `Connect does not know contact ${request.ContactId}` };
-  }
   const before = (at: number | undefined) => at !== undefined && at < ambiguousSince - CLOCK_SKEW_MS;
   const where = request.QueueId !== undefined ? 'queue' : 'agent';
   const atTarget = (view: ContactView) =>

@@ -7,7 +7,14 @@ export interface RecordOptions {
   messageId?: string;
   receiveCount?: number;
   messageAttributes?: SQSMessageAttributes;
+  /** SQS's `SenderId`: {@link WORKER_SENDER_ID} for a copy the worker sent itself. @default a producer */
+  senderId?: string;
 }
+
+/** The worker role's id the harness configures (`WORKER_ROLE_ID`): the worker believes its copies. */
+export const WORKER_ROLE_ID = 'AROAWORKERTEST';
+/** The `SenderId` SQS stamps on what the worker's role sends. */
+export const WORKER_SENDER_ID = `${WORKER_ROLE_ID}:transfer-worker`;
 
 /** Builds an SQS record as the Lambda event source delivers it. */
 export function sqsRecord(body: unknown, options: RecordOptions = {}): SQSRecord {
@@ -18,7 +25,7 @@ export function sqsRecord(body: unknown, options: RecordOptions = {}): SQSRecord
     attributes: {
       ApproximateReceiveCount: String(options.receiveCount ?? 1),
       SentTimestamp: String(Date.now()),
-      SenderId: 'AIDATEST',
+      SenderId: options.senderId ?? 'AIDATEST',
       ApproximateFirstReceiveTimestamp: String(Date.now()),
     },
     messageAttributes: options.messageAttributes ?? {},

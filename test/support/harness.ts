@@ -21,7 +21,7 @@ import {
   startLocalSqs,
 } from '../../tools/local-engines/engines.js';
 import { expireIdempotencyRecords } from '../../tools/scenario/runScenario.js';
-import { lambdaContext } from './factories.js';
+import { lambdaContext, WORKER_ROLE_ID } from './factories.js';
 
 /** The sample contact center every integration test starts from. */
 export const SAMPLE_SEED: SimulatorSeed = {
@@ -104,6 +104,8 @@ export class WorkerHarness {
       DEADLINE_MARGIN_MS: '1000',
       AWS_MAX_ATTEMPTS: '1',
       TOKEN_REPLAY_WINDOW_SECONDS: '3600',
+      // The worker believes the copy attributes of records SQS stamped with its role (see factories).
+      WORKER_ROLE_ID,
       ...options.env,
     };
     Object.assign(process.env, env);

@@ -1,6 +1,6 @@
 // Over ~300 lines: the server is also the simulator's whole public control surface (seed, faults, clock,
-// snapshot, call log) that tests and the local runner hold one handle to; the model, rules, faults and wire
-// format live in their own modules.
+// snapshot, call log) that tests and the local runner hold one handle to; the model, rules, faults, reads
+// and wire format live in their own modules.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ContactCenter } from './ContactCenter.js';
@@ -10,9 +10,9 @@ import {
   contactEvent,
   transferEvents,
 } from './contactEvents.js';
-import { associatedContactsOutput, describeContactOutput } from './contactReads.js';
-import { type FaultPlan, FaultSchedule, type ScriptedFault } from './faults.js';
+import { type FaultPlan, FaultSchedule, type ReadFault, type ScriptedFault } from './faults.js';
 import { seededRandom } from './random.js';
+import { ReadGate } from './readGate.js';
 import { TokenBucket } from './TokenBucket.js';
 import type {
   ConnectSimulatorOptions,
@@ -24,7 +24,7 @@ import type {
 } from './types.js';
 import { ApiError, operationOf, parseJsonObject, readBody, sendError, sendJson } from './wire.js';
 
-export type { FaultPlan, ScriptedFault } from './faults.js';
+export type { FaultPlan, ReadFault, ScriptedFault } from './faults.js';
 export * from './types.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -34,6 +34,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * protocol (`POST /contact/transfer`, `GET /contacts/{InstanceId}/{ContactId}`; errors as HTTP status,
  * `x-amzn-ErrorType` and `{ "Message" }`, the service model's member), so the unmodified `@aws-sdk/client-connect` talks to it through
  * `AWS_ENDPOINT_URL_CONNECT`. It enforces the documented `TransferContact` rules and can inject faults.
+ * Its reads (`DescribeContact`, `ListAssociatedContacts`) have quotas of their own, may lag a new contact,
+ * and take scripted faults of their own ({@link ReadGate}).
  *
  * Error each rule returns (Connect does not document the mapping; these are this simulator's choices):
  * rate quota: 429 ThrottlingException; unknown instance, contact, flow, queue or user: 404
@@ -54,6 +56,7 @@ export class ConnectSimulator {
   readonly #faults: FaultSchedule;
   readonly #calls: SimulatorCall[] = [];
   readonly #bucket: TokenBucket;
+  readonly #reads: ReadGate;
   /** When each `TransferContact` call arrived, by its input. */
   readonly #receivedAt = new WeakMap<object, number>();
   readonly #eventListeners: ((entries: ContactEventEntry[]) => void)[] = [];
@@ -74,12 +77,25 @@ export class ConnectSimulator {
       tokenWindowMs: 7 * 86_400_000,
       checkOrder: 'state-first',
       seed: 1,
+      readQuotas: {},
+      readLagMs: 0,
+      readLagShare: 1,
       ...options,
     };
-    const random = seededRandom(this.#options.seed);
+    const { seed, readLagMs: lagMs, readLagShare: lagShare } = this.#options;
+    // A simulator given a raised TransferContact quota stands for a raised account: its reads scale with it
+    // unless told otherwise. At the default quota they keep AWS's default for APIs without one (2/s, 5).
+    const scaled = { ratePerSecond: this.#options.ratePerSecond, burst: this.#options.burst };
+    const quotas = { DescribeContact: scaled, ListAssociatedContacts: scaled, ...this.#options.readQuotas };
+    const random = seededRandom(seed);
     this.#bucket = new TokenBucket(this.#options.ratePerSecond, this.#options.burst);
     this.#center = new ContactCenter(this.#options, random);
     this.#faults = new FaultSchedule(random);
+    // The lag draws from its own stream of the seed: turning lag on leaves the transfers' draws as they were.
+    const reads = { quotas, lagMs, lagShare, random: seededRandom(seed ^ 0x5bd1e995), now: () => this.now() };
+    this.#reads = new ReadGate(this.#center, reads, (call) =>
+      this.#calls.push({ seq: this.#calls.length + 1, ...call }),
+    );
     this.#server = createServer((req, res) => {
       this.#route(req, res).catch((error: unknown) => {
         if (!res.headersSent) sendError(res, new ApiError(500, 'InternalServiceException', String(error)));
@@ -125,6 +141,8 @@ export class ConnectSimulator {
    */
   seed(seed: SimulatorSeed): void {
     this.#center.seed(seed);
+    for (const instance of seed.instances)
+      for (const { id } of instance.contacts ?? []) this.#reads.lag.created({ instanceId: instance.id, id });
   }
 
   /**
@@ -136,6 +154,19 @@ export class ConnectSimulator {
   injectFaults(plan: FaultPlan): void {
     this.#faults.replace(plan);
     this.#latencyMs = plan.latencyMs ?? 0;
+  }
+
+  /**
+   * Replaces the scripted faults of the reads (`DescribeContact`, `ListAssociatedContacts`), apart from
+   * {@link injectFaults}'. Each applies to one upcoming read in order: the next read of its `operation` when
+   * it names one, else the next read of either kind. A read its quota throttles takes none; reads held by
+   * a delay do not count in {@link heldCalls}.
+   *
+   * @example
+   * simulator.failReads([{ kind: 'error', operation: 'ListAssociatedContacts' }]);
+   */
+  failReads(script: readonly ReadFault[]): void {
+    this.#reads.script(script);
   }
 
   /**
@@ -154,6 +185,8 @@ export class ConnectSimulator {
    */
   restore(snapshot: SimulatorSnapshot): void {
     this.#center.restore(snapshot);
+    // A snapshot's contacts are old by the time it is restored: the reads see them at once.
+    this.#reads.lag.clear();
     this.#calls.length = 0;
     this.#calls.push(...snapshot.calls);
   }
@@ -212,6 +245,7 @@ export class ConnectSimulator {
    */
   startContact(spec: NewContact): Contact {
     const contact = this.#center.startContact(spec);
+    this.#reads.lag.created(contact);
     this.#raise([
       [contact, 'INITIATED'],
       ...(spec.queueId !== undefined ? [[contact, 'QUEUED'] as [Contact, ContactEventType]] : []),
@@ -249,13 +283,8 @@ export class ConnectSimulator {
       case 'TransferContact':
         return this.#transfer(body, req, res);
       case 'DescribeContact':
-        return this.#read(operation.kind, operation.instanceId, operation.contactId, res, (c) =>
-          describeContactOutput(this.#center, c),
-        );
       case 'ListAssociatedContacts':
-        return this.#read(operation.kind, operation.instanceId, operation.contactId, res, (c) =>
-          associatedContactsOutput(this.#center, c),
-        );
+        return this.#reads.serve(operation.kind, operation.instanceId, operation.contactId, req, res);
       default:
         sendError(
           res,
@@ -319,7 +348,10 @@ export class ConnectSimulator {
       });
       return sendError(res, apiError);
     }
-    if (result.transferred && result.from && result.to) this.#raise(transferEvents(result.from, result.to));
+    if (result.transferred && result.from && result.to) {
+      if (result.to !== result.from) this.#reads.lag.created(result.to);
+      this.#raise(transferEvents(result.from, result.to));
+    }
     await this.#answerTransfer(fault, input, result, req, res);
   }
 
@@ -379,36 +411,13 @@ export class ConnectSimulator {
     }
   }
 
-  /**
-   * Answers a read of one contact (`DescribeContact`, `ListAssociatedContacts`): 404 for a contact it does
-   * not know, else what `answer` builds; the call is logged either way.
-   */
-  #read(
-    operation: 'DescribeContact' | 'ListAssociatedContacts',
-    instanceId: string,
-    contactId: string,
-    res: ServerResponse,
-    answer: (contact: Contact) => Record<string, unknown>,
-  ): void {
-    const input = { InstanceId: instanceId, ContactId: contactId };
-    const contact = this.#center.contact(instanceId, contactId);
-    const log = (entry: Pick<SimulatorCall, 'status' | 'errorType' | 'output'>) =>
-      this.#calls.push({ seq: this.#calls.length + 1, operation, input, transferred: false, ...entry });
-    if (!contact) {
-      log({ status: 404, errorType: 'ResourceNotFoundException' });
-      sendError(res, new ApiError(404, 'ResourceNotFoundException', `contact ${contactId} not found`));
-      return;
-    }
-    const output = answer(contact);
-    log({ status: 200, output });
-    sendJson(res, 200, output);
-  }
-
   /** Control endpoints for a simulator running in another process (the local mode, benchmarks). */
   #admin(method: string, path: string, body: string, res: ServerResponse): void {
     const control: Record<string, () => unknown> = {
       'POST /_simulator/seed': () => this.seed(parseJsonObject(body) as unknown as SimulatorSeed),
       'POST /_simulator/faults': () => this.injectFaults(parseJsonObject(body) as FaultPlan),
+      'POST /_simulator/read-faults': () =>
+        this.failReads((parseJsonObject(body) as { script?: ReadFault[] }).script ?? []),
       'POST /_simulator/clock': () => {
         this.advanceClock(Number((parseJsonObject(body) as { advanceMs?: number }).advanceMs ?? 0));
         return { now: this.now() };

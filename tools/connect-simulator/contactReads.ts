@@ -32,14 +32,19 @@ export function describeContactOutput(center: ContactCenter, contact: Contact): 
 }
 
 /**
- * `ListAssociatedContacts`' answer: every contact of the tree (one page: trees here are small).
+ * `ListAssociatedContacts`' answer: the contacts of the tree (one page: trees here are small), every one
+ * unless `tree` names the ones the read sees.
  *
  * @example
  * associatedContactsOutput(center, contact).ContactSummaryList; // [{ ContactId, PreviousContactId, … }]
  */
-export function associatedContactsOutput(center: ContactCenter, contact: Contact): Record<string, unknown> {
+export function associatedContactsOutput(
+  center: ContactCenter,
+  contact: Contact,
+  tree: readonly Contact[] = center.treeOf(contact),
+): Record<string, unknown> {
   return {
-    ContactSummaryList: center.treeOf(contact).map((other) => ({
+    ContactSummaryList: tree.map((other) => ({
       ContactId: other.id,
       ContactArn: center.contactArn(other.instanceId, other.id),
       Channel: other.channel,

@@ -1,3 +1,5 @@
+import type { ReadOperation } from './types.js';
+
 /** A fault applied to one upcoming `TransferContact` call, in order. */
 export type ScriptedFault =
   /** Answer 429 ThrottlingException without doing anything. */
@@ -14,6 +16,19 @@ export type ScriptedFault =
   | { readonly kind: 'delay-before'; readonly ms: number }
   /** Do the transfer, then wait `ms` before answering. */
   | { readonly kind: 'delay-after'; readonly ms: number };
+
+/**
+ * A fault applied to one upcoming read (`DescribeContact`, `ListAssociatedContacts`): the kinds of
+ * {@link ScriptedFault} that mean something for a call that changes nothing. `delay-before` waits, then
+ * reads; `delay-after` reads, then waits, so the answer is stale when it arrives.
+ */
+export type ReadFault = Extract<
+  ScriptedFault,
+  { readonly kind: 'throttle' | 'error' | 'drop' | 'delay-before' | 'delay-after' }
+> & {
+  /** Only a call of this read takes the fault; calls of the other read pass it by. @default - either read */
+  readonly operation?: ReadOperation;
+};
 
 /** Random faults, drawn from a seeded PRNG for reproducible runs. Rates are probabilities in [0, 1]. */
 export interface FaultPlan {

@@ -83,12 +83,41 @@ export interface ConnectSimulatorOptions {
   readonly checkOrder?: 'state-first' | 'token-first';
   /** Seed of the fault PRNG. @default 1 */
   readonly seed?: number;
+  /**
+   * Each read's own token bucket, separate from `TransferContact`'s and from the other read's: Connect
+   * throttles each API on its own account-wide quota. A read left out gets `ratePerSecond` and `burst`:
+   * at the default, the quota AWS documents for Connect APIs that publish none of their own (2/s, burst 5);
+   * a simulator given a raised transfer quota stands for a raised account.
+   * @default - each read at `ratePerSecond`, `burst` (2/s, burst 5)
+   */
+  readonly readQuotas?: ReadQuotas;
+  /**
+   * How long a new contact (a transfer's new contact, a new task, a seeded contact from when it was seeded)
+   * stays unknown to `DescribeContact` (404) and absent from `ListAssociatedContacts`, on the simulator's
+   * clock (`advanceClock` moves it). AWS does not promise a new contact is readable at once.
+   * @default 0 (seen at once)
+   */
+  readonly readLagMs?: number;
+  /** The share of new contacts that lag `readLagMs`, drawn from the seeded PRNG. @default 1 */
+  readonly readLagShare?: number;
 }
+
+/** Connect's reads the simulator serves: each has a quota of its own. */
+export type ReadOperation = 'DescribeContact' | 'ListAssociatedContacts';
+
+/** A token bucket: `burst` calls at once, refilled at `ratePerSecond`. */
+export interface RateQuota {
+  readonly ratePerSecond: number;
+  readonly burst: number;
+}
+
+/** The quota of each read; a read left out keeps the default (2/s, burst 5). */
+export type ReadQuotas = Readonly<Partial<Record<ReadOperation, RateQuota>>>;
 
 /** One call the simulator received. */
 export interface SimulatorCall {
   readonly seq: number;
-  readonly operation: 'TransferContact' | 'DescribeContact' | 'ListAssociatedContacts';
+  readonly operation: 'TransferContact' | ReadOperation;
   readonly input: Record<string, unknown>;
   readonly status: number;
   readonly errorType?: string;
@@ -99,6 +128,8 @@ export interface SimulatorCall {
   readonly fault?: string;
   /** Whether this call performed a transfer (replays of a token do not). */
   readonly transferred: boolean;
+  /** For a read: the lag hid a contact from it (the one it named: a 404; another of its tree: left out). */
+  readonly lagged?: boolean;
   /** When the call arrived (ms, the process's clock). */
   readonly receivedAt?: number;
 }

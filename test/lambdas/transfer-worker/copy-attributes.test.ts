@@ -1,6 +1,7 @@
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSMessageAttributes } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { copyFactsOf } from '../../../lambdas/transfer-worker/messageAttributes.js';
 import { QueueHold } from '../../../lambdas/transfer-worker/QueueHold.js';
 import { RequeueSender } from '../../../lambdas/transfer-worker/RequeueSender.js';
 import { type LocalSqs, startLocalSqs } from '../../../tools/local-engines/engines.js';
@@ -44,8 +45,14 @@ describe('copies the worker sends back to the transfer queue', () => {
   // A copy SQS later moves to the DLQ by itself must not claim a reason it did not fail with.
   it('drop an earlier DLQ trip’s reason and keep the token and the producer’s attributes (a hold)', async () => {
     const record = sqsRecord(queueTransfer(), { messageAttributes: redrivenAttributes });
-    const held = await new QueueHold(client, queueUrl).send([
-      { record, clientToken: 'token-1', delaySeconds: 0, slot: { at: Date.now(), epoch: 1 } },
+    const held = await new QueueHold(client, queueUrl, 262_144).send([
+      {
+        record,
+        facts: copyFactsOf(record, undefined, Date.now()),
+        clientToken: 'token-1',
+        delaySeconds: 0,
+        slot: { at: Date.now(), epoch: 1 },
+      },
     ]);
     expect(held.has(record.messageId)).toBe(true);
     expect(await receiveOne()).toEqual(
@@ -55,7 +62,11 @@ describe('copies the worker sends back to the transfer queue', () => {
 
   it('drop it too when a throttled request is sent back (a requeue)', async () => {
     const record = sqsRecord(queueTransfer(), { messageAttributes: redrivenAttributes });
-    await new RequeueSender(client, queueUrl).send(record, 'token-1');
+    await new RequeueSender(client, queueUrl, 262_144).send(
+      record,
+      'token-1',
+      copyFactsOf(record, undefined, Date.now()),
+    );
     expect(delayedAttributes()).toEqual(
       ['ClientToken', 'FirstSentTimestamp', 'OriginalMessageId', 'Requeues', 'Tenant'].sort(),
     );

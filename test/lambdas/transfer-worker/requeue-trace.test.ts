@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeadLetterQueue } from '../../../lambdas/transfer-worker/DeadLetterQueue.js';
+import { copyFactsOf } from '../../../lambdas/transfer-worker/messageAttributes.js';
 import { RequeueSender } from '../../../lambdas/transfer-worker/RequeueSender.js';
 import { type LocalSqs, startLocalSqs } from '../../../tools/local-engines/engines.js';
 import { queueTransfer, sqsRecord } from '../../support/factories.js';
@@ -55,10 +56,12 @@ describe('requeue path and Lambda’s recursive-loop detection', () => {
   it('sends a request back with no trace context, so no requeue count can trip the 16-hop loop stop', async () => {
     const client = new SQSClient({ endpoint: proxy.endpoint, useQueueUrlAsEndpoint: false });
     // Another call from the same client still carries the trace: the check below can fail.
-    await new DeadLetterQueue(client, queueUrl).send(
-      sqsRecord(queueTransfer()),
+    const first = sqsRecord(queueTransfer());
+    await new DeadLetterQueue(client, queueUrl, 262_144).send(
+      first,
       { errorClass: 'InvalidRequest', code: 'InvalidRequest', message: 'x' },
       'token-1',
+      copyFactsOf(first, undefined, Date.now()),
     );
     expect(proxy.seen.at(-1)?.['x-amzn-trace-id']).toContain('Lineage=a87bd80c:15');
 
@@ -66,7 +69,8 @@ describe('requeue path and Lambda’s recursive-loop detection', () => {
       const record = sqsRecord(queueTransfer(), {
         messageAttributes: { Requeues: { dataType: 'Number', stringValue: String(requeues) } },
       });
-      await new RequeueSender(client, queueUrl).send(record, 'token-1');
+      const facts = { ...copyFactsOf(record, undefined, Date.now()), requeues };
+      await new RequeueSender(client, queueUrl, 262_144).send(record, 'token-1', facts);
       const headers = proxy.seen.at(-1) ?? {};
       expect(headers['x-amzn-trace-id']).toBeUndefined();
       expect(headers.traceparent).toBeUndefined();

@@ -3,11 +3,11 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planBatch } from '../../../lambdas/transfer-worker/batchSchedule.js';
 import { DynamoPacingStore } from '../../../lambdas/transfer-worker/DynamoPacingStore.js';
-import { SLOT_AT_ATTRIBUTE, SLOT_EPOCH_ATTRIBUTE } from '../../../lambdas/transfer-worker/QueueHold.js';
+import { CopyAttribute, copyFactsOf } from '../../../lambdas/transfer-worker/messageAttributes.js';
 import { SharedSchedule } from '../../../lambdas/transfer-worker/SharedSchedule.js';
 import { afterThrottle, pacingPolicy } from '../../../src/domain/pacing.js';
 import { type LocalEngine, startLocalDynamoDB } from '../../../tools/local-engines/engines.js';
-import { sqsRecord } from '../../support/factories.js';
+import { sqsRecord, WORKER_ROLE_ID, WORKER_SENDER_ID } from '../../support/factories.js';
 
 const policy = pacingPolicy(2);
 
@@ -74,16 +74,16 @@ describe('the shared schedule', () => {
     const request = (i: number, attributes = {}) =>
       sqsRecord(
         { InstanceId: 'i', ContactId: `c${i}`, ClientToken: `t${i}` },
-        { messageAttributes: attributes },
+        { messageAttributes: attributes, senderId: WORKER_SENDER_ID },
       );
     const fresh = Array.from({ length: 5 }, (_, i) => request(i));
     const returning = request(9, {
-      [SLOT_AT_ATTRIBUTE]: { dataType: 'Number', stringValue: String(now + 7_400) },
-      [SLOT_EPOCH_ATTRIBUTE]: { dataType: 'Number', stringValue: '0' },
+      [CopyAttribute.SlotAt]: { dataType: 'Number', stringValue: String(now + 7_400) },
+      [CopyAttribute.SlotEpoch]: { dataType: 'Number', stringValue: '0' },
     });
     const stale = request(10, {
-      [SLOT_AT_ATTRIBUTE]: { dataType: 'Number', stringValue: String(now - 60_000) },
-      [SLOT_EPOCH_ATTRIBUTE]: { dataType: 'Number', stringValue: '0' },
+      [CopyAttribute.SlotAt]: { dataType: 'Number', stringValue: String(now - 60_000) },
+      [CopyAttribute.SlotEpoch]: { dataType: 'Number', stringValue: '0' },
     });
     const invalid = sqsRecord('not json');
     const retried = sqsRecord({ ClientToken: 'r' }, { receiveCount: 2 });
@@ -91,11 +91,22 @@ describe('the shared schedule', () => {
       [
         ...[...fresh, returning, stale].map((record) => ({
           record,
+          facts: copyFactsOf(record, WORKER_ROLE_ID, now),
           clientToken: JSON.parse(record.body).ClientToken as string,
           schedulable: true,
         })),
-        { record: invalid, clientToken: undefined, schedulable: false },
-        { record: retried, clientToken: 'r', schedulable: false },
+        {
+          record: invalid,
+          facts: copyFactsOf(invalid, undefined, now),
+          clientToken: undefined,
+          schedulable: false,
+        },
+        {
+          record: retried,
+          facts: copyFactsOf(retried, undefined, now),
+          clientToken: 'r',
+          schedulable: false,
+        },
       ],
       schedule,
       { now: () => now, random: () => 0 },
@@ -129,7 +140,8 @@ describe('the shared schedule', () => {
       policy,
     );
     const record = sqsRecord({ ClientToken: 'x' });
-    const plan = await planBatch([{ record, clientToken: 'x', schedulable: true }], broken, {
+    const facts = copyFactsOf(record, undefined, Date.now());
+    const plan = await planBatch([{ record, facts, clientToken: 'x', schedulable: true }], broken, {
       now: Date.now,
       random: () => 0.5,
     });
@@ -145,12 +157,13 @@ describe('the shared schedule', () => {
       { sleep: async () => undefined },
     );
     const record = sqsRecord({ ClientToken: 'y' });
-    const plan = await planBatch([{ record, clientToken: 'y', schedulable: true }], contended, {
+    const facts = copyFactsOf(record, undefined, Date.now());
+    const plan = await planBatch([{ record, facts, clientToken: 'y', schedulable: true }], contended, {
       now: Date.now,
       random: () => 0.5,
     });
     expect(plan.run.has(record.messageId)).toBe(false);
-    expect(plan.hold).toEqual([{ record, clientToken: 'y', delaySeconds: 3 }]);
+    expect(plan.hold).toEqual([{ record, facts, clientToken: 'y', delaySeconds: 3 }]);
   });
 
   it('keeps trying while other workers book in between, with a pause', async () => {

@@ -1,6 +1,12 @@
 import { ConnectClient, TransferContactCommand } from '@aws-sdk/client-connect';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { derivedToken, queueTransfer, sqsEvent, sqsRecord } from '../../support/factories.js';
+import {
+  derivedToken,
+  queueTransfer,
+  sqsEvent,
+  sqsRecord,
+  WORKER_SENDER_ID,
+} from '../../support/factories.js';
 import { WorkerHarness } from '../../support/harness.js';
 
 // Every row of the error taxonomy (docs/DESIGN.md), through the real handler on dynalite, fauxqs and the simulator.
@@ -96,6 +102,7 @@ describe('transfer worker: error taxonomy', () => {
           SlotEpoch: { dataType: 'Number', stringValue: '0' },
           Team: { dataType: 'String', stringValue: 'billing' },
         },
+        senderId: WORKER_SENDER_ID,
       },
     );
     const response = await harness.invoke(sqsEvent(record));
@@ -150,7 +157,6 @@ describe('transfer worker: error taxonomy', () => {
         () => queueTransfer({ ContactId: harness.newContact(), ContactFlowId: 'flow-whisper' }),
         'InvalidRequestException',
       ],
-      ['an unknown contact', () => queueTransfer({ ContactId: 'task-missing' }), 'ResourceNotFoundException'],
       [
         'an unknown queue',
         () => queueTransfer({ ContactId: harness.newContact(), QueueId: 'queue-x' }),
@@ -174,6 +180,20 @@ describe('transfer worker: error taxonomy', () => {
         ClientToken: derivedToken(record),
       });
       expect((await harness.chainTokens(String(body.ContactId), String(body.InstanceId))).size).toBe(0);
+    });
+
+    it('retries a contact Connect does not show, and dead-letters it only on its last delivery, having changed nothing', async () => {
+      // A 404 from DescribeContact proves nothing (its reads may lag a new contact): never a chain of its own.
+      const record = (receiveCount: number) =>
+        sqsRecord(queueTransfer({ ContactId: 'task-missing', ClientToken: 'missing-1' }), { receiveCount });
+      const transfersBefore = harness.transferCalls().length;
+      expect((await harness.invoke(sqsEvent(record(1)))).batchItemFailures).toHaveLength(1);
+      expect(await harness.drainDlq()).toEqual([]);
+      expect((await harness.invoke(sqsEvent(record(3)))).batchItemFailures).toEqual([]);
+      const [dead] = await harness.drainDlq();
+      expect(dead?.attributes).toMatchObject({ ErrorClass: 'Transient', ErrorCode: 'ContactNotVisible' });
+      expect(harness.transferCalls().length).toBe(transfersBefore);
+      expect((await harness.chainTokens('task-missing')).size).toBe(0);
     });
 
     it('dead-letters ServiceQuotaExceededException when Connect’s own count is reached first', async () => {
@@ -305,6 +325,7 @@ describe('transfer worker: error taxonomy', () => {
       const record = sqsRecord(queueTransfer({ ContactId: harness.newContact() }), {
         receiveCount: 3,
         messageAttributes: { Requeues: { dataType: 'Number', stringValue: '10' } },
+        senderId: WORKER_SENDER_ID,
       });
       await harness.invoke(sqsEvent(record));
       const [dead] = await harness.drainDlq();

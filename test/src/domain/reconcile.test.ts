@@ -45,8 +45,7 @@ describe('decideReconciliation', () => {
     );
   });
 
-  it('finds no transfer for a contact Connect does not know, or one that ended before the attempt', () => {
-    expect(decideReconciliation(toQueue, undefined, [], ATTEMPT).kind).toBe('not-transferred');
+  it('finds no transfer for a contact that ended before the attempt', () => {
     expect(
       decideReconciliation(toQueue, contact({ id: 'c-1', active: false, endedAt: BEFORE }), [], ATTEMPT).kind,
     ).toBe('not-transferred');
