@@ -10,6 +10,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
   AUTO_SCALING_TARGET_PERCENT,
+  DEFAULTS,
   LEDGER_TTL_ATTRIBUTE,
   METRICS_NAMESPACE,
   type Outcome,
@@ -87,14 +88,17 @@ export class TransferOrchestrator extends Construct {
     const encryption = props.encryptionKey
       ? { encryption: sqs.QueueEncryption.KMS, encryptionMasterKey: props.encryptionKey }
       : { encryption: sqs.QueueEncryption.SQS_MANAGED };
+    // Both queues' size is set, not left to SQS's default: the worker fits every copy it sends in it.
     const deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
       ...encryption,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
+      maxMessageSizeBytes: DEFAULTS.maxMessageBytes,
     });
     const queue = new sqs.Queue(this, 'Queue', {
       ...encryption,
       enforceSSL: true,
+      maxMessageSizeBytes: DEFAULTS.maxMessageBytes,
       visibilityTimeout: settings.visibilityTimeout,
       retentionPeriod: Duration.days(4),
       deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: settings.maxReceiveCount },

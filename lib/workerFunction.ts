@@ -1,6 +1,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -29,7 +30,7 @@ export interface WorkerWiring {
 export function createWorkerFunction(scope: Construct, wiring: WorkerWiring): lambda.Function {
   const { settings, props, outcomeBus } = wiring;
   const env = WorkerEnv;
-  return new lambda.Function(scope, 'Worker', {
+  const worker = new lambda.Function(scope, 'Worker', {
     code: workerCode(),
     handler: WORKER_HANDLER,
     runtime: lambda.Runtime.NODEJS_24_X,
@@ -63,6 +64,7 @@ export function createWorkerFunction(scope: Construct, wiring: WorkerWiring): la
       [env.tokenReplayWindowSeconds]: String(settings.tokenReplayWindow.toSeconds()),
       ...(outcomeBus && { [env.outcomeEventBusName]: outcomeBus.eventBusName }),
       [env.pacingMode]: props.adaptivePacing === false ? 'fixed' : 'adaptive',
+      [env.maxMessageBytes]: String(DEFAULTS.maxMessageBytes),
       AWS_MAX_ATTEMPTS: '3',
       [env.serviceName]: SERVICE_NAME,
       [env.metricsNamespace]: METRICS_NAMESPACE,
@@ -70,4 +72,8 @@ export function createWorkerFunction(scope: Construct, wiring: WorkerWiring): la
       NODE_OPTIONS: '--enable-source-maps',
     },
   });
+  // SQS stamps what the worker sends with its role's id (SenderId): the worker believes only its own copies.
+  const role = worker.role as iam.Role;
+  worker.addEnvironment(env.workerRoleId, role.roleId);
+  return worker;
 }

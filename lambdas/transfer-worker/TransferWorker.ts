@@ -11,6 +11,7 @@ import {
 import {
   classifyFailure,
   Disposition,
+  deadLetterReason,
   decideDisposition,
   type Failure,
   InstanceNotAllowedError,
@@ -366,14 +367,16 @@ async function handleFailure(
     return;
   }
   logger.error('transfer outcome', log);
-  await deadLetter(deps, record, failure, received, undefined);
+  await deadLetter(deps, record, deadLetterReason(failure), received, undefined);
 }
 
 /**
  * Sends a record to the DLQ once, then announces it. A per-message marker records the decision and its
  * reason first, and is flagged once the DLQ has the message: if a step fails the record is reported as
  * failed (SQS keeps it, nothing is lost), and when it comes back the marker, read before anything runs,
- * finishes the same dead letter instead of running the request again.
+ * finishes the same dead letter instead of running the request again. On the last delivery nothing comes
+ * back: the marker and the rejection record are then best effort, and a DLQ send that fails leaves the record
+ * to SQS, which moves it to the DLQ itself (so it is announced first: it ends there either way).
  */
 async function deadLetter(
   deps: TransferWorkerDependencies,
@@ -384,19 +387,46 @@ async function deadLetter(
 ): Promise<void> {
   const { rejections, logger } = deps;
   const { clientToken } = received;
-  const marker = earlier ?? (await rejections.beginDeadLetter(record.messageId, failure));
+  const last = received.receiveCount >= deps.config.maxReceiveCount;
+  const bestEffortOnLast = async <T>(step: string, write: () => Promise<T>, fallback: T): Promise<T> => {
+    try {
+      return await write();
+    } catch (error) {
+      if (!last) throw error;
+      logger.warn(`${step} not written on the last delivery`, { ...received.logFacts, error: String(error) });
+      return fallback;
+    }
+  };
+  const marker =
+    earlier ??
+    (await bestEffortOnLast(
+      'dead-letter marker',
+      () => rejections.beginDeadLetter(record.messageId, failure),
+      { sent: false, failure },
+    ));
   const reason = marker.failure;
   if (!marker.sent) {
     if (clientToken) {
-      await rejections.recordRejection(clientToken, {
+      const rejection = {
         errorClass: reason.errorClass,
         errorCode: reason.code,
         errorMessage: reason.message,
         failedAt: new Date().toISOString(),
         messageId: record.messageId,
-      });
+      };
+      await bestEffortOnLast(
+        'rejection record',
+        () => rejections.recordRejection(clientToken, rejection),
+        undefined,
+      );
     }
-    await deps.deadLetters.send(record, reason, clientToken, received.facts);
+    try {
+      await deps.deadLetters.send(record, reason, clientToken, received.facts);
+    } catch (error) {
+      if (!last) throw error;
+      await deps.outcomes.failed(failedDetail(record, reason, received)).catch(() => undefined);
+      throw error;
+    }
     try {
       await rejections.finishDeadLetter(record.messageId);
     } catch (error) {

@@ -12,6 +12,7 @@ import {
   isThrottledCall,
   judgeFailedCall,
   TransferNotSettledError,
+  TransferOutcomeUnknownError,
 } from '../../src/domain/index.js';
 import {
   requestFingerprint,
@@ -91,6 +92,12 @@ class TransferAttempts {
    * after that point is {@link TransferNotSettledError}, never a failure of the request.
    */
   readonly transferred = new Map<string, TransferResult>();
+  /**
+   * The tokens whose attempt may have transferred (a call with a lost answer, or an earlier attempt found
+   * open or ambiguous) and is not yet settled: a failure after that point is
+   * {@link TransferOutcomeUnknownError}, never a plain failure.
+   */
+  readonly maybeTransferred = new Set<string>();
 
   constructor(private readonly deps: IdempotentTransferDependencies) {}
 
@@ -130,6 +137,7 @@ class TransferAttempts {
       return { ...result, settledBy: 'reconciliation' };
     }
     if (verdict.kind === 'not-transferred') {
+      this.maybeTransferred.delete(request.ClientToken);
       if (refusal) {
         await this.deps.ledger.forget(chain, request.ClientToken);
         throw refusal;
@@ -182,12 +190,14 @@ class TransferAttempts {
           await this.deps.ledger.forget(chain, token);
           throw error;
         case CallVerdict.MayHaveTransferred:
+          this.maybeTransferred.add(token);
           await this.deps.ledger.markAmbiguous(token, attemptAt);
           throw error;
         case CallVerdict.NothingLearned:
           await this.deps.ledger.closeAttempt(token);
           throw error;
         case CallVerdict.RefusedAfterAmbiguity: {
+          this.maybeTransferred.add(token);
           // Connect may check the contact before the token: the refusal may come from our own transfer.
           if (ambiguousSince === undefined) await this.deps.ledger.markAmbiguous(token, attemptAt);
           const settled = await this.reconcile(request, chain, ambiguousSince ?? attemptAt, error);
@@ -225,6 +235,7 @@ class TransferAttempts {
     }
     const { chain } = history;
     let { ambiguousSince } = history;
+    if (ambiguousSince !== undefined) this.maybeTransferred.add(token);
 
     try {
       await this.deps.ledger.reserve(chain, token);
@@ -294,9 +305,14 @@ export function createIdempotentTransfer(deps: IdempotentTransferDependencies): 
         // Once Connect has said yes, nothing later turns the request into a failure: it settles later.
         const known = attempts.transferred.get(request.ClientToken);
         if (known) throw new TransferNotSettledError(known, { cause: error });
+        // A transfer that may have happened is never a plain failure: retried until settled, else ambiguous.
+        const maybe = attempts.maybeTransferred.has(request.ClientToken);
+        if (maybe && !(error instanceof AmbiguousTransferError))
+          throw new TransferOutcomeUnknownError({ cause: error });
         throw error;
       } finally {
         attempts.transferred.delete(request.ClientToken);
+        attempts.maybeTransferred.delete(request.ClientToken);
       }
       return {
         ContactId: outcome.ContactId,

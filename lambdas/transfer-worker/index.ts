@@ -38,9 +38,11 @@ const metrics = new Metrics({
 });
 
 // A hung call must fail (and be retried) well inside the invocation's deadline margin, whichever service.
+// Without throwOnRequestTimeout the SDK only warns when requestTimeout passes, and a hung call hangs on.
 const requestHandler = {
   connectionTimeout: Math.min(2_000, config.requestTimeoutMs),
   requestTimeout: config.requestTimeoutMs,
+  throwOnRequestTimeout: true,
 };
 const dynamodb = new DynamoDBClient({ requestHandler });
 const connect = new ConnectClient({

@@ -9,7 +9,7 @@ import {
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
 import { DeadLetterAttribute } from '../contract/index.js';
-import { receiveAll, receiveBatches, stringAttributes } from '../queues/receiveAll.js';
+import { receiveAll, receiveBatches, sentTimestamp, stringAttributes } from '../queues/receiveAll.js';
 import { CONNECTION_OPTIONS, sqsClient } from './awsClients.js';
 import { type CliIo, printJson, UsageError } from './io.js';
 
@@ -26,6 +26,8 @@ Usage
   --method     move-task: SQS StartMessageMoveTask; copy: receive, send back, delete (keeps each message's
                body and attributes, so a derived ClientToken survives); auto (default): move-task, or copy
                where the move task is not available (a local SQS)
+  A copy moves the messages that were in the DLQ when it began (sent before it), each once; those the
+  worker dead-letters meanwhile stay in the DLQ. It prints { Method, SentBefore, Moved, NewerLeft, Failed }.
   Connection flags: --endpoint-url, --region, --profile.
 
 Examples
@@ -95,7 +97,7 @@ export async function runDlq(argv: readonly string[], io: CliIo): Promise<void> 
         if (method === 'move-task' || !isUnsupported(error)) throw error;
       }
     }
-    return printJson(io, { Method: 'copy', Moved: await copyBack(client, dlqUrl, queueUrl) });
+    return printJson(io, { Method: 'copy', ...(await copyBack(client, dlqUrl, queueUrl)) });
   }
   throw new UsageError(`unknown dlq command ${JSON.stringify(action)}: use list or redrive`);
 }
@@ -152,32 +154,150 @@ const describe = (message: Message) => {
   };
 };
 
-/** Sends every DLQ message back with its body and attributes, deleting each only once it is sent. */
-async function copyBack(client: SQSClient, dlqUrl: string, queueUrl: string): Promise<number> {
-  let moved = 0;
-  for await (const Messages of receiveBatches(client, dlqUrl, { visibilityTimeout: 60 })) {
-    const { Successful = [] } = await client.send(
+/** What a copy redrive did, as the command prints it. */
+export interface CopyRedriveReport {
+  /** The redrive's snapshot: the messages SQS accepted before this time (ISO 8601). */
+  readonly SentBefore: string;
+  /** Messages of the snapshot sent to the transfer queue and deleted from the DLQ, each once. */
+  readonly Moved: number;
+  /** Messages sent to the DLQ after the redrive began that it received and left there, visible again. */
+  readonly NewerLeft: number;
+  /** Messages of the snapshot the transfer queue refused: left in the DLQ, visible again, for a next run. */
+  readonly Failed: number;
+}
+
+/** Receives in a row that bring nothing of the snapshot, after which it is taken as done. */
+const SNAPSHOT_PATIENCE = 3;
+
+/**
+ * Copies back the messages that were in the DLQ when the redrive began (SQS's `SentTimestamp` before its
+ * start), each exactly once, and nothing else. The rule and why: the worker dead-letters again, during the
+ * run, what the redrive sends back and still fails, so a redrive that copies "until the DLQ is empty" copies
+ * its own output again (and never ends while the worker keeps up). So:
+ * - a message sent after the start is left where it is; it stays hidden while the run lasts, so that the
+ *   receives make their way through the snapshot instead of meeting it again, and is made visible again
+ *   at once when the run ends (also when it fails);
+ * - a message id is sent at most once: one received again after its copy (its delete failed, or its
+ *   visibility ran out before the delete) is only deleted;
+ * - the run ends when the DLQ answers empty (long polling: all of SQS's servers are asked), or after
+ *   {@link SNAPSHOT_PATIENCE} receives in a row without a message of the snapshot.
+ *
+ * @example
+ * const { Moved, NewerLeft } = await copyBack(sqs, dlqUrl, queueUrl);
+ */
+export async function copyBack(
+  client: SQSClient,
+  dlqUrl: string,
+  queueUrl: string,
+): Promise<CopyRedriveReport> {
+  const run = new CopyRun(client, dlqUrl, queueUrl, Date.now());
+  try {
+    let idle = 0;
+    for await (const batch of receiveBatches(client, dlqUrl, {
+      visibilityTimeout: 60,
+      systemAttributes: true,
+      waitTimeSeconds: 1,
+    })) {
+      const snapshot = await run.take(batch);
+      idle = snapshot === 0 ? idle + 1 : 0;
+      if (idle >= SNAPSHOT_PATIENCE) break;
+    }
+  } finally {
+    await run.release();
+  }
+  return run.report();
+}
+
+/** One copy redrive's state: what it moved, what it holds back, and from when its snapshot dates. */
+class CopyRun {
+  readonly #moved = new Set<string>();
+  readonly #newer = new Set<string>();
+  readonly #failed = new Set<string>();
+  /** Messages left in the DLQ (newer, or refused), by id: the latest receipt handle, to make them visible. */
+  readonly #held = new Map<string, string>();
+
+  constructor(
+    private readonly client: SQSClient,
+    private readonly dlqUrl: string,
+    private readonly queueUrl: string,
+    private readonly startedAt: number,
+  ) {}
+
+  /** Sorts a received batch and copies its snapshot messages; answers how many of the snapshot it held. */
+  async take(batch: readonly Message[]): Promise<number> {
+    const snapshot: Message[] = [];
+    const copiedBefore: Message[] = [];
+    for (const message of batch) {
+      const id = message.MessageId ?? '';
+      if (this.#moved.has(id)) copiedBefore.push(message);
+      // A message without a SentTimestamp (NaN) is not known to be of the snapshot: it is left.
+      else if (!this.#failed.has(id) && sentTimestamp(message) < this.startedAt) snapshot.push(message);
+      else {
+        this.#held.set(id, message.ReceiptHandle ?? '');
+        if (!this.#failed.has(id)) this.#newer.add(id);
+      }
+    }
+    await this.#delete(copiedBefore);
+    if (snapshot.length > 0) await this.#copy(snapshot);
+    return snapshot.length;
+  }
+
+  async #copy(messages: readonly Message[]): Promise<void> {
+    const { Successful = [] } = await this.client.send(
       new SendMessageBatchCommand({
-        QueueUrl: queueUrl,
-        Entries: Messages.map((m, n) => ({
+        QueueUrl: this.queueUrl,
+        Entries: messages.map((m, n) => ({
           Id: String(n),
           MessageBody: m.Body ?? '',
           MessageAttributes: m.MessageAttributes,
         })),
       }),
     );
-    const sent = Successful.map((entry) => Messages[Number(entry.Id)]).filter(
-      (m): m is Message => m !== undefined,
+    const sent = new Set(Successful.map((entry) => Number(entry.Id)));
+    messages.forEach((message, n) => {
+      const id = message.MessageId ?? '';
+      if (sent.has(n)) this.#moved.add(id);
+      else {
+        this.#failed.add(id);
+        this.#held.set(id, message.ReceiptHandle ?? '');
+      }
+    });
+    // Recorded as moved before the delete: if the delete fails, the message comes back and is only deleted.
+    await this.#delete(messages.filter((_, n) => sent.has(n)));
+  }
+
+  async #delete(messages: readonly Message[]): Promise<void> {
+    if (messages.length === 0) return;
+    await this.client.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: this.dlqUrl,
+        Entries: messages.map((m, n) => ({ Id: String(n), ReceiptHandle: m.ReceiptHandle })),
+      }),
     );
-    if (sent.length > 0) {
-      await client.send(
-        new DeleteMessageBatchCommand({
-          QueueUrl: dlqUrl,
-          Entries: sent.map((m, n) => ({ Id: String(n), ReceiptHandle: m.ReceiptHandle })),
+  }
+
+  /** Makes every message left in the DLQ visible again at once. */
+  async release(): Promise<void> {
+    const handles = [...this.#held.values()];
+    this.#held.clear();
+    for (let i = 0; i < handles.length; i += 10) {
+      await this.client.send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: this.dlqUrl,
+          Entries: handles
+            .slice(i, i + 10)
+            .map((ReceiptHandle, n) => ({ Id: String(n), ReceiptHandle, VisibilityTimeout: 0 })),
         }),
       );
     }
-    moved += sent.length;
   }
-  return moved;
+
+  report(): CopyRedriveReport {
+    return {
+      SentBefore: new Date(this.startedAt).toISOString(),
+      Moved: this.#moved.size,
+      NewerLeft: this.#newer.size,
+      Failed: this.#failed.size,
+    };
+  }
 }

@@ -1,11 +1,12 @@
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import type { prepareTransferRequest } from '../client/index.js';
+import type { TransferRequest } from '../request/index.js';
 import { CONNECTION_OPTIONS } from './connectionOptions.js';
 import { type CliIo, printJson, UsageError } from './io.js';
 
 /** `--flag` → `TransferContact` field, in the order the AWS CLI's skeleton prints them. */
-const FIELDS = {
+export const FIELDS = {
   'instance-id': 'InstanceId',
   'contact-id': 'ContactId',
   'queue-id': 'QueueId',
@@ -58,7 +59,8 @@ Destination
 
 Waiting (the synchronous feel of 'aws connect transfer-contact')
   --wait                 wait for the outcome and print it as 'aws connect transfer-contact' does:
-                         { ContactId, ContactArn }; exit 1 with the reason if the request failed
+                         { ContactId, ContactArn }; exit 1 with the reason if the request failed, or if
+                         its --client-token was used by another request (IdempotentParameterMismatch)
   --timeout SECONDS      how long to wait (default 60); exit 1 if no outcome came (it may still transfer)
   --idempotency-table    default: $TRANSFER_IDEMPOTENCY_TABLE (stack output IdempotencyTableName)
   --ledger-table         default: $TRANSFER_LEDGER_TABLE (stack output LedgerTableName)
@@ -103,13 +105,21 @@ const readInput = (value: string, io: CliIo): string => {
   }
 };
 
-/** The `--cli-input-json` or `--cli-input-yaml` object (a file:// path or inline), or `{}`. */
-function readCliInput(
+/**
+ * The `--cli-input-json` or `--cli-input-yaml` object (a file:// path or inline), or `{}`.
+ *
+ * @throws {UsageError} when both are given, or the input cannot be read or is not an object.
+ * @example
+ * readCliInput('file://request.json', undefined, io); // { InstanceId: '…', ContactId: '…', … }
+ */
+export function readCliInput(
   json: string | undefined,
   yaml: string | undefined,
   io: CliIo,
 ): Record<string, unknown> {
   if (json === undefined && yaml === undefined) return {};
+  if (json !== undefined && yaml !== undefined)
+    throw new UsageError('--cli-input-json and --cli-input-yaml cannot be used together');
   let parsed: unknown;
   try {
     parsed = json !== undefined ? JSON.parse(readInput(json, io)) : parseYaml(readInput(yaml as string, io));
@@ -214,7 +224,7 @@ export async function runSend(argv: readonly string[], io: CliIo): Promise<void>
     });
     const [result] = await client.publish([request]);
     if (!result?.ok) throw new Error(`EventBridge refused the event: ${result?.code} ${result?.message}`);
-    if (values.wait) return printOutcome(io, request.ClientToken, tables, timeoutSeconds);
+    if (values.wait) return printOutcome(io, request, tables, timeoutSeconds);
     return printJson(io, {
       EventId: result.id,
       ClientToken: request.ClientToken,
@@ -225,14 +235,18 @@ export async function runSend(argv: readonly string[], io: CliIo): Promise<void>
     throw new UsageError('no destination: give --queue-url (or set TRANSFER_QUEUE_URL) or --event-bus-name');
   const client = new TransferClient({ queueUrl, sqs: sqsClient(values) });
   const { messageId } = await client.enqueue(request);
-  if (values.wait) return printOutcome(io, request.ClientToken, tables, timeoutSeconds);
+  if (values.wait) return printOutcome(io, request, tables, timeoutSeconds);
   printJson(io, { MessageId: messageId, ClientToken: request.ClientToken, QueueUrl: queueUrl });
 }
 
-/** Waits for the request's outcome and prints it as `aws connect transfer-contact` does. */
+/**
+ * Waits for the request's outcome and prints it as `aws connect transfer-contact` does. The wait is given the
+ * request, not only its token: a token that transferred another request is reported as reused (exit 1,
+ * `IdempotentParameterMismatch`), never printed as this request's outcome.
+ */
 async function printOutcome(
   io: CliIo,
-  clientToken: string,
+  request: TransferRequest,
   tables: { idempotencyTableName: string; ledgerTableName: string },
   timeoutSeconds: number,
 ): Promise<void> {
@@ -242,7 +256,7 @@ async function printOutcome(
   ]);
   // The standard chain (AWS_ENDPOINT_URL_DYNAMODB locally): --endpoint-url names the send's service only.
   const client = new TransferClient({ ...tables, dynamodb: new DynamoDBClient({}) });
-  const outcome = await client.waitForOutcome(clientToken, { timeoutMs: timeoutSeconds * 1000 });
+  const outcome = await client.waitForOutcome(request, { timeoutMs: timeoutSeconds * 1000 });
   printJson(io, { ContactId: outcome.ContactId, ContactArn: outcome.ContactArn });
 }
 
@@ -254,8 +268,13 @@ function withSkeletonDefault(argv: readonly string[]): string[] {
   return args;
 }
 
-/** Names fields as the command line does: `InstanceId: …` becomes `--instance-id (InstanceId): …`. */
-function toFlagNames(issue: string): string {
+/**
+ * Names fields as the command line does: `InstanceId: …` becomes `--instance-id (InstanceId): …`.
+ *
+ * @example
+ * toFlagNames('ContactId: ContactId is required'); // '--contact-id (ContactId): ContactId is required'
+ */
+export function toFlagNames(issue: string): string {
   if (issue === 'give QueueId or UserId, not both') return '--queue-id and --user-id: give one, not both';
   if (issue === 'one of QueueId or UserId is required') return '--queue-id or --user-id is required';
   const flag = Object.entries(FIELDS).find(

@@ -1,8 +1,11 @@
 import { parseArgs } from 'node:util';
+import { prepareTransferRequest, TransferRequestValidationError } from '../client/TransferClient.js';
+import type { TransferRequest } from '../request/index.js';
 import { readTransferStatus } from '../status/readTransferStatus.js';
 import type { TransferStatus } from '../status/transferStatus.js';
 import { CONNECTION_OPTIONS, dynamoDbClient } from './awsClients.js';
 import { type CliIo, printJson, UsageError } from './io.js';
+import { FIELDS, readCliInput, toFlagNames } from './sendCommand.js';
 
 /** `--help` of the status command. */
 export const STATUS_HELP = `transfer-contact status: the outcome of a transfer request, by its ClientToken
@@ -11,9 +14,18 @@ Reads the orchestrator's idempotency table (transferred: the new ContactId and C
 its ledger (transferred, however long ago: its durable record of the token; rejected: the reason the worker
 dead-lettered it). Costs two DynamoDB requests (a read and a batch read).
 
+Given the request as well (its flags, or --cli-input-json/--cli-input-yaml, as it was sent), the answer is
+that request's: if the token was used by another request (other contact, queue, user or flow), the status
+is rejected with ErrorCode IdempotentParameterMismatch (the worker refuses a reused token), never the other
+request's transfer; while that other request has not transferred yet, unknown (with a Hint). Given the
+token alone, the answer is what the token's records say, whichever request wrote them.
+
 Usage
   transfer-contact status --client-token TOKEN [--idempotency-table NAME] [--ledger-table NAME]
                           [--endpoint-url URL] [--region REGION] [--profile PROFILE]
+  transfer-contact status --client-token TOKEN --instance-id ID --contact-id ID --contact-flow-id ID
+                          (--queue-id ID | --user-id ID) [...]
+  transfer-contact status --cli-input-json (JSON | file://path) [flags that override it] [...]
 
   --idempotency-table  default: $TRANSFER_IDEMPOTENCY_TABLE (stack output IdempotencyTableName)
   --ledger-table       default: $TRANSFER_LEDGER_TABLE (stack output LedgerTableName)
@@ -21,33 +33,44 @@ Usage
 Output: JSON with ClientToken and Status transferred | in-flight | rejected | unknown, and ContactId and
 ContactArn, Until, Reason { ErrorClass, ErrorCode, ErrorMessage, FailedAt, MessageId } or Hint.
 
-Example
+Examples
   transfer-contact status --client-token case-42-escalation
+  transfer-contact status --cli-input-json file://request.json --client-token case-42-escalation
 `;
 
+const OPTIONS = {
+  'instance-id': { type: 'string' },
+  'contact-id': { type: 'string' },
+  'queue-id': { type: 'string' },
+  'user-id': { type: 'string' },
+  'contact-flow-id': { type: 'string' },
+  'client-token': { type: 'string' },
+  'cli-input-json': { type: 'string' },
+  'cli-input-yaml': { type: 'string' },
+  'idempotency-table': { type: 'string' },
+  'ledger-table': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  ...CONNECTION_OPTIONS,
+} as const;
+
 /**
- * Runs `transfer-contact status`.
+ * Runs `transfer-contact status`: given a token, the token's status; given the request too, that request's
+ * (a token another request used is reported as reused).
  *
  * @example
  * await runStatus(['--client-token', 'case-42'], io);
+ * await runStatus(['--cli-input-json', 'file://request.json', '--client-token', 'case-42'], io);
  */
 export async function runStatus(argv: readonly string[], io: CliIo): Promise<void> {
   const { values, positionals } = parseArgs({
     args: [...argv],
-    options: {
-      'client-token': { type: 'string' },
-      'idempotency-table': { type: 'string' },
-      'ledger-table': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-      ...CONNECTION_OPTIONS,
-    },
+    options: OPTIONS,
     strict: true,
     allowPositionals: true,
   });
   if (positionals.length > 0) throw new UsageError(`unknown argument: ${positionals.join(' ')}`);
   if (values.help) return io.stdout(STATUS_HELP);
-  const token = values['client-token'];
-  if (!token) throw new UsageError('--client-token is required');
+  const asked = askedFor(values, io);
   const idempotencyTable = values['idempotency-table'] ?? io.env.TRANSFER_IDEMPOTENCY_TABLE;
   const ledgerTable = values['ledger-table'] ?? io.env.TRANSFER_LEDGER_TABLE;
   if (!idempotencyTable)
@@ -57,9 +80,42 @@ export async function runStatus(argv: readonly string[], io: CliIo): Promise<voi
   const status = await readTransferStatus(
     dynamoDbClient(values),
     { idempotencyTableName: idempotencyTable, ledgerTableName: ledgerTable },
-    token,
+    asked,
   );
-  printJson(io, { ClientToken: token, ...toOutput(status) });
+  printJson(io, { ClientToken: typeof asked === 'string' ? asked : asked.ClientToken, ...toOutput(status) });
+}
+
+/**
+ * What the status is asked of: the token alone, or the request with its token when any of its fields is
+ * given (then it must be complete and valid, as the worker would read it, to compare it with the records).
+ */
+function askedFor(
+  values: Partial<Record<keyof typeof OPTIONS, string | boolean | undefined>>,
+  io: CliIo,
+): string | TransferRequest {
+  const input = readCliInput(
+    values['cli-input-json'] as string | undefined,
+    values['cli-input-yaml'] as string | undefined,
+    io,
+  );
+  for (const [flag, field] of Object.entries(FIELDS)) {
+    const value = values[flag as keyof typeof FIELDS];
+    if (value !== undefined) input[field] = value;
+  }
+  const token = input.ClientToken;
+  if (typeof token !== 'string' || token === '') throw new UsageError('--client-token is required');
+  // The skeleton prints every field as "": only a field with a value asks about a request.
+  const givesRequest = Object.entries(input).some(
+    ([field, value]) => field !== 'ClientToken' && value !== '' && value !== null && value !== undefined,
+  );
+  if (!givesRequest) return token;
+  try {
+    return prepareTransferRequest(input);
+  } catch (error) {
+    if (error instanceof TransferRequestValidationError)
+      throw new UsageError(error.issues.map(toFlagNames).join('\n'));
+    throw error;
+  }
 }
 
 /** The status as the CLI prints it: PascalCase keys throughout, as the AWS CLI's output has. */
@@ -76,8 +132,9 @@ export const toOutput = (status: TransferStatus): Record<string, unknown> => {
           ErrorClass: status.reason.errorClass,
           ErrorCode: status.reason.errorCode,
           ErrorMessage: status.reason.errorMessage,
-          FailedAt: status.reason.failedAt,
-          MessageId: status.reason.messageId,
+          // A token reuse found before (or without) its dead letter has no time or message of its own.
+          ...(status.reason.failedAt && { FailedAt: status.reason.failedAt }),
+          ...(status.reason.messageId && { MessageId: status.reason.messageId }),
         },
       };
     case 'unknown':

@@ -102,12 +102,24 @@ export class TransferClient {
    * `aws connect transfer-contact` answers. Reads its status (two DynamoDB reads a time, more seldom as
    * the wait goes on; `grantReadStatus` allows them).
    *
-   * @throws {TransferRejectedError} when the request was dead-lettered (with the reason).
+   * Give it the request (with its `ClientToken`, as {@link prepareTransferRequest} or {@link enqueue} made
+   * it) rather than the token alone whenever you have it: the token's records are then compared with the
+   * request, and a token that another request (other contact, queue, user or flow) used is reported as the
+   * reuse it is (`TransferRejectedError`, `IdempotentParameterMismatch`), as the worker refuses it, never
+   * answered with that other request's transfer. Given a token alone, it answers what the token's records
+   * say, whichever request wrote them.
+   *
+   * @throws {TransferRejectedError} when the request was dead-lettered (with the reason), or its token is
+   *   another request's.
    * @throws {TransferWaitTimeoutError} when no outcome came in time (the request may still transfer).
    * @example
-   * const { ContactId } = await client.waitForOutcome('case-42', { timeoutMs: 30_000 });
+   * const { ContactId } = await client.waitForOutcome(request, { timeoutMs: 30_000 });
+   * const outcome = await client.waitForOutcome('case-42'); // the token's outcome, whichever request it was
    */
-  async waitForOutcome(clientToken: string, options: WaitOptions = {}): Promise<TransferOutcome> {
+  async waitForOutcome(
+    clientTokenOrRequest: string | TransferRequest,
+    options: WaitOptions = {},
+  ): Promise<TransferOutcome> {
     const tables = {
       idempotencyTableName:
         this.#options.idempotencyTableName ?? process.env.TRANSFER_IDEMPOTENCY_TABLE ?? '',
@@ -119,12 +131,19 @@ export class TransferClient {
       );
     this.#dynamodb ??= new DynamoDBClient({});
     const dynamodb = this.#dynamodb;
-    return waitForOutcome((token) => readTransferStatus(dynamodb, tables, token), clientToken, options);
+    const clientToken =
+      typeof clientTokenOrRequest === 'string' ? clientTokenOrRequest : clientTokenOrRequest.ClientToken;
+    return waitForOutcome(
+      () => readTransferStatus(dynamodb, tables, clientTokenOrRequest),
+      clientToken,
+      options,
+    );
   }
 
   /**
    * Enqueues one request and waits for its outcome: the synchronous feel of `aws connect transfer-contact`
-   * with the orchestrator's guarantees (cap, idempotency, retries).
+   * with the orchestrator's guarantees (cap, idempotency, retries). The wait is for this request: a
+   * `ClientToken` that another request used is reported as the reuse, never with that request's outcome.
    *
    * @throws {TransferRequestValidationError} when the request is invalid (nothing is sent).
    * @throws {TransferRejectedError} / {@link TransferWaitTimeoutError}, as {@link waitForOutcome}.
@@ -135,8 +154,9 @@ export class TransferClient {
     input: TransferContactInput | Record<string, unknown>,
     options: WaitOptions = {},
   ): Promise<TransferOutcome & { clientToken: string }> {
-    const { clientToken } = await this.enqueue(input);
-    return { ...(await this.waitForOutcome(clientToken, options)), clientToken };
+    const request = prepareTransferRequest(input);
+    const { clientToken } = await this.enqueue(request);
+    return { ...(await this.waitForOutcome(request, options)), clientToken };
   }
 
   /**

@@ -25,12 +25,16 @@ export class TransferWaitTimeoutError extends Error {
     timeoutMs: number,
   ) {
     super(
-      `no outcome for ${clientToken} within ${Math.round(timeoutMs / 1000)} s (last status: ${lastStatus.status}); ` +
+      `no outcome for ${clientToken} within ${Math.round(timeoutMs / 1000)} s (last status: ${describeStatus(lastStatus)}); ` +
         'it may still be queued or retrying: ask again with transfer-contact status',
     );
     this.name = 'TransferWaitTimeoutError';
   }
 }
+
+/** A status in a sentence's words: an unknown one with its hint (it may name a token held by another request). */
+const describeStatus = (status: TransferStatus): string =>
+  status.status === 'unknown' ? `unknown: ${status.hint}` : status.status;
 
 /** How long to wait, and how often to look. */
 export interface WaitOptions {
@@ -49,8 +53,12 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * need no subscription (a queue and a rule per waiter), see requests sent before the wait began, and need
  * only the read access `grantReadStatus` gives.
  *
+ * The answer is whatever `read` says: to wait for a request, read the request's status (pass the request to
+ * `readTransferStatus`), so that a token another request used is reported as the reuse (rejected,
+ * `IdempotentParameterMismatch`) and never answered with that request's transfer.
+ *
  * @example
- * const { ContactId } = await waitForOutcome((token) => readTransferStatus(dynamodb, tables, token), 'case-42');
+ * const { ContactId } = await waitForOutcome(() => readTransferStatus(dynamodb, tables, request), request.ClientToken);
  */
 export async function waitForOutcome(
   read: (clientToken: string) => Promise<TransferStatus>,

@@ -155,3 +155,18 @@ export class ContactNotVisibleError extends TransferOrchestratorError {
     this.name = 'ContactNotVisibleError';
   }
 }
+
+/**
+ * A `TransferContact` call under the token may have transferred (its answer was lost, a 5xx, a timeout, or an
+ * earlier attempt's worker died) and this attempt ended before it was settled. Not a failure of the request:
+ * it is retried (a repeat replays the token, or reconciles), and dead-lettered only as `AmbiguousTransfer`.
+ */
+export class TransferOutcomeUnknownError extends TransferOrchestratorError {
+  constructor(options?: ErrorOptions) {
+    super(
+      `a transfer under this token may have happened; not settled yet: ${(options?.cause as Error | undefined)?.message ?? 'unknown'}`,
+      options,
+    );
+    this.name = 'TransferOutcomeUnknownError';
+  }
+}

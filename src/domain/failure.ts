@@ -8,6 +8,7 @@ import {
   InvalidRequestError,
   OutcomeEventNotPublishedError,
   TransferNotSettledError,
+  TransferOutcomeUnknownError,
 } from './errors.js';
 
 /** The classes of the error taxonomy (docs/DESIGN.md). */
@@ -86,6 +87,9 @@ export function classifyFailure(error: unknown): Failure {
   }
   if (error instanceof TransferNotSettledError) {
     return { errorClass: ErrorClass.Transient, code: 'TransferNotSettled', message };
+  }
+  if (error instanceof TransferOutcomeUnknownError) {
+    return { errorClass: ErrorClass.Transient, code: 'TransferOutcomeUnknown', message };
   }
   if (error instanceof ContactNotVisibleError) {
     return { errorClass: ErrorClass.Transient, code: 'ContactNotVisible', message };
@@ -175,14 +179,16 @@ const DEFERRABLE_CODES = new Set([
   'DeadlineTooClose',
   'OutcomeEventNotPublished',
   'TransferNotSettled',
+  'TransferOutcomeUnknown',
 ]);
 
 /**
- * Failures of a request Connect already transferred: it must settle (its result recorded and announced), so
- * it is sent back as often as it takes, never dead-lettered (a `Failed` for a transfer that happened would
- * invite a second one).
+ * Failures that must end in a transfer's settlement, not a dead letter: Connect already transferred (it must
+ * be recorded and announced), or the token's twin is in flight (it will end, and this copy then replays it).
+ * Such a request is sent back as often as it takes: a `Failed` for a transfer that happened would invite a
+ * second one.
  */
-const SETTLE_LATER_CODES = new Set(['TransferNotSettled']);
+const SETTLE_LATER_CODES = new Set(['TransferNotSettled', 'TransferInFlight']);
 
 /** Codes retried soon although not deferrable: a lagging read is usually caught up within seconds. */
 const SOON_CODES = new Set(['ContactNotVisible']);
@@ -228,6 +234,20 @@ export function decideDisposition(failure: Failure, delivery: DeliveryState): Di
   return DEFERRABLE_CODES.has(failure.code) && delivery.requeues < delivery.requeueLimit
     ? Disposition.Requeue
     : Disposition.DeadLetter;
+}
+
+/**
+ * The reason a failure is dead-lettered with: a transfer whose outcome stayed unknown through every requeue
+ * is an `AmbiguousTransfer`, for a person, never a plain transient failure (which would read as "nothing
+ * happened").
+ *
+ * @example
+ * deadLetterReason({ errorClass: 'Transient', code: 'TransferOutcomeUnknown', message: '…' }).errorClass; // 'AmbiguousTransfer'
+ */
+export function deadLetterReason(failure: Failure): Failure {
+  return failure.code === 'TransferOutcomeUnknown'
+    ? { ...failure, errorClass: ErrorClass.AmbiguousTransfer }
+    : failure;
 }
 
 /** The longest a retried record is kept out of sight before its next delivery (5 minutes). */

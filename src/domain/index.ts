@@ -11,12 +11,14 @@ export {
   TokenReusedError,
   TransferNotSettledError,
   TransferOrchestratorError,
+  TransferOutcomeUnknownError,
 } from './errors.js';
 export {
   CallVerdict,
   classifyFailure,
   type DeliveryState,
   Disposition,
+  deadLetterReason,
   decideDisposition,
   ErrorClass,
   type Failure,

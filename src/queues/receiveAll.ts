@@ -8,6 +8,12 @@ export interface ReceiveAllOptions {
   readonly limit?: number;
   /** Also ask for the system attributes (`ApproximateReceiveCount`, `SentTimestamp`…). @default false */
   readonly systemAttributes?: boolean;
+  /**
+   * Long polling: how long a receive waits for a message (seconds, at most 20). Above 0, SQS asks all of its
+   * servers, so an empty answer means an empty queue; a short poll samples some and may answer empty while
+   * messages remain. @default - the queue's `ReceiveMessageWaitTimeSeconds`
+   */
+  readonly waitTimeSeconds?: number;
 }
 
 /**
@@ -33,6 +39,7 @@ export async function* receiveBatches(
         VisibilityTimeout: options.visibilityTimeout,
         MessageAttributeNames: ['All'],
         ...(options.systemAttributes && { MessageSystemAttributeNames: ['All'] }),
+        ...(options.waitTimeSeconds !== undefined && { WaitTimeSeconds: options.waitTimeSeconds }),
       }),
     );
     if (Messages.length === 0) return;
@@ -65,4 +72,16 @@ export function stringAttributes(message: Message): Record<string, string> {
   return Object.fromEntries(
     Object.entries(message.MessageAttributes ?? {}).map(([name, value]) => [name, value.StringValue ?? '']),
   );
+}
+
+/**
+ * When SQS accepted a message (its `SentTimestamp` system attribute, milliseconds since the epoch), or `NaN`
+ * when it was not asked for (`systemAttributes`). A message SQS itself moved to a dead-letter queue keeps the
+ * time it was first sent; a message sent to the queue (a copy, the worker's dead letter) has its own.
+ *
+ * @example
+ * sentTimestamp(message) < startedAt; // the message was in the queue before
+ */
+export function sentTimestamp(message: Message): number {
+  return Number(message.Attributes?.SentTimestamp ?? Number.NaN);
 }

@@ -1,11 +1,15 @@
 import { BatchGetItemCommand, type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { LedgerKey } from '../contract/index.js';
+import type { TransferRequest } from '../request/index.js';
 import {
+  decideRequestStatus,
   decideTransferStatus,
   type IdempotencyRecordFields,
   idempotencyKeyFor,
+  type LedgerRequestRecord,
   type RejectionRecord,
+  requestIdentity,
   type TransferStatus,
 } from './transferStatus.js';
 
@@ -24,18 +28,36 @@ const toRejection = (item: Record<string, unknown>): RejectionRecord => ({
   messageId: String(item.messageId ?? ''),
 });
 
+/** Keeps what a status compares and answers of the token's durable record. */
+const toLedgerRequest = (item: Record<string, unknown>): LedgerRequestRecord => ({
+  ...(typeof item.fingerprint === 'string' && { fingerprint: item.fingerprint }),
+  ...(typeof item.ContactId === 'string' && {
+    ContactId: item.ContactId,
+    ContactArn: String(item.ContactArn ?? ''),
+  }),
+});
+
 /**
  * Reads a token's status: its idempotency record (one consistent `GetItem`) and, in one `BatchGetItem`, its
- * rejection record and the ledger's durable record of its transfer. Two DynamoDB requests.
+ * rejection record and the ledger's durable record of the token. Two DynamoDB requests.
+ *
+ * Given a request (with its `ClientToken`) rather than a token alone, it answers for that request: when the
+ * token's records were written for a request with other parameters, the token was reused, and the answer
+ * is that reuse (`rejected` with `IdempotentParameterMismatch` once it is certain), never the other
+ * request's transfer (see {@link decideRequestStatus}). Given only a token, it answers what the token's
+ * records say, whichever request wrote them.
  *
  * @example
  * const status = await readTransferStatus(dynamodb, tables, 'case-42'); // { status: 'transferred', ContactId, ContactArn }
+ * const mine = await readTransferStatus(dynamodb, tables, request); // { status: 'rejected', reason: { errorCode: 'IdempotentParameterMismatch', … } } if case-42 was another request's
  */
 export async function readTransferStatus(
   client: DynamoDBClient,
   tables: StatusTables,
-  clientToken: string,
+  clientTokenOrRequest: string | TransferRequest,
 ): Promise<TransferStatus> {
+  const request = typeof clientTokenOrRequest === 'string' ? undefined : clientTokenOrRequest;
+  const clientToken = request?.ClientToken ?? (clientTokenOrRequest as string);
   const { idempotencyTableName: idempotency, ledgerTableName: ledger } = tables;
   const [record, ledgerItems] = await Promise.all([
     client.send(
@@ -61,12 +83,17 @@ export async function readTransferStatus(
   ]);
   const items = (ledgerItems.Responses?.[ledger] ?? []).map((item) => unmarshall(item));
   const rejection = items.find((item) => item.pk === LedgerKey.rejection(clientToken));
-  const transfer = items.find(
-    (item) => item.pk === LedgerKey.request(clientToken) && typeof item.ContactId === 'string',
-  );
+  const requestItem = items.find((item) => item.pk === LedgerKey.request(clientToken));
+  const records = {
+    idempotency: record.Item && (unmarshall(record.Item) as IdempotencyRecordFields),
+    rejection: rejection && toRejection(rejection),
+    ledger: requestItem && toLedgerRequest(requestItem),
+  };
+  if (request) return decideRequestStatus(requestIdentity(request), clientToken, records, Date.now());
+  const transfer = records.ledger?.ContactId === undefined ? undefined : records.ledger;
   return decideTransferStatus(
-    record.Item && (unmarshall(record.Item) as IdempotencyRecordFields),
-    rejection && toRejection(rejection),
+    records.idempotency,
+    records.rejection,
     Date.now(),
     transfer && { ContactId: String(transfer.ContactId), ContactArn: String(transfer.ContactArn ?? '') },
   );

@@ -1,4 +1,10 @@
 import { createHash } from 'node:crypto';
+import {
+  requestFingerprint,
+  TRANSFER_PARAMETER_FIELDS,
+  type TransferContactInput,
+  TransferContactInputSchema,
+} from '../request/index.js';
 
 /** The idempotency key prefix the worker uses (see `lambdas/transfer-worker/idempotentTransfer.ts`). */
 export const IDEMPOTENCY_KEY_PREFIX = 'TransferContact';
@@ -33,6 +39,8 @@ export interface IdempotencyRecordFields {
   readonly expiration?: number;
   /** Milliseconds since the epoch. */
   readonly in_progress_expiration?: number;
+  /** The hash of the request's parameters (Powertools' payload validation), see {@link requestIdentity}. */
+  readonly validation?: string;
 }
 
 /** A request's outcome as far as the orchestrator knows it. */
@@ -47,6 +55,126 @@ export interface LedgerTransfer {
   readonly ContactId: string;
   readonly ContactArn: string;
 }
+
+/** The ledger's durable record of a token (`request#<ClientToken>`), as far as a status reads it. */
+export interface LedgerRequestRecord {
+  /** What the token's request asks ({@link requestFingerprint}), stored at its first attempt. */
+  readonly fingerprint?: string;
+  /** Set once the token transferred. */
+  readonly ContactId?: string;
+  readonly ContactArn?: string;
+}
+
+/** What a request asks, as the worker's two records of a token keep it. */
+export interface RequestIdentity {
+  /** The ledger's `fingerprint` ({@link requestFingerprint}). */
+  readonly fingerprint: string;
+  /** Powertools' payload hash (the idempotency record's `validation`). */
+  readonly payloadHash: string;
+}
+
+/**
+ * A request's identity in the worker's records: the ledger's fingerprint and the idempotency record's
+ * payload hash. The request is read through the worker's schema first (an instance ARN becomes its id, an
+ * empty optional field is absent), as the worker reads it before it writes either record. The payload hash
+ * is computed as Powertools does for the worker's `payloadValidationJmesPath`
+ * (`[InstanceId, ContactId, ContactFlowId, QueueId, UserId]`, a missing field `null`): the base64 MD5 of its
+ * JSON.
+ *
+ * @example
+ * requestIdentity({ InstanceId: 'i', ContactId: 'c', ContactFlowId: 'f', QueueId: 'q' }); // { fingerprint: '…', payloadHash: '…' }
+ */
+export function requestIdentity(request: TransferContactInput): RequestIdentity {
+  const parsed = TransferContactInputSchema.safeParse(request);
+  const asked: TransferContactInput = parsed.success ? parsed.data : request;
+  const fields = TRANSFER_PARAMETER_FIELDS.map((field) => asked[field] ?? null);
+  return {
+    fingerprint: requestFingerprint(asked),
+    payloadHash: createHash('md5').update(JSON.stringify(fields)).digest('base64'),
+  };
+}
+
+/** The error code the worker dead-letters a reused token's request with. */
+export const TOKEN_REUSED_CODE = 'IdempotentParameterMismatch';
+
+/** A token's records, as one status read finds them. */
+export interface TokenRecords {
+  readonly idempotency?: IdempotencyRecordFields;
+  readonly rejection?: RejectionRecord;
+  readonly ledger?: LedgerRequestRecord;
+}
+
+/** The idempotency record, unless it has expired (DynamoDB's TTL deletes it some time after). */
+const liveRecord = (record: IdempotencyRecordFields | undefined, nowMs: number) =>
+  record && (record.expiration === undefined || record.expiration * 1000 > nowMs) ? record : undefined;
+
+/**
+ * Decides the status of one request under its token, given the request: the token's status
+ * ({@link decideTransferStatus}) while the token's records are the request's own, and a token reuse when they
+ * were written for a request with other parameters. The rule (invariant 3) and why: the worker refuses a
+ * token reused with other parameters (`IdempotentParameterMismatch`) and never answers it with the other
+ * request's outcome, so neither may a wait or a status; the token's own status would report the other
+ * request's transfer as this one's.
+ * - The other request transferred: this one is rejected for good (a transferred token's record is never
+ *   forgotten), whether or not the worker has seen it yet.
+ * - It has not (in flight, or its outcome unknown): the worker refuses this one while that one holds the
+ *   token, and dead-letters it (the token's rejection then says `IdempotentParameterMismatch`); but a failed
+ *   request frees its token, after which this one may still transfer. Until one of the two happens the
+ *   status is `unknown`: a rejection reported too early could make a caller send the request again under a
+ *   new token, and transfer it twice.
+ *
+ * @example
+ * decideRequestStatus(requestIdentity(requestB), 'token-1', { ledger: { fingerprint: 'of-a', ContactId: 'c' } }, Date.now());
+ * // { status: 'rejected', reason: { errorClass: 'InvalidRequest', errorCode: 'IdempotentParameterMismatch', … } }
+ */
+export function decideRequestStatus(
+  asked: RequestIdentity,
+  clientToken: string,
+  records: TokenRecords,
+  nowMs: number,
+): TransferStatus {
+  const { ledger, rejection } = records;
+  const live = liveRecord(records.idempotency, nowMs);
+  const ledgerOther = ledger?.fingerprint !== undefined && ledger.fingerprint !== asked.fingerprint;
+  // Powertools writes no hash when payload validation is off: an empty one says nothing.
+  const recordOther = !!live?.validation && live.validation !== asked.payloadHash;
+  if (!ledgerOther && !recordOther) {
+    const transferred = typeof ledger?.ContactId === 'string';
+    // A reuse refused while this request holds the token was another request's: not this one's outcome.
+    const held = ledger?.fingerprint !== undefined || !!live?.validation;
+    const own = held && rejection?.errorCode === TOKEN_REUSED_CODE ? undefined : rejection;
+    return decideTransferStatus(
+      records.idempotency,
+      own,
+      nowMs,
+      transferred
+        ? { ContactId: String(ledger?.ContactId), ContactArn: String(ledger?.ContactArn ?? '') }
+        : undefined,
+    );
+  }
+  const otherTransferred =
+    (ledgerOther && typeof ledger?.ContactId === 'string') || (recordOther && live?.status === 'COMPLETED');
+  if (rejection?.errorCode === TOKEN_REUSED_CODE) return { status: 'rejected', reason: rejection };
+  if (otherTransferred) return { status: 'rejected', reason: tokenReused(clientToken) };
+  return {
+    status: 'unknown',
+    hint:
+      `ClientToken ${clientToken} is held by another request (other parameters) that has not transferred: ` +
+      'the worker refuses this one (IdempotentParameterMismatch) while that one holds the token',
+  };
+}
+
+/** The reason of a request whose token another request transferred, before (or without) its dead letter. */
+const tokenReused = (clientToken: string): RejectionRecord => ({
+  errorClass: 'InvalidRequest',
+  errorCode: TOKEN_REUSED_CODE,
+  errorMessage:
+    `ClientToken ${clientToken} was already used for another request (other contact, queue, user or flow), ` +
+    "which transferred; a reused token is refused, never answered with the other request's outcome: " +
+    'send this request with a new ClientToken',
+  failedAt: '',
+  messageId: '',
+});
 
 /**
  * Decides a token's status from its idempotency record, its rejection record and the ledger's durable record
@@ -63,8 +191,7 @@ export function decideTransferStatus(
   nowMs: number,
   ledgerTransfer?: LedgerTransfer,
 ): TransferStatus {
-  const live =
-    record && (record.expiration === undefined || record.expiration * 1000 > nowMs) ? record : undefined;
+  const live = liveRecord(record, nowMs);
   if (live?.status === 'COMPLETED') {
     const data = live.data ?? {};
     const result = (typeof data === 'string' ? JSON.parse(data) : data) as {

@@ -41,8 +41,8 @@ export interface FaultProxyOptions {
   readonly hangMs?: number;
   readonly random?: RandomFaults;
   /**
-   * SQS only: delays longer than this are shortened to it, so a test does not wait out a requeue's 30 s. A
-   * delay that is not a whole number is left for the local SQS to refuse. @default - unchanged
+   * SQS only: delays and visibility timeouts longer than this are shortened to it, so a test does not wait out
+   * a requeue's 30 s. One that is not a whole number is left for the local SQS to refuse. @default - unchanged
    */
   readonly maxDelaySeconds?: number;
 }
@@ -126,6 +126,11 @@ export class FaultProxy {
   /** Replaces the random faults (none: `undefined`). */
   randomFaults(plan: RandomFaults | undefined): void {
     this.#random = plan && { plan, draw: seededRandom(plan.seed ?? 1) };
+  }
+
+  /** Drops every scripted rule (random faults stay). */
+  clearRules(): void {
+    this.#rules = [];
   }
 
   /** Drops every scripted rule and forgets the counts. */
@@ -281,10 +286,12 @@ function parseJson(body: Buffer): Record<string, unknown> | undefined {
 function shortenDelays(json: Record<string, unknown>, max: number): Buffer | undefined {
   let changed = false;
   const shorten = (holder: Record<string, unknown>) => {
-    const delay = holder.DelaySeconds;
-    if (typeof delay === 'number' && Number.isInteger(delay) && delay > max) {
-      holder.DelaySeconds = max;
-      changed = true;
+    for (const name of ['DelaySeconds', 'VisibilityTimeout']) {
+      const delay = holder[name];
+      if (typeof delay === 'number' && Number.isInteger(delay) && delay > max) {
+        holder[name] = max;
+        changed = true;
+      }
     }
   };
   shorten(json);

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import dynalite from 'dynalite';
 import { type FauxqsServer, interceptLocalhostDns, startFauxqs } from 'fauxqs';
+import { RealisticSqsProxy } from './RealisticSqsProxy.js';
 
 /** A local engine: where to reach it and how to stop it. */
 export interface LocalEngine {
@@ -51,11 +52,16 @@ export async function startLocalDynamoDB(options: LocalDynamoDBOptions = {}): Pr
 /** The local SQS: the engine, plus the fauxqs server for setting up queues. */
 export interface LocalSqs extends LocalEngine {
   readonly server: FauxqsServer;
+  /** The proxy in front of fauxqs: what it refused, as real SQS would. */
+  readonly realism: RealisticSqsProxy;
 }
 
 /**
- * Starts fauxqs (SQS) on 127.0.0.1. Its queue URLs name `sqs.<region>.localhost`, which does not resolve
- * here, so this process's DNS lookups of `*.localhost` are pointed at 127.0.0.1 until `stop()`.
+ * Starts the local SQS on 127.0.0.1: fauxqs, behind a proxy that refuses what real SQS refuses (characters,
+ * size with attributes, delays) and stamps each message's `SenderId` with its sender's access key, as SQS
+ * does with its sender's identity. The endpoint is the proxy's (on `port`); fauxqs's queue URLs name
+ * `sqs.<region>.localhost`, which does not resolve here, so this process's DNS lookups of `*.localhost` are
+ * pointed at 127.0.0.1 until `stop()`.
  *
  * @example
  * const sqs = await startLocalSqs();
@@ -64,14 +70,17 @@ export interface LocalSqs extends LocalEngine {
 export async function startLocalSqs(options: { port?: number; region?: string } = {}): Promise<LocalSqs> {
   const restoreDns = interceptLocalhostDns();
   const server = await startFauxqs({
-    port: options.port ?? 0,
+    port: 0,
     logger: false,
     defaultRegion: options.region ?? process.env.AWS_REGION ?? 'us-east-1',
   });
+  const proxy = await RealisticSqsProxy.start(`http://127.0.0.1:${server.port}`, { port: options.port ?? 0 });
   return {
-    endpoint: `http://127.0.0.1:${server.port}`,
+    endpoint: proxy.endpoint,
     server,
+    realism: proxy,
     stop: async () => {
+      await proxy.stop();
       await server.stop();
       restoreDns();
     },

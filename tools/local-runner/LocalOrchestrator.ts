@@ -208,6 +208,7 @@ export class LocalOrchestrator {
       AWS_ENDPOINT_URL_SQS: sqs.endpoint,
       AWS_ENDPOINT_URL_CONNECT: connect.endpoint,
       AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridge.endpoint,
+      ...workerCredentials(model, resources),
       ...options.environment,
     };
     const { worker } = model;
@@ -319,4 +320,15 @@ export class LocalOrchestrator {
     ]);
     if (scratchDirectory) rmSync(scratchDirectory, { recursive: true, force: true });
   }
+}
+
+/** The worker signs with its role's id, which the local SQS stamps as the `SenderId` of its copies. */
+function workerCredentials(
+  model: StackModel,
+  resources: ReadonlyMap<string, LocalResource>,
+): Record<string, string> {
+  const roleId = model.worker.environment[WorkerEnv.workerRoleId];
+  if (roleId === undefined) return {};
+  const { id } = resolveEnvironment({ id: roleId }, resources);
+  return { AWS_ACCESS_KEY_ID: id ?? '', AWS_SECRET_ACCESS_KEY: 'local-worker' };
 }

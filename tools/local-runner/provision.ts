@@ -119,6 +119,10 @@ export function resolveEnvironment(
     }
     const ref = (value as { Ref?: string }).Ref;
     const getAtt = (value as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt'];
+    if (getAtt?.[1] === 'RoleId') {
+      resolved[name] = localRoleId(getAtt[0]);
+      continue;
+    }
     const resource = resources.get(ref ?? getAtt?.[0] ?? '');
     if (!resource || (getAtt && getAtt[1] !== 'Arn')) {
       throw new Error(`cannot resolve ${name}=${JSON.stringify(value)} to a local resource`);
@@ -126,4 +130,15 @@ export function resolveEnvironment(
     resolved[name] = ref ? resource.ref : resource.arn;
   }
   return resolved;
+}
+
+/**
+ * The unique id a role of the template has locally (`AROA…`, as IAM gives one): the worker runs with it as
+ * its access key, so the local SQS stamps it as the `SenderId` of what the worker sends.
+ *
+ * @example
+ * localRoleId('WorkerServiceRole1234'); // 'AROALOCALWORKERSERVICEROLE1234'
+ */
+export function localRoleId(logicalId: string): string {
+  return `AROALOCAL${logicalId.toUpperCase().replace(/[^A-Z0-9]/g, '')}`.slice(0, 32);
 }

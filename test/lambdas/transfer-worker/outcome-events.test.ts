@@ -9,7 +9,7 @@ import {
   TransferFailedDetailSchema,
 } from '../../../src/events/outcomeEvents.js';
 import { type BusEvent, LocalEventBridge } from '../../../tools/local-eventbridge/LocalEventBridge.js';
-import { sqsEvent, sqsRecord } from '../../support/factories.js';
+import { sqsEvent, sqsRecord, WORKER_SENDER_ID } from '../../support/factories.js';
 import { WorkerHarness } from '../../support/harness.js';
 
 const BUS = 'orchestrator-bus';
@@ -74,7 +74,10 @@ describe('outcome events', () => {
         QueueId: 'queue-1',
         ClientToken: `held-${contact}`,
       },
-      { messageAttributes: { OriginalMessageId: { dataType: 'String', stringValue: 'sent-by-producer' } } },
+      {
+        messageAttributes: { OriginalMessageId: { dataType: 'String', stringValue: 'sent-by-producer' } },
+        senderId: WORKER_SENDER_ID,
+      },
     );
     expect((await harness.invoke(sqsEvent(record))).batchItemFailures).toEqual([]);
     const [event] = take();

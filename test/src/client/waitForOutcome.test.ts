@@ -55,4 +55,14 @@ describe('waitForOutcome', () => {
     // 100, 150, 225, 337 ms… : a handful of reads, not one every 100 ms
     expect(reads()).toBeLessThanOrEqual(6);
   });
+
+  it('names the hint of an unknown last status when it gives up (a token another request holds)', async () => {
+    const held: TransferStatus = { status: 'unknown', hint: 'ClientToken t is held by another request' };
+    const error = await waitForOutcome(reader(held).read, 't', { timeoutMs: 50, pollIntervalMs: 10 }).catch(
+      (e: unknown) => e,
+    );
+    expect((error as Error).message).toContain(
+      'last status: unknown: ClientToken t is held by another request',
+    );
+  });
 });

@@ -1,6 +1,11 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { decideTransferStatus, idempotencyKeyFor } from '../../../src/status/transferStatus.js';
+import {
+  decideRequestStatus,
+  decideTransferStatus,
+  idempotencyKeyFor,
+  requestIdentity,
+} from '../../../src/status/transferStatus.js';
 
 const now = Date.parse('2026-11-29T12:00:00Z');
 const rejection = {
@@ -52,5 +57,87 @@ describe('decideTransferStatus', () => {
   it('ignores an expired record', () => {
     const expired = { status: 'COMPLETED', data: { ContactId: 'c' }, expiration: now / 1000 - 1 };
     expect(decideTransferStatus(expired, undefined, now).status).toBe('unknown');
+  });
+});
+
+describe('decideRequestStatus', () => {
+  const a = requestIdentity({ InstanceId: 'i', ContactId: 'c-a', ContactFlowId: 'f', QueueId: 'q' });
+  const b = requestIdentity({ InstanceId: 'i', ContactId: 'c-b', ContactFlowId: 'f', QueueId: 'q' });
+  const transferredA = { fingerprint: a.fingerprint, ContactId: 'c-new', ContactArn: 'arn:c-new' };
+  const completedA = { status: 'COMPLETED', data: { ContactId: 'c-new', ContactArn: 'arn:c-new' } };
+  const reused = { ...rejection, errorClass: 'InvalidRequest', errorCode: 'IdempotentParameterMismatch' };
+
+  it('rejects a request whose token another request transferred, never answering with its contact', () => {
+    const status = decideRequestStatus(
+      b,
+      't',
+      { idempotency: { ...completedA, validation: a.payloadHash }, ledger: transferredA },
+      now,
+    );
+    expect(status).toMatchObject({
+      status: 'rejected',
+      reason: { errorClass: 'InvalidRequest', errorCode: 'IdempotentParameterMismatch' },
+    });
+    expect(JSON.stringify(status)).not.toContain('c-new');
+  });
+
+  it('answers the request that wrote the records with their outcome', () => {
+    expect(
+      decideRequestStatus(a, 't', { idempotency: { ...completedA, validation: a.payloadHash } }, now),
+    ).toEqual({ status: 'transferred', ContactId: 'c-new', ContactArn: 'arn:c-new' });
+    expect(decideRequestStatus(a, 't', { ledger: transferredA }, now)).toEqual({
+      status: 'transferred',
+      ContactId: 'c-new',
+      ContactArn: 'arn:c-new',
+    });
+  });
+
+  it('tells the reuse from the ledger alone, and from the idempotency record alone', () => {
+    expect(decideRequestStatus(b, 't', { ledger: transferredA }, now).status).toBe('rejected');
+    expect(
+      decideRequestStatus(b, 't', { idempotency: { ...completedA, validation: a.payloadHash } }, now).status,
+    ).toBe('rejected');
+  });
+
+  it('keeps a reuse unknown while the other request has not transferred, and rejects it once refused', () => {
+    const inFlight = { status: 'INPROGRESS', in_progress_expiration: now + 1_000, validation: a.payloadHash };
+    const pending = decideRequestStatus(b, 't', { idempotency: inFlight }, now);
+    expect(pending).toMatchObject({
+      status: 'unknown',
+      hint: expect.stringContaining('held by another request'),
+    });
+    expect(
+      decideRequestStatus(b, 't', { ledger: { fingerprint: a.fingerprint }, rejection: reused }, now),
+    ).toEqual({ status: 'rejected', reason: reused });
+  });
+
+  it('does not take another request’s refused reuse for the outcome of the request holding the token', () => {
+    const inFlight = { status: 'INPROGRESS', in_progress_expiration: now + 1_000, validation: a.payloadHash };
+    expect(decideRequestStatus(a, 't', { idempotency: inFlight, rejection: reused }, now).status).toBe(
+      'in-flight',
+    );
+    expect(
+      decideRequestStatus(a, 't', { ledger: { fingerprint: a.fingerprint }, rejection: reused }, now).status,
+    ).toBe('unknown');
+  });
+
+  it('ignores an idempotency record without a payload hash, and an expired one', () => {
+    expect(decideRequestStatus(b, 't', { idempotency: completedA }, now).status).toBe('transferred');
+    const expired = { ...completedA, validation: a.payloadHash, expiration: now / 1000 - 1 };
+    expect(decideRequestStatus(b, 't', { idempotency: expired }, now).status).toBe('unknown');
+  });
+});
+
+describe('requestIdentity', () => {
+  it('reads the request as the worker does: an instance ARN is its id, an empty optional field is absent', () => {
+    const plain = { InstanceId: 'i-1', ContactId: 'c', ContactFlowId: 'f', QueueId: 'q' };
+    expect(
+      requestIdentity({
+        ...plain,
+        InstanceId: 'arn:aws:connect:us-east-1:123456789012:instance/i-1',
+        UserId: '',
+      }),
+    ).toEqual(requestIdentity(plain));
+    expect(requestIdentity({ ...plain, QueueId: 'q-2' })).not.toEqual(requestIdentity(plain));
   });
 });
