@@ -1,12 +1,12 @@
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { vi } from 'vitest';
 import { DynamoPacingStore } from '../../lambdas/transfer-worker/DynamoPacingStore.js';
 import { TransferLedger } from '../../lambdas/transfer-worker/TransferLedger.js';
 import type { TransferWorkerHandler } from '../../lambdas/transfer-worker/TransferWorker.js';
-import { LedgerKey } from '../../src/contract/index.js';
+import { DEFAULTS, LedgerKey } from '../../src/contract/index.js';
 import type { PacingState } from '../../src/domain/index.js';
 import { receiveAll, stringAttributes } from '../../src/queues/receiveAll.js';
 import {
@@ -87,8 +87,10 @@ export class WorkerHarness {
     connect.seed(SAMPLE_SEED);
     const client = new DynamoDBClient({ endpoint: dynamodb.endpoint });
     await Promise.all([createTable(client, 'ledger', 'pk'), createTable(client, 'idempotency', 'id')]);
-    const { queueUrl: dlqUrl } = sqs.server.createQueue('transfer-requests-dlq');
-    const { queueUrl } = sqs.server.createQueue('transfer-requests');
+    // The construct's queues' size, which the worker fits its copies in (fauxqs's default is 1 MiB).
+    const attributes = { MaximumMessageSize: String(DEFAULTS.maxMessageBytes) };
+    const { queueUrl: dlqUrl } = sqs.server.createQueue('transfer-requests-dlq', { attributes });
+    const { queueUrl } = sqs.server.createQueue('transfer-requests', { attributes });
     const env: Record<string, string> = {
       AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
       AWS_ENDPOINT_URL_SQS: sqs.endpoint,
@@ -143,6 +145,12 @@ export class WorkerHarness {
   async pacingState(): Promise<PacingState | undefined> {
     const client = new DynamoDBClient({ endpoint: this.dynamodb.endpoint });
     return new DynamoPacingStore(DynamoDBDocumentClient.from(client), 'ledger').read();
+  }
+
+  /** Deletes one ledger item (as if the worker had never written it). */
+  async deleteLedgerItem(pk: string): Promise<void> {
+    const client = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: this.dynamodb.endpoint }));
+    await client.send(new DeleteCommand({ TableName: 'ledger', Key: { pk } }));
   }
 
   /** The tokens holding a chain's slots. */

@@ -22,10 +22,11 @@ export type ScriptedFault =
  * {@link ScriptedFault} that mean something for a call that changes nothing. `delay-before` waits, then
  * reads; `delay-after` reads, then waits, so the answer is stale when it arrives.
  */
-export type ReadFault = Extract<
-  ScriptedFault,
-  { readonly kind: 'throttle' | 'error' | 'drop' | 'delay-before' | 'delay-after' }
-> & {
+export type ReadFault = (
+  | Extract<ScriptedFault, { readonly kind: 'throttle' | 'error' | 'drop' | 'delay-before' | 'delay-after' }>
+  /** Answer 404 for a contact that exists: a read lagging it (AWS does not rule it out). */
+  | { readonly kind: 'not-found' }
+) & {
   /** Only a call of this read takes the fault; calls of the other read pass it by. @default - either read */
   readonly operation?: ReadOperation;
 };

@@ -101,6 +101,11 @@ export class ReadGate {
       if (fault.kind === 'drop') return void req.socket.destroy();
       return sendError(res, new ApiError(status, type, `injected ${fault.kind}`));
     }
+    if (fault?.kind === 'not-found') {
+      const missing = notFound(`contact ${contactId} not found`);
+      log({ status: 404, errorType: missing.type, fault: fault.kind, lagged: true });
+      return sendError(res, missing);
+    }
     const found = this.#lookUp(operation, instanceId, contactId);
     // Read now, answered later: the answer is as stale as the delay.
     if (fault?.kind === 'delay-after') await sleep(fault.ms);

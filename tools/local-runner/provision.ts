@@ -71,6 +71,7 @@ export async function provisionStack(
   for (const queue of ordered) {
     const attributes: Record<string, string> = { VisibilityTimeout: String(queue.visibilityTimeoutSeconds) };
     if (queue.retentionSeconds) attributes.MessageRetentionPeriod = String(queue.retentionSeconds);
+    if (queue.maximumMessageSize) attributes.MaximumMessageSize = String(queue.maximumMessageSize);
     if (queue.redrive) {
       const target = resources.get(queue.redrive.deadLetterLogicalId);
       if (!target)

@@ -14,6 +14,8 @@ export interface QueueModel {
   readonly logicalId: string;
   readonly visibilityTimeoutSeconds: number;
   readonly retentionSeconds?: number;
+  /** The queue's `MaximumMessageSize` (bytes), when the template sets it. */
+  readonly maximumMessageSize?: number;
   readonly redrive?: { readonly deadLetterLogicalId: string; readonly maxReceiveCount: number };
 }
 
@@ -119,6 +121,8 @@ function queuesOf(resources: readonly [string, Resource][]): QueueModel[] {
         Properties.MessageRetentionPeriod === undefined
           ? undefined
           : Number(Properties.MessageRetentionPeriod),
+      maximumMessageSize:
+        Properties.MaximumMessageSize === undefined ? undefined : Number(Properties.MaximumMessageSize),
       redrive:
         deadLetterLogicalId && redrive?.maxReceiveCount
           ? { deadLetterLogicalId, maxReceiveCount: Number(redrive.maxReceiveCount) }
