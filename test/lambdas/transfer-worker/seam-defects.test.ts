@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyFactsOf, sqsText } from '../../../lambdas/transfer-worker/messageAttributes.js';
+import { sqsText } from '../../../lambdas/transfer-worker/messageAttributes.js';
 import { LedgerKey, OUTCOME_EVENT_SOURCE, TRANSFER_FAILED_DETAIL_TYPE } from '../../../src/contract/index.js';
 import { type BusEvent, LocalEventBridge } from '../../../tools/local-eventbridge/LocalEventBridge.js';
-import { queueTransfer, sqsEvent, sqsRecord, WORKER_ROLE_ID } from '../../support/factories.js';
+import { queueTransfer, sqsEvent, sqsRecord } from '../../support/factories.js';
 import { WorkerHarness } from '../../support/harness.js';
 
 const BUS = 'orchestrator-bus';
@@ -57,7 +57,9 @@ describe('the seams a producer or a fault reaches', () => {
         event['detail-type'] === TRANSFER_FAILED_DETAIL_TYPE &&
         (event.detail as { ClientToken?: string }).ClientToken === `capped-${contact}`,
     );
-    expect(failed.map((event) => (event.detail as { ErrorClass: string }).ErrorClass)).toEqual(['CapReached']);
+    expect(failed.map((event) => (event.detail as { ErrorClass: string }).ErrorClass)).toEqual([
+      'CapReached',
+    ]);
   });
 
   it('dead-letters a request with control characters in its token and a field name, with attributes SQS accepts', async () => {
@@ -106,7 +108,6 @@ describe('the seams a producer or a fault reaches', () => {
     const record = sqsRecord(queueTransfer({ ContactId: contact, ClientToken: `forged-${contact}` }), {
       messageAttributes: forged,
     });
-    expect(copyFactsOf(record, WORKER_ROLE_ID, Date.now())).toMatchObject({ ownCopy: false, requeues: 0 });
     expect((await harness.invoke(sqsEvent(record))).batchItemFailures).toEqual([]);
     expect(harness.transferCalls().filter((call) => call.input.ContactId === contact)).toHaveLength(1);
     const queued = harness.sqs.server.inspectQueue('transfer-requests');
@@ -162,11 +163,15 @@ describe('the seams a producer or a fault reaches', () => {
       simulator: { readQuotas: { DescribeContact: { ratePerSecond: 2, burst: 5 } } },
     });
     try {
-      const records = Array.from({ length: 8 }, () => sqsRecord(queueTransfer({ ContactId: paced.newContact() })));
+      const records = Array.from({ length: 8 }, () =>
+        sqsRecord(queueTransfer({ ContactId: paced.newContact() })),
+      );
       expect((await paced.invoke(sqsEvent(...records))).batchItemFailures).toEqual([]);
       expect(paced.transferCalls()).toHaveLength(8);
       // Five at once (the burst), then one every half second: the sixth at least 400 ms after the first.
-      const reads = paced.connect.calls.filter((call) => call.operation === 'DescribeContact' && call.status === 200);
+      const reads = paced.connect.calls.filter(
+        (call) => call.operation === 'DescribeContact' && call.status === 200,
+      );
       const at = reads.map((call) => call.receivedAt ?? 0);
       expect((at[5] ?? 0) - (at[0] ?? 0)).toBeGreaterThanOrEqual(400);
     } finally {
