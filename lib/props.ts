@@ -28,6 +28,15 @@ export interface TransferOrchestratorProps {
   readonly transferRatePerSecond?: number;
 
   /**
+   * `DescribeContact` and `ListAssociatedContacts` calls per second (each) the orchestrator may make in
+   * total: Connect's reads have account-wide quotas of their own (2/s, burst 5, for APIs that publish none).
+   * The worker reads a contact the ledger has not seen (one read) and reconciles lost answers with them;
+   * raise it with the reads' quota when `transferRatePerSecond` is raised.
+   * @default 2
+   */
+  readonly contactReadRatePerSecond?: number;
+
+  /**
    * Workers running at once (the event source's `maxConcurrency`, 2 to 1000). They share the rate: each
    * worker paces its calls to `transferRatePerSecond / maxConcurrency`.
    * @default 2

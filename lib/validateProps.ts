@@ -13,6 +13,7 @@ export interface Settings {
   readonly instanceIds: readonly string[];
   readonly transferCap: number;
   readonly transferRatePerSecond: number;
+  readonly contactReadRatePerSecond: number;
   readonly maxConcurrency: number;
   readonly batchSize: number;
   readonly maxBatchingWindow: Duration;
@@ -75,6 +76,10 @@ const RULES: readonly Rule[] = [
     !known(rate) || rate > 0
       ? undefined
       : `transferRatePerSecond must be above 0 (the default quota is 2), got ${rate}`,
+  ({ contactReadRatePerSecond: rate }) =>
+    !known(rate) || rate > 0
+      ? undefined
+      : `contactReadRatePerSecond must be above 0 (the reads' default quota is 2), got ${rate}`,
   ({ maxConcurrency }) =>
     wholeIn(maxConcurrency, 2, 1000)
       ? undefined
@@ -148,6 +153,7 @@ export function withDefaults(props: TransferOrchestratorProps): Settings {
     instanceIds: [...new Set(props.instanceIds)],
     transferCap: props.transferCap ?? DEFAULTS.transferCap,
     transferRatePerSecond: props.transferRatePerSecond ?? DEFAULTS.transferRatePerSecond,
+    contactReadRatePerSecond: props.contactReadRatePerSecond ?? DEFAULTS.contactReadRatePerSecond,
     maxConcurrency: props.maxConcurrency ?? DEFAULTS.maxConcurrency,
     batchSize: props.batchSize ?? DEFAULTS.batchSize,
     maxBatchingWindow: props.maxBatchingWindow ?? Duration.seconds(DEFAULTS.maxBatchingWindowSeconds),

@@ -57,6 +57,7 @@ export function createWorkerFunction(scope: Construct, wiring: WorkerWiring): la
       [env.allowedInstanceIds]: settings.instanceIds.join(','),
       [env.transferCap]: String(settings.transferCap),
       [env.transferRatePerSecond]: String(settings.transferRatePerSecond),
+      [env.contactReadRatePerSecond]: String(settings.contactReadRatePerSecond),
       [env.maxConcurrency]: String(settings.maxConcurrency),
       [env.maxReceiveCount]: String(settings.maxReceiveCount),
       [env.idempotencyTtlSeconds]: String(settings.idempotencyTtl.toSeconds()),

@@ -15,7 +15,8 @@ export const FIELDS = {
   'client-token': 'ClientToken',
 } as const;
 
-const OPTIONS = {
+/** The flags that give a request, as `aws connect transfer-contact` takes them (send and status share them). */
+export const REQUEST_OPTIONS = {
   'instance-id': { type: 'string' },
   'contact-id': { type: 'string' },
   'queue-id': { type: 'string' },
@@ -24,6 +25,10 @@ const OPTIONS = {
   'client-token': { type: 'string' },
   'cli-input-json': { type: 'string' },
   'cli-input-yaml': { type: 'string' },
+} as const;
+
+const OPTIONS = {
+  ...REQUEST_OPTIONS,
   'generate-cli-skeleton': { type: 'string' },
   'queue-url': { type: 'string' },
   'event-bus-name': { type: 'string' },

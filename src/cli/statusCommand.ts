@@ -5,7 +5,7 @@ import { readTransferStatus } from '../status/readTransferStatus.js';
 import type { TransferStatus } from '../status/transferStatus.js';
 import { CONNECTION_OPTIONS, dynamoDbClient } from './awsClients.js';
 import { type CliIo, printJson, UsageError } from './io.js';
-import { FIELDS, readCliInput, toFlagNames } from './sendCommand.js';
+import { FIELDS, REQUEST_OPTIONS, readCliInput, toFlagNames } from './sendCommand.js';
 
 /** `--help` of the status command. */
 export const STATUS_HELP = `transfer-contact status: the outcome of a transfer request, by its ClientToken
@@ -39,14 +39,7 @@ Examples
 `;
 
 const OPTIONS = {
-  'instance-id': { type: 'string' },
-  'contact-id': { type: 'string' },
-  'queue-id': { type: 'string' },
-  'user-id': { type: 'string' },
-  'contact-flow-id': { type: 'string' },
-  'client-token': { type: 'string' },
-  'cli-input-json': { type: 'string' },
-  'cli-input-yaml': { type: 'string' },
+  ...REQUEST_OPTIONS,
   'idempotency-table': { type: 'string' },
   'ledger-table': { type: 'string' },
   help: { type: 'boolean', short: 'h' },

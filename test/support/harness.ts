@@ -186,7 +186,8 @@ export class WorkerHarness {
   }
 }
 
-async function createTable(client: DynamoDBClient, name: string, key: string): Promise<void> {
+/** Creates an on-demand table keyed on one string attribute, as the tests' engines need. */
+export async function createTable(client: DynamoDBClient, name: string, key: string): Promise<void> {
   await client.send(
     new CreateTableCommand({
       TableName: name,

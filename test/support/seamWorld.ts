@@ -1,4 +1,4 @@
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   ChangeMessageVisibilityCommand,
   CreateQueueCommand,
@@ -36,7 +36,7 @@ import type { RealisticSqsProxy } from '../../tools/local-engines/RealisticSqsPr
 import { type BusEvent, LocalEventBridge } from '../../tools/local-eventbridge/LocalEventBridge.js';
 import { toLambdaRecord } from '../../tools/local-runner/lambdaRecords.js';
 import { lambdaContext } from './factories.js';
-import { SAMPLE_SEED } from './harness.js';
+import { createTable, SAMPLE_SEED } from './harness.js';
 
 const REGION = 'us-east-1';
 const BUS = 'orchestrator-bus';
@@ -163,13 +163,16 @@ export class SeamWorld {
     return world;
   }
 
-  /** Imports the worker with this world's environment (its own module instance). */
-  async loadWorker(): Promise<void> {
-    const env: Record<string, string> = {
-      AWS_ENDPOINT_URL_DYNAMODB: this.proxies.dynamodb.endpoint,
-      AWS_ENDPOINT_URL_SQS: this.proxies.sqs.endpoint,
-      AWS_ENDPOINT_URL_CONNECT: this.proxies.connect.endpoint,
-      AWS_ENDPOINT_URL_EVENTBRIDGE: this.proxies.eventbridge.endpoint,
+  /**
+   * The worker's environment in this world: its endpoints are the fault proxies' unless `endpoints` names
+   * others (a worker run in its own process behind a layer of the caller's).
+   */
+  workerEnv(endpoints: Partial<Record<keyof SeamProxies, string>> = {}): Record<string, string> {
+    return {
+      AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb ?? this.proxies.dynamodb.endpoint,
+      AWS_ENDPOINT_URL_SQS: endpoints.sqs ?? this.proxies.sqs.endpoint,
+      AWS_ENDPOINT_URL_CONNECT: endpoints.connect ?? this.proxies.connect.endpoint,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: endpoints.eventbridge ?? this.proxies.eventbridge.endpoint,
       AWS_ACCESS_KEY_ID: SEAM_WORKER_ROLE_ID,
       AWS_SECRET_ACCESS_KEY: 'worker',
       LEDGER_TABLE_NAME: 'ledger',
@@ -190,6 +193,11 @@ export class SeamWorld {
       TOKEN_REPLAY_WINDOW_SECONDS: '3600',
       ...this.options.env,
     };
+  }
+
+  /** Imports the worker with this world's environment (its own module instance). */
+  async loadWorker(): Promise<void> {
+    const env = this.workerEnv();
     Object.assign(process.env, env);
     vi.resetModules();
     const { handler } = await import('../../lambdas/transfer-worker/index.js');
@@ -386,14 +394,3 @@ function deadLetterOf(message: Message): DeadLetter {
 
 /** Whether a dead letter carries the worker's reason (SQS's own moves carry none). */
 export const hasReason = (letter: DeadLetter): boolean => DeadLetterAttribute.ErrorClass in letter.attributes;
-
-async function createTable(client: DynamoDBClient, name: string, key: string): Promise<void> {
-  await client.send(
-    new CreateTableCommand({
-      TableName: name,
-      AttributeDefinitions: [{ AttributeName: key, AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: key, KeyType: 'HASH' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-}

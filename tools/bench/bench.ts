@@ -78,7 +78,7 @@ const quotaRun = async (name: string, environment: Record<string, string>, stack
     seed: 1,
     cap: 11,
     timeoutSeconds: 1_200,
-    context: { transferRatePerSecond: String(stackRate) },
+    context: { transferRatePerSecond: String(stackRate), contactReadRatePerSecond: String(stackRate) },
     environment,
     // Pacing is what is measured: every request names its chain's first contact, which keeps its id.
     connect: { contactIdMode: 'keep', checkOrder: 'token-first', tokenWindowMs: 7 * 86_400_000, burst },
