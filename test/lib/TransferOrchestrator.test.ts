@@ -548,6 +548,7 @@ describe('TransferOrchestrator: cdk-nag', () => {
       instanceIds: `${INSTANCE},aaaa-bbbb`,
       transferCap: '5',
       transferRatePerSecond: '1',
+      contactReadRatePerSecond: '3',
       maxConcurrency: '3',
       batchSize: '5',
       maxBatchingWindowSeconds: '2',

@@ -1,5 +1,5 @@
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { PurgeQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DeleteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { vi } from 'vitest';
@@ -102,6 +102,7 @@ export class WorkerHarness {
       ALLOWED_INSTANCE_IDS: 'instance-1,instance-denied',
       // Tests run the simulator with a high quota; pacing is measured by the benchmark, not here.
       TRANSFER_RATE_PER_SECOND: '1000',
+      CONTACT_READ_RATE_PER_SECOND: '1000',
       MAX_CONCURRENCY: '1',
       DEADLINE_MARGIN_MS: '1000',
       AWS_MAX_ATTEMPTS: '1',
@@ -145,6 +146,13 @@ export class WorkerHarness {
   async pacingState(): Promise<PacingState | undefined> {
     const client = new DynamoDBClient({ endpoint: this.dynamodb.endpoint });
     return new DynamoPacingStore(DynamoDBDocumentClient.from(client), 'ledger').read();
+  }
+
+  /** Empties the transfer queue (messages the worker sent back included). */
+  async purgeQueue(): Promise<void> {
+    await new SQSClient({ endpoint: this.sqs.endpoint }).send(
+      new PurgeQueueCommand({ QueueUrl: this.queueUrl }),
+    );
   }
 
   /** Deletes one ledger item (as if the worker had never written it). */

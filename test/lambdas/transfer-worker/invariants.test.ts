@@ -6,6 +6,7 @@ import {
   sqsEvent,
   sqsRecord,
   transferRequestedEvent,
+  WORKER_SENDER_ID,
 } from '../../support/factories.js';
 import { WorkerHarness } from '../../support/harness.js';
 
@@ -146,9 +147,15 @@ describe('transfer worker: invariants (keep mode, a chain keeps its contact id)'
   it('keeps the derived token across a redrive through the DLQ', async () => {
     const contact = harness.newContact();
     harness.connect.injectFaults({ script: [{ kind: 'commit-then-error' }] });
-    const record = sqsRecord(queueTransfer({ ContactId: contact }), { receiveCount: 5 });
+    // A copy already sent back REQUEUE_LIMIT times: its unknown outcome goes to the DLQ as ambiguous.
+    const record = sqsRecord(queueTransfer({ ContactId: contact }), {
+      receiveCount: 5,
+      senderId: WORKER_SENDER_ID,
+      messageAttributes: { Requeues: { dataType: 'Number', stringValue: '10' } },
+    });
     await harness.invoke(sqsEvent(record));
     const [dead] = await harness.drainDlq();
+    expect(dead?.attributes.ErrorClass).toBe('AmbiguousTransfer');
     expect(dead?.attributes.ClientToken).toBe(derivedToken(record));
     // A redrive is a new message (new id) carrying the DLQ message's attributes.
     const redriven = sqsRecord(dead?.body, {

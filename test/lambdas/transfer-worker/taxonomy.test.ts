@@ -271,9 +271,9 @@ describe('transfer worker: error taxonomy', () => {
       expect(harness.connect.transfersPerChain().get(`instance-1/${contact}`)).toBe(1);
     });
 
-    it('dead-letters a transient failure on the last delivery, with its reason', async () => {
+    it('dead-letters a transient failure on the last delivery, with its reason, when nothing was called', async () => {
       const contact = harness.newContact();
-      harness.connect.injectFaults({ script: [{ kind: 'error' }] });
+      harness.connect.failReads([{ kind: 'error', operation: 'DescribeContact' }]);
       const record = sqsRecord(queueTransfer({ ContactId: contact }), { receiveCount: 3 });
       expect((await harness.invoke(sqsEvent(record))).batchItemFailures).toEqual([]);
       const [dead] = await harness.drainDlq();
@@ -282,8 +282,21 @@ describe('transfer worker: error taxonomy', () => {
         ErrorCode: 'InternalServiceException',
         ReceiveCount: '3',
       });
-      // A 500 leaves the outcome unknown: the slot stays held until a redrive settles it.
+      expect((await harness.chainTokens(contact)).size).toBe(0);
+    });
+
+    it('sends back, never dead-letters, a transfer answered 500 on its last delivery: its outcome is unknown', async () => {
+      const contact = harness.newContact();
+      harness.connect.injectFaults({ script: [{ kind: 'error' }] });
+      const record = sqsRecord(queueTransfer({ ContactId: contact }), { receiveCount: 3 });
+      expect((await harness.invoke(sqsEvent(record))).batchItemFailures).toEqual([]);
+      expect(await harness.drainDlq()).toEqual([]);
+      // The slot stays held until the copy settles it.
       expect((await harness.chainTokens(contact)).size).toBe(1);
+      const queueName = harness.queueUrl.split('/').at(-1) ?? '';
+      const delayed = harness.sqs.server.inspectQueue(queueName)?.messages.delayed ?? [];
+      expect(delayed.map((message) => message.body)).toEqual([record.body]);
+      await harness.purgeQueue();
     });
 
     it('sends a request throttled on its last delivery back to the queue, keeping its token, not to the DLQ', async () => {

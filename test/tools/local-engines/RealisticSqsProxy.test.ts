@@ -29,6 +29,7 @@ const failureOf = async (
 
 describe('RealisticSqsProxy in front of fauxqs', () => {
   let sqs: LocalSqs;
+  let fauxqs: () => string;
   let proxy: RealisticSqsProxy;
   let client: SQSClient;
   let counter = 0;
@@ -39,7 +40,9 @@ describe('RealisticSqsProxy in front of fauxqs', () => {
 
   beforeAll(async () => {
     sqs = await startLocalSqs();
-    proxy = await RealisticSqsProxy.start(sqs.endpoint);
+    fauxqs = () => `http://127.0.0.1:${sqs.server.port}`;
+    // In front of fauxqs itself (startLocalSqs's own endpoint is already such a proxy).
+    proxy = await RealisticSqsProxy.start(fauxqs());
     client = clientFor(proxy.endpoint);
   });
   afterAll(async () => {
@@ -184,7 +187,7 @@ describe('RealisticSqsProxy in front of fauxqs', () => {
       new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: [{ Id: 'b1', MessageBody: 'from bob' }] }),
     );
     // Sent around the proxy: it never saw the id, so fauxqs's answer stands.
-    await clientFor(sqs.endpoint).send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'unseen' }));
+    await clientFor(fauxqs()).send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'unseen' }));
     const { Messages = [] } = await client.send(
       new ReceiveMessageCommand({
         QueueUrl: queueUrl,
