@@ -61,18 +61,19 @@ export class QueueHold {
           MessageBody: request.record.body,
           DelaySeconds: request.delaySeconds,
           MessageAttributes: copyAttributes(request.record, {
+            // Most important first: what decides what the worker does with the copy, then what it reports.
             own: {
-              [CopyAttribute.ClientToken]: textAttribute(request.clientToken),
-              [CopyAttribute.FirstSentTimestamp]: numberAttribute(request.facts.firstSentAt),
-              [CopyAttribute.OriginalMessageId]: textAttribute(request.facts.originalMessageId),
-              ...(request.slot && {
-                [CopyAttribute.SlotAt]: numberAttribute(request.slot.at),
-                [CopyAttribute.SlotEpoch]: numberAttribute(request.slot.epoch),
-              }),
               // A hold is not a requeue: the count a copy carries goes on.
               ...(request.facts.requeues > 0 && {
                 [CopyAttribute.Requeues]: numberAttribute(request.facts.requeues),
               }),
+              ...(request.slot && {
+                [CopyAttribute.SlotAt]: numberAttribute(request.slot.at),
+                [CopyAttribute.SlotEpoch]: numberAttribute(request.slot.epoch),
+              }),
+              [CopyAttribute.ClientToken]: textAttribute(request.clientToken),
+              [CopyAttribute.OriginalMessageId]: textAttribute(request.facts.originalMessageId),
+              [CopyAttribute.FirstSentTimestamp]: numberAttribute(request.facts.firstSentAt),
             },
             maxBytes: this.maxMessageBytes,
           }),

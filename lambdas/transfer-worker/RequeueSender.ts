@@ -6,6 +6,8 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { FinalizeRequestMiddleware } from '@smithy/types';
 import type { SQSRecord } from 'aws-lambda';
+import { DeadLetterAttribute, MAX_REASON_CHARS } from '../../src/contract/index.js';
+import type { Failure } from '../../src/domain/index.js';
 import {
   CopyAttribute,
   type CopyFacts,
@@ -72,8 +74,8 @@ export class RequeueSender {
   ) {}
 
   /**
-   * Sends the record back. With `deadLetteredAs`, the copy only announces that message's dead letter when it
-   * comes back: it never runs.
+   * Sends the record back. With `announce`, the copy only announces that message's dead letter (it carries
+   * the reason) when it comes back: it never runs.
    *
    * @example
    * await requeue.send(record, 'token-1', facts);
@@ -82,22 +84,30 @@ export class RequeueSender {
     record: SQSRecord,
     clientToken: string | undefined,
     facts: CopyFacts,
-    options: { readonly deadLetteredAs?: string } = {},
+    options: { readonly announce?: { readonly deadLetteredAs: string; readonly failure: Failure } } = {},
   ): Promise<void> {
+    const { announce } = options;
     const command = new SendMessageCommand({
       QueueUrl: this.queueUrl,
       MessageBody: record.body,
       DelaySeconds: requeueDelaySeconds(facts.requeues),
+      // Most important first: what decides what the worker does with the copy, then what it reports.
       MessageAttributes: copyAttributes(record, {
         own: {
-          ...(clientToken && { [CopyAttribute.ClientToken]: textAttribute(clientToken) }),
+          ...(announce && {
+            [CopyAttribute.DeadLetteredAs]: textAttribute(announce.deadLetteredAs),
+            [DeadLetterAttribute.ErrorClass]: textAttribute(announce.failure.errorClass),
+            [DeadLetterAttribute.ErrorCode]: textAttribute(announce.failure.code, 256),
+          }),
           [CopyAttribute.Requeues]: numberAttribute(facts.requeues + 1),
-          [CopyAttribute.FirstSentTimestamp]: numberAttribute(facts.firstSentAt),
+          ...(clientToken && { [CopyAttribute.ClientToken]: textAttribute(clientToken) }),
           [CopyAttribute.OriginalMessageId]: textAttribute(facts.originalMessageId),
-          ...(options.deadLetteredAs && {
-            [CopyAttribute.DeadLetteredAs]: textAttribute(options.deadLetteredAs),
+          [CopyAttribute.FirstSentTimestamp]: numberAttribute(facts.firstSentAt),
+          ...(announce && {
+            [DeadLetterAttribute.ErrorMessage]: textAttribute(announce.failure.message, MAX_REASON_CHARS),
           }),
         },
+        shrinkable: DeadLetterAttribute.ErrorMessage,
         maxBytes: this.maxMessageBytes,
       }),
     });

@@ -103,7 +103,12 @@ export class TransferLedger {
    * const history = await ledger.beginRequest('token-1', requestFingerprint(request), 'chain#i#c');
    * if (history.transferred) return history.transferred; // no Connect call
    */
-  async beginRequest(token: string, fingerprint: string, chain: string): Promise<RequestHistory> {
+  async beginRequest(
+    token: string,
+    fingerprint: string,
+    chain: string,
+    attempt: { readonly attemptId: string; readonly now: number } = { attemptId: '-', now: Date.now() },
+  ): Promise<RequestHistory> {
     let old: Record<string, unknown> | undefined;
     try {
       ({ Attributes: old } = await this.client.send(
@@ -111,9 +116,14 @@ export class TransferLedger {
           TableName: this.tableName,
           Key: { pk: LedgerKey.request(token) },
           UpdateExpression:
-            'SET fingerprint = :fingerprint, chain = if_not_exists(chain, :chain), attemptedAt = if_not_exists(attemptedAt, :now), firstSeenAt = if_not_exists(firstSeenAt, :now)',
+            'SET fingerprint = :fingerprint, chain = if_not_exists(chain, :chain), attemptedAt = if_not_exists(attemptedAt, :now), attemptId = if_not_exists(attemptId, :attemptId), firstSeenAt = if_not_exists(firstSeenAt, :now)',
           ConditionExpression: 'attribute_not_exists(fingerprint) OR fingerprint = :fingerprint',
-          ExpressionAttributeValues: { ':fingerprint': fingerprint, ':chain': chain, ':now': Date.now() },
+          ExpressionAttributeValues: {
+            ':fingerprint': fingerprint,
+            ':chain': chain,
+            ':now': attempt.now,
+            ':attemptId': attempt.attemptId,
+          },
           ReturnValues: 'ALL_OLD',
         }),
       ));
@@ -130,7 +140,10 @@ export class TransferLedger {
     };
     if (history.transferred) return history;
     const recorded = typeof old?.ambiguousSince === 'number' ? old.ambiguousSince : undefined;
-    const crashed = typeof old?.attemptedAt === 'number' ? old.attemptedAt : undefined;
+    // An open attempt of this same attempt (its first write applied, its answer lost, the SDK's retry read
+    // it back) is not a crash: only another attempt's open one may have transferred.
+    const ownWrite = old?.attemptId === attempt.attemptId;
+    const crashed = typeof old?.attemptedAt === 'number' && !ownWrite ? old.attemptedAt : undefined;
     if (recorded === undefined && crashed !== undefined) await this.#keepAmbiguousSince(token, crashed);
     const ambiguousSince = recorded ?? crashed;
     return ambiguousSince === undefined ? history : { ...history, ambiguousSince };
@@ -160,7 +173,7 @@ export class TransferLedger {
         TableName: this.tableName,
         Key: { pk: LedgerKey.request(token) },
         UpdateExpression:
-          'SET ContactId = :contactId, ContactArn = :contactArn, transferredAt = :now REMOVE attemptedAt',
+          'SET ContactId = :contactId, ContactArn = :contactArn, transferredAt = :now REMOVE attemptedAt, attemptId',
         ExpressionAttributeValues: {
           ':contactId': result.ContactId,
           ':contactArn': result.ContactArn,
@@ -182,7 +195,8 @@ export class TransferLedger {
       new UpdateCommand({
         TableName: this.tableName,
         Key: { pk: LedgerKey.request(token) },
-        UpdateExpression: 'SET ambiguousSince = if_not_exists(ambiguousSince, :since) REMOVE attemptedAt',
+        UpdateExpression:
+          'SET ambiguousSince = if_not_exists(ambiguousSince, :since) REMOVE attemptedAt, attemptId',
         ExpressionAttributeValues: { ':since': since },
       }),
     );
@@ -200,7 +214,7 @@ export class TransferLedger {
       new UpdateCommand({
         TableName: this.tableName,
         Key: { pk: LedgerKey.request(token) },
-        UpdateExpression: 'REMOVE attemptedAt',
+        UpdateExpression: 'REMOVE attemptedAt, attemptId',
       }),
     );
   }
@@ -309,6 +323,24 @@ export class TransferLedger {
         ExpressionAttributeValues: { ':chain': chain, ':now': new Date().toISOString() },
       }),
     );
+  }
+
+  /**
+   * Whether the token transferred (its durable record holds the result): one consistent read.
+   *
+   * @example
+   * await ledger.hasTransferred('token-1'); // true once settled
+   */
+  async hasTransferred(token: string): Promise<boolean> {
+    const { Item } = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: LedgerKey.request(token) },
+        ConsistentRead: true,
+        ProjectionExpression: 'ContactId',
+      }),
+    );
+    return typeof Item?.ContactId === 'string';
   }
 
   /**

@@ -35,6 +35,7 @@ import type { DeadLetterMarker, RejectionLedger } from './RejectionLedger.js';
 import type { RequeueSender } from './RequeueSender.js';
 import type { RetryScheduler } from './RetryScheduler.js';
 import type { SharedSchedule } from './SharedSchedule.js';
+import type { TransferLedger } from './TransferLedger.js';
 
 /** What the worker is wired with. */
 export interface TransferWorkerDependencies {
@@ -50,6 +51,8 @@ export interface TransferWorkerDependencies {
   >;
   /** Brings a record to be retried back in seconds rather than after the whole visibility timeout. */
   readonly retries: RetryScheduler;
+  /** Whether a token transferred (its durable record), read before an announce-only copy announces. */
+  readonly tokens?: Pick<TransferLedger, 'hasTransferred'>;
   /** Publishes each request's outcome event (a no-op when outcome events are off). */
   readonly outcomes: OutcomePublisher;
   /**
@@ -84,6 +87,8 @@ export function createTransferWorker(deps: TransferWorkerDependencies): Transfer
     turn: ScheduledTurn | undefined,
     markers: BatchMarkers,
   ): Promise<void> => {
+    // A copy kept only to announce a dead letter never runs, and is never dead-lettered itself.
+    if (received.facts.deadLetteredAs) return announceFromCopy(deps, record, received, markers);
     try {
       // A message once dead-lettered never runs again: it only finishes its dead letter and announces it.
       const settled = await finishEarlierDeadLetter(deps, record, received, markers);
@@ -194,10 +199,13 @@ async function readMarkers(
   for (const record of records) {
     const read = received.get(record.messageId);
     const announces = read?.facts.deadLetteredAs;
-    if ((read?.receiveCount ?? 1) > 1 || announces) {
+    if (announces) {
+      asked.add(record.messageId);
+      // A copy made before copies carried their reason finds it in the marker.
+      if (!read?.facts.announces) ids.add(announces);
+    } else if ((read?.receiveCount ?? 1) > 1) {
       asked.add(record.messageId);
       ids.add(record.messageId);
-      if (announces) ids.add(announces);
     }
   }
   if (ids.size === 0) return { asked, found: new Map() };
@@ -221,13 +229,6 @@ async function finishEarlierDeadLetter(
 ): Promise<boolean> {
   if (!markers.asked.has(record.messageId)) return false;
   if (markers.error) throw markers.error;
-  const announces = received.facts.deadLetteredAs;
-  if (announces) {
-    const marker = markers.found.get(announces);
-    if (marker) await announceFailed(deps, record, marker.failure, received, announces);
-    else deps.logger.warn('nothing to announce: no dead-letter marker', { ...received.logFacts, announces });
-    return true;
-  }
   const marker = markers.found.get(record.messageId);
   if (!marker) return false;
   deps.logger.info('already dead-lettered', { messageId: record.messageId });
@@ -291,12 +292,29 @@ interface ReceivedRecord {
   readonly logFacts: Readonly<Record<string, unknown>>;
 }
 
+/**
+ * The room a request leaves in the queue's maximum message size for the attributes of the worker's copies
+ * (slot, count, token, reason). A `TransferContact` input is well under 2 KB; a body padded near the maximum
+ * would make its copies lose the attributes that say what to do with them.
+ */
+const COPY_ROOM_BYTES = 2_048;
+
 function readRecord(record: SQSRecord, config: WorkerConfig, now: number): ReceivedRecord {
   const receiveCount = Number(record.attributes?.ApproximateReceiveCount ?? '1') || 1;
-  const parsed = parseTransferRequest(record.body ?? '', {
-    messageId: record.messageId,
-    clientTokenAttribute: record.messageAttributes?.ClientToken?.stringValue,
-  });
+  const bytes = Buffer.byteLength(record.body ?? '', 'utf8');
+  const parsed: ReturnType<typeof parseTransferRequest> =
+    bytes > config.maxMessageBytes - COPY_ROOM_BYTES
+      ? {
+          ok: false,
+          rejection: {
+            message: `the message is ${bytes} bytes: a request must leave ${COPY_ROOM_BYTES} bytes of the queue's ${config.maxMessageBytes} for the worker's attributes`,
+            issues: [`body: ${bytes} bytes, at most ${config.maxMessageBytes - COPY_ROOM_BYTES}`],
+          },
+        }
+      : parseTransferRequest(record.body ?? '', {
+          messageId: record.messageId,
+          clientTokenAttribute: record.messageAttributes?.ClientToken?.stringValue,
+        });
   const request = parsed.ok ? parsed.value.request : undefined;
   const clientToken = request?.ClientToken ?? clientTokenOfBody(record.body ?? '');
   return {
@@ -439,8 +457,8 @@ async function deadLetter(
 
 /**
  * Publishes a dead letter's `Failed` event. If the bus refuses it on the message's last delivery, a copy is
- * sent back that only announces (it never runs): SQS would otherwise move the message to the DLQ a second
- * time, unannounced.
+ * sent back that only announces (carrying the reason; it never runs): SQS would otherwise move the message
+ * to the DLQ a second time, unannounced.
  */
 async function announceFailed(
   deps: TransferWorkerDependencies,
@@ -452,13 +470,64 @@ async function announceFailed(
   try {
     await deps.outcomes.failed(failedDetail(record, failure, received));
   } catch (error) {
-    if (received.receiveCount < deps.config.maxReceiveCount) throw error;
-    deps.logger.warn('failed event not published: sent back to announce later', {
+    await announceLater(deps, record, failure, received, deadLetteredAs, error);
+  }
+}
+
+/** On the last delivery, sends back a copy that only announces; before it, the record is retried. */
+async function announceLater(
+  deps: TransferWorkerDependencies,
+  record: SQSRecord,
+  failure: Failure,
+  received: ReceivedRecord,
+  deadLetteredAs: string,
+  error: unknown,
+): Promise<void> {
+  if (received.receiveCount < deps.config.maxReceiveCount) throw error;
+  deps.logger.warn('failed event not published: sent back to announce later', {
+    ...received.logFacts,
+    deadLetteredAs,
+    error: String(error),
+  });
+  await deps.requeue.send(record, received.clientToken, received.facts, {
+    announce: { deadLetteredAs, failure },
+  });
+}
+
+/**
+ * Handles a copy kept only to announce a dead letter: publishes its `Failed` event with the reason it
+ * carries, unless the token transferred since (a redrive or a new send of the same request: its `Completed`
+ * stands and a later `Failed` would contradict it). It never runs the request and is never dead-lettered:
+ * what fails is retried, and on the last delivery sent back again.
+ */
+async function announceFromCopy(
+  deps: TransferWorkerDependencies,
+  record: SQSRecord,
+  received: ReceivedRecord,
+  markers: BatchMarkers,
+): Promise<void> {
+  const deadLetteredAs = received.facts.deadLetteredAs ?? record.messageId;
+  const failure = received.facts.announces ?? markers.found.get(deadLetteredAs)?.failure;
+  if (!failure) {
+    if (markers.error) throw markers.error;
+    deps.logger.warn('nothing to announce: no reason carried or recorded', {
       ...received.logFacts,
       deadLetteredAs,
-      error: String(error),
     });
-    await deps.requeue.send(record, received.clientToken, received.facts, { deadLetteredAs });
+    return;
+  }
+  try {
+    const token = received.request?.ClientToken;
+    if (token && (await deps.tokens?.hasTransferred(token))) {
+      deps.logger.info('not announced: the token transferred since', {
+        ...received.logFacts,
+        deadLetteredAs,
+      });
+      return;
+    }
+    await deps.outcomes.failed(failedDetail(record, failure, received));
+  } catch (error) {
+    await announceLater(deps, record, failure, received, deadLetteredAs, error);
   }
 }
 

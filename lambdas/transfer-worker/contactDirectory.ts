@@ -4,7 +4,12 @@ import {
   DescribeContactCommand,
   ListAssociatedContactsCommand,
 } from '@aws-sdk/client-connect';
-import { ConnectCallError, ContactNotVisibleError, type ContactView } from '../../src/domain/index.js';
+import {
+  ConnectCallError,
+  ContactNotVisibleError,
+  type ContactView,
+  DeadlineTooCloseError,
+} from '../../src/domain/index.js';
 
 /** What the worker asks Connect about contacts, beyond `TransferContact`: its authority on what happened. */
 export interface ContactDirectory {
@@ -81,12 +86,14 @@ export class ReadGate {
   constructor(
     private readonly quota: ReadQuota,
     private readonly clock: GateClock = realClock,
+    /** How long the invocation may still wait (ms): a wait past it throws instead. @default unbounded */
+    private readonly budgetMs: () => number = () => Number.POSITIVE_INFINITY,
   ) {
     this.#tokens = quota.burst;
     this.#at = clock.now();
   }
 
-  /** Waits until the bucket has a token, and takes it. */
+  /** Waits until the bucket has a token, and takes it; throws {@link DeadlineTooCloseError} rather than wait past the budget. */
   async take(): Promise<void> {
     for (;;) {
       const now = this.clock.now();
@@ -99,7 +106,11 @@ export class ReadGate {
         this.#tokens -= 1;
         return;
       }
-      await this.clock.sleep(Math.ceil(((1 - this.#tokens) / this.quota.ratePerSecond) * 1000));
+      const waitMs = Math.ceil(((1 - this.#tokens) / this.quota.ratePerSecond) * 1000);
+      // Never wait past the invocation's deadline: Lambda would kill it and every record would come back.
+      const budget = this.budgetMs();
+      if (waitMs > budget) throw new DeadlineTooCloseError(Math.max(0, Math.floor(budget)));
+      await this.clock.sleep(waitMs);
     }
   }
 
@@ -118,6 +129,11 @@ export interface ContactDirectoryOptions {
   /** This worker's share of each read API's quota. */
   readonly quota: ReadQuota;
   readonly clock?: GateClock;
+  /**
+   * How long the invocation may still wait for a read (its remaining time less the deadline margin).
+   * @default unbounded
+   */
+  readonly budgetMs?: () => number;
 }
 
 /**
@@ -135,8 +151,8 @@ export function connectContactDirectory(
   options: ContactDirectoryOptions,
 ): ContactDirectory {
   const clock = options.clock ?? realClock;
-  const describeGate = new ReadGate(options.quota, clock);
-  const listGate = new ReadGate(options.quota, clock);
+  const describeGate = new ReadGate(options.quota, clock, options.budgetMs);
+  const listGate = new ReadGate(options.quota, clock, options.budgetMs);
   const paced = async <T>(gate: ReadGate, read: () => Promise<T>): Promise<T> => {
     for (let retry = 0; ; retry += 1) {
       await gate.take();
@@ -156,6 +172,7 @@ export function connectContactDirectory(
       return viewOf(Contact, contactId);
     } catch (error) {
       if (isNotFound(error)) return undefined;
+      if (error instanceof DeadlineTooCloseError) throw error;
       throw callError(error);
     }
   };
@@ -181,6 +198,7 @@ export function connectContactDirectory(
       } while (NextToken);
     } catch (error) {
       if (isNotFound(error)) throw new ContactNotVisibleError(instanceId, contactId);
+      if (error instanceof DeadlineTooCloseError) throw error;
       throw callError(error);
     }
     return ids;

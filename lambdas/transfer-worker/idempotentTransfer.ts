@@ -1,13 +1,16 @@
+import { randomUUID } from 'node:crypto';
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Context } from 'aws-lambda';
 import {
   AmbiguousTransferError,
   CallVerdict,
+  CapReachedError,
   ConnectCallError,
   ContactNotVisibleError,
   DeadlineTooCloseError,
   decideReconciliation,
+  InvalidRequestError,
   intervalMs,
   isThrottledCall,
   judgeFailedCall,
@@ -60,6 +63,12 @@ export interface IdempotentTransferDependencies {
    * instead of calling again. Must be shorter than Connect's own (undocumented) token memory.
    */
   readonly tokenReplayWindowMs: number;
+  /**
+   * Connect's clock (ms), as its answers' `Date` header shows it: an attempt's start is stamped with it, so
+   * reconciliation compares Connect's timestamps with Connect's own time, whatever this worker's clock says.
+   * @default Date.now
+   */
+  readonly connectClock?: () => number;
 }
 
 /** Runs one request's transfer at most once per `ClientToken`. */
@@ -81,29 +90,36 @@ export interface ScheduledTurn {
 type StepResult = TransferResult & { replayed?: boolean; settledBy?: SettledBy };
 
 /**
+ * What one run of a request has learnt, for what a later failure in the same run means. Per run, never per
+ * token in the process: a twin of the same token in the same batch must not clear what this run knows.
+ */
+interface RunState {
+  /** Connect answered (or the ledger replayed, or reconciliation proved) the transfer: a later failure is {@link TransferNotSettledError}. */
+  transferred?: TransferResult;
+  /** A call may have transferred (a lost answer, an open or ambiguous earlier attempt): a later failure is {@link TransferOutcomeUnknownError}. */
+  maybeTransferred: boolean;
+  /** This attempt's id in the token's record, so a write of its own that applied is not read back as a crash. */
+  readonly attemptId: string;
+}
+
+/**
  * One request's attempt, step by step, over the ledger's durable record of its token (see
  * {@link createIdempotentTransfer} for the steps).
  */
 class TransferAttempts {
   /** The invocation's context, for its remaining time. */
   context: Context | undefined;
-  /**
-   * The tokens this process knows transferred, by what Connect answered, while their attempt runs: a failure
-   * after that point is {@link TransferNotSettledError}, never a failure of the request.
-   */
-  readonly transferred = new Map<string, TransferResult>();
-  /**
-   * The tokens whose attempt may have transferred (a call with a lost answer, or an earlier attempt found
-   * open or ambiguous) and is not yet settled: a failure after that point is
-   * {@link TransferOutcomeUnknownError}, never a plain failure.
-   */
-  readonly maybeTransferred = new Set<string>();
 
   constructor(private readonly deps: IdempotentTransferDependencies) {}
 
   /** Records a transfer: the new contact's alias first, so a transferred token always has its alias. */
-  async settle(request: TransferRequest, chain: string, result: TransferResult): Promise<void> {
-    this.transferred.set(request.ClientToken, result);
+  async settle(
+    request: TransferRequest,
+    chain: string,
+    result: TransferResult,
+    run: RunState,
+  ): Promise<void> {
+    run.transferred = result;
     if (result.ContactId !== request.ContactId) {
       await this.deps.ledger.linkContact(request.InstanceId, result.ContactId, chain);
     }
@@ -120,6 +136,7 @@ class TransferAttempts {
     chain: string,
     ambiguousSince: number,
     refusal: ConnectCallError | undefined,
+    run: RunState,
   ): Promise<StepResult | undefined> {
     const contact = await this.deps.contacts.describe(request.InstanceId, request.ContactId);
     if (!contact) {
@@ -133,11 +150,11 @@ class TransferAttempts {
     const verdict = decideReconciliation(request, contact, successors, ambiguousSince);
     if (verdict.kind === 'transferred') {
       const result = { ContactId: verdict.ContactId, ContactArn: verdict.ContactArn };
-      await this.settle(request, chain, result);
+      await this.settle(request, chain, result, run);
       return { ...result, settledBy: 'reconciliation' };
     }
     if (verdict.kind === 'not-transferred') {
-      this.maybeTransferred.delete(request.ClientToken);
+      run.maybeTransferred = false;
       if (refusal) {
         await this.deps.ledger.forget(chain, request.ClientToken);
         throw refusal;
@@ -177,8 +194,9 @@ class TransferAttempts {
     request: TransferRequest,
     chain: string,
     ambiguousSince: number | undefined,
+    run: RunState,
   ): Promise<StepResult> {
-    const attemptAt = Date.now();
+    const attemptAt = (this.deps.connectClock ?? Date.now)();
     let result: TransferResult;
     try {
       result = await this.callPaced(request);
@@ -190,29 +208,33 @@ class TransferAttempts {
           await this.deps.ledger.forget(chain, token);
           throw error;
         case CallVerdict.MayHaveTransferred:
-          this.maybeTransferred.add(token);
+          run.maybeTransferred = true;
           await this.deps.ledger.markAmbiguous(token, attemptAt);
           throw error;
         case CallVerdict.NothingLearned:
           await this.deps.ledger.closeAttempt(token);
           throw error;
         case CallVerdict.RefusedAfterAmbiguity: {
-          this.maybeTransferred.add(token);
+          run.maybeTransferred = true;
           // Connect may check the contact before the token: the refusal may come from our own transfer.
           if (ambiguousSince === undefined) await this.deps.ledger.markAmbiguous(token, attemptAt);
-          const settled = await this.reconcile(request, chain, ambiguousSince ?? attemptAt, error);
+          const settled = await this.reconcile(request, chain, ambiguousSince ?? attemptAt, error, run);
           if (settled) return settled;
           throw error;
         }
       }
     }
-    await this.settle(request, chain, result);
+    await this.settle(request, chain, result, run);
     // Exactly what the idempotency record stores and a repeat of the token replays.
     return { ContactId: result.ContactId, ContactArn: result.ContactArn };
   }
 
   /** The whole attempt, steps 1 to 6 (see {@link createIdempotentTransfer}). */
-  async transferOnce(request: TransferRequest, turn?: ScheduledTurn): Promise<StepResult> {
+  async transferOnce(
+    request: TransferRequest,
+    turn: ScheduledTurn | undefined,
+    run: RunState,
+  ): Promise<StepResult> {
     const token = request.ClientToken;
     const resolved = await resolveChain(
       this.deps.ledger,
@@ -228,14 +250,17 @@ class TransferAttempts {
     const remainingMs = this.context?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;
     if (remainingMs < this.deps.deadlineMarginMs) throw new DeadlineTooCloseError(remainingMs);
 
-    const history = await this.deps.ledger.beginRequest(token, requestFingerprint(request), resolved);
+    const history = await this.deps.ledger.beginRequest(token, requestFingerprint(request), resolved, {
+      attemptId: run.attemptId,
+      now: (this.deps.connectClock ?? Date.now)(),
+    });
     if (history.transferred) {
-      this.transferred.set(token, history.transferred);
+      run.transferred = history.transferred;
       return { ...history.transferred, replayed: true, settledBy: 'ledger' };
     }
     const { chain } = history;
     let { ambiguousSince } = history;
-    if (ambiguousSince !== undefined) this.maybeTransferred.add(token);
+    if (ambiguousSince !== undefined) run.maybeTransferred = true;
 
     try {
       await this.deps.ledger.reserve(chain, token);
@@ -247,11 +272,11 @@ class TransferAttempts {
     }
 
     if (ambiguousSince !== undefined && Date.now() - ambiguousSince >= this.deps.tokenReplayWindowMs) {
-      const settled = await this.reconcile(request, chain, ambiguousSince, undefined);
+      const settled = await this.reconcile(request, chain, ambiguousSince, undefined, run);
       if (settled) return settled;
       ambiguousSince = undefined;
     }
-    return this.call(request, chain, ambiguousSince);
+    return this.call(request, chain, ambiguousSince, run);
   }
 }
 
@@ -284,7 +309,8 @@ export function createIdempotentTransfer(deps: IdempotentTransferDependencies): 
   });
   // The request (the first argument) is what the idempotency layer hashes; the turn is not part of it.
   const idempotent = makeIdempotent(
-    (request: TransferRequest, turn?: ScheduledTurn) => attempts.transferOnce(request, turn),
+    (request: TransferRequest, turn: ScheduledTurn | undefined, run: RunState) =>
+      attempts.transferOnce(request, turn, run),
     {
       persistenceStore: deps.persistenceStore,
       config,
@@ -298,21 +324,21 @@ export function createIdempotentTransfer(deps: IdempotentTransferDependencies): 
       config.registerLambdaContext(lambdaContext);
     },
     run: async (request, turn) => {
+      const run: RunState = { maybeTransferred: false, attemptId: randomUUID() };
       let outcome: StepResult;
       try {
-        outcome = await idempotent(request, turn);
+        outcome = await idempotent(request, turn, run);
       } catch (error) {
         // Once Connect has said yes, nothing later turns the request into a failure: it settles later.
-        const known = attempts.transferred.get(request.ClientToken);
-        if (known) throw new TransferNotSettledError(known, { cause: error });
+        if (run.transferred) throw new TransferNotSettledError(run.transferred, { cause: error });
         // A transfer that may have happened is never a plain failure: retried until settled, else ambiguous.
-        const maybe = attempts.maybeTransferred.has(request.ClientToken);
-        if (maybe && !(error instanceof AmbiguousTransferError))
-          throw new TransferOutcomeUnknownError({ cause: error });
+        // A verdict that already settles it (ambiguous, no slot, token reused) stands as it is.
+        const settlesIt =
+          error instanceof AmbiguousTransferError ||
+          error instanceof CapReachedError ||
+          error instanceof InvalidRequestError;
+        if (run.maybeTransferred && !settlesIt) throw new TransferOutcomeUnknownError({ cause: error });
         throw error;
-      } finally {
-        attempts.transferred.delete(request.ClientToken);
-        attempts.maybeTransferred.delete(request.ClientToken);
       }
       return {
         ContactId: outcome.ContactId,

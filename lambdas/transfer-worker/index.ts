@@ -24,6 +24,7 @@ import { RejectionLedger } from './RejectionLedger.js';
 import { RequeueSender } from './RequeueSender.js';
 import { RetryScheduler } from './RetryScheduler.js';
 import { SharedSchedule } from './SharedSchedule.js';
+import { ServiceClock } from './serviceClock.js';
 import { TransferLedger } from './TransferLedger.js';
 import { createTransferWorker } from './TransferWorker.js';
 
@@ -52,6 +53,8 @@ const connect = new ConnectClient({
   retryStrategy: new NoThrottleRetries(Number(process.env.AWS_MAX_ATTEMPTS ?? 3) || 3),
 });
 
+// Attempts are stamped in Connect's time, which reconciliation compares with Connect's timestamps.
+const connectClock = ServiceClock.watching(connect);
 const documents = DynamoDBDocumentClient.from(dynamodb);
 const adaptive = config.pacingMode === 'adaptive';
 const pacingStore = new DynamoPacingStore(documents, config.ledgerTableName);
@@ -60,6 +63,8 @@ const pacer = adaptive
   ? new AdaptivePacer(pacingStore, policy, config.maxConcurrency)
   : new CallPacer(pacingIntervalMs(config), Date.now, config.transferRatePerSecond);
 const ledger = new TransferLedger(documents, config.ledgerTableName, config.transferCap);
+// The invocation's context, once the handler registers it: reads never wait past its deadline.
+let invocation: { getRemainingTimeInMillis(): number } | undefined;
 const transfer = createIdempotentTransfer({
   ledger,
   contacts: connectContactDirectory(connect, {
@@ -68,6 +73,8 @@ const transfer = createIdempotentTransfer({
       ratePerSecond: config.contactReadRatePerSecond / config.maxConcurrency,
       burst: Math.max(1, Math.floor(CONNECT_READ_BURST / config.maxConcurrency)),
     },
+    budgetMs: () =>
+      (invocation?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY) - config.deadlineMarginMs,
   }),
   pacer,
   workers: config.maxConcurrency,
@@ -79,6 +86,7 @@ const transfer = createIdempotentTransfer({
   idempotencyTtlSeconds: config.idempotencyTtlSeconds,
   deadlineMarginMs: config.deadlineMarginMs,
   tokenReplayWindowMs: config.tokenReplayWindowSeconds * 1000,
+  connectClock: () => connectClock.now(),
 });
 
 // The configured endpoint wins over the queue URL's host: the same host in AWS, and the only one that
@@ -88,7 +96,13 @@ const sqs = new SQSClient({ useQueueUrlAsEndpoint: false, requestHandler });
 /** The transfer worker's Lambda handler: SQS batch in, partial batch response out. */
 export const handler = createTransferWorker({
   config,
-  transfer,
+  transfer: {
+    ...transfer,
+    registerContext(context) {
+      invocation = context;
+      transfer.registerContext(context);
+    },
+  },
   deadLetters: new DeadLetterQueue(sqs, config.deadLetterQueueUrl, config.maxMessageBytes),
   requeue: new RequeueSender(sqs, config.transferQueueUrl, config.maxMessageBytes),
   retries: new RetryScheduler(sqs, config.transferQueueUrl),
@@ -106,6 +120,7 @@ export const handler = createTransferWorker({
     config.outcomeEventBusName,
   ),
   rejections: new RejectionLedger(documents, config.ledgerTableName),
+  tokens: ledger,
   pacer,
   logger,
   metrics,

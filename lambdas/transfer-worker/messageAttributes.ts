@@ -1,7 +1,7 @@
 import type { MessageAttributeValue } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
-import { DEAD_LETTER_REASON_ATTRIBUTES } from '../../src/contract/index.js';
-import { SCHEDULE_HORIZON_MS } from '../../src/domain/index.js';
+import { DEAD_LETTER_REASON_ATTRIBUTES, DeadLetterAttribute } from '../../src/contract/index.js';
+import { ErrorClass, type Failure, SCHEDULE_HORIZON_MS } from '../../src/domain/index.js';
 
 /** SQS accepts at most 10 message attributes per message. */
 const MAX_ATTRIBUTES = 10;
@@ -97,7 +97,11 @@ export function messageBytes(
 
 /** What a copy of a record carries and within which size. */
 export interface CopyPlan {
-  /** The worker's own attributes, most important first: kept before any of the producer's. */
+  /**
+   * The worker's own attributes, most important first (what changes what the worker does with the copy:
+   * `DeadLetteredAs`, `Requeues`, the token, the slot): kept before any of the producer's, and left out
+   * from the last when the body leaves too little room.
+   */
   readonly own: Readonly<Record<string, MessageAttributeValue>>;
   /** The queue's maximum message size (bytes), body and attributes together. */
   readonly maxBytes: number;
@@ -193,6 +197,22 @@ export interface CopyFacts {
   readonly slot?: CarriedSlot;
   /** Set on a copy kept only to announce that message's dead letter. */
   readonly deadLetteredAs?: string;
+  /** The reason an announce-only copy announces (it carries it, so it needs no other record). */
+  readonly announces?: Failure;
+}
+
+const CLASSES = new Set<string>(Object.values(ErrorClass));
+
+/** The reason an announce-only copy carries, if whole. */
+function announcedFailure(read: (name: string) => string | undefined): Failure | undefined {
+  const errorClass = read(DeadLetterAttribute.ErrorClass);
+  const code = read(DeadLetterAttribute.ErrorCode);
+  if (!errorClass || !CLASSES.has(errorClass) || !code) return undefined;
+  return {
+    errorClass: errorClass as Failure['errorClass'],
+    code,
+    message: read(DeadLetterAttribute.ErrorMessage) ?? '',
+  };
 }
 
 /** How long SQS keeps a message at most (14 days): no request of ours is older. */
@@ -225,6 +245,7 @@ export function copyFactsOf(record: SQSRecord, workerRoleId: string | undefined,
   const at = Number(read(CopyAttribute.SlotAt));
   const epoch = Number(read(CopyAttribute.SlotEpoch));
   const deadLetteredAs = read(CopyAttribute.DeadLetteredAs);
+  const announces = deadLetteredAs ? announcedFailure(read) : undefined;
   const slotValid =
     Number.isInteger(at) &&
     Math.abs(at - now) <= SCHEDULE_HORIZON_MS * 2 &&
@@ -239,6 +260,7 @@ export function copyFactsOf(record: SQSRecord, workerRoleId: string | undefined,
         : ownSentAt,
     originalMessageId: MESSAGE_ID.test(original) ? original : record.messageId,
     ...(slotValid && { slot: { at, epoch } }),
-    ...(deadLetteredAs && MESSAGE_ID.test(deadLetteredAs) && { deadLetteredAs }),
+    ...(deadLetteredAs &&
+      MESSAGE_ID.test(deadLetteredAs) && { deadLetteredAs, ...(announces && { announces }) }),
   };
 }

@@ -148,6 +148,8 @@ export interface Observed {
   readonly failed: number;
   readonly unfinished: boolean;
   readonly refusedBySqs: number;
+  /** Whether a `TransferContact` call under the token may have transferred (faulted, 5xx or unanswered). */
+  readonly ambiguousCall: boolean;
 }
 
 /** Where a physical bound excuses a check: the only way to keep it needs the very call that fails throughout. */
@@ -203,6 +205,8 @@ export function checkInvariants(setup: Setup, seen: Observed, bounds: Bounds, ca
     if (!bounds.slotKept) violations.push(`5. ${reason} kept its slot`);
   }
   if (seen.refusedBySqs > 0) violations.push(`SQS refused ${seen.refusedBySqs} of the worker's sends`);
+  if (reason === 'AmbiguousTransfer' && !seen.ambiguousCall)
+    violations.push('5. dead-lettered as ambiguous, but no call under the token may have transferred');
   return violations;
 }
 
@@ -244,6 +248,14 @@ export async function runScenario(
     failed: events.failed.length,
     unfinished: run.unfinished,
     refusedBySqs: world.realisticSqs.refusals.length - refusedBefore,
+    ambiguousCall:
+      cell?.site === 'connect.transfer' ||
+      world.connect.calls.some(
+        (call) =>
+          call.operation === 'TransferContact' &&
+          call.input.ClientToken === setup.token &&
+          (call.status === 0 || call.status >= 500 || call.fault !== undefined),
+      ),
   };
   return { setup, seen, sites };
 }

@@ -275,6 +275,8 @@ export class ConnectSimulator {
 
   async #route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://simulator');
+    // Connect's answers carry its own time (HTTP Date): the simulator's clock, which advanceClock moves.
+    res.setHeader('date', new Date(this.now()).toUTCString());
     const body = await readBody(req);
     const operation = operationOf(req.method ?? 'GET', url);
     switch (operation.kind) {

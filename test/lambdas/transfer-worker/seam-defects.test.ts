@@ -178,4 +178,45 @@ describe('the seams a producer or a fault reaches', () => {
       await paced.stop();
     }
   });
+
+  it('stamps an attempt in Connect’s time: a worker clock 10 s ahead of Connect never transfers twice', async () => {
+    const skewed = await WorkerHarness.start({
+      env: { TOKEN_REPLAY_WINDOW_SECONDS: '0', MAX_RECEIVE_COUNT: '3' },
+      simulator: { contactIdMode: 'keep', tokenWindowMs: 1 },
+    });
+    try {
+      skewed.connect.advanceClock(-10_000);
+      const contact = skewed.newContact();
+      const token = `skew-${contact}`;
+      skewed.connect.injectFaults({ script: [{ kind: 'commit-then-error' }] });
+      const record = sqsRecord(queueTransfer({ ContactId: contact, ClientToken: token }));
+      await skewed.invoke(sqsEvent(record));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const again = { ...record, attributes: { ...record.attributes, ApproximateReceiveCount: '2' } };
+      await skewed.invoke(sqsEvent(again));
+      expect(
+        skewed.connect.calls.filter((call) => call.transferred && call.input.ClientToken === token),
+      ).toHaveLength(1);
+    } finally {
+      await skewed.stop();
+    }
+  });
+
+  it('never waits for a read past the invocation’s deadline', async () => {
+    const slow = await WorkerHarness.start({
+      env: { CONTACT_READ_RATE_PER_SECOND: '0.5', MAX_CONCURRENCY: '1', DEADLINE_MARGIN_MS: '1000' },
+    });
+    try {
+      const records = Array.from({ length: 10 }, () =>
+        sqsRecord(queueTransfer({ ContactId: slow.newContact() })),
+      );
+      const started = Date.now();
+      const response = await slow.invoke(sqsEvent(...records), 5_000);
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(response.batchItemFailures.length).toBeGreaterThan(0);
+      expect(await slow.drainDlq()).toEqual([]);
+    } finally {
+      await slow.stop();
+    }
+  });
 });
