@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
@@ -107,7 +108,10 @@ export class TransferLedger {
     token: string,
     fingerprint: string,
     chain: string,
-    attempt: { readonly attemptId: string; readonly now: number } = { attemptId: '-', now: Date.now() },
+    attempt: { readonly attemptId: string; readonly now: number } = {
+      attemptId: randomUUID(),
+      now: Date.now(),
+    },
   ): Promise<RequestHistory> {
     let old: Record<string, unknown> | undefined;
     try {

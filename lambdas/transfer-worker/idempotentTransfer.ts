@@ -271,7 +271,10 @@ class TransferAttempts {
       throw error;
     }
 
-    if (ambiguousSince !== undefined && Date.now() - ambiguousSince >= this.deps.tokenReplayWindowMs) {
+    if (
+      ambiguousSince !== undefined &&
+      (this.deps.connectClock ?? Date.now)() - ambiguousSince >= this.deps.tokenReplayWindowMs
+    ) {
       const settled = await this.reconcile(request, chain, ambiguousSince, undefined, run);
       if (settled) return settled;
       ambiguousSince = undefined;
