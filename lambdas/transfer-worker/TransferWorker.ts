@@ -22,7 +22,13 @@ import {
   TransferNotSettledError,
 } from '../../src/domain/index.js';
 import { outcomeRequestOf, type TransferFailedDetail } from '../../src/events/outcomeEvents.js';
-import { clientTokenOfBody, parseTransferRequest, type TransferRequest } from '../../src/request/index.js';
+import {
+  clientTokenOfBody,
+  parseTransferRequest,
+  requestFingerprint,
+  type TransferRequest,
+} from '../../src/request/index.js';
+import { INVALID_REQUEST_FINGERPRINT } from '../../src/status/transferStatus.js';
 import type { Pacer } from './AdaptivePacer.js';
 import { planBatch } from './batchSchedule.js';
 import type { WorkerConfig } from './config.js';
@@ -431,6 +437,8 @@ async function deadLetter(
         errorMessage: reason.message,
         failedAt: new Date().toISOString(),
         messageId: record.messageId,
+        // Whose rejection it is: status and waits take it only for the same request.
+        fingerprint: received.request ? requestFingerprint(received.request) : INVALID_REQUEST_FINGERPRINT,
       };
       await bestEffortOnLast(
         'rejection record',

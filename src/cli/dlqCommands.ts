@@ -5,6 +5,7 @@ import {
   GetQueueAttributesCommand,
   type Message,
   SendMessageBatchCommand,
+  SendMessageCommand,
   type SQSClient,
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
@@ -27,7 +28,9 @@ Usage
                body and attributes, so a derived ClientToken survives); auto (default): move-task, or copy
                where the move task is not available (a local SQS)
   A copy moves the messages that were in the DLQ when it began (sent before it), each once; those the
-  worker dead-letters meanwhile stay in the DLQ. It prints { Method, SentBefore, Moved, NewerLeft, Failed }.
+  worker dead-letters meanwhile stay in the DLQ. Its start is read on SQS's clock: it sends a mark (a
+  message that is not a request) to the DLQ, takes the mark's SentTimestamp, and deletes it. It prints
+  { Method, SentBefore, Moved, NewerLeft, Failed }.
   Connection flags: --endpoint-url, --region, --profile.
 
 Examples
@@ -156,7 +159,10 @@ const describe = (message: Message) => {
 
 /** What a copy redrive did, as the command prints it. */
 export interface CopyRedriveReport {
-  /** The redrive's snapshot: the messages SQS accepted before this time (ISO 8601). */
+  /**
+   * The redrive's snapshot: the messages SQS accepted before this time (ISO 8601, SQS's clock: the
+   * `SentTimestamp` of the mark the redrive sent to the DLQ as it began).
+   */
   readonly SentBefore: string;
   /** Messages of the snapshot sent to the transfer queue and deleted from the DLQ, each once. */
   readonly Moved: number;
@@ -166,21 +172,52 @@ export interface CopyRedriveReport {
   readonly Failed: number;
 }
 
-/** Receives in a row that bring nothing of the snapshot, after which it is taken as done. */
+/** Receives in a row that bring nothing new (of the snapshot, or before the mark came back), after which it is done. */
 const SNAPSHOT_PATIENCE = 3;
+
+/** The key of a redrive mark's body: a message with it is never a request, and never copied. */
+export const REDRIVE_MARK_KEY = 'transferContactRedriveMark';
+
+/** Another run's mark older than this (by SQS's clock) is left over from a run that ended without deleting it. */
+const STALE_MARK_MS = 60 * 60 * 1000;
+
+/** Whether a message is a redrive's mark (this run's or another's), by its body. */
+const isMark = (message: Message): boolean => {
+  const body = message.Body ?? '';
+  if (!body.startsWith(`{"${REDRIVE_MARK_KEY}":`)) return false;
+  try {
+    return typeof (JSON.parse(body) as Record<string, unknown>)[REDRIVE_MARK_KEY] === 'string';
+  } catch {
+    return false;
+  }
+};
+
+/** The body of a redrive's mark: what it is, for whoever meets it in the DLQ. */
+const markBody = (): string =>
+  JSON.stringify({
+    [REDRIVE_MARK_KEY]: new Date().toISOString(),
+    note: 'the start of a transfer-contact dlq redrive --method copy (not a request): the redrive deletes it, and a later one deletes it after an hour if it stays',
+  });
 
 /**
  * Copies back the messages that were in the DLQ when the redrive began (SQS's `SentTimestamp` before its
  * start), each exactly once, and nothing else. The rule and why: the worker dead-letters again, during the
  * run, what the redrive sends back and still fails, so a redrive that copies "until the DLQ is empty" copies
  * its own output again (and never ends while the worker keeps up). So:
+ * - the start is read on SQS's clock, the one `SentTimestamp` counts on: the redrive sends a mark to the DLQ
+ *   as it begins, and the mark's `SentTimestamp`, once the mark comes back, is the boundary. This machine's
+ *   clock is not compared with SQS's: one ahead of SQS would take messages dead-lettered during the run
+ *   for the snapshot's, one behind it would leave some of the snapshot. Messages received before the mark
+ *   came back are held (hidden) until it does, then sorted; the mark is deleted;
  * - a message sent after the start is left where it is; it stays hidden while the run lasts, so that the
  *   receives make their way through the snapshot instead of meeting it again, and is made visible again
  *   at once when the run ends (also when it fails);
  * - a message id is sent at most once: one received again after its copy (its delete failed, or its
  *   visibility ran out before the delete) is only deleted;
+ * - a mark is never copied (another run's is left, and deleted once an hour old);
  * - the run ends when the DLQ answers empty (long polling: all of SQS's servers are asked), or after
- *   {@link SNAPSHOT_PATIENCE} receives in a row without a message of the snapshot.
+ *   {@link SNAPSHOT_PATIENCE} receives in a row without a message of the snapshot. If the mark never came
+ *   back (another consumer of the DLQ took it), it fails and moves nothing it held.
  *
  * @example
  * const { Moved, NewerLeft } = await copyBack(sqs, dlqUrl, queueUrl);
@@ -190,7 +227,11 @@ export async function copyBack(
   dlqUrl: string,
   queueUrl: string,
 ): Promise<CopyRedriveReport> {
-  const run = new CopyRun(client, dlqUrl, queueUrl, Date.now());
+  const { MessageId: markId } = await client.send(
+    new SendMessageCommand({ QueueUrl: dlqUrl, MessageBody: markBody() }),
+  );
+  if (!markId) throw new Error('SQS answered the redrive mark without a MessageId');
+  const run = new CopyRun(client, dlqUrl, queueUrl, markId);
   try {
     let idle = 0;
     for await (const batch of receiveBatches(client, dlqUrl, {
@@ -198,14 +239,14 @@ export async function copyBack(
       systemAttributes: true,
       waitTimeSeconds: 1,
     })) {
-      const snapshot = await run.take(batch);
-      idle = snapshot === 0 ? idle + 1 : 0;
+      const progress = await run.take(batch);
+      idle = progress === 0 ? idle + 1 : 0;
       if (idle >= SNAPSHOT_PATIENCE) break;
     }
+    return run.report();
   } finally {
     await run.release();
   }
-  return run.report();
 }
 
 /** One copy redrive's state: what it moved, what it holds back, and from when its snapshot dates. */
@@ -215,30 +256,65 @@ class CopyRun {
   readonly #failed = new Set<string>();
   /** Messages left in the DLQ (newer, or refused), by id: the latest receipt handle, to make them visible. */
   readonly #held = new Map<string, string>();
+  /** Messages received before the mark came back, by id (the latest receipt): sorted once it does. */
+  readonly #unsorted = new Map<string, Message>();
+  /** The mark's `SentTimestamp` (SQS's clock), once it came back. */
+  #boundary: number | undefined;
 
   constructor(
     private readonly client: SQSClient,
     private readonly dlqUrl: string,
     private readonly queueUrl: string,
-    private readonly startedAt: number,
+    private readonly markId: string,
   ) {}
 
-  /** Sorts a received batch and copies its snapshot messages; answers how many of the snapshot it held. */
+  /**
+   * Takes a received batch: before the mark came back, holds it; after, sorts it (with what it held) and
+   * copies its snapshot messages. Answers its progress: how many new messages it held, or how many of the
+   * snapshot it copied.
+   */
   async take(batch: readonly Message[]): Promise<number> {
+    const mark = batch.find((message) => message.MessageId === this.markId);
+    const others = batch.filter((message) => message !== mark);
+    if (mark) {
+      const at = sentTimestamp(mark);
+      if (Number.isNaN(at)) throw new Error('SQS handed back the redrive mark without its SentTimestamp');
+      await this.#delete([mark]);
+      this.#boundary ??= at;
+    }
+    if (this.#boundary === undefined) {
+      const before = this.#unsorted.size;
+      for (const message of others) this.#unsorted.set(message.MessageId ?? '', message);
+      return this.#unsorted.size - before;
+    }
+    // A message received again since it was held comes with a new receipt handle: the latest one counts.
+    const received = new Map(this.#unsorted);
+    this.#unsorted.clear();
+    for (const message of others) received.set(message.MessageId ?? '', message);
+    return this.#sort([...received.values()], this.#boundary);
+  }
+
+  /** Sorts messages against the boundary, deletes what was copied before, copies the snapshot's. */
+  async #sort(messages: readonly Message[], boundary: number): Promise<number> {
     const snapshot: Message[] = [];
-    const copiedBefore: Message[] = [];
-    for (const message of batch) {
+    const done: Message[] = [];
+    for (const message of messages) {
       const id = message.MessageId ?? '';
-      if (this.#moved.has(id)) copiedBefore.push(message);
+      if (isMark(message)) {
+        // Another run's mark: never copied; deleted once it is left over, else left to its run.
+        if (sentTimestamp(message) < boundary - STALE_MARK_MS) done.push(message);
+        else this.#held.set(id, message.ReceiptHandle ?? '');
+      } else if (this.#moved.has(id)) done.push(message);
       // A message without a SentTimestamp (NaN) is not known to be of the snapshot: it is left.
-      else if (!this.#failed.has(id) && sentTimestamp(message) < this.startedAt) snapshot.push(message);
+      else if (!this.#failed.has(id) && sentTimestamp(message) < boundary) snapshot.push(message);
       else {
         this.#held.set(id, message.ReceiptHandle ?? '');
         if (!this.#failed.has(id)) this.#newer.add(id);
       }
     }
-    await this.#delete(copiedBefore);
-    if (snapshot.length > 0) await this.#copy(snapshot);
+    await this.#delete(done);
+    // SQS takes 10 entries a batch; what was held until the mark came back may be more.
+    for (let i = 0; i < snapshot.length; i += 10) await this.#copy(snapshot.slice(i, i + 10));
     return snapshot.length;
   }
 
@@ -267,19 +343,26 @@ class CopyRun {
   }
 
   async #delete(messages: readonly Message[]): Promise<void> {
-    if (messages.length === 0) return;
-    await this.client.send(
-      new DeleteMessageBatchCommand({
-        QueueUrl: this.dlqUrl,
-        Entries: messages.map((m, n) => ({ Id: String(n), ReceiptHandle: m.ReceiptHandle })),
-      }),
-    );
+    for (let i = 0; i < messages.length; i += 10) {
+      await this.client.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: this.dlqUrl,
+          Entries: messages
+            .slice(i, i + 10)
+            .map((m, n) => ({ Id: String(n), ReceiptHandle: m.ReceiptHandle })),
+        }),
+      );
+    }
   }
 
-  /** Makes every message left in the DLQ visible again at once. */
+  /** Makes every message left in the DLQ (and every one held until the mark came back) visible again at once. */
   async release(): Promise<void> {
-    const handles = [...this.#held.values()];
+    const handles = [
+      ...this.#held.values(),
+      ...[...this.#unsorted.values()].map((message) => message.ReceiptHandle ?? ''),
+    ];
     this.#held.clear();
+    this.#unsorted.clear();
     for (let i = 0; i < handles.length; i += 10) {
       await this.client.send(
         new ChangeMessageVisibilityBatchCommand({
@@ -292,9 +375,18 @@ class CopyRun {
     }
   }
 
+  /**
+   * What the run did.
+   *
+   * @throws {Error} when the mark never came back: the snapshot's boundary is unknown, and nothing was moved.
+   */
   report(): CopyRedriveReport {
+    if (this.#boundary === undefined)
+      throw new Error(
+        `the DLQ did not hand back the redrive's mark (message ${this.markId}; another consumer of the DLQ may hold it): nothing was moved, run it again`,
+      );
     return {
-      SentBefore: new Date(this.startedAt).toISOString(),
+      SentBefore: new Date(this.#boundary).toISOString(),
       Moved: this.#moved.size,
       NewerLeft: this.#newer.size,
       Failed: this.#failed.size,

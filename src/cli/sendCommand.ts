@@ -65,7 +65,9 @@ Destination
 Waiting (the synchronous feel of 'aws connect transfer-contact')
   --wait                 wait for the outcome and print it as 'aws connect transfer-contact' does:
                          { ContactId, ContactArn }; exit 1 with the reason if the request failed, or if
-                         its --client-token was used by another request (IdempotentParameterMismatch)
+                         its --client-token was used by another request (IdempotentParameterMismatch);
+                         a rejection recorded before this send (an earlier send of the token) is not
+                         its outcome: the wait goes on for this one's
   --timeout SECONDS      how long to wait (default 60); exit 1 if no outcome came (it may still transfer)
   --idempotency-table    default: $TRANSFER_IDEMPOTENCY_TABLE (stack output IdempotencyTableName)
   --ledger-table         default: $TRANSFER_LEDGER_TABLE (stack output LedgerTableName)
@@ -227,9 +229,10 @@ export async function runSend(argv: readonly string[], io: CliIo): Promise<void>
       eventBridge: eventBridgeClient(values),
       maxAttempts: 3,
     });
+    const sentAt = Date.now();
     const [result] = await client.publish([request]);
     if (!result?.ok) throw new Error(`EventBridge refused the event: ${result?.code} ${result?.message}`);
-    if (values.wait) return printOutcome(io, request, tables, timeoutSeconds);
+    if (values.wait) return printOutcome(io, request, tables, timeoutSeconds, { sentAt });
     return printJson(io, {
       EventId: result.id,
       ClientToken: request.ClientToken,
@@ -239,21 +242,26 @@ export async function runSend(argv: readonly string[], io: CliIo): Promise<void>
   if (!queueUrl)
     throw new UsageError('no destination: give --queue-url (or set TRANSFER_QUEUE_URL) or --event-bus-name');
   const client = new TransferClient({ queueUrl, sqs: sqsClient(values) });
+  const sentAt = Date.now();
   const { messageId } = await client.enqueue(request);
-  if (values.wait) return printOutcome(io, request, tables, timeoutSeconds);
+  if (values.wait) return printOutcome(io, request, tables, timeoutSeconds, { sentAt, messageId });
   printJson(io, { MessageId: messageId, ClientToken: request.ClientToken, QueueUrl: queueUrl });
 }
 
 /**
  * Waits for the request's outcome and prints it as `aws connect transfer-contact` does. The wait is given the
  * request, not only its token: a token that transferred another request is reported as reused (exit 1,
- * `IdempotentParameterMismatch`), never printed as this request's outcome.
+ * `IdempotentParameterMismatch`), never printed as this request's outcome. And it is given the send (the
+ * time taken just before it, and its message id): a rejection of an earlier send under the token, recorded
+ * before this one, is not its outcome (a request dead-lettered, then sent again once fixed, waits for its
+ * new send's).
  */
 async function printOutcome(
   io: CliIo,
   request: TransferRequest,
   tables: { idempotencyTableName: string; ledgerTableName: string },
   timeoutSeconds: number,
+  send: { readonly sentAt: number; readonly messageId?: string },
 ): Promise<void> {
   const [{ TransferClient }, { DynamoDBClient }] = await Promise.all([
     import('../client/index.js'),
@@ -261,7 +269,7 @@ async function printOutcome(
   ]);
   // The standard chain (AWS_ENDPOINT_URL_DYNAMODB locally): --endpoint-url names the send's service only.
   const client = new TransferClient({ ...tables, dynamodb: new DynamoDBClient({}) });
-  const outcome = await client.waitForOutcome(request, { timeoutMs: timeoutSeconds * 1000 });
+  const outcome = await client.waitForOutcome(request, { timeoutMs: timeoutSeconds * 1000, ...send });
   printJson(io, { ContactId: outcome.ContactId, ContactArn: outcome.ContactArn });
 }
 

@@ -17,8 +17,11 @@ dead-lettered it). Costs two DynamoDB requests (a read and a batch read).
 Given the request as well (its flags, or --cli-input-json/--cli-input-yaml, as it was sent), the answer is
 that request's: if the token was used by another request (other contact, queue, user or flow), the status
 is rejected with ErrorCode IdempotentParameterMismatch (the worker refuses a reused token), never the other
-request's transfer; while that other request has not transferred yet, unknown (with a Hint). Given the
-token alone, the answer is what the token's records say, whichever request wrote them.
+request's transfer; while that other request has not transferred yet, unknown (with a Hint). A rejection
+is reported only if it was this request's (the worker records what each rejected request asked): another
+request's dead letter under the token, or an invalid body's, is not. Given the token alone, the answer is
+what the token's records say, whichever request wrote them. A rejection is reported with its FailedAt: one
+from before the request was last sent is that earlier send's (a wait leaves it, and waits for the new one).
 
 Usage
   transfer-contact status --client-token TOKEN [--idempotency-table NAME] [--ledger-table NAME]

@@ -109,11 +109,18 @@ export class TransferClient {
    * answered with that other request's transfer. Given a token alone, it answers what the token's records
    * say, whichever request wrote them.
    *
+   * The wait is for one send: a rejection recorded before it (`options.sentAt`, by default when the wait
+   * begins) is an earlier send's under the token, and the wait goes on for this send's outcome. Started
+   * after the send, give `sentAt` (the time just before the send) so that a rejection in between is taken.
+   *
    * @throws {TransferRejectedError} when the request was dead-lettered (with the reason), or its token is
    *   another request's.
    * @throws {TransferWaitTimeoutError} when no outcome came in time (the request may still transfer).
    * @example
    * const { ContactId } = await client.waitForOutcome(request, { timeoutMs: 30_000 });
+   * const sentAt = Date.now();
+   * const { messageId } = await client.enqueue(request);
+   * await client.waitForOutcome(request, { sentAt, messageId }); // this send's outcome, not an earlier one's
    * const outcome = await client.waitForOutcome('case-42'); // the token's outcome, whichever request it was
    */
   async waitForOutcome(
@@ -144,6 +151,8 @@ export class TransferClient {
    * Enqueues one request and waits for its outcome: the synchronous feel of `aws connect transfer-contact`
    * with the orchestrator's guarantees (cap, idempotency, retries). The wait is for this request: a
    * `ClientToken` that another request used is reported as the reuse, never with that request's outcome.
+   * And for this send: an earlier send's rejection under the token (recorded before this send) is not its
+   * answer; the wait goes on for this send's outcome.
    *
    * @throws {TransferRequestValidationError} when the request is invalid (nothing is sent).
    * @throws {TransferRejectedError} / {@link TransferWaitTimeoutError}, as {@link waitForOutcome}.
@@ -155,8 +164,11 @@ export class TransferClient {
     options: WaitOptions = {},
   ): Promise<TransferOutcome & { clientToken: string }> {
     const request = prepareTransferRequest(input);
-    const { clientToken } = await this.enqueue(request);
-    return { ...(await this.waitForOutcome(request, options)), clientToken };
+    // Taken before the send: a rejection recorded since is this send's; one before, an earlier send's.
+    const sentAt = Date.now();
+    const { clientToken, messageId } = await this.enqueue(request);
+    const send = { sentAt: options.sentAt ?? sentAt, messageId: options.messageId ?? messageId };
+    return { ...(await this.waitForOutcome(request, { ...options, ...send })), clientToken };
   }
 
   /**

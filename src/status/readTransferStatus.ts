@@ -1,4 +1,9 @@
-import { BatchGetItemCommand, type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue,
+  BatchGetItemCommand,
+  type DynamoDBClient,
+  GetItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { LedgerKey } from '../contract/index.js';
 import type { TransferRequest } from '../request/index.js';
@@ -26,7 +31,39 @@ const toRejection = (item: Record<string, unknown>): RejectionRecord => ({
   errorMessage: String(item.errorMessage ?? ''),
   failedAt: String(item.failedAt ?? ''),
   messageId: String(item.messageId ?? ''),
+  ...(typeof item.fingerprint === 'string' && { fingerprint: item.fingerprint }),
 });
+
+/** Rounds of `BatchGetItem` for the keys DynamoDB leaves unprocessed, before the read fails. */
+const BATCH_ROUNDS = 4;
+
+/**
+ * The ledger's items of these keys, in consistent `BatchGetItem`s. The rule and why: DynamoDB may answer a
+ * batch read with some keys unprocessed (throttling, the answer's size) and no error; a key left unread would
+ * be taken for a record that does not exist (a rejection unseen, a transfer unseen), so the unprocessed keys
+ * are asked again, after a short pause, and the read fails rather than answer without them.
+ */
+async function readLedgerItems(
+  client: DynamoDBClient,
+  ledger: string,
+  keys: readonly Record<string, AttributeValue>[],
+): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let pending = [...keys];
+  for (let round = 0; pending.length > 0; round += 1) {
+    if (round >= BATCH_ROUNDS)
+      throw new Error(`DynamoDB left ${pending.length} of the token's ledger records unread`);
+    if (round > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** round));
+    const { Responses, UnprocessedKeys } = await client.send(
+      new BatchGetItemCommand({
+        RequestItems: { [ledger]: { Keys: pending, ConsistentRead: true } },
+      }),
+    );
+    items.push(...(Responses?.[ledger] ?? []).map((item) => unmarshall(item)));
+    pending = UnprocessedKeys?.[ledger]?.Keys ?? [];
+  }
+  return items;
+}
 
 /** Keeps what a status compares and answers of the token's durable record. */
 const toLedgerRequest = (item: Record<string, unknown>): LedgerRequestRecord => ({
@@ -39,7 +76,8 @@ const toLedgerRequest = (item: Record<string, unknown>): LedgerRequestRecord => 
 
 /**
  * Reads a token's status: its idempotency record (one consistent `GetItem`) and, in one `BatchGetItem`, its
- * rejection record and the ledger's durable record of the token. Two DynamoDB requests.
+ * rejection record and the ledger's durable record of the token. Two DynamoDB requests (more when DynamoDB
+ * leaves a key of the batch unprocessed: it is asked again, a few times, then the read throws).
  *
  * Given a request (with its `ClientToken`) rather than a token alone, it answers for that request: when the
  * token's records were written for a request with other parameters, the token was reused, and the answer
@@ -59,7 +97,7 @@ export async function readTransferStatus(
   const request = typeof clientTokenOrRequest === 'string' ? undefined : clientTokenOrRequest;
   const clientToken = request?.ClientToken ?? (clientTokenOrRequest as string);
   const { idempotencyTableName: idempotency, ledgerTableName: ledger } = tables;
-  const [record, ledgerItems] = await Promise.all([
+  const [record, items] = await Promise.all([
     client.send(
       new GetItemCommand({
         TableName: idempotency,
@@ -67,21 +105,11 @@ export async function readTransferStatus(
         ConsistentRead: true,
       }),
     ),
-    client.send(
-      new BatchGetItemCommand({
-        RequestItems: {
-          [ledger]: {
-            Keys: [
-              { pk: { S: LedgerKey.rejection(clientToken) } },
-              { pk: { S: LedgerKey.request(clientToken) } },
-            ],
-            ConsistentRead: true,
-          },
-        },
-      }),
-    ),
+    readLedgerItems(client, ledger, [
+      { pk: { S: LedgerKey.rejection(clientToken) } },
+      { pk: { S: LedgerKey.request(clientToken) } },
+    ]),
   ]);
-  const items = (ledgerItems.Responses?.[ledger] ?? []).map((item) => unmarshall(item));
   const rejection = items.find((item) => item.pk === LedgerKey.rejection(clientToken));
   const requestItem = items.find((item) => item.pk === LedgerKey.request(clientToken));
   const records = {

@@ -26,9 +26,19 @@ export interface RejectionRecord {
   readonly errorClass: string;
   readonly errorCode: string;
   readonly errorMessage: string;
+  /** When the worker dead-lettered it (ISO 8601, the worker's clock); empty for a refusal a status derived. */
   readonly failedAt: string;
   readonly messageId: string;
+  /**
+   * What the refused request asked ({@link requestFingerprint}, as the ledger's `request#` record stores it),
+   * or {@link INVALID_REQUEST_FINGERPRINT} for a body that was not a valid request. Absent in the records of
+   * a worker older than the field.
+   */
+  readonly fingerprint?: string;
 }
+
+/** The rejection record's `fingerprint` of a body that was not a valid request (it asks nothing comparable). */
+export const INVALID_REQUEST_FINGERPRINT = 'invalid';
 
 /** The fields of a Powertools idempotency record this product reads. */
 export interface IdempotencyRecordFields {
@@ -47,7 +57,15 @@ export interface IdempotencyRecordFields {
 export type TransferStatus =
   | { readonly status: 'transferred'; readonly ContactId: string; readonly ContactArn: string }
   | { readonly status: 'in-flight'; readonly until: string }
-  | { readonly status: 'rejected'; readonly reason: RejectionRecord }
+  | {
+      readonly status: 'rejected';
+      readonly reason: RejectionRecord;
+      /**
+       * The request can never transfer, whenever its reason was recorded: its token transferred another
+       * request. A wait takes it even when the reason dates from before the wait (an older send's refusal).
+       */
+      readonly final?: true;
+    }
   | { readonly status: 'unknown'; readonly hint: string };
 
 /** The ledger's durable record of a token that transferred (`request#<ClientToken>`), which never expires. */
@@ -123,6 +141,11 @@ const liveRecord = (record: IdempotencyRecordFields | undefined, nowMs: number) 
  *   status is `unknown`: a rejection reported too early could make a caller send the request again under a
  *   new token, and transfer it twice.
  *
+ * The token's rejection record counts only when it is this request's (its `fingerprint`, see
+ * {@link RejectionRecord}): another request's dead letter under the same token is not this one's outcome.
+ * A rejection is answered whenever it was recorded (an older send's, too, with its `failedAt`); a wait tells
+ * an older send's from its own (see `waitForOutcome`).
+ *
  * @example
  * decideRequestStatus(requestIdentity(requestB), 'token-1', { ledger: { fingerprint: 'of-a', ContactId: 'c' } }, Date.now());
  * // { status: 'rejected', reason: { errorClass: 'InvalidRequest', errorCode: 'IdempotentParameterMismatch', … } }
@@ -133,16 +156,19 @@ export function decideRequestStatus(
   records: TokenRecords,
   nowMs: number,
 ): TransferStatus {
-  const { ledger, rejection } = records;
+  const { ledger } = records;
+  const rejection = ownRejection(records.rejection, asked);
   const live = liveRecord(records.idempotency, nowMs);
   const ledgerOther = ledger?.fingerprint !== undefined && ledger.fingerprint !== asked.fingerprint;
   // Powertools writes no hash when payload validation is off: an empty one says nothing.
   const recordOther = !!live?.validation && live.validation !== asked.payloadHash;
   if (!ledgerOther && !recordOther) {
     const transferred = typeof ledger?.ContactId === 'string';
-    // A reuse refused while this request holds the token was another request's: not this one's outcome.
+    // Without a fingerprint (an older worker's record), a reuse refused while this request holds the token is
+    // taken for another request's: not this one's outcome. A fingerprinted one is this request's own.
     const held = ledger?.fingerprint !== undefined || !!live?.validation;
-    const own = held && rejection?.errorCode === TOKEN_REUSED_CODE ? undefined : rejection;
+    const unattributed = rejection?.fingerprint === undefined;
+    const own = unattributed && held && rejection?.errorCode === TOKEN_REUSED_CODE ? undefined : rejection;
     return decideTransferStatus(
       records.idempotency,
       own,
@@ -154,8 +180,11 @@ export function decideRequestStatus(
   }
   const otherTransferred =
     (ledgerOther && typeof ledger?.ContactId === 'string') || (recordOther && live?.status === 'COMPLETED');
-  if (rejection?.errorCode === TOKEN_REUSED_CODE) return { status: 'rejected', reason: rejection };
-  if (otherTransferred) return { status: 'rejected', reason: tokenReused(clientToken) };
+  const refused = rejection?.errorCode === TOKEN_REUSED_CODE ? rejection : undefined;
+  // A transferred token is never forgotten: this request is refused for good, whenever it was sent.
+  if (otherTransferred)
+    return { status: 'rejected', reason: refused ?? tokenReused(clientToken), final: true };
+  if (refused) return { status: 'rejected', reason: refused };
   return {
     status: 'unknown',
     hint:
@@ -163,6 +192,23 @@ export function decideRequestStatus(
       'the worker refuses this one (IdempotentParameterMismatch) while that one holds the token',
   };
 }
+
+/**
+ * The token's rejection, if it is this request's. The rule and why: a token's rejection record is the latest
+ * dead letter of any message that carried the token, and another request under the same token (other
+ * contact, queue, user or flow) or a body that is not a valid request (naming the token) writes it too; its
+ * reason says nothing of this request, and taken for this request's outcome it could make a caller send it
+ * again under a new token while it still transfers. So a record that names what it refused (its
+ * `fingerprint`) counts only when that is this request; one without (written by a worker older than the
+ * field) counts as before, as the token's.
+ */
+const ownRejection = (
+  rejection: RejectionRecord | undefined,
+  asked: RequestIdentity,
+): RejectionRecord | undefined =>
+  rejection && (rejection.fingerprint === undefined || rejection.fingerprint === asked.fingerprint)
+    ? rejection
+    : undefined;
 
 /** The reason of a request whose token another request transferred, before (or without) its dead letter. */
 const tokenReused = (clientToken: string): RejectionRecord => ({

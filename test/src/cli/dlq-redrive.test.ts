@@ -6,10 +6,12 @@ import {
   type Message,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
+  SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { copyBack, REDRIVE_MARK_KEY } from '../../../src/cli/dlqCommands.js';
 import { runCli } from '../../../src/cli/main.js';
 import { type LocalSqs, startLocalSqs } from '../../../tools/local-engines/engines.js';
 
@@ -155,13 +157,21 @@ describe('transfer-contact dlq redrive --method copy, when SQS hands a message o
     Body: `body-${id}`,
     Attributes: { SentTimestamp: String(at) },
   });
+  /** The redrive's mark as SQS hands it back: its send is answered with the id `mark`. */
+  const mark = (at = Date.now()): Message => ({
+    MessageId: 'mark',
+    ReceiptHandle: 'h-mark',
+    Body: `{"${REDRIVE_MARK_KEY}":"x"}`,
+    Attributes: { SentTimestamp: String(at) },
+  });
 
   it('never copies one message id twice: one received again after its copy is only deleted', async () => {
     const mock = mockClient(SQSClient);
     try {
+      mock.on(SendMessageCommand).resolves({ MessageId: 'mark' });
       mock
         .on(ReceiveMessageCommand)
-        .resolvesOnce({ Messages: [sent('m1', 'h1'), sent('m2', 'h2')] })
+        .resolvesOnce({ Messages: [mark(), sent('m1', 'h1'), sent('m2', 'h2')] })
         // m1's visibility ran out before its delete went through: SQS hands it out again.
         .resolvesOnce({ Messages: [sent('m1', 'h1-again')] })
         .resolves({});
@@ -187,7 +197,7 @@ describe('transfer-contact dlq redrive --method copy, when SQS hands a message o
       const deleted = mock
         .commandCalls(DeleteMessageBatchCommand)
         .flatMap((call) => call.args[0].input.Entries?.map((e) => e.ReceiptHandle) ?? []);
-      expect(deleted).toEqual(['h1', 'h2', 'h1-again']);
+      expect(deleted).toEqual(['h-mark', 'h1', 'h2', 'h1-again']);
     } finally {
       mock.restore();
     }
@@ -196,10 +206,11 @@ describe('transfer-contact dlq redrive --method copy, when SQS hands a message o
   it('leaves a message the transfer queue refused, and the newer ones, visible again at once', async () => {
     const mock = mockClient(SQSClient);
     try {
+      mock.on(SendMessageCommand).resolves({ MessageId: 'mark' });
       mock
         .on(ReceiveMessageCommand)
         .resolvesOnce({
-          Messages: [sent('m1', 'h1'), sent('m2', 'h2'), sent('n1', 'hn', Date.now() + 60_000)],
+          Messages: [mark(), sent('m1', 'h1'), sent('m2', 'h2'), sent('n1', 'hn', Date.now() + 60_000)],
         })
         .resolves({});
       mock.on(SendMessageBatchCommand).resolves({
@@ -222,7 +233,7 @@ describe('transfer-contact dlq redrive --method copy, when SQS hands a message o
       const deleted = mock
         .commandCalls(DeleteMessageBatchCommand)
         .flatMap((call) => call.args[0].input.Entries?.map((e) => e.ReceiptHandle) ?? []);
-      expect(deleted).toEqual(['h1']);
+      expect(deleted).toEqual(['h-mark', 'h1']);
       const released = mock
         .commandCalls(ChangeMessageVisibilityBatchCommand)
         .flatMap((call) => call.args[0].input.Entries ?? []);
@@ -234,4 +245,163 @@ describe('transfer-contact dlq redrive --method copy, when SQS hands a message o
       mock.restore();
     }
   });
+});
+
+describe('transfer-contact dlq redrive --method copy, on SQS’s clock', () => {
+  const sent = (id: string, at: number): Message => ({
+    MessageId: id,
+    ReceiptHandle: `h-${id}`,
+    Body: `body-${id}`,
+    Attributes: { SentTimestamp: String(at) },
+  });
+  const redrive = () => cli('dlq', 'redrive', '--dlq-url', 'dlq', '--queue-url', 'q', '--method', 'copy');
+
+  it('holds what it receives before its mark comes back, then sorts it by the mark’s SentTimestamp', async () => {
+    const mock = mockClient(SQSClient);
+    try {
+      // SQS's clock is an hour behind this machine's: the mark's time, not Date.now(), is the boundary.
+      const sqsNow = Date.now() - 3_600_000;
+      mock.on(SendMessageCommand).resolves({ MessageId: 'mark' });
+      mock
+        .on(ReceiveMessageCommand)
+        .resolvesOnce({ Messages: [sent('old', sqsNow - 1_000), sent('new', sqsNow + 1_000)] })
+        .resolvesOnce({
+          Messages: [{ ...sent('mark', sqsNow), Body: `{"${REDRIVE_MARK_KEY}":"x"}` }],
+        })
+        .resolves({});
+      mock.on(SendMessageBatchCommand).callsFake((input: { Entries: { Id: string }[] }) => ({
+        Successful: input.Entries.map(({ Id }) => ({ Id, MessageId: `copy-${Id}` })),
+      }));
+      mock.on(DeleteMessageBatchCommand).resolves({});
+      mock.on(ChangeMessageVisibilityBatchCommand).resolves({});
+      const { stdout } = await redrive();
+      expect(JSON.parse(stdout)).toMatchObject({
+        SentBefore: new Date(sqsNow).toISOString(),
+        Moved: 1,
+        NewerLeft: 1,
+      });
+      const copied = mock
+        .commandCalls(SendMessageBatchCommand)
+        .flatMap((call) => call.args[0].input.Entries?.map((e) => e.MessageBody) ?? []);
+      expect(copied).toEqual(['body-old']);
+      const mark = JSON.parse(mock.commandCalls(SendMessageCommand)[0]?.args[0].input.MessageBody ?? '{}');
+      expect(typeof mark[REDRIVE_MARK_KEY]).toBe('string');
+    } finally {
+      mock.restore();
+    }
+  });
+
+  it('never copies another run’s mark, and deletes one left over for more than an hour', async () => {
+    const mock = mockClient(SQSClient);
+    try {
+      const now = Date.now();
+      const body = `{"${REDRIVE_MARK_KEY}":"x"}`;
+      mock.on(SendMessageCommand).resolves({ MessageId: 'mark' });
+      mock
+        .on(ReceiveMessageCommand)
+        .resolvesOnce({
+          Messages: [
+            { ...sent('mark', now), Body: body },
+            { ...sent('left-over', now - 2 * 3_600_000), Body: body },
+            { ...sent('running', now - 60_000), Body: body },
+            sent('old', now - 1_000),
+          ],
+        })
+        .resolves({});
+      mock.on(SendMessageBatchCommand).callsFake((input: { Entries: { Id: string }[] }) => ({
+        Successful: input.Entries.map(({ Id }) => ({ Id, MessageId: `copy-${Id}` })),
+      }));
+      mock.on(DeleteMessageBatchCommand).resolves({});
+      mock.on(ChangeMessageVisibilityBatchCommand).resolves({});
+      expect(JSON.parse((await redrive()).stdout)).toMatchObject({ Moved: 1, NewerLeft: 0 });
+      const copied = mock
+        .commandCalls(SendMessageBatchCommand)
+        .flatMap((call) => call.args[0].input.Entries?.map((e) => e.MessageBody) ?? []);
+      expect(copied).toEqual(['body-old']);
+      const deleted = mock
+        .commandCalls(DeleteMessageBatchCommand)
+        .flatMap((call) => call.args[0].input.Entries?.map((e) => e.ReceiptHandle) ?? []);
+      expect(deleted.sort()).toEqual(['h-left-over', 'h-mark', 'h-old']);
+      const released = mock
+        .commandCalls(ChangeMessageVisibilityBatchCommand)
+        .flatMap((call) => call.args[0].input.Entries?.map((e) => e.ReceiptHandle) ?? []);
+      expect(released).toEqual(['h-running']);
+    } finally {
+      mock.restore();
+    }
+  });
+
+  it('moves nothing, and makes visible again what it held, when its mark never comes back', async () => {
+    const mock = mockClient(SQSClient);
+    try {
+      mock.on(SendMessageCommand).resolves({ MessageId: 'mark' });
+      mock
+        .on(ReceiveMessageCommand)
+        .resolvesOnce({ Messages: [sent('old', Date.now() - 60_000)] })
+        .resolves({});
+      mock.on(ChangeMessageVisibilityBatchCommand).resolves({});
+      const { code, stderr } = await redrive();
+      expect(code).toBe(1);
+      expect(stderr).toMatch(/did not hand back the redrive's mark/);
+      expect(mock.commandCalls(SendMessageBatchCommand)).toHaveLength(0);
+      const released = mock
+        .commandCalls(ChangeMessageVisibilityBatchCommand)
+        .flatMap((call) => call.args[0].input.Entries?.map((e) => e.ReceiptHandle) ?? []);
+      expect(released).toEqual(['h-old']);
+    } finally {
+      mock.restore();
+    }
+  });
+
+  /*
+   * On a real SQS: the CLI's clock 20 s off SQS's (a middleware shifts the SentTimestamp of every message
+   * received, as SQS's clock being off would). The worker dead-letters messages during the run (here: each
+   * time the redrive copies a batch, 10 more reach the DLQ, five times).
+   */
+  it.each([
+    ['behind', -20_000],
+    ['ahead of', 20_000],
+  ])(
+    'moves exactly the messages in the DLQ when it began, with SQS’s clock 20 s %s the CLI’s',
+    async (_, shift) => {
+      const dlqUrl = await createQueue(`skew-dlq-${shift > 0 ? 'ahead' : 'behind'}`);
+      const queueUrl = await createQueue(`skew-requests-${shift > 0 ? 'ahead' : 'behind'}`);
+      const old = Array.from({ length: 40 }, (_, i) => `old-${i}`);
+      await sendAll(dlqUrl, old);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+
+      const newer: string[] = [];
+      const skewed = new SQSClient({
+        endpoint: engine.endpoint,
+        useQueueUrlAsEndpoint: false,
+        region: 'us-east-1',
+      });
+      skewed.middlewareStack.add(
+        (next) => async (args) => {
+          const result = await next(args);
+          const input = args.input as { QueueUrl?: string; Entries?: unknown[] };
+          const output = result.output as { Messages?: Message[] };
+          for (const message of output.Messages ?? []) {
+            const at = message.Attributes?.SentTimestamp;
+            if (message.Attributes && at) message.Attributes.SentTimestamp = String(Number(at) + shift);
+          }
+          // The worker at work: what the redrive copies fails again, and reaches the DLQ during the run.
+          if (input.QueueUrl === queueUrl && Array.isArray(input.Entries) && newer.length < 50) {
+            const batch = Array.from({ length: 10 }, (_, i) => `new-${newer.length + i}`);
+            newer.push(...batch);
+            await sendAll(dlqUrl, batch);
+          }
+          return result;
+        },
+        { step: 'initialize', name: 'skewedClock' },
+      );
+
+      const report = await copyBack(skewed, dlqUrl, queueUrl);
+      expect(newer.length).toBeGreaterThan(0);
+      const moved = (await drain(queueUrl)).map((m) => m.Body ?? '');
+      expect(moved.sort()).toEqual([...old].sort());
+      expect(report).toMatchObject({ Moved: old.length, Failed: 0 });
+      expect((await drain(dlqUrl)).map((m) => m.Body).sort()).toEqual([...newer].sort());
+    },
+  );
 });

@@ -66,3 +66,64 @@ describe('waitForOutcome', () => {
     );
   });
 });
+
+describe('waitForOutcome, when the token was dead-lettered by an earlier send', () => {
+  const reason = (failedAt: string, messageId = 'm-old') => ({
+    errorClass: 'CapReached',
+    errorCode: 'TransferCapReached',
+    errorMessage: 'full',
+    failedAt,
+    messageId,
+  });
+  const transferred: TransferStatus = { status: 'transferred', ContactId: 'c-2', ContactArn: 'arn:c-2' };
+  const anHourAgo = () => new Date(Date.now() - 3_600_000).toISOString();
+
+  it('keeps waiting past a rejection recorded before the wait began, for the new send’s transfer', async () => {
+    const old: TransferStatus = { status: 'rejected', reason: reason(anHourAgo()) };
+    const { read, reads } = reader(old, old, inFlight, transferred);
+    await expect(waitForOutcome(read, 't', { pollIntervalMs: 1 })).resolves.toEqual({
+      ContactId: 'c-2',
+      ContactArn: 'arn:c-2',
+    });
+    expect(reads()).toBe(4);
+  });
+
+  it('keeps waiting past a rejection recorded before the send it is given, and answers the send’s own', async () => {
+    const sentAt = Date.now() - 10_000;
+    const before: TransferStatus = { status: 'rejected', reason: reason(new Date(sentAt - 1).toISOString()) };
+    const own = reason(new Date(sentAt + 5_000).toISOString(), 'm-new');
+    const { read } = reader(before, { status: 'rejected', reason: own });
+    const error = await waitForOutcome(read, 't', { pollIntervalMs: 1, sentAt }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TransferRejectedError);
+    expect((error as TransferRejectedError).reason).toEqual(own);
+  });
+
+  it('answers the rejection of the send’s message whatever its time says (the clocks may differ)', async () => {
+    const { read } = reader({ status: 'rejected', reason: reason(anHourAgo(), 'm-new') });
+    const error = await waitForOutcome(read, 't', { pollIntervalMs: 1, messageId: 'm-new' }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(TransferRejectedError);
+  });
+
+  it('answers at once a rejection that holds whenever it was recorded, or one without a time', async () => {
+    const reused = { ...reason(anHourAgo()), errorCode: 'IdempotentParameterMismatch' };
+    const final = reader({ status: 'rejected', reason: reused, final: true });
+    await expect(waitForOutcome(final.read, 't', { pollIntervalMs: 1 })).rejects.toThrow(
+      TransferRejectedError,
+    );
+    const undated = reader({ status: 'rejected', reason: { ...reused, failedAt: '', messageId: '' } });
+    await expect(waitForOutcome(undated.read, 't', { pollIntervalMs: 1 })).rejects.toThrow(
+      TransferRejectedError,
+    );
+  });
+
+  it('times out naming the earlier send’s rejection it left', async () => {
+    const old: TransferStatus = { status: 'rejected', reason: reason('2020-01-01T00:00:00.000Z') };
+    const error = await waitForOutcome(reader(old).read, 't', { timeoutMs: 50, pollIntervalMs: 10 }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(TransferWaitTimeoutError);
+    expect((error as Error).message).toContain('rejected at 2020-01-01T00:00:00.000Z');
+  });
+});

@@ -128,6 +128,80 @@ describe('decideRequestStatus', () => {
   });
 });
 
+describe('decideRequestStatus, given a token’s rejection that names what it refused', () => {
+  const a = requestIdentity({ InstanceId: 'i', ContactId: 'c-a', ContactFlowId: 'f', QueueId: 'q' });
+  const b = requestIdentity({ InstanceId: 'i', ContactId: 'c-b', ContactFlowId: 'f', QueueId: 'q' });
+  const c = requestIdentity({ InstanceId: 'i', ContactId: 'c-c', ContactFlowId: 'f', QueueId: 'q' });
+  const capped = (fingerprint?: string) => ({ ...rejection, ...(fingerprint && { fingerprint }) });
+
+  it('does not report A rejected for the dead letter of B, sent under the same token (CapReached)', () => {
+    expect(decideRequestStatus(a, 't', { rejection: capped(b.fingerprint) }, now).status).toBe('unknown');
+    expect(
+      decideRequestStatus(
+        a,
+        't',
+        { ledger: { fingerprint: a.fingerprint }, rejection: capped(b.fingerprint) },
+        now,
+      ).status,
+    ).toBe('unknown');
+    // B's own status is its rejection.
+    expect(decideRequestStatus(b, 't', { rejection: capped(b.fingerprint) }, now)).toEqual({
+      status: 'rejected',
+      reason: capped(b.fingerprint),
+    });
+  });
+
+  it('does not report A rejected for an invalid body that named A’s token', () => {
+    const invalid = { ...capped('invalid'), errorClass: 'InvalidRequest', errorCode: 'ValidationError' };
+    expect(decideRequestStatus(a, 't', { rejection: invalid }, now).status).toBe('unknown');
+  });
+
+  it('reports A’s own rejection, and one without a fingerprint (an older worker’s) as before', () => {
+    expect(decideRequestStatus(a, 't', { rejection: capped(a.fingerprint) }, now)).toEqual({
+      status: 'rejected',
+      reason: capped(a.fingerprint),
+    });
+    expect(decideRequestStatus(a, 't', { rejection: capped() }, now)).toEqual({
+      status: 'rejected',
+      reason: capped(),
+    });
+  });
+
+  it('reports a reuse refused as this request’s own when its fingerprint says so, and not another’s', () => {
+    const refusedB = {
+      ...rejection,
+      errorClass: 'InvalidRequest',
+      errorCode: 'IdempotentParameterMismatch',
+      fingerprint: b.fingerprint,
+    };
+    const heldByA = { ledger: { fingerprint: a.fingerprint }, rejection: refusedB };
+    expect(decideRequestStatus(b, 't', heldByA, now)).toEqual({ status: 'rejected', reason: refusedB });
+    // C, another request again, was not refused yet: B's refusal is not C's.
+    expect(decideRequestStatus(c, 't', heldByA, now).status).toBe('unknown');
+    expect(decideRequestStatus(a, 't', heldByA, now).status).toBe('unknown');
+  });
+
+  it('marks a reuse whose token another request transferred as final, with its dead letter’s time', () => {
+    const refusedB = {
+      ...rejection,
+      errorClass: 'InvalidRequest',
+      errorCode: 'IdempotentParameterMismatch',
+      fingerprint: b.fingerprint,
+    };
+    const transferredA = { fingerprint: a.fingerprint, ContactId: 'c-new', ContactArn: 'arn:c-new' };
+    expect(decideRequestStatus(b, 't', { ledger: transferredA, rejection: refusedB }, now)).toEqual({
+      status: 'rejected',
+      reason: refusedB,
+      final: true,
+    });
+    expect(decideRequestStatus(b, 't', { ledger: transferredA }, now)).toMatchObject({
+      status: 'rejected',
+      final: true,
+      reason: { errorCode: 'IdempotentParameterMismatch', failedAt: '' },
+    });
+  });
+});
+
 describe('requestIdentity', () => {
   it('reads the request as the worker does: an instance ARN is its id, an empty optional field is absent', () => {
     const plain = { InstanceId: 'i-1', ContactId: 'c', ContactFlowId: 'f', QueueId: 'q' };
