@@ -330,21 +330,47 @@ export class TransferLedger {
   }
 
   /**
-   * Whether the token transferred (its durable record holds the result): one consistent read.
+   * Whether the token transferred this very request (its durable record holds a result, under the same
+   * fingerprint: a token reused for another request is not this one): one consistent read.
    *
    * @example
-   * await ledger.hasTransferred('token-1'); // true once settled
+   * await ledger.hasTransferred('token-1', requestFingerprint(request)); // true once settled
    */
-  async hasTransferred(token: string): Promise<boolean> {
+  async hasTransferred(token: string, fingerprint: string): Promise<boolean> {
     const { Item } = await this.client.send(
       new GetCommand({
         TableName: this.tableName,
         Key: { pk: LedgerKey.request(token) },
         ConsistentRead: true,
-        ProjectionExpression: 'ContactId',
+        ProjectionExpression: 'ContactId, fingerprint',
       }),
     );
-    return typeof Item?.ContactId === 'string';
+    return typeof Item?.ContactId === 'string' && Item.fingerprint === fingerprint;
+  }
+
+  /**
+   * Closes this attempt's open mark if it is still this attempt's (its id): an attempt that ends in an error
+   * before any call that may have transferred must not be taken by the next one for a worker that died
+   * during a call. Best effort: a no-op when another attempt's mark is there, or none.
+   *
+   * @example
+   * await ledger.closeOwnAttempt('token-1', attemptId);
+   */
+  async closeOwnAttempt(token: string, attemptId: string): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: LedgerKey.request(token) },
+          UpdateExpression: 'REMOVE attemptedAt, attemptId',
+          ConditionExpression: 'attemptId = :attemptId',
+          ExpressionAttributeValues: { ':attemptId': attemptId },
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return;
+      throw error;
+    }
   }
 
   /**

@@ -525,8 +525,8 @@ async function announceFromCopy(
     return;
   }
   try {
-    const token = received.request?.ClientToken;
-    if (token && (await deps.tokens?.hasTransferred(token))) {
+    const { request } = received;
+    if (request && (await deps.tokens?.hasTransferred(request.ClientToken, requestFingerprint(request)))) {
       deps.logger.info('not announced: the token transferred since', {
         ...received.logFacts,
         deadLetteredAs,

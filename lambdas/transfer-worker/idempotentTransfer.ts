@@ -100,6 +100,8 @@ interface RunState {
   maybeTransferred: boolean;
   /** This attempt's id in the token's record, so a write of its own that applied is not read back as a crash. */
   readonly attemptId: string;
+  /** A `TransferContact` call of this run went out and its outcome is not yet judged. */
+  callInDoubt: boolean;
 }
 
 /**
@@ -199,11 +201,15 @@ class TransferAttempts {
     const attemptAt = (this.deps.connectClock ?? Date.now)();
     let result: TransferResult;
     try {
+      run.callInDoubt = true;
       result = await this.callPaced(request);
     } catch (error) {
       if (!(error instanceof ConnectCallError)) throw error;
       const token = request.ClientToken;
-      switch (judgeFailedCall(error, ambiguousSince !== undefined)) {
+      const verdict = judgeFailedCall(error, ambiguousSince !== undefined);
+      if (verdict === CallVerdict.NothingHappened || verdict === CallVerdict.NothingLearned)
+        run.callInDoubt = false;
+      switch (verdict) {
         case CallVerdict.NothingHappened:
           await this.deps.ledger.forget(chain, token);
           throw error;
@@ -231,6 +237,22 @@ class TransferAttempts {
 
   /** The whole attempt, steps 1 to 6 (see {@link createIdempotentTransfer}). */
   async transferOnce(
+    request: TransferRequest,
+    turn: ScheduledTurn | undefined,
+    run: RunState,
+  ): Promise<StepResult> {
+    try {
+      return await this.#attempt(request, turn, run);
+    } catch (error) {
+      // Ended in an error before any call that may have transferred: its open mark must not pass for a
+      // worker that died during a call (the next attempt would take the request for ambiguous).
+      if (!run.transferred && !run.maybeTransferred && !run.callInDoubt)
+        await this.deps.ledger.closeOwnAttempt(request.ClientToken, run.attemptId).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async #attempt(
     request: TransferRequest,
     turn: ScheduledTurn | undefined,
     run: RunState,
@@ -327,7 +349,7 @@ export function createIdempotentTransfer(deps: IdempotentTransferDependencies): 
       config.registerLambdaContext(lambdaContext);
     },
     run: async (request, turn) => {
-      const run: RunState = { maybeTransferred: false, attemptId: randomUUID() };
+      const run: RunState = { maybeTransferred: false, attemptId: randomUUID(), callInDoubt: false };
       let outcome: StepResult;
       try {
         outcome = await idempotent(request, turn, run);
