@@ -248,8 +248,11 @@ export async function runScenario(
     failed: events.failed.length,
     unfinished: run.unfinished,
     refusedBySqs: world.realisticSqs.refusals.length - refusedBefore,
+    // A begin applied after its caller gave up (a hang) leaves an open attempt no one can tell from a worker
+    // that died during its call: ambiguity is then the safe side, as for a faulted call.
     ambiguousCall:
       cell?.site === 'connect.transfer' ||
+      (cell?.site === 'request.begin' && cell.fault === 'hang') ||
       world.connect.calls.some(
         (call) =>
           call.operation === 'TransferContact' &&
