@@ -8,6 +8,8 @@ import type { GateCall } from './serviceGate.js';
 const DEFINITE = new Set(['InvalidRequest', 'CapReached', 'PermanentConnectError']);
 /** SQS sends of the worker's whose failure throughout leaves a message to SQS's own move to the DLQ. */
 const SQS_SENDS = new Set(['dlq.send', 'queue.requeue', 'queue.hold']);
+/** How a call may have been applied without its caller learning the answer. */
+const UNANSWERED = /^(error 5|abandoned|dropped|crash: landed)/;
 /** The writes that give a slot back. */
 const SLOT_RETURNS = new Set(['ledger.release', 'request.forget']);
 
@@ -18,7 +20,6 @@ export interface RunEvidence {
   readonly driver: DriverLog;
   readonly calls: readonly GateCall[];
   readonly cap: number;
-  readonly maxReceiveCount: number;
 }
 
 /** The checks' verdict: violations fail the run; notes are what the design allows and the report counts. */
@@ -97,6 +98,61 @@ class RunFacts {
       ?.find((call) => parametersOf(call.input) === request.parameters);
   }
 
+  /**
+   * The transfer of another token that a `Completed` event's reconciliation took for its own: Connect never
+   * transferred under the event's token, but the contact it names was created, at the requested destination,
+   * by another token's transfer of the contact the request named (its successor), or is the very contact the
+   * request named (already there). The design accepts this ("calling transferred a transfer that another
+   * request to the same place made only over-counts the chain, the safe side"); anything else is a violation.
+   */
+  adoptedBy(event: BusEvent): SimulatorCall | undefined {
+    const detail = event.detail as {
+      SettledBy?: string;
+      Request?: Record<string, unknown>;
+      ContactId?: string;
+    };
+    if (detail.SettledBy !== 'reconciliation' || !detail.Request) return undefined;
+    const request = detail.Request;
+    const named = String(request.ContactId);
+    return [...this.transfersByToken.values()]
+      .flat()
+      .find(
+        (call) =>
+          call.output?.ContactId === detail.ContactId &&
+          (call.input.ContactId === named || call.output?.ContactId === named) &&
+          call.input.QueueId === request.QueueId &&
+          call.input.UserId === request.UserId,
+      );
+  }
+
+  /** The `Completed` events for this request (its token and its parameters). */
+  completedOf(request: SentRequest): BusEvent[] {
+    return this.completed.filter((event) => {
+      const detail = event.detail as { ClientToken?: string; Request?: Record<string, unknown> };
+      return (
+        detail.ClientToken === request.token && parametersOf(detail.Request ?? {}) === request.parameters
+      );
+    });
+  }
+
+  /** Whether the request ended transferred: by its own transfer, or settled onto a twin's (see {@link adoptedBy}). */
+  endedTransferred(request: SentRequest): boolean {
+    return (
+      this.transferOf(request) !== undefined ||
+      this.completedOf(request).some((event) => this.adoptedBy(event) !== undefined)
+    );
+  }
+
+  /**
+   * Whether the request's token was also given to a request with other parameters (a producer's token reuse):
+   * while that one holds the token, this one is refused as a reuse, truthfully, even if it runs later.
+   */
+  tokenShared(request: SentRequest): boolean {
+    return this.evidence.requests.some(
+      (other) => other.token === request.token && other.parameters !== request.parameters,
+    );
+  }
+
   lettersOf(request: SentRequest): ReadLetter[] {
     return this.letters.filter((read) => read.request === request);
   }
@@ -127,6 +183,35 @@ class RunFacts {
         call.body.includes(escaped),
     );
     return crashed || sendFailed;
+  }
+
+  /**
+   * Whether anything under the token may have transferred without the worker learning how it ended, so that
+   * ambiguity (a kept slot, an `AmbiguousTransfer`) is the safe side: a `TransferContact` call faulted,
+   * answered 5xx or given up on; a worker that died while holding one of its messages; or a begin applied
+   * after its caller gave up (its open mark cannot be told from a worker that died during its call).
+   */
+  ambiguityPossible(token: string): boolean {
+    const faultedCall = this.evidence.state.calls.some(
+      (call) =>
+        call.operation === 'TransferContact' &&
+        call.input.ClientToken === token &&
+        (call.status === 0 || call.status >= 500 || call.fault !== undefined),
+    );
+    const quoted = JSON.stringify(token);
+    const unansweredCall = this.evidence.calls.some(
+      (call) =>
+        call.body.includes(quoted) &&
+        ((call.site === 'connect.transfer' && UNANSWERED.test(call.outcome)) ||
+          (call.site === 'request.begin' && call.outcome === 'abandoned')),
+    );
+    const messages = this.evidence.requests
+      .filter((request) => request.token === token)
+      .flatMap((request) => request.messageIds);
+    const crashed = this.evidence.driver.crashes.some((crash) =>
+      crash.messages.some((message) => messages.includes(message.original)),
+    );
+    return faultedCall || unansweredCall || crashed;
   }
 
   /** Whether a write giving this token's slot back failed (a physical bound on "failures cost nothing"). */
@@ -190,9 +275,15 @@ function checkTokens(facts: RunFacts, verdict: Verdict): void {
     const transfer = facts.transfersByToken.get(token)?.[0];
     const asked = parametersOf(detail.Request ?? {});
     if (!transfer) {
-      verdict.violations.push(
-        `3. a Completed event for ${token} (${asked}), but Connect never transferred under it`,
-      );
+      const adopted = facts.adoptedBy(event);
+      if (adopted)
+        verdict.notes.push(
+          `${token}: settled by reconciliation onto ${String(adopted.input.ClientToken)}'s transfer (the same contact, the same destination): an over-count`,
+        );
+      else
+        verdict.violations.push(
+          `3. a Completed event for ${token} (${asked}, contact ${String(detail.ContactId)}), but Connect never transferred under it, nor anyone to that place`,
+        );
       continue;
     }
     if (parametersOf(transfer.input) !== asked)
@@ -213,7 +304,7 @@ function checkNothingLost(facts: RunFacts, verdict: Verdict): void {
   if (state.refusedBySqs > 0)
     verdict.violations.push(`4. SQS refused ${state.refusedBySqs} of the workers' sends`);
   for (const request of requests) {
-    const transferred = facts.transferOf(request) !== undefined;
+    const transferred = facts.endedTransferred(request);
     const letters = facts.lettersOf(request);
     for (const id of request.messageIds) {
       const mine = letters.filter((read) => read.messageId === id || read.messageId === undefined);
@@ -236,10 +327,23 @@ function checkNothingLost(facts: RunFacts, verdict: Verdict): void {
           );
         continue;
       }
+      if (read.errorClass === 'AmbiguousTransfer' && request.token && !facts.ambiguityPossible(request.token))
+        verdict.violations.push(
+          `5. ${name(request)} dead-lettered as ambiguous, but no call under its token may have transferred and no worker holding it died`,
+        );
       if (!transferred) continue;
       const what = `${read.errorClass} ${read.errorCode}`;
-      if (DEFINITE.has(read.errorClass ?? ''))
+      const reuseRefusal = read.errorCode === 'IdempotentParameterMismatch' && facts.tokenShared(request);
+      if (DEFINITE.has(read.errorClass ?? '') && facts.transferOf(request) && reuseRefusal)
+        verdict.notes.push(
+          `${name(request)}: a copy refused as a token reuse while another request held the token, another transferred once it was free`,
+        );
+      else if (DEFINITE.has(read.errorClass ?? '') && facts.transferOf(request))
         verdict.violations.push(`4. ${name(request)} transferred, yet dead-lettered as ${what}`);
+      else if (DEFINITE.has(read.errorClass ?? ''))
+        verdict.notes.push(
+          `${name(request)}: a copy dead-lettered as ${what}, another settled onto a twin's transfer (nothing ran under its token)`,
+        );
       else
         verdict.notes.push(
           `${name(request)}: transferred, and a copy dead-lettered as ${what} (a redrive replays it)`,
@@ -259,10 +363,21 @@ function checkSlots(facts: RunFacts, verdict: Verdict): void {
       for (const token of tokens) {
         if (facts.transfersByToken.has(token)) continue;
         const record = state.ledger.get(`request#${token}`);
-        if (record && (record.attemptedAt !== undefined || record.ambiguousSince !== undefined)) {
+        if (record?.ContactId !== undefined) {
           verdict.notes.push(
-            `${token}: slot kept after an attempt that may have transferred (over-count, the safe side)`,
+            `${token}: slot held by a transfer reconciliation proved (another token's): an over-count`,
           );
+          continue;
+        }
+        if (record && (record.attemptedAt !== undefined || record.ambiguousSince !== undefined)) {
+          if (facts.ambiguityPossible(token))
+            verdict.notes.push(
+              `${token}: slot kept after an attempt that may have transferred (over-count, the safe side)`,
+            );
+          else
+            verdict.violations.push(
+              `5. ${token} keeps its slot as ambiguous, but no call under it may have transferred and no worker holding it died`,
+            );
           continue;
         }
         const mine = requests.filter((request) => request.token === token);
@@ -299,7 +414,7 @@ function checkSlots(facts: RunFacts, verdict: Verdict): void {
 /** 6. Every end announced: a transfer by a Completed event, a dead letter by a Failed one. */
 function checkAnnounced(facts: RunFacts, verdict: Verdict): void {
   for (const request of facts.evidence.requests) {
-    const transfer = facts.transferOf(request);
+    const transfer = facts.endedTransferred(request);
     const letters = facts.lettersOf(request);
     const sameRequest = (event: BusEvent) => {
       const detail = event.detail as {
@@ -317,7 +432,9 @@ function checkAnnounced(facts: RunFacts, verdict: Verdict): void {
         verdict.violations.push(`6. ${name(request)} transferred, never announced`);
       for (const event of facts.failed.filter(sameRequest)) {
         const errorClass = String(event.detail.ErrorClass);
-        if (DEFINITE.has(errorClass))
+        const reuseRefusal =
+          event.detail.ErrorCode === 'IdempotentParameterMismatch' && facts.tokenShared(request);
+        if (DEFINITE.has(errorClass) && facts.transferOf(request) && !reuseRefusal)
           verdict.violations.push(
             `6. a Failed event (${errorClass} ${String(event.detail.ErrorCode)}) for ${name(request)}, whose transfer happened`,
           );
@@ -328,7 +445,14 @@ function checkAnnounced(facts: RunFacts, verdict: Verdict): void {
       const announced = facts.failed.some(
         (event) => sameRequest(event) && (!read.messageId || event.detail.MessageId === read.messageId),
       );
-      if (!announced)
+      const lostOnLast = letters.some(
+        (other) => other.native && (!read.messageId || other.messageId === read.messageId),
+      );
+      if (!announced && lostOnLast)
+        verdict.notes.push(
+          `${name(request)}: dead-lettered, then lost by its worker on the last delivery before it was announced (SQS moved it too)`,
+        );
+      else if (!announced)
         verdict.violations.push(
           `6. ${name(request)} dead-lettered (${read.errorClass} ${read.errorCode}), never announced`,
         );
@@ -376,8 +500,22 @@ export function describeEvidence(evidence: RunEvidence): string {
         )
         .map((event) => `F:${String(event.detail.ErrorCode)}`),
     ];
+    const quoted = request.token ? JSON.stringify(request.token) : undefined;
+    const odd = quoted
+      ? evidence.calls
+          .filter(
+            (call) => call.service === 'dynamodb' && call.outcome !== 'ok' && call.body.includes(quoted),
+          )
+          .map((call) => `w${call.slot}#${call.seq} ${call.site}: ${call.outcome}`)
+      : [];
+    const record = request.token ? evidence.state.ledger.get(`request#${request.token}`) : undefined;
+    const recordText = record
+      ? Object.keys(record)
+          .filter((key) => ['attemptedAt', 'ambiguousSince', 'ContactId'].includes(key))
+          .join('+') || 'plain'
+      : 'none';
     lines.push(
-      `  ${name(request)} ${request.valid ? '' : '(invalid) '}${request.contactId === request.root ? 'root' : 'successor'} of ${request.root} → ${request.destination}, ${request.tokenNote} ${request.token ?? ''}, ${request.messageIds.length} cop${request.messageIds.length > 1 ? 'ies' : 'y'}: connect [${calls.join(' ')}] dlq [${letters.join(', ')}] events [${events.join(' ')}]`,
+      `  ${name(request)} ${request.valid ? '' : '(invalid) '}${request.contactId === request.root ? 'root' : 'successor'} of ${request.root} → ${request.destination}, ${request.tokenNote} ${request.token ?? ''}, ${request.messageIds.length} cop${request.messageIds.length > 1 ? 'ies' : 'y'}: connect [${calls.join(' ')}] dlq [${letters.join(', ')}] events [${events.join(' ')}] record [${recordText}]${odd.length ? ` ledger faults [${odd.join('; ')}]` : ''}`,
     );
   }
   for (const root of facts.roots) {

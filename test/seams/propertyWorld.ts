@@ -10,7 +10,11 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import type { Contact, SimulatorCall } from '../../tools/connect-simulator/ConnectSimulator.js';
+import type {
+  ConnectSimulatorOptions,
+  Contact,
+  SimulatorCall,
+} from '../../tools/connect-simulator/ConnectSimulator.js';
 import type { FaultPlan } from '../../tools/connect-simulator/faults.js';
 import type { SeamService } from '../../tools/local-engines/callSites.js';
 import type { FaultProxy, RandomFaults } from '../../tools/local-engines/FaultProxy.js';
@@ -41,6 +45,8 @@ export interface PropertyProfile {
   readonly maxReceiveCount: number;
   readonly cap: number;
   readonly env?: Record<string, string>;
+  /** The Connect simulator's harsh switches (on top of `contactIdMode: 'new'`). */
+  readonly simulator?: ConnectSimulatorOptions;
 }
 
 /** Why an invocation ended without an answer. */
@@ -108,7 +114,6 @@ class WorkerSlot implements GateKeeper {
   gates = {} as Record<SeamService, ServiceGate>;
   process: WorkerProcess | undefined;
   log: GateCall[] = [];
-  crashes: CrashRecord[] = [];
   #calls = 0;
   #plan = new Map<number, boolean>();
   #reason: string | undefined;
@@ -187,6 +192,7 @@ export class PropertyWorld {
   static async start(profile: PropertyProfile, pool: WorkerPool): Promise<PropertyWorld> {
     const seam = await SeamWorld.start({
       maxReceiveCount: profile.maxReceiveCount,
+      ...(profile.simulator && { simulator: profile.simulator }),
       env: { ...profile.env, TRANSFER_CAP: String(profile.cap), MAX_CONCURRENCY: String(MAX_WORKERS) },
     });
     const world = new PropertyWorld(profile, seam, pool);
@@ -212,7 +218,6 @@ export class PropertyWorld {
         log,
         points.map((crash) => [crash.atCall, crash.land]),
       );
-      slot.crashes = this.#driver.crashes;
     }
     for (const [index, service] of SERVICES.entries()) {
       const plan = faults.proxies;

@@ -37,7 +37,7 @@ export interface GateKeeper {
   admit(): { readonly seq: number; readonly crash?: { readonly land: boolean } };
   /** Kills the slot's worker process; resolves once it is gone. */
   crash(seq: number): Promise<void>;
-  /** Where the call goes on to (the world's fault proxy for the service). */
+  /** The run's log of every worker's calls, which the gate appends to. */
   readonly log: GateCall[];
 }
 

@@ -52,6 +52,8 @@ export class WorkerProcess {
       });
     });
     this.loaded = this.#next('loaded');
+    // Awaited by `activate`; a spare that dies unused must not raise an unhandled rejection.
+    this.loaded.catch(() => undefined);
   }
 
   static spawn(): WorkerProcess {
