@@ -1,4 +1,4 @@
-import type { ScenarioOptions } from '../scenario/runScenario.js';
+import { DEFAULT_SEAM_FAULT_RATE, harshSeams, type ScenarioOptions } from '../scenario/runScenario.js';
 import { buildWorkload } from '../scenario/workload.js';
 
 /** The size of a chaos run. */
@@ -9,6 +9,12 @@ export interface ChaosSize {
   readonly seed: number;
   /** The stack's transfer cap. @default 4 for even seeds, 11 for odd ones */
   readonly cap?: number;
+  /**
+   * The share of the worker's calls faulted at every seam (DynamoDB, SQS, EventBridge, Connect); 0 turns
+   * the seam faults and Connect's read lag off.
+   * @default DEFAULT_SEAM_FAULT_RATE
+   */
+  readonly seamFaultRate?: number;
 }
 
 /**
@@ -17,8 +23,10 @@ export interface ChaosSize {
  * duplicates, a hot chain hit by many requests at once, tokens reused with other parameters,
  * invalid messages; Connect throttling, server errors, ambiguous commits, latency, and calls held before or
  * after they act while worker environments are killed (after the slot is taken, after Connect answered but
- * before the idempotency record completed, mid-batch); DynamoDB errors before and after a write applied,
- * and DynamoDB throttling.
+ * before the idempotency record completed, mid-batch); and at every remote call of the worker (each
+ * DynamoDB read and write, each SQS send, each `PutEvents`, Connect's transfers and reads) a failure before
+ * applying, one after applying, a throttle, a lost answer or a hang past the worker's timeout, with
+ * Connect's reads lagging new contacts ({@link harshSeams}).
  *
  * @example
  * const report = await runScenario(chaosScenario({ requests: 120, chains: 10, hotChainRequests: 30, seed: 1 }));
@@ -26,6 +34,7 @@ export interface ChaosSize {
 export function chaosScenario(size: ChaosSize): ScenarioOptions {
   // Every second seed runs with a cap below Connect's 11, so the orchestrator's own cap is what stops chains.
   const cap = size.cap ?? (size.seed % 2 === 0 ? 4 : 11);
+  const seamFaultRate = size.seamFaultRate ?? DEFAULT_SEAM_FAULT_RATE;
   return {
     workload: buildWorkload({
       requests: size.requests,
@@ -49,7 +58,7 @@ export function chaosScenario(size: ChaosSize): ScenarioOptions {
       holdMs: 1_500,
     },
     killWhileHeldRate: 0.5,
-    dynamodbFaults: { failBeforeRate: 0.02, failAfterRate: 0.02, throttleRate: 0.01, seed: size.seed },
+    seams: seamFaultRate > 0 ? harshSeams(seamFaultRate) : undefined,
     redrive: true,
     // A fifth of the requests through the bus, and tasks whose contact events the app's rule escalates.
     busShare: 0.2,

@@ -1,6 +1,12 @@
 // `npm run demo`: the real stack on local engines, a mixed workload, a summary, and the invariants checked.
 import { parseArgs } from 'node:util';
-import { formatReport, progressPrinter, runScenario } from '../scenario/runScenario.js';
+import {
+  DEFAULT_SEAM_FAULT_RATE,
+  formatReport,
+  harshSeams,
+  progressPrinter,
+  runScenario,
+} from '../scenario/runScenario.js';
 import { runKeptInvariants } from '../scenario/scenarioTypes.js';
 import { buildWorkload } from '../scenario/workload.js';
 
@@ -21,9 +27,13 @@ const HELP = `npm run demo -- [options]: a mixed workload through the real stack
                         queue (default 0.2)
   --contact-events N    tasks the simulator starts on an intake queue; Connect's contact events reach the
                         app's rule (examples/escalate-queued-tasks.ts), which escalates each (default 20)
+  --seam-fault-rate P   share of the worker's calls faulted at every seam: DynamoDB, SQS, EventBridge and
+                        Connect's writes and reads, each failed before or after applying, throttled, its
+                        answer lost or hung past the worker's SDK timeout (1 s in fault runs); 0 turns the
+                        seam faults and Connect's read lag off (default ${DEFAULT_SEAM_FAULT_RATE})
   --kind                a kind Connect: contact ids kept, the token checked first, tokens kept 7 days
                         (default: the harsh world: new ids, a fifth kept; the contact checked first; a
-                        30 s token memory)
+                        30 s token memory; a quarter of new contacts unseen by its reads for 1.5 s)
   --no-redrive          skip the redrive phase (after the queue drains: Connect's clock moved past its token
                         memory, the idempotency records expired, the DLQ redriven with new message ids and a
                         share of the transferred requests sent again; the invariants checked again)
@@ -45,6 +55,7 @@ const { values } = parseArgs({
     'bus-share': { type: 'string', default: '0.2' },
     'contact-events': { type: 'string', default: '20' },
     cap: { type: 'string', default: '11' },
+    'seam-fault-rate': { type: 'string', default: String(DEFAULT_SEAM_FAULT_RATE) },
     kind: { type: 'boolean', default: false },
     'no-redrive': { type: 'boolean', default: false },
     'timeout-seconds': { type: 'string', default: '600' },
@@ -63,6 +74,8 @@ const num = (name: keyof typeof values) => {
 };
 
 const cap = num('cap');
+const seamFaultRate = num('seam-fault-rate');
+if (seamFaultRate > 1) throw new Error(`--seam-fault-rate must be a share from 0 to 1, got ${seamFaultRate}`);
 if (!Number.isInteger(cap) || cap < 1 || cap > 11)
   throw new Error(`--cap must be a whole number from 1 to 11, got ${cap}`);
 process.stdout.write('Synthesizing the stack and starting the local engines…\n');
@@ -78,8 +91,9 @@ const report = await runScenario({
     commitThenErrorRate: num('ambiguous-rate'),
   },
   connect: values.kind
-    ? { contactIdMode: 'keep', checkOrder: 'token-first', tokenWindowMs: 7 * 86_400_000 }
+    ? { contactIdMode: 'keep', checkOrder: 'token-first', tokenWindowMs: 7 * 86_400_000, readLagMs: 0 }
     : undefined,
+  seams: seamFaultRate > 0 ? harshSeams(seamFaultRate) : undefined,
   redrive: !values['no-redrive'],
   busShare: num('bus-share'),
   contactEvents: num('contact-events'),

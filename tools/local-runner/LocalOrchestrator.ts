@@ -11,13 +11,13 @@ import {
   type SimulatorSeed,
   type SimulatorSnapshot,
 } from '../connect-simulator/ConnectSimulator.js';
+import type { SeamService } from '../local-engines/callSites.js';
 import {
   type LocalEngine,
   type LocalSqs,
   startLocalDynamoDB,
   startLocalSqs,
 } from '../local-engines/engines.js';
-import { type DynamoDBFaults, FaultyDynamoDBProxy } from '../local-engines/FaultyDynamoDBProxy.js';
 import { LocalEventBridge, type LocalEventBridgeOptions } from '../local-eventbridge/LocalEventBridge.js';
 import { type BatchReport, EventSourcePoller } from './EventSourcePoller.js';
 import { ExecutionEnvironment } from './ExecutionEnvironment.js';
@@ -25,6 +25,7 @@ import { configureEventBridge } from './eventBridgeWiring.js';
 import { type LocalResource, provisionStack, resolveEnvironment } from './provision.js';
 import { SAMPLE_INSTANCE_ID, sampleContactCenter } from './sampleContactCenter.js';
 import { restoreMessages, saveMessages } from './savedMessages.js';
+import { type SeamFaultOptions, type SeamProxies, startSeamProxies } from './seamProxies.js';
 import { readStackModel, type StackModel } from './stackModel.js';
 import { synthesizeStack } from './synthesize.js';
 
@@ -66,11 +67,13 @@ export interface LocalOrchestratorOptions {
   /** Each invocation the event source made. */
   readonly onBatch?: (report: BatchReport) => void;
   /**
-   * Puts a fault-injecting proxy between the worker and DynamoDB (for the chaos suite), which also counts
-   * the worker's requests per operation.
-   * @default - the worker talks to DynamoDB directly
+   * Puts a fault layer (`FaultProxy`, one per service) between the worker and each engine it calls (DynamoDB, SQS,
+   * EventBridge, Connect), which counts the worker's calls per call site and injects the random faults asked
+   * for per service (demo and chaos). Only the worker goes through it: the event source's poller,
+   * provisioning and the checks talk to the engines directly.
+   * @default - the worker talks to the engines directly
    */
-  readonly dynamodbFaults?: DynamoDBFaults;
+  readonly seamFaults?: SeamFaultOptions;
 }
 
 const STACK_NAME = 'ConnectTransferOrchestrator';
@@ -122,7 +125,7 @@ interface LocalParts extends Engines {
   readonly model: StackModel;
   readonly resources: ReadonlyMap<string, LocalResource>;
   readonly region: string;
-  readonly dynamodbProxy: FaultyDynamoDBProxy | undefined;
+  readonly seamProxies: SeamProxies | undefined;
   readonly poller: EventSourcePoller;
   readonly environments: readonly ExecutionEnvironment[];
   readonly dataDirectory: string | undefined;
@@ -170,9 +173,21 @@ export class LocalOrchestrator {
   get region(): string {
     return this.parts.region;
   }
-  /** The proxy the worker reaches DynamoDB through, when faults were asked for. */
-  get dynamodbProxy(): FaultyDynamoDBProxy | undefined {
-    return this.parts.dynamodbProxy;
+  /** The fault layer the worker reaches each engine through, when seam faults were asked for. */
+  get seamProxies(): SeamProxies | undefined {
+    return this.parts.seamProxies;
+  }
+
+  /**
+   * Resolves once every call the fault layer hung has been applied (at once without one): until then a
+   * hung send may still land in a queue, or a hung transfer in Connect.
+   *
+   * @example
+   * await local.seamsSettled();
+   */
+  async seamsSettled(): Promise<void> {
+    const proxies = this.parts.seamProxies;
+    if (proxies) await Promise.all(Object.values(proxies).map((proxy) => proxy.settled()));
   }
 
   static async start(options: LocalOrchestratorOptions = {}): Promise<LocalOrchestrator> {
@@ -191,23 +206,20 @@ export class LocalOrchestrator {
     const model = readStackModel(cloudAssembly, context.stackName ?? STACK_NAME);
 
     const engines = await startEngines(options, model, region, dataDirectory);
-    const { dynamodb, sqs, connect, eventBridge } = engines;
+    const { dynamodb, sqs, eventBridge } = engines;
 
     const resources = await provisionStack(model, { dynamodb: dynamodb.endpoint, sqs: sqs.endpoint });
     configureEventBridge(eventBridge, model, resources, region);
     const client = new SQSClient({ endpoint: sqs.endpoint, useQueueUrlAsEndpoint: false });
     if (dataDirectory) await restoreMessages(client, join(dataDirectory, 'queues.json'), resources);
 
-    const dynamodbProxy = options.dynamodbFaults
-      ? await FaultyDynamoDBProxy.start(dynamodb.endpoint, options.dynamodbFaults)
+    const seamProxies = options.seamFaults
+      ? await startSeamProxies(engineEndpoints(engines), options.seamFaults)
       : undefined;
     const environment = {
       ...resolveEnvironment(model.worker.environment, resources),
       AWS_REGION: region,
-      AWS_ENDPOINT_URL_DYNAMODB: dynamodbProxy?.endpoint ?? dynamodb.endpoint,
-      AWS_ENDPOINT_URL_SQS: sqs.endpoint,
-      AWS_ENDPOINT_URL_CONNECT: connect.endpoint,
-      AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridge.endpoint,
+      ...workerEndpoints(engines, seamProxies),
       ...workerCredentials(model, resources),
       ...options.environment,
     };
@@ -237,7 +249,7 @@ export class LocalOrchestrator {
       model,
       resources,
       region,
-      dynamodbProxy,
+      seamProxies,
       poller,
       environments,
       dataDirectory,
@@ -305,6 +317,8 @@ export class LocalOrchestrator {
     const { poller, environments, dataDirectory, scratchDirectory } = this.parts;
     await poller.stop();
     await Promise.all(environments.map((environment) => environment.kill()));
+    // Hung calls land before the engines stop (and before the queues are saved).
+    await this.seamsSettled();
     // Deliveries in flight land in their queues before the queues are saved.
     await this.eventBridge.idle();
     if (dataDirectory) {
@@ -316,10 +330,32 @@ export class LocalOrchestrator {
       this.sqs.stop(),
       this.connect.stop(),
       this.eventBridge.stop(),
-      this.dynamodbProxy?.stop(),
+      ...Object.values(this.seamProxies ?? {}).map((proxy) => proxy.stop()),
     ]);
     if (scratchDirectory) rmSync(scratchDirectory, { recursive: true, force: true });
   }
+}
+
+/** Where each engine listens, by service. */
+function engineEndpoints(engines: Engines): Record<SeamService, string> {
+  return {
+    dynamodb: engines.dynamodb.endpoint,
+    sqs: engines.sqs.endpoint,
+    eventbridge: engines.eventBridge.endpoint,
+    connect: engines.connect.endpoint,
+  };
+}
+
+/** The worker's `AWS_ENDPOINT_URL_<SERVICE>`: the fault layer's, when there is one, else the engines'. */
+function workerEndpoints(engines: Engines, proxies: SeamProxies | undefined): Record<string, string> {
+  const endpoints = engineEndpoints(engines);
+  const of = (service: SeamService) => proxies?.[service].endpoint ?? endpoints[service];
+  return {
+    AWS_ENDPOINT_URL_DYNAMODB: of('dynamodb'),
+    AWS_ENDPOINT_URL_SQS: of('sqs'),
+    AWS_ENDPOINT_URL_CONNECT: of('connect'),
+    AWS_ENDPOINT_URL_EVENTBRIDGE: of('eventbridge'),
+  };
 }
 
 /** The worker signs with its role's id, which the local SQS stamps as the `SenderId` of its copies. */

@@ -46,6 +46,13 @@ export async function drain(
     // A delivery EventBridge is still making would land in the queue after it looked empty.
     await local.eventBridge.idle();
     remaining = await depthOf(sqs, local.queueUrl);
+    if (remaining === 0 && local.connect.heldCalls === 0) {
+      // A call the fault layer hung lands after the worker gave up on it (a send in a queue, a transfer in
+      // Connect, an event on the bus): the queue is not drained until every one has.
+      await local.seamsSettled();
+      await local.eventBridge.idle();
+      remaining = await depthOf(sqs, local.queueUrl);
+    }
     quiet = remaining === 0 && local.connect.heldCalls === 0 ? quiet + 1 : 0;
     onTick(remaining);
   }

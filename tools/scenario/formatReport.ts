@@ -1,3 +1,4 @@
+import { SEAM_FAULTS } from '../local-engines/FaultProxy.js';
 import type { ScenarioOptions, ScenarioReport } from './scenarioTypes.js';
 
 const count = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
@@ -50,14 +51,41 @@ function summaryRows(report: ScenarioReport): [string, number | string][] {
       `${report.eventBridge.deadLettered ?? 0} / ${report.eventBridge.lost ?? 0}`,
     ],
     ['worker environments killed', report.kills],
-    ['DynamoDB faults injected', [...report.dynamodbFaultsInjected.values()].reduce((a, b) => a + b, 0)],
+    ['seam faults injected (every service)', seamFaultTotal(report)],
     ['elapsed', `${Math.round(report.elapsedSeconds)} s`],
   ];
   return rows;
 }
 
+/** Faults the fault layer injected at the worker's calls, all sites and kinds together. */
+function seamFaultTotal(report: ScenarioReport): number {
+  return report.seamSites.reduce(
+    (sum, site) => sum + Object.values(site.faults).reduce((a, b) => a + b, 0),
+    0,
+  );
+}
+
 /**
- * The report as the demo and the chaos suite print it: a summary, the DLQ by reason, the invariants.
+ * The worker's calls per site (both phases), and the faults injected there by kind: which seams the run
+ * reached and how hard each was hit.
+ */
+function seamSiteRows(report: ScenarioReport): string[] {
+  if (report.seamSites.length === 0) return [];
+  const header = ['calls', ...SEAM_FAULTS].map((name) => name.padStart(12)).join('');
+  const rows = report.seamSites.map(
+    ({ site, calls, faults }) =>
+      `  ${site.padEnd(34)}${[calls, ...SEAM_FAULTS.map((fault) => faults[fault])].map((n) => String(n).padStart(12)).join('')}`,
+  );
+  return [
+    "\nThe worker's calls per site, and the faults injected there",
+    `  ${'site'.padEnd(34)}${header}`,
+    ...rows,
+  ];
+}
+
+/**
+ * The report as the demo and the chaos suite print it: a summary, the DLQ by reason, the worker's calls and
+ * the faults injected per call site, the invariants.
  *
  * @example
  * process.stdout.write(formatReport(report));
@@ -82,6 +110,7 @@ export function formatReport(report: ScenarioReport): string {
     '\nIn the DLQ, by reason',
     ...([...byReason].sort().map(([k, v]) => `  ${k.padEnd(52)} ${String(v).padStart(4)}`) || []),
     ...(byReason.size === 0 ? ['  (empty)'] : []),
+    ...seamSiteRows(report),
     "\nInvariants (docs/DESIGN.md), from the engines' own state",
     ...report.invariants.map((r) => `  ${r.ok ? 'PASS' : 'FAIL'}  ${r.name}\n        ${r.detail}`),
     ...(redrive

@@ -1,11 +1,12 @@
 import { appendFileSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { OUTCOME_EVENT_SOURCE, Outcome } from '../../src/contract/index.js';
+import { OUTCOME_EVENT_SOURCE, Outcome, WorkerEnv } from '../../src/contract/index.js';
 import { seededRandom } from '../connect-simulator/random.js';
 import { LocalOrchestrator } from '../local-runner/LocalOrchestrator.js';
 import { parseOutcomeLine } from '../local-runner/outcomeLine.js';
 import { SAMPLE_INSTANCE_ID } from '../local-runner/sampleContactCenter.js';
+import type { SeamFaultOptions } from '../local-runner/seamProxies.js';
 import type { SeenOutcomeEvent } from './outcomeEventCheck.js';
 import {
   HARSH_CONNECT,
@@ -13,6 +14,7 @@ import {
   SCENARIO_APP,
   SCENARIO_INTAKE_QUEUE,
   type ScenarioOptions,
+  type SeamFaultPlan,
 } from './scenarioTypes.js';
 
 /**
@@ -71,11 +73,16 @@ export async function startStack(
       burst: 5,
       seed: options.seed,
       ...HARSH_CONNECT,
+      ...(options.seams && { readLagMs: options.seams.readLagMs, readLagShare: options.seams.readLagShare }),
       ...options.connect,
     },
     seed: options.workload.seed,
-    environment: options.environment,
-    dynamodbFaults: options.dynamodbFaults,
+    // A hang must outlast the worker's SDK timeout; a short one keeps a run short.
+    environment: {
+      ...(options.seams && { [WorkerEnv.requestTimeoutMs]: String(options.seams.requestTimeoutMs) }),
+      ...options.environment,
+    },
+    seamFaults: options.seams && seamFaultsOf(options.seams, options.seed),
     onLogLine: (line) => {
       counters.logBytes += Buffer.byteLength(line) + 1;
       trace(line);
@@ -95,6 +102,21 @@ export async function startStack(
   });
 }
 
+/**
+ * The fault layer's plan: the same rates at every service, each drawn from its own seed (derived from the
+ * run's), so a run is repeatable and one service's draws do not shift another's.
+ */
+function seamFaultsOf(plan: SeamFaultPlan, seed: number): SeamFaultOptions {
+  const random = (offset: number) => ({ rates: plan.rates, seed: seed * 16 + offset });
+  return {
+    hangMs: plan.hangMs,
+    dynamodb: random(1),
+    sqs: random(2),
+    eventbridge: random(3),
+    connect: random(4),
+  };
+}
+
 /** The run's settings as the demo prints them first. */
 export function describeRun(
   options: ScenarioOptions,
@@ -109,7 +131,23 @@ export function describeRun(
   const memory = connect.tokenWindowMs === undefined ? '7 days' : `${connect.tokenWindowMs / 1000} s`;
   return (
     `Stack: rate ${options.rate}/s, timeout ${functionTimeoutSeconds} s, maxReceiveCount ${options.maxReceiveCount}, maxConcurrency ${local.model.worker.eventSource.maxConcurrency}, cap ${options.cap}\n` +
-    `Connect: contact ids ${ids}, ${connect.checkOrder ?? 'state-first'} checks, token memory ${memory}\n`
+    `Connect: contact ids ${ids}, ${connect.checkOrder ?? 'state-first'} checks, token memory ${memory}\n` +
+    describeSeams(options.seams)
+  );
+}
+
+/** The seam faults as the demo prints them: the share of calls per fault, the timeout, Connect's read lag. */
+function describeSeams(seams: SeamFaultPlan | undefined): string {
+  if (!seams) return 'Seams: no faults (the worker talks to the engines directly)\n';
+  const percent = (share: number) => `${Math.round(share * 10_000) / 100} %`;
+  const total = Object.values(seams.rates).reduce((sum, rate) => sum + (rate ?? 0), 0);
+  const kinds = Object.entries(seams.rates)
+    .map(([fault, rate]) => `${fault} ${percent(rate ?? 0)}`)
+    .join(', ');
+  return (
+    `Seams: ${percent(total)} of the worker's calls faulted at DynamoDB, SQS, EventBridge and Connect (${kinds}); ` +
+    `request timeout ${seams.requestTimeoutMs} ms, hangs applied after ${seams.hangMs} ms; ` +
+    `${percent(seams.readLagShare)} of new contacts unseen by Connect's reads for ${seams.readLagMs} ms\n`
   );
 }
 

@@ -3,6 +3,7 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { minimumFunctionTimeoutSeconds } from '../../src/contract/index.js';
 import { parseTransferRequest } from '../../src/request/index.js';
 import { seededRandom } from '../connect-simulator/random.js';
+import { seamSiteReports } from '../local-runner/seamProxies.js';
 import {
   drain,
   expireIdempotencyRecords,
@@ -28,10 +29,13 @@ export { expireIdempotencyRecords } from './engineState.js';
 export { formatReport, progressPrinter } from './formatReport.js';
 
 export {
+  DEFAULT_SEAM_FAULT_RATE,
   HARSH_CONNECT,
+  harshSeams,
   type RedriveReport,
   type ScenarioOptions,
   type ScenarioReport,
+  type SeamFaultPlan,
 } from './scenarioTypes.js';
 
 const _count = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
@@ -166,8 +170,7 @@ function buildReport(
     codes: counters.codes,
     calls: [...local.connect.calls],
     drained: remaining === 0,
-    dynamodbRequests: new Map(local.dynamodbProxy?.counts ?? []),
-    dynamodbFaultsInjected: new Map(local.dynamodbProxy?.injected ?? []),
+    seamSites: seamSiteReports(local.seamProxies),
     transferSpanSeconds:
       transferTimes.length > 1 ? ((transferTimes.at(-1) ?? 0) - (transferTimes[0] ?? 0)) / 1000 : 0,
     invocations: counters.invocations,

@@ -3,7 +3,8 @@ import type {
   FaultPlan,
   SimulatorCall,
 } from '../connect-simulator/ConnectSimulator.js';
-import type { DynamoDBFaults } from '../local-engines/FaultyDynamoDBProxy.js';
+import type { SeamFault } from '../local-engines/FaultProxy.js';
+import type { SeamSiteReport } from '../local-runner/seamProxies.js';
 import type { DeadLetter, InvariantResult } from './invariants.js';
 import type { ItemKind, Workload } from './workload.js';
 
@@ -18,6 +19,64 @@ export const HARSH_CONNECT: Partial<ConnectSimulatorOptions> = {
   checkOrder: 'state-first',
   tokenWindowMs: 30_000,
 };
+
+/** How the worker's remote calls fail, at every service on a request's path. */
+export interface SeamFaultPlan {
+  /**
+   * The share of the worker's calls given each fault, the same at DynamoDB, SQS, EventBridge and Connect
+   * (Connect's reads as well as its writes). The local runner's own calls (receive, delete) are never faulted.
+   */
+  readonly rates: Readonly<Partial<Record<SeamFault, number>>>;
+  /** The worker's SDK timeout (`REQUEST_TIMEOUT_MS`): a hang costs the worker this long. */
+  readonly requestTimeoutMs: number;
+  /** How long a hung call is held before it applies: past `requestTimeoutMs`, so the worker gives up first. */
+  readonly hangMs: number;
+  /** How long a share of new contacts stays unseen by Connect's reads (404, absent from the tree). */
+  readonly readLagMs: number;
+  /** The share of new contacts whose reads lag. */
+  readonly readLagShare: number;
+}
+
+/**
+ * How the seam faults split among the five kinds: half are refusals that did nothing (fail-before,
+ * throttle), which the SDK retries; a third leave the worker in doubt (applied then an error, a lost answer),
+ * what its promises are about; hangs cost the worker its request timeout each, so they are kept rarer.
+ */
+const SEAM_FAULT_SPLIT: Readonly<Record<SeamFault, number>> = {
+  'fail-before': 0.3,
+  'fail-after': 0.2,
+  throttle: 0.2,
+  'drop-answer': 0.15,
+  hang: 0.15,
+};
+
+/**
+ * The share of the worker's calls the harsh world faults by default (demo and chaos): 1 %. A message costs
+ * the worker 14 (demo) to 20 (chaos) remote calls, so a run of 3,000 to 6,000 calls meets 30 to 60 faults,
+ * at most of its call sites, and about 5 hangs of 1 s. Measured on `.ci/run`'s runs: the demo took 70 s
+ * where it took 53 s without seam faults, chaos (seeds 1 and 2) 9 min where it took 12 (it faulted DynamoDB
+ * at 5 % then, nothing else). At 2 % chaos kept its time but the demo took 2 min: a transient failure that
+ * cannot be deferred waits out the queue's visibility timeout (42 s), and with more faults one lands on
+ * the run's tail more often.
+ */
+export const DEFAULT_SEAM_FAULT_RATE = 0.01;
+
+/**
+ * The seam faults at `rate` (the share of the worker's calls faulted, split among the five kinds as
+ * {@link SEAM_FAULT_SPLIT} says), with the worker's request timeout shortened to 1 s (a hang must outlast it,
+ * and a short one keeps runs short) and a quarter of new contacts unseen by Connect's reads for 1.5 s (enough
+ * that every run reads contacts Connect does not show yet; shorter than the worker's first retry of a contact
+ * it cannot see, 3 s, so a lag delays a request and does not end it).
+ *
+ * @example
+ * harshSeams(0.02).rates.hang; // 0.003
+ */
+export function harshSeams(rate = DEFAULT_SEAM_FAULT_RATE): SeamFaultPlan {
+  const rates = Object.fromEntries(
+    Object.entries(SEAM_FAULT_SPLIT).map(([fault, share]) => [fault, rate * share]),
+  ) as Record<SeamFault, number>;
+  return { rates, requestTimeoutMs: 1_000, hangMs: 1_500, readLagMs: 1_500, readLagShare: 0.25 };
+}
 
 /** EventBridge at its harshest documented: at-least-once delivery, so some events are delivered twice. */
 export const HARSH_EVENTBRIDGE = { duplicateDeliveryRate: 0.05 } as const;
@@ -42,7 +101,12 @@ export interface ScenarioOptions {
   readonly connectFaults?: FaultPlan;
   /** How Connect behaves. @default HARSH_CONNECT */
   readonly connect?: Partial<ConnectSimulatorOptions>;
-  readonly dynamodbFaults?: DynamoDBFaults;
+  /**
+   * Faults at every remote call of the worker (DynamoDB, SQS, EventBridge, Connect's writes and reads), and
+   * Connect's reads lagging new contacts. Demo and chaos use {@link harshSeams} unless told otherwise.
+   * @default - none: the worker talks to the engines directly
+   */
+  readonly seams?: SeamFaultPlan;
   /** Chance, each time the simulator holds a call, that an execution environment is killed meanwhile. */
   readonly killWhileHeldRate?: number;
   /**
@@ -105,8 +169,8 @@ export interface ScenarioReport {
   readonly invariants: readonly InvariantResult[];
   readonly drained: boolean;
   readonly kills: number;
-  readonly dynamodbRequests: ReadonlyMap<string, number>;
-  readonly dynamodbFaultsInjected: ReadonlyMap<string, number>;
+  /** Every call site of the worker's path the run reached, its calls and the faults injected there. */
+  readonly seamSites: readonly SeamSiteReport[];
   /** From the first message sent to the queue drained. */
   readonly elapsedSeconds: number;
   /** Seconds from the first successful transfer to the last. */
