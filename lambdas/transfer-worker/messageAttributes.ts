@@ -242,7 +242,9 @@ export function copyFactsOf(record: SQSRecord, workerRoleId: string | undefined,
   const requeues = Number(read(CopyAttribute.Requeues) ?? 0);
   const firstSent = Number(read(CopyAttribute.FirstSentTimestamp));
   const original = read(CopyAttribute.OriginalMessageId) ?? '';
-  const at = Number(read(CopyAttribute.SlotAt));
+  // Slots are booked at fractions of a millisecond once a throttle lowered the rate: rounded up, never refused
+  // (a slot refused is booked again at the schedule's end, and the copy held again and again).
+  const at = Math.ceil(Number(read(CopyAttribute.SlotAt)));
   const epoch = Number(read(CopyAttribute.SlotEpoch));
   const deadLetteredAs = read(CopyAttribute.DeadLetteredAs);
   const announces = deadLetteredAs ? announcedFailure(read) : undefined;

@@ -1,8 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sqsText } from '../../../lambdas/transfer-worker/messageAttributes.js';
+import { copyFactsOf, sqsText } from '../../../lambdas/transfer-worker/messageAttributes.js';
 import { LedgerKey, OUTCOME_EVENT_SOURCE, TRANSFER_FAILED_DETAIL_TYPE } from '../../../src/contract/index.js';
 import { type BusEvent, LocalEventBridge } from '../../../tools/local-eventbridge/LocalEventBridge.js';
-import { queueTransfer, sqsEvent, sqsRecord } from '../../support/factories.js';
+import {
+  queueTransfer,
+  sqsEvent,
+  sqsRecord,
+  WORKER_ROLE_ID,
+  WORKER_SENDER_ID,
+} from '../../support/factories.js';
 import { WorkerHarness } from '../../support/harness.js';
 
 const BUS = 'orchestrator-bus';
@@ -90,6 +96,17 @@ describe('the seams a producer or a fault reaches', () => {
     expect(dead?.body).toBe(body);
     expect(dead?.attributes).toMatchObject({ ErrorClass: 'InvalidRequest', ErrorCode: 'InvalidRequest' });
     expect(refusals().slice(before)).toEqual([]);
+  });
+
+  it('keeps a slot booked at a fraction of a millisecond (a lowered rate), rounded up', () => {
+    const record = sqsRecord(queueTransfer(), {
+      senderId: WORKER_SENDER_ID,
+      messageAttributes: {
+        SlotAt: { dataType: 'Number', stringValue: String(Date.now() + 1_000.7341) },
+        SlotEpoch: { dataType: 'Number', stringValue: '0' },
+      },
+    });
+    expect(copyFactsOf(record, WORKER_ROLE_ID, Date.now()).slot?.at).toBeGreaterThan(Date.now());
   });
 
   it('cuts an attribute value without splitting a surrogate pair', () => {
