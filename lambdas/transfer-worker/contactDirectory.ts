@@ -9,6 +9,7 @@ import {
   ContactNotVisibleError,
   type ContactView,
   DeadlineTooCloseError,
+  isThrottledCall,
 } from '../../src/domain/index.js';
 
 /** What the worker asks Connect about contacts, beyond `TransferContact`: its authority on what happened. */
@@ -42,14 +43,8 @@ const callError = (error: unknown): ConnectCallError => {
   });
 };
 
-const isThrottle = (error: unknown): boolean => {
-  const e = error as Error & { $metadata?: { httpStatusCode?: number } };
-  return (
-    e.name === 'ThrottlingException' ||
-    e.name === 'TooManyRequestsException' ||
-    e.$metadata?.httpStatusCode === 429
-  );
-};
+/** A throttled read, by the same rule as a throttled transfer (the domain's list of throttling codes). */
+const isThrottle = (error: unknown): boolean => isThrottledCall(callError(error));
 
 const isNotFound = (error: unknown): boolean => (error as Error).name === 'ResourceNotFoundException';
 

@@ -114,6 +114,11 @@ class TransferAttempts {
 
   constructor(private readonly deps: IdempotentTransferDependencies) {}
 
+  /** Connect's time now: attempts are stamped, and the replay window measured, on Connect's clock. */
+  connectNow(): number {
+    return (this.deps.connectClock ?? Date.now)();
+  }
+
   /** Records a transfer: the new contact's alias first, so a transferred token always has its alias. */
   async settle(
     request: TransferRequest,
@@ -198,7 +203,7 @@ class TransferAttempts {
     ambiguousSince: number | undefined,
     run: RunState,
   ): Promise<StepResult> {
-    const attemptAt = (this.deps.connectClock ?? Date.now)();
+    const attemptAt = this.connectNow();
     let result: TransferResult;
     try {
       run.callInDoubt = true;
@@ -274,7 +279,7 @@ class TransferAttempts {
 
     const history = await this.deps.ledger.beginRequest(token, requestFingerprint(request), resolved, {
       attemptId: run.attemptId,
-      now: (this.deps.connectClock ?? Date.now)(),
+      now: this.connectNow(),
     });
     if (history.transferred) {
       run.transferred = history.transferred;
@@ -293,10 +298,7 @@ class TransferAttempts {
       throw error;
     }
 
-    if (
-      ambiguousSince !== undefined &&
-      (this.deps.connectClock ?? Date.now)() - ambiguousSince >= this.deps.tokenReplayWindowMs
-    ) {
+    if (ambiguousSince !== undefined && this.connectNow() - ambiguousSince >= this.deps.tokenReplayWindowMs) {
       const settled = await this.reconcile(request, chain, ambiguousSince, undefined, run);
       if (settled) return settled;
       ambiguousSince = undefined;

@@ -32,7 +32,6 @@ import {
   startLocalSqs,
 } from '../../tools/local-engines/engines.js';
 import { FaultProxy, type FaultRule } from '../../tools/local-engines/FaultProxy.js';
-import type { RealisticSqsProxy } from '../../tools/local-engines/RealisticSqsProxy.js';
 import { type BusEvent, LocalEventBridge } from '../../tools/local-eventbridge/LocalEventBridge.js';
 import { toLambdaRecord } from '../../tools/local-runner/lambdaRecords.js';
 import { lambdaContext } from './factories.js';
@@ -91,7 +90,6 @@ export class SeamWorld {
     readonly options: SeamWorldOptions,
     readonly dynamodb: LocalEngine,
     readonly sqs: LocalSqs,
-    readonly realisticSqs: RealisticSqsProxy,
     readonly bridge: LocalEventBridge,
     readonly connect: ConnectSimulator,
     readonly proxies: SeamProxies,
@@ -112,7 +110,6 @@ export class SeamWorld {
       }),
     ]);
     connect.seed(SAMPLE_SEED);
-    const realisticSqs = sqs.realism;
     const bridge = await LocalEventBridge.start({ sqsEndpoint: 'http://127.0.0.1:1' });
     bridge.configure({ buses: [BUS], rules: [] });
     // Hung calls wait past the worker's request timeout (300 ms below), then apply.
@@ -120,7 +117,7 @@ export class SeamWorld {
     const proxies: SeamProxies = {
       dynamodb: await FaultProxy.start('dynamodb', dynamodb.endpoint, proxy),
       // Delays of copies shortened to a second: a test need not wait out a requeue's 30 s.
-      sqs: await FaultProxy.start('sqs', realisticSqs.endpoint, { ...proxy, maxDelaySeconds: 1 }),
+      sqs: await FaultProxy.start('sqs', sqs.endpoint, { ...proxy, maxDelaySeconds: 1 }),
       eventbridge: await FaultProxy.start('eventbridge', bridge.endpoint, proxy),
       connect: await FaultProxy.start('connect', connect.endpoint, proxy),
     };
@@ -145,18 +142,7 @@ export class SeamWorld {
         )
       ).QueueUrl ?? '';
     const ledger = new TransferLedger(DynamoDBDocumentClient.from(client), 'ledger', 11);
-    const world = new SeamWorld(
-      options,
-      dynamodb,
-      sqs,
-      realisticSqs,
-      bridge,
-      connect,
-      proxies,
-      queueUrl,
-      dlqUrl,
-      ledger,
-    );
+    const world = new SeamWorld(options, dynamodb, sqs, bridge, connect, proxies, queueUrl, dlqUrl, ledger);
     bridge.onEvent((bus, event) => {
       if (bus === BUS && event.source === OUTCOME_EVENT_SOURCE) world.events.push(event);
     });
@@ -341,6 +327,11 @@ export class SeamWorld {
     return this.ledger.tokensOf(LedgerKey.chain('instance-1', rootContactId));
   }
 
+  /** The local SQS's proxy: what it refused, as real SQS would. */
+  get realisticSqs() {
+    return this.sqs.realism;
+  }
+
   async stop(): Promise<void> {
     await Promise.all(Object.values(this.proxies).map((proxy: FaultProxy) => proxy.stop()));
     await Promise.all([this.dynamodb.stop(), this.sqs.stop(), this.connect.stop(), this.bridge.stop()]);
@@ -348,7 +339,7 @@ export class SeamWorld {
 
   #producer(): SQSClient {
     return new SQSClient({
-      endpoint: this.realisticSqs.endpoint,
+      endpoint: this.sqs.endpoint,
       useQueueUrlAsEndpoint: false,
       region: REGION,
       credentials: PRODUCER,

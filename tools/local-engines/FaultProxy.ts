@@ -175,17 +175,11 @@ export class FaultProxy {
       }
       const fault = this.#faultFor(call);
       if (fault) this.#injected.push({ site: call.site, fault, operation });
-      this.#serve(req, res, body, call, fault);
+      this.#serve(req, res, body, fault);
     });
   }
 
-  #serve(
-    req: IncomingMessage,
-    res: ServerResponse,
-    body: Buffer,
-    call: RemoteCall,
-    fault: SeamFault | undefined,
-  ): void {
+  #serve(req: IncomingMessage, res: ServerResponse, body: Buffer, fault: SeamFault | undefined): void {
     if (fault === 'fail-before' || fault === 'throttle') {
       sendFault(res, this.service, fault === 'throttle');
       return;
@@ -204,7 +198,6 @@ export class FaultProxy {
     }
     this.#forward(req, body).then(
       (answer) => {
-        void call;
         if (fault === 'fail-after') return sendFault(res, this.service, false);
         if (fault === 'drop-answer') return res.socket?.destroy();
         res.writeHead(answer.status, answer.headers);
@@ -212,7 +205,6 @@ export class FaultProxy {
       },
       () => sendFault(res, this.service, false),
     );
-    void call;
   }
 
   #faultFor(call: RemoteCall): SeamFault | undefined {
