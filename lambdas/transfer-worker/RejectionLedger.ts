@@ -7,6 +7,7 @@ import {
 import { DEFAULTS, LedgerKey, MAX_REASON_CHARS } from '../../src/contract/index.js';
 import { ErrorClass, type Failure } from '../../src/domain/index.js';
 import type { RejectionRecord } from '../../src/status/transferStatus.js';
+import { batchGetAll } from '../../src/tables/batchGetAll.js';
 
 /** Where a message's dead letter stands, and why it was dead-lettered. */
 export interface DeadLetterMarker {
@@ -96,22 +97,24 @@ export class RejectionLedger {
   async readDeadLetters(messageIds: readonly string[]): Promise<Map<string, DeadLetterMarker>> {
     const markers = new Map<string, DeadLetterMarker>();
     for (let i = 0; i < messageIds.length; i += 100) {
-      let pending: Record<string, unknown>[] = messageIds
-        .slice(i, i + 100)
-        .map((id) => ({ pk: LedgerKey.deadLetter(id) }));
-      for (let round = 0; pending.length > 0; round += 1) {
-        if (round >= 4) throw new Error(`DynamoDB left ${pending.length} dead-letter markers unread`);
-        if (round > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** round));
-        const { Responses, UnprocessedKeys } = await this.client.send(
-          new BatchGetCommand({
-            RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } },
-          }),
-        );
-        for (const item of Responses?.[this.tableName] ?? []) {
-          const id = String(item.pk).slice(LedgerKey.deadLetter('').length);
-          markers.set(id, markerOf(item, undefined));
-        }
-        pending = UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+      const keys = messageIds.slice(i, i + 100).map((id) => ({ pk: LedgerKey.deadLetter(id) }));
+      const items = await batchGetAll(
+        async (pending: Record<string, unknown>[]) => {
+          const { Responses, UnprocessedKeys } = await this.client.send(
+            new BatchGetCommand({
+              RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } },
+            }),
+          );
+          return {
+            items: Responses?.[this.tableName] ?? [],
+            unprocessed: UnprocessedKeys?.[this.tableName]?.Keys ?? [],
+          };
+        },
+        keys,
+        'the dead-letter markers',
+      );
+      for (const item of items) {
+        markers.set(String(item.pk).slice(LedgerKey.deadLetter('').length), markerOf(item, undefined));
       }
     }
     return markers;

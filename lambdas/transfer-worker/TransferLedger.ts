@@ -9,22 +9,12 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { LedgerKey } from '../../src/contract/index.js';
 import { CapReachedError, TokenReusedError } from '../../src/domain/index.js';
+import { batchGetAll } from '../../src/tables/batchGetAll.js';
 
 /** A transfer's result, as the ledger keeps it for a token that transferred. */
 export interface LedgerTransferResult {
   readonly ContactId: string;
   readonly ContactArn: string;
-}
-
-/** How many times a `BatchGetItem` is made for keys DynamoDB left unprocessed before the read fails. */
-const BATCH_GET_ROUNDS = 4;
-
-/** DynamoDB kept leaving keys unprocessed: transient, the record is retried. */
-export class UnprocessedKeysError extends Error {
-  constructor(count: number) {
-    super(`DynamoDB left ${count} keys unprocessed after ${BATCH_GET_ROUNDS} reads`);
-    this.name = 'UnprocessedKeysError';
-  }
 }
 
 /** What the ledger knew of a token when an attempt began. */
@@ -69,27 +59,25 @@ export class TransferLedger {
     return items.some((item) => item.pk === root) ? root : undefined;
   }
 
-  /**
-   * One consistent `BatchGetItem`, asking again for the keys DynamoDB left unprocessed (it may, under load,
-   * without an error): a key it never read must not pass for a key that does not exist.
-   */
-  async #batchGet(keys: Record<string, unknown>[]): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let pending = keys;
-    for (let round = 0; pending.length > 0; round += 1) {
-      if (round >= BATCH_GET_ROUNDS) throw new UnprocessedKeysError(pending.length);
-      if (round > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** round));
-      const { Responses, UnprocessedKeys } = await this.client.send(
-        new BatchGetCommand({
-          RequestItems: {
-            [this.tableName]: { Keys: pending, ConsistentRead: true, ProjectionExpression: 'pk, chain' },
-          },
-        }),
-      );
-      items.push(...(Responses?.[this.tableName] ?? []));
-      pending = UnprocessedKeys?.[this.tableName]?.Keys ?? [];
-    }
-    return items;
+  /** One consistent `BatchGetItem` of the ledger, every key read (see {@link batchGetAll}). */
+  #batchGet(keys: Record<string, unknown>[]): Promise<Record<string, unknown>[]> {
+    return batchGetAll(
+      async (pending: Record<string, unknown>[]) => {
+        const { Responses, UnprocessedKeys } = await this.client.send(
+          new BatchGetCommand({
+            RequestItems: {
+              [this.tableName]: { Keys: pending, ConsistentRead: true, ProjectionExpression: 'pk, chain' },
+            },
+          }),
+        );
+        return {
+          items: Responses?.[this.tableName] ?? [],
+          unprocessed: UnprocessedKeys?.[this.tableName]?.Keys ?? [],
+        };
+      },
+      keys,
+      "a contact's chain keys",
+    );
   }
 
   /**

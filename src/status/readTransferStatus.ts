@@ -7,6 +7,7 @@ import {
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { LedgerKey } from '../contract/index.js';
 import type { TransferRequest } from '../request/index.js';
+import { batchGetAll } from '../tables/batchGetAll.js';
 import {
   decideRequestStatus,
   decideTransferStatus,
@@ -34,35 +35,25 @@ const toRejection = (item: Record<string, unknown>): RejectionRecord => ({
   ...(typeof item.fingerprint === 'string' && { fingerprint: item.fingerprint }),
 });
 
-/** Rounds of `BatchGetItem` for the keys DynamoDB leaves unprocessed, before the read fails. */
-const BATCH_ROUNDS = 4;
-
-/**
- * The ledger's items of these keys, in consistent `BatchGetItem`s. The rule and why: DynamoDB may answer a
- * batch read with some keys unprocessed (throttling, the answer's size) and no error; a key left unread would
- * be taken for a record that does not exist (a rejection unseen, a transfer unseen), so the unprocessed keys
- * are asked again, after a short pause, and the read fails rather than answer without them.
- */
-async function readLedgerItems(
+/** The ledger's items of these keys, every key read (see {@link batchGetAll}). */
+function readLedgerItems(
   client: DynamoDBClient,
   ledger: string,
   keys: readonly Record<string, AttributeValue>[],
 ): Promise<Record<string, unknown>[]> {
-  const items: Record<string, unknown>[] = [];
-  let pending = [...keys];
-  for (let round = 0; pending.length > 0; round += 1) {
-    if (round >= BATCH_ROUNDS)
-      throw new Error(`DynamoDB left ${pending.length} of the token's ledger records unread`);
-    if (round > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** round));
-    const { Responses, UnprocessedKeys } = await client.send(
-      new BatchGetItemCommand({
-        RequestItems: { [ledger]: { Keys: pending, ConsistentRead: true } },
-      }),
-    );
-    items.push(...(Responses?.[ledger] ?? []).map((item) => unmarshall(item)));
-    pending = UnprocessedKeys?.[ledger]?.Keys ?? [];
-  }
-  return items;
+  return batchGetAll(
+    async (pending: Record<string, AttributeValue>[]) => {
+      const { Responses, UnprocessedKeys } = await client.send(
+        new BatchGetItemCommand({ RequestItems: { [ledger]: { Keys: pending, ConsistentRead: true } } }),
+      );
+      return {
+        items: (Responses?.[ledger] ?? []).map((item) => unmarshall(item)),
+        unprocessed: UnprocessedKeys?.[ledger]?.Keys ?? [],
+      };
+    },
+    keys,
+    "the token's ledger records",
+  );
 }
 
 /** Keeps what a status compares and answers of the token's durable record. */
