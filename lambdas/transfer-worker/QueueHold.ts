@@ -9,9 +9,9 @@ import {
   type CarriedSlot,
   CopyAttribute,
   type CopyFacts,
+  carriedFacts,
   copyAttributes,
   numberAttribute,
-  textAttribute,
 } from './messageAttributes.js';
 import { TRACE_CONTEXT_REMOVAL, withoutTraceContext } from './RequeueSender.js';
 
@@ -71,9 +71,7 @@ export class QueueHold {
                 [CopyAttribute.SlotAt]: numberAttribute(request.slot.at),
                 [CopyAttribute.SlotEpoch]: numberAttribute(request.slot.epoch),
               }),
-              [CopyAttribute.ClientToken]: textAttribute(request.clientToken),
-              [CopyAttribute.OriginalMessageId]: textAttribute(request.facts.originalMessageId),
-              [CopyAttribute.FirstSentTimestamp]: numberAttribute(request.facts.firstSentAt),
+              ...carriedFacts(request.facts, request.clientToken),
             },
             maxBytes: this.maxMessageBytes,
           }),

@@ -11,6 +11,7 @@ import type { Failure } from '../../src/domain/index.js';
 import {
   CopyAttribute,
   type CopyFacts,
+  carriedFacts,
   copyAttributes,
   numberAttribute,
   textAttribute,
@@ -100,9 +101,7 @@ export class RequeueSender {
             [DeadLetterAttribute.ErrorCode]: textAttribute(announce.failure.code, 256),
           }),
           [CopyAttribute.Requeues]: numberAttribute(facts.requeues + 1),
-          ...(clientToken && { [CopyAttribute.ClientToken]: textAttribute(clientToken) }),
-          [CopyAttribute.OriginalMessageId]: textAttribute(facts.originalMessageId),
-          [CopyAttribute.FirstSentTimestamp]: numberAttribute(facts.firstSentAt),
+          ...carriedFacts(facts, clientToken),
           ...(announce && {
             [DeadLetterAttribute.ErrorMessage]: textAttribute(announce.failure.message, MAX_REASON_CHARS),
           }),

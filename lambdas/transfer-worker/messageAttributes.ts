@@ -266,3 +266,21 @@ export function copyFactsOf(record: SQSRecord, workerRoleId: string | undefined,
       MESSAGE_ID.test(deadLetteredAs) && { deadLetteredAs, ...(announces && { announces }) }),
   };
 }
+
+/**
+ * What every copy carries on of the request after its own deciding attributes: the token it runs under and
+ * where it started (the producer's message, its first send), so the outcome names the right message.
+ *
+ * @example
+ * copyAttributes(record, { own: { [CopyAttribute.Requeues]: numberAttribute(1), ...carriedFacts(facts, token) }, maxBytes });
+ */
+export function carriedFacts(
+  facts: CopyFacts,
+  clientToken: string | undefined,
+): Record<string, MessageAttributeValue> {
+  return {
+    ...(clientToken && { [CopyAttribute.ClientToken]: textAttribute(clientToken) }),
+    [CopyAttribute.OriginalMessageId]: textAttribute(facts.originalMessageId),
+    [CopyAttribute.FirstSentTimestamp]: numberAttribute(facts.firstSentAt),
+  };
+}
