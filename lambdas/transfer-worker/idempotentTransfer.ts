@@ -154,7 +154,7 @@ class TransferAttempts {
     const successors = !contact.active
       ? await this.deps.contacts.successorsOf(request.InstanceId, request.ContactId)
       : [];
-    const verdict = decideReconciliation(request, contact, successors, ambiguousSince);
+    const verdict = decideReconciliation(request, contact, successors, ambiguousSince, this.connectNow());
     if (verdict.kind === 'transferred') {
       const result = { ContactId: verdict.ContactId, ContactArn: verdict.ContactArn };
       await this.settle(request, chain, result, run);
@@ -170,6 +170,9 @@ class TransferAttempts {
       return undefined;
     }
     await this.deps.ledger.closeAttempt(request.ClientToken);
+    // Too soon to tell: retried (and requeued on its last delivery) until the successor shows or the wait ends.
+    if (verdict.kind === 'too-soon')
+      throw new TransferOutcomeUnknownError({ cause: new Error(verdict.reason) });
     throw new AmbiguousTransferError(
       `an attempt at ${new Date(ambiguousSince).toISOString()} may have transferred: ${verdict.reason}`,
       ambiguousSince,

@@ -42,6 +42,7 @@ export {
   chainRootOf,
   decideReconciliation,
   type Reconciliation,
+  SUCCESSOR_READ_LAG_MS,
   type TransferTarget,
 } from './reconcile.js';
 export {

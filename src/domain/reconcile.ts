@@ -30,12 +30,22 @@ export interface ContactView {
  */
 export const CLOCK_SKEW_MS = 5_000;
 
+/**
+ * How long after a contact ended its successor may still be missing from Connect's reads (its tree, or
+ * `DescribeContact`). Connect documents no bound; a minute is many times what reads were seen to lag. Until
+ * it has passed, an ended contact with no successor at the target is "too soon to tell", not "unknown": a
+ * transfer that happened must not be dead-lettered as ambiguous because its new contact was not listed yet.
+ */
+export const SUCCESSOR_READ_LAG_MS = 60_000;
+
 /** What reconciliation concluded about a request whose earlier attempt may have transferred. */
 export type Reconciliation =
   /** The contact (or the contact the transfer started) sits where the request sent it: it happened. */
   | { readonly kind: 'transferred'; readonly ContactId: string; readonly ContactArn: string }
   /** The contact was not changed since before the attempt: no transfer happened. */
   | { readonly kind: 'not-transferred'; readonly reason: string }
+  /** The contact ended so recently that its successor may not be readable yet: ask again later. */
+  | { readonly kind: 'too-soon'; readonly reason: string }
   /** Nothing proves either outcome: a person must decide. */
   | { readonly kind: 'unknown'; readonly reason: string };
 
@@ -60,13 +70,15 @@ const sameResource = (requested: string | undefined, actual: string | undefined)
  * - not updated (nor ended) since before the attempt: not transferred;
  * - still going, updated since, where the request sent it: transferred;
  * - ended, with a successor started since the attempt where the request sent it: transferred, to it;
+ * - ended less than {@link SUCCESSOR_READ_LAG_MS} before `now` (Connect's time) with no such successor: too
+ *   soon to tell (the successor may not be readable yet), which the worker retries;
  * - anything else: unknown (another request may have moved or ended it meanwhile), which the worker
  *   dead-letters as `AmbiguousTransfer`, keeping the slot.
  * Calling a transfer "done" that another request made only over-counts the chain, the safe side.
  *
  * @param successors - the contacts of its tree whose `PreviousContactId` is this contact, described.
  * @example
- * decideReconciliation({ ContactId: 'c', QueueId: 'q' }, { id: 'c', arn: 'arn…', active: true, queueId: 'q', lastUpdatedAt: Date.now() }, [], Date.now() - 60_000);
+ * decideReconciliation({ ContactId: 'c', QueueId: 'q' }, { id: 'c', arn: 'arn…', active: true, queueId: 'q', lastUpdatedAt: Date.now() }, [], Date.now() - 60_000, Date.now());
  * // { kind: 'transferred', ContactId: 'c', ContactArn: 'arn…' }
  */
 export function decideReconciliation(
@@ -74,6 +86,7 @@ export function decideReconciliation(
   contact: ContactView,
   successors: readonly ContactView[],
   ambiguousSince: number,
+  now: number,
 ): Reconciliation {
   const before = (at: number | undefined) => at !== undefined && at < ambiguousSince - CLOCK_SKEW_MS;
   const where = request.QueueId !== undefined ? 'queue' : 'agent';
@@ -98,6 +111,12 @@ export function decideReconciliation(
     (view) => view.previousContactId === contact.id && !before(view.initiatedAt) && atTarget(view),
   );
   if (successor) return { kind: 'transferred', ContactId: successor.id, ContactArn: successor.arn };
+  if (contact.endedAt === undefined || now - contact.endedAt < SUCCESSOR_READ_LAG_MS) {
+    return {
+      kind: 'too-soon',
+      reason: `contact ${contact.id} ended after the attempt and no contact it was transferred to at the requested ${where} is readable yet: Connect's reads may lag a new contact`,
+    };
+  }
   return {
     kind: 'unknown',
     reason: `contact ${contact.id} ended after the attempt and no contact it was transferred to sits at the requested ${where}: a transfer may have ended it, or something else did. Check its contact tree in Connect, then settle the request by hand or redrive it`,

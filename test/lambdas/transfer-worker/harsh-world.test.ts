@@ -1,6 +1,13 @@
 import type { SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { derivedToken, queueTransfer, sqsEvent, sqsRecord } from '../../support/factories.js';
+import { SUCCESSOR_READ_LAG_MS } from '../../../src/domain/index.js';
+import {
+  derivedToken,
+  queueTransfer,
+  sqsEvent,
+  sqsRecord,
+  WORKER_SENDER_ID,
+} from '../../support/factories.js';
 import { WorkerHarness } from '../../support/harness.js';
 
 // AWS is harsher than a kind emulator. Each case here breaks a promise of a worker that trusts Connect's
@@ -103,6 +110,9 @@ describe('harsh world: Connect checks the contact before the token (new contact 
     const record = sqsRecord(queueTransfer({ ContactId: contact, ClientToken: 'ambiguous-1' }));
     expect((await harness.invoke(sqsEvent(record))).batchItemFailures).toHaveLength(1);
     harness.connect.seed({ instances: [{ id: 'instance-1', contacts: [{ id: contact, state: 'ENDED' }] }] });
+    // Past the time an ended contact's successor may take to show in Connect's reads (its Date header is cut
+    // to the second, so the worker's view of Connect's clock runs up to a second early).
+    harness.connect.advanceClock(SUCCESSOR_READ_LAG_MS + 2_000);
 
     const retry = { ...record, attributes: { ...record.attributes, ApproximateReceiveCount: '2' } };
     expect((await harness.invoke(sqsEvent(retry))).batchItemFailures).toEqual([]);
@@ -171,5 +181,54 @@ describe('harsh world: SQS moves a message to the DLQ without our attributes, an
     expect(harness.connect.transfersPerChain().get(`instance-1/${contact}`)).toBe(1);
     expect(harness.transferCalls().filter((c) => c.input.ContactId === contact)).toHaveLength(1);
     expect([...(await harness.chainTokens(contact))]).toEqual([derivedToken(record)]);
+  });
+});
+
+describe('harsh world: Connect lists a new contact late, after a retry it refused “not active”', () => {
+  let harness: WorkerHarness;
+  beforeAll(async () => {
+    harness = await WorkerHarness.start({
+      // Every new contact stays out of Connect's reads (its tree, DescribeContact) for 5 s of its clock.
+      simulator: { contactIdMode: 'new', checkOrder: 'state-first', readLagMs: 5_000, readLagShare: 1 },
+      env: { MAX_RECEIVE_COUNT: '2' },
+    });
+  });
+  afterAll(() => harness.stop());
+
+  it('sends the request back while the successor may not show yet, then settles it as transferred', async () => {
+    const contact = harness.newContact();
+    harness.connect.advanceClock(6_000); // the contact itself is old enough to show
+    harness.connect.injectFaults({ script: [{ kind: 'commit-then-error' }] });
+    const record = sqsRecord(queueTransfer({ ContactId: contact, ClientToken: 'lagging-successor-1' }));
+    expect((await harness.invoke(sqsEvent(record))).batchItemFailures).toHaveLength(1);
+
+    // Its last delivery: refused (the contact ended by our own transfer), and the contact's tree does not
+    // list the new contact yet. Not an AmbiguousTransfer: too soon to tell, so it is sent back.
+    const last = { ...record, attributes: { ...record.attributes, ApproximateReceiveCount: '2' } };
+    expect((await harness.invoke(sqsEvent(last))).batchItemFailures).toEqual([]);
+    expect(harness.transferCalls().at(-1)?.status).toBe(400);
+    expect(await harness.drainDlq()).toEqual([]);
+    const queueName = harness.queueUrl.split('/').at(-1) ?? '';
+    const [requeued] = harness.sqs.server.inspectQueue(queueName)?.messages.delayed ?? [];
+    expect(requeued?.body).toBe(record.body);
+    await harness.purgeQueue();
+
+    // Once the new contact shows, the copy settles the transfer Connect made: no second call, no dead letter.
+    harness.connect.advanceClock(6_000);
+    const calls = harness.transferCalls().length;
+    const again = sqsRecord(requeued?.body, {
+      senderId: WORKER_SENDER_ID,
+      messageAttributes: {
+        ClientToken: { dataType: 'String', stringValue: 'lagging-successor-1' },
+        Requeues: { dataType: 'Number', stringValue: '1' },
+      },
+    });
+    expect((await harness.invoke(sqsEvent(again))).batchItemFailures).toEqual([]);
+    expect(await harness.drainDlq()).toEqual([]);
+    const successor = harness.successorOf(contact) ?? '';
+    expect(await harness.ledger.knownChainOf('instance-1', successor)).toBe(`chain#instance-1#${contact}`);
+    expect([...(await harness.chainTokens(contact))]).toEqual(['lagging-successor-1']);
+    expect(harness.transferCalls().length - calls).toBeLessThanOrEqual(1);
+    expect(harness.transfersMade()).toBe(1);
   });
 });
