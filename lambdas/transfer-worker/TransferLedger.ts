@@ -30,6 +30,9 @@ export interface RequestHistory {
   readonly ambiguousSince?: number;
 }
 
+/** How a released attempt is named in its chain's `releasedAttempts`. */
+const releasedAttemptKey = (token: string, attemptId: string): string => `${token} ${attemptId}`;
+
 /**
  * The DynamoDB ledger of transfers per contact chain. A chain's count is the size of a String Set of
  * ClientTokens, so taking a slot is one conditional `ADD` (atomic, no transaction) and a token that is
@@ -231,10 +234,11 @@ export class TransferLedger {
    * Forgets a token that provably never transferred: its record goes (so it may be used again, as after any
    * failure), then its slot goes back. A token that transferred is never forgotten.
    *
+   * @param inDoubtAttempt - the attempt whose `reserve` may still land (see {@link release}).
    * @example
    * await ledger.forget('chain#instance-1#contact-1', 'token-1');
    */
-  async forget(chain: string, token: string): Promise<void> {
+  async forget(chain: string, token: string, inDoubtAttempt?: string): Promise<void> {
     try {
       await this.client.send(
         new DeleteCommand({
@@ -247,34 +251,38 @@ export class TransferLedger {
       if (error instanceof ConditionalCheckFailedException) return;
       throw error;
     }
-    await this.release(chain, token);
+    await this.release(chain, token, inDoubtAttempt);
   }
 
   /**
    * Takes one of the chain's transfers for `token`, or confirms the token already holds one: one
-   * conditional `ADD` to a String Set, so a retried or duplicated token never counts twice.
+   * conditional `ADD` to a String Set, so a retried or duplicated token never counts twice. A reserve of an
+   * attempt whose slot was already given back (see {@link release}) takes nothing.
    *
+   * @returns `inDoubt`: the SDK sent the write more than once, so an earlier send may still land later.
    * @throws {CapReachedError} when the chain already holds `cap` other tokens.
    * @example
-   * await ledger.reserve('chain#instance-1#contact-1', 'token-1');
+   * await ledger.reserve('chain#instance-1#contact-1', 'token-1', attemptId);
    */
-  async reserve(chain: string, token: string): Promise<void> {
+  async reserve(chain: string, token: string, attemptId = ''): Promise<{ readonly inDoubt: boolean }> {
     try {
-      await this.client.send(
+      const { $metadata } = await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: chain },
           UpdateExpression: 'ADD tokens :token SET updatedAt = :now',
           ConditionExpression:
-            'attribute_not_exists(tokens) OR size(tokens) < :cap OR contains(tokens, :tokenValue)',
+            '(attribute_not_exists(tokens) OR size(tokens) < :cap OR contains(tokens, :tokenValue)) AND NOT contains(releasedAttempts, :attempt)',
           ExpressionAttributeValues: {
             ':token': new Set([token]),
             ':tokenValue': token,
+            ':attempt': releasedAttemptKey(token, attemptId),
             ':cap': this.cap,
             ':now': new Date().toISOString(),
           },
         }),
       );
+      return { inDoubt: ($metadata.attempts ?? 1) > 1 };
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) throw new CapReachedError(chain, this.cap);
       throw error;
@@ -283,18 +291,25 @@ export class TransferLedger {
 
   /**
    * Gives a slot back after a transfer that did not happen. Releasing a token the chain does not hold is a
-   * no-op.
+   * no-op. When the attempt's own `reserve` is in doubt (sent more than once, or its answer lost), a send of
+   * it still on its way could land after this and take the slot again for good: the release then records the
+   * attempt, and that late reserve takes nothing. Only in-doubt releases are recorded, so the item stays small.
    *
    * @example
    * await ledger.release('chain#instance-1#contact-1', 'token-1');
    */
-  async release(chain: string, token: string): Promise<void> {
+  async release(chain: string, token: string, inDoubtAttempt?: string): Promise<void> {
+    const tombstone = inDoubtAttempt !== undefined;
     await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: { pk: chain },
-        UpdateExpression: 'DELETE tokens :token SET updatedAt = :now',
-        ExpressionAttributeValues: { ':token': new Set([token]), ':now': new Date().toISOString() },
+        UpdateExpression: `DELETE tokens :token SET updatedAt = :now${tombstone ? ' ADD releasedAttempts :attempt' : ''}`,
+        ExpressionAttributeValues: {
+          ':token': new Set([token]),
+          ':now': new Date().toISOString(),
+          ...(tombstone && { ':attempt': new Set([releasedAttemptKey(token, inDoubtAttempt)]) }),
+        },
       }),
     );
   }

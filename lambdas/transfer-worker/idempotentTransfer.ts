@@ -102,7 +102,13 @@ interface RunState {
   readonly attemptId: string;
   /** A `TransferContact` call of this run went out and its outcome is not yet judged. */
   callInDoubt: boolean;
+  /** This run's slot reserve was sent more than once or lost its answer: a send of it may still land. */
+  reserveInDoubt?: boolean;
 }
+
+/** The attempt a release must name so a late reserve of it takes nothing (see `TransferLedger.release`). */
+const inDoubtAttempt = (run: RunState): string | undefined =>
+  run.reserveInDoubt ? run.attemptId : undefined;
 
 /**
  * One request's attempt, step by step, over the ledger's durable record of its token (see
@@ -163,7 +169,7 @@ class TransferAttempts {
     if (verdict.kind === 'not-transferred') {
       run.maybeTransferred = false;
       if (refusal) {
-        await this.deps.ledger.forget(chain, request.ClientToken);
+        await this.deps.ledger.forget(chain, request.ClientToken, inDoubtAttempt(run));
         throw refusal;
       }
       await this.deps.ledger.clearAmbiguity(request.ClientToken);
@@ -219,7 +225,7 @@ class TransferAttempts {
         run.callInDoubt = false;
       switch (verdict) {
         case CallVerdict.NothingHappened:
-          await this.deps.ledger.forget(chain, token);
+          await this.deps.ledger.forget(chain, token, inDoubtAttempt(run));
           throw error;
         case CallVerdict.MayHaveTransferred:
           run.maybeTransferred = true;
@@ -293,10 +299,12 @@ class TransferAttempts {
     if (ambiguousSince !== undefined) run.maybeTransferred = true;
 
     try {
-      await this.deps.ledger.reserve(chain, token);
+      ({ inDoubt: run.reserveInDoubt } = await this.deps.ledger.reserve(chain, token, run.attemptId));
     } catch (error) {
+      // A refusal of the condition (the cap) took nothing; any other failure may have applied, or still may.
+      run.reserveInDoubt = !(error instanceof CapReachedError);
       // No slot, no call: a token with no earlier ambiguity is forgotten, as after any failure.
-      if (ambiguousSince === undefined) await this.deps.ledger.forget(chain, token);
+      if (ambiguousSince === undefined) await this.deps.ledger.forget(chain, token, inDoubtAttempt(run));
       else await this.deps.ledger.closeAttempt(token);
       throw error;
     }

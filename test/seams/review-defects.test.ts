@@ -43,6 +43,24 @@ describe('the seams, attacked from outside', () => {
     expect(events.completed.length).toBeGreaterThan(0);
   });
 
+  it('leaves no slot held when a reserve that hung lands after the refused request gave its slot back', async () => {
+    const contact = world.newContact('VOICE');
+    const token = `late-reserve-${contact}`;
+    await world.send(JSON.stringify(queueTransfer({ ContactId: contact, ClientToken: token })));
+    await world.drain((delivery) => {
+      // The reserve's first send hangs past the SDK's timeout; its retry applies; Connect refuses the VOICE
+      // contact and the slot goes back; then the first send lands.
+      if (delivery === 1) world.inject('dynamodb', { site: 'ledger.reserve', fault: 'hang', times: 1 });
+    });
+    await world.settled();
+    const letters = await world.drainDlq();
+    expect(world.transfersOf(token)).toBe(0);
+    expect(letters.map((letter) => letter.attributes[DeadLetterAttribute.ErrorClass])).toEqual([
+      'PermanentConnectError',
+    ]);
+    expect(await world.chainTokens(contact)).toEqual(new Set());
+  });
+
   it('refuses a body that leaves no room for its copies’ attributes, and announces the refusal', async () => {
     const contact = world.newContact();
     const token = `padded-${contact}`;
