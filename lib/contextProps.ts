@@ -1,23 +1,19 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { settingEntries } from '../src/contract/index.js';
 import type { TransferOrchestratorProps } from './props.js';
+
+/** The numeric settings the app reads from context, with their keys (the settings table's). */
+const CONTEXT_SETTINGS = settingEntries().flatMap(([name, setting]) =>
+  setting.context ? [{ name, setting, key: setting.context.key }] : [],
+);
 
 /** The `cdk -c key=value` context keys the app reads, each mapped to a construct prop. */
 export const CONTEXT_KEYS = [
   'instanceIds',
-  'transferCap',
-  'transferRatePerSecond',
-  'contactReadRatePerSecond',
-  'maxConcurrency',
-  'batchSize',
-  'maxBatchingWindowSeconds',
-  'maxReceiveCount',
-  'functionTimeoutSeconds',
-  'idempotencyTtlHours',
-  'tokenReplayWindowSeconds',
+  ...CONTEXT_SETTINGS.map(({ key }) => key),
   'outcomeEvents',
   'adaptivePacing',
-  'workerMemorySize',
   'tableBilling',
   'systemLogLevel',
   'removalPolicy',
@@ -53,11 +49,17 @@ export function propsFromContext(get: (key: string) => unknown): ContextProps {
   const instanceIds = (Array.isArray(rawIds) ? rawIds.map(String) : String(rawIds ?? '').split(','))
     .map((id) => id.trim())
     .filter(Boolean);
-  const seconds = (key: string) => {
-    const value = number(key, get(key));
-    return value === undefined ? undefined : Duration.seconds(value);
-  };
-  const hours = number('idempotencyTtlHours', get('idempotencyTtlHours'));
+  // Each numeric setting from its key: a duration's key names its unit (seconds unless the table says).
+  const numeric = Object.fromEntries(
+    CONTEXT_SETTINGS.map(({ name, setting, key }) => {
+      const value = number(key, get(key));
+      const seconds = value === undefined ? undefined : value * (setting.context?.unitSeconds ?? 1);
+      return [
+        name,
+        setting.kind === 'duration' && seconds !== undefined ? Duration.seconds(seconds) : seconds,
+      ];
+    }),
+  );
   const billing = get('tableBilling');
   if (billing !== undefined && billing !== 'provisioned' && billing !== 'on-demand') {
     throw new Error(
@@ -76,20 +78,10 @@ export function propsFromContext(get: (key: string) => unknown): ContextProps {
     throw new Error(`context removalPolicy must be 'retain' or 'destroy', got ${JSON.stringify(removal)}`);
   }
   return {
+    ...numeric,
     instanceIds,
-    transferCap: number('transferCap', get('transferCap')),
-    transferRatePerSecond: number('transferRatePerSecond', get('transferRatePerSecond')),
-    contactReadRatePerSecond: number('contactReadRatePerSecond', get('contactReadRatePerSecond')),
-    maxConcurrency: number('maxConcurrency', get('maxConcurrency')),
-    batchSize: number('batchSize', get('batchSize')),
-    maxBatchingWindow: seconds('maxBatchingWindowSeconds'),
-    maxReceiveCount: number('maxReceiveCount', get('maxReceiveCount')),
-    functionTimeout: seconds('functionTimeoutSeconds'),
-    idempotencyTtl: hours === undefined ? undefined : Duration.hours(hours),
-    tokenReplayWindow: seconds('tokenReplayWindowSeconds'),
     outcomeEvents: flag('outcomeEvents', get('outcomeEvents')),
     adaptivePacing: flag('adaptivePacing', get('adaptivePacing')),
-    workerMemorySize: number('workerMemorySize', get('workerMemorySize')),
     tableBilling: billing,
     systemLogLevel: systemLogLevel as lambda.SystemLogLevel | undefined,
     removalPolicy:

@@ -1,4 +1,4 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
 import type * as iam from 'aws-cdk-lib/aws-iam';
@@ -6,7 +6,13 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { DEFAULTS, METRICS_NAMESPACE, SERVICE_NAME, WorkerEnv } from '../src/contract/index.js';
+import {
+  DEFAULTS,
+  METRICS_NAMESPACE,
+  SERVICE_NAME,
+  settingEntries,
+  WorkerEnv,
+} from '../src/contract/index.js';
 import type { TransferOrchestratorProps } from './props.js';
 import type { Settings } from './validateProps.js';
 import { WORKER_HANDLER, workerCode } from './workerCode.js';
@@ -21,6 +27,22 @@ export interface WorkerWiring {
   readonly deadLetterQueue: sqs.IQueue;
   /** The bus its outcome events go to; none: outcome events off. */
   readonly outcomeBus: events.IEventBus | undefined;
+}
+
+/**
+ * The numeric settings the worker reads, as the settings table says the construct writes them: a prop's
+ * value (durations in seconds), or the default of a setting that is not a prop.
+ */
+function settingsEnvironment(settings: Settings): Record<string, string> {
+  const values = settings as unknown as Record<string, number | Duration>;
+  return Object.fromEntries(
+    settingEntries().flatMap(([name, setting]) => {
+      if (setting.env?.written === 'default') return [[setting.env.name, String(setting.default)]];
+      if (setting.env?.written !== 'prop') return [];
+      const value = values[name] as number | Duration;
+      return [[setting.env.name, String(typeof value === 'number' ? value : value.toSeconds())]];
+    }),
+  );
 }
 
 /**
@@ -55,17 +77,9 @@ export function createWorkerFunction(scope: Construct, wiring: WorkerWiring): la
       [env.deadLetterQueueUrl]: wiring.deadLetterQueue.queueUrl,
       [env.transferQueueUrl]: wiring.queue.queueUrl,
       [env.allowedInstanceIds]: settings.instanceIds.join(','),
-      [env.transferCap]: String(settings.transferCap),
-      [env.transferRatePerSecond]: String(settings.transferRatePerSecond),
-      [env.contactReadRatePerSecond]: String(settings.contactReadRatePerSecond),
-      [env.maxConcurrency]: String(settings.maxConcurrency),
-      [env.maxReceiveCount]: String(settings.maxReceiveCount),
-      [env.idempotencyTtlSeconds]: String(settings.idempotencyTtl.toSeconds()),
-      [env.deadlineMarginMs]: String(DEFAULTS.deadlineMarginMs),
-      [env.tokenReplayWindowSeconds]: String(settings.tokenReplayWindow.toSeconds()),
+      ...settingsEnvironment(settings),
       ...(outcomeBus && { [env.outcomeEventBusName]: outcomeBus.eventBusName }),
       [env.pacingMode]: props.adaptivePacing === false ? 'fixed' : 'adaptive',
-      [env.maxMessageBytes]: String(DEFAULTS.maxMessageBytes),
       AWS_MAX_ATTEMPTS: '3',
       [env.serviceName]: SERVICE_NAME,
       [env.metricsNamespace]: METRICS_NAMESPACE,

@@ -83,9 +83,9 @@ const transfer = createIdempotentTransfer({
     awsSdkV3Client: dynamodb,
   }),
   transfer: (request) => transferContact(connect, request),
-  idempotencyTtlSeconds: config.idempotencyTtlSeconds,
+  idempotencyTtlSeconds: config.idempotencyTtl,
   deadlineMarginMs: config.deadlineMarginMs,
-  tokenReplayWindowMs: config.tokenReplayWindowSeconds * 1000,
+  tokenReplayWindowMs: config.tokenReplayWindow * 1000,
   connectClock: () => connectClock.now(),
 });
 

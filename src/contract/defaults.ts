@@ -1,55 +1,56 @@
 import type { TableBilling } from './capacity.js';
-import { CONNECT_TRANSFER_LIMIT, CONNECT_TRANSFER_QUOTA } from './connect.js';
+import { SETTINGS } from './settings.js';
 
 /**
- * The orchestrator's defaults, in one place: the construct applies them to its props, the worker to its
- * environment, the CLI and the local runner to theirs, and the README quotes them.
+ * The orchestrator's defaults by the names the layers use (the numeric ones are the settings table's, see
+ * `SETTINGS`): the construct applies them to its props, the worker to its environment, the CLI and the local
+ * runner to theirs, and the README quotes them.
  */
 export const DEFAULTS = {
   /** Successful transfers per contact chain. */
-  transferCap: CONNECT_TRANSFER_LIMIT,
+  transferCap: SETTINGS.transferCap.default,
   /** `TransferContact` calls per second for the whole deployment: the account's default quota. */
-  transferRatePerSecond: CONNECT_TRANSFER_QUOTA.ratePerSecond,
+  transferRatePerSecond: SETTINGS.transferRatePerSecond.default,
   /** Workers at once (the SQS event source's `maxConcurrency`, whose minimum is 2). */
-  maxConcurrency: 2,
+  maxConcurrency: SETTINGS.maxConcurrency.default,
   /** Records per invocation. */
-  batchSize: 10,
+  batchSize: SETTINGS.batchSize.default,
   /** How long the event source gathers a batch. */
-  maxBatchingWindowSeconds: 1,
+  maxBatchingWindowSeconds: SETTINGS.maxBatchingWindow.default,
   /** Deliveries before a transient failure is dead-lettered. */
-  maxReceiveCount: 5,
+  maxReceiveCount: SETTINGS.maxReceiveCount.default,
   /** The worker's timeout. */
-  functionTimeoutSeconds: 60,
+  functionTimeoutSeconds: SETTINGS.functionTimeout.default,
   /** The transfer queue's visibility timeout, as a multiple of the function timeout (AWS's advice). */
-  visibilityTimeoutFactor: 6,
+  visibilityTimeoutFactor: SETTINGS.visibilityTimeout.default / SETTINGS.functionTimeout.default,
   /** How long a completed token's result is kept and replayed by the idempotency layer. */
-  idempotencyTtlSeconds: 86_400,
+  idempotencyTtlSeconds: SETTINGS.idempotencyTtl.default,
   /** How long after a lost answer the same token is still sent to Connect (then: reconcile). */
-  tokenReplayWindowSeconds: 3_600,
+  tokenReplayWindowSeconds: SETTINGS.tokenReplayWindow.default,
   /** Times one throttled request may be sent back to the queue before it is dead-lettered. */
-  requeueLimit: 10,
+  requeueLimit: SETTINGS.requeueLimit.default,
   /** Remaining invocation time under which no new transfer starts. */
-  deadlineMarginMs: 5_000,
+  deadlineMarginMs: SETTINGS.deadlineMarginMs.default,
   /** How the tables are billed: provisioned capacity sized to the rate (see `provisionedCapacity`). */
   tableBilling: 'provisioned' as TableBilling,
   /** The worker's memory (MB). */
-  workerMemorySize: 256,
+  workerMemorySize: SETTINGS.workerMemorySize.default,
   /**
    * The least severe of Lambda's own log lines the worker's log group receives: at `WARN`, no START, END or
    * REPORT line per invocation.
    */
   systemLogLevel: 'WARN' as 'DEBUG' | 'INFO' | 'WARN',
   /** Age of the oldest queued request that raises the backlog alarm. */
-  backlogAgeAlarmMinutes: 15,
+  backlogAgeAlarmMinutes: SETTINGS.backlogAgeAlarmThreshold.default / 60,
   /** The transfer queue's and the DLQ's maximum message size (bytes): what a copy must fit in. */
-  maxMessageBytes: 262_144,
+  maxMessageBytes: SETTINGS.maxMessageBytes.default,
   /** How long the worker waits for one AWS call before it gives up (the SDK then retries or fails). */
-  requestTimeoutMs: 4_000,
+  requestTimeoutMs: SETTINGS.requestTimeoutMs.default,
   /**
    * `DescribeContact` and `ListAssociatedContacts` calls per second, each, for the whole deployment: the
    * default quota of Connect APIs that publish none of their own, shared with every other caller.
    */
-  contactReadRatePerSecond: 2,
+  contactReadRatePerSecond: SETTINGS.contactReadRatePerSecond.default,
   /** How long rejection records and dead-letter markers stay in the ledger. */
   rejectionRetentionSeconds: 30 * 86_400,
 } as const;

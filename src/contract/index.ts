@@ -32,4 +32,15 @@ export {
   PACING_RATE_METRIC,
   SERVICE_NAME,
 } from './metrics.js';
+export {
+  durationInWords,
+  type NumericSetting,
+  type PropSettingName,
+  rangeViolation,
+  SETTINGS,
+  type SettingName,
+  settingEntries,
+  WORKER_SETTINGS,
+  type WorkerSettingName,
+} from './settings.js';
 export { WorkerEnv, type WorkerEnvSetting } from './workerEnvironment.js';

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DEFAULTS } from '../../src/contract/index.js';
+import { settingEntries } from '../../src/contract/index.js';
 
-// The defaults live in src/contract; the README and the props' TSDoc quote them. These tests keep the quotes
+// The defaults live in src/contract's settings table; the README and the props' TSDoc quote them. These tests keep the quotes
 // honest: change a default and they fail until every quote says the same.
 const SECONDS = { seconds: 1, minutes: 60, hours: 3_600, days: 86_400 } as const;
 /** A default as written (`5`, `Duration.hours(24)`) in seconds or as a plain number. */
@@ -13,32 +13,21 @@ const quotedValue = (text: string): number | undefined => {
   return plain ? Number(plain[1]) : undefined;
 };
 
-/** What each prop's default must equal, in the units `quotedValue` reads. */
-const PROP_DEFAULTS: Record<string, number> = {
-  transferCap: DEFAULTS.transferCap,
-  transferRatePerSecond: DEFAULTS.transferRatePerSecond,
-  maxConcurrency: DEFAULTS.maxConcurrency,
-  batchSize: DEFAULTS.batchSize,
-  maxBatchingWindow: DEFAULTS.maxBatchingWindowSeconds,
-  maxReceiveCount: DEFAULTS.maxReceiveCount,
-  functionTimeout: DEFAULTS.functionTimeoutSeconds,
-  idempotencyTtl: DEFAULTS.idempotencyTtlSeconds,
-  tokenReplayWindow: DEFAULTS.tokenReplayWindowSeconds,
-  workerMemorySize: DEFAULTS.workerMemorySize,
-  backlogAgeAlarmThreshold: DEFAULTS.backlogAgeAlarmMinutes * 60,
-};
-const CONTEXT_DEFAULTS: Record<string, number> = {
-  transferCap: DEFAULTS.transferCap,
-  transferRatePerSecond: DEFAULTS.transferRatePerSecond,
-  maxConcurrency: DEFAULTS.maxConcurrency,
-  batchSize: DEFAULTS.batchSize,
-  maxBatchingWindowSeconds: DEFAULTS.maxBatchingWindowSeconds,
-  maxReceiveCount: DEFAULTS.maxReceiveCount,
-  functionTimeoutSeconds: DEFAULTS.functionTimeoutSeconds,
-  idempotencyTtlHours: DEFAULTS.idempotencyTtlSeconds / 3_600,
-  tokenReplayWindowSeconds: DEFAULTS.tokenReplayWindowSeconds,
-  workerMemorySize: DEFAULTS.workerMemorySize,
-};
+/**
+ * What each prop's default must equal, in the units `quotedValue` reads (seconds for a duration): the settings
+ * table's. `visibilityTimeout` is quoted as a multiple of `functionTimeout`, not as a number.
+ */
+const PROP_DEFAULTS: Record<string, number> = Object.fromEntries(
+  settingEntries()
+    .filter(([name, setting]) => setting.prop && name !== 'visibilityTimeout')
+    .map(([name, setting]) => [name, setting.default]),
+);
+/** What each context key's default must equal, in the key's own unit. */
+const CONTEXT_DEFAULTS: Record<string, number> = Object.fromEntries(
+  settingEntries().flatMap(([, setting]) =>
+    setting.context ? [[setting.context.key, setting.default / (setting.context.unitSeconds ?? 1)]] : [],
+  ),
+);
 
 /** The `| \`name\` | default |` rows of the README's tables whose first column names one of `names`. */
 const readmeRows = (names: readonly string[], header: string, file = 'README.md'): Map<string, string> => {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CallPacer } from '../../../lambdas/transfer-worker/CallPacer.js';
 import { pacingIntervalMs, readWorkerConfig } from '../../../lambdas/transfer-worker/config.js';
+import { type NumericSetting, SETTINGS, WORKER_SETTINGS } from '../../../src/contract/index.js';
 
 const env = {
   LEDGER_TABLE_NAME: 'l',
@@ -16,7 +17,8 @@ describe('readWorkerConfig', () => {
       transferRatePerSecond: 2,
       maxConcurrency: 2,
       maxReceiveCount: 5,
-      idempotencyTtlSeconds: 86_400,
+      idempotencyTtl: 86_400,
+      tokenReplayWindow: 3_600,
       deadlineMarginMs: 5_000,
       requeueLimit: 10,
     });
@@ -29,13 +31,32 @@ describe('readWorkerConfig', () => {
   });
 
   it('fails on a cap above Connect’s 11', () => {
-    expect(() => readWorkerConfig({ ...env, TRANSFER_CAP: '12' })).toThrow(/TRANSFER_CAP must be at most 11/);
+    expect(() => readWorkerConfig({ ...env, TRANSFER_CAP: '12' })).toThrow(
+      /TRANSFER_CAP must be a whole number from 1 to 11 \(Connect refuses a 12th transfer\), got 12/,
+    );
   });
 
   it('fails listing every missing variable', () => {
     expect(() => readWorkerConfig({})).toThrow(
       /LEDGER_TABLE_NAME is required; IDEMPOTENCY_TABLE_NAME is required; DEAD_LETTER_QUEUE_URL is required; TRANSFER_QUEUE_URL is required/,
     );
+  });
+
+  it('refuses what the construct refuses: one range per setting, from the settings table', () => {
+    // The event source's maxConcurrency starts at 2; the worker's used to start at 1.
+    expect(() => readWorkerConfig({ ...env, MAX_CONCURRENCY: '1' })).toThrow(
+      /MAX_CONCURRENCY must be a whole number from 2 to 1000/,
+    );
+    for (const name of WORKER_SETTINGS) {
+      const setting: NumericSetting = SETTINGS[name];
+      const below = setting.minExclusive ? setting.min : setting.min - 1;
+      expect(() => readWorkerConfig({ ...env, [setting.env?.name ?? '']: String(below) }), name).toThrow(
+        setting.env?.name,
+      );
+      expect(readWorkerConfig({ ...env, [setting.env?.name ?? '']: String(setting.default) })[name]).toBe(
+        setting.default,
+      );
+    }
   });
 
   it('fails on a rate that is not a positive number', () => {

@@ -176,7 +176,7 @@ describe('the seams a producer or a fault reaches', () => {
 
   it('paces Connect’s reads: a batch of unseen contacts is not throttled into another delivery', async () => {
     const paced = await WorkerHarness.start({
-      env: { CONTACT_READ_RATE_PER_SECOND: '2', MAX_CONCURRENCY: '1' },
+      env: { CONTACT_READ_RATE_PER_SECOND: '4', MAX_CONCURRENCY: '2' }, // this worker's share: 2/s
       simulator: { readQuotas: { DescribeContact: { ratePerSecond: 2, burst: 5 } } },
     });
     try {
@@ -221,7 +221,7 @@ describe('the seams a producer or a fault reaches', () => {
 
   it('never waits for a read past the invocation’s deadline', async () => {
     const slow = await WorkerHarness.start({
-      env: { CONTACT_READ_RATE_PER_SECOND: '0.5', MAX_CONCURRENCY: '1', DEADLINE_MARGIN_MS: '1000' },
+      env: { CONTACT_READ_RATE_PER_SECOND: '1', MAX_CONCURRENCY: '2', DEADLINE_MARGIN_MS: '1000' },
     });
     try {
       const records = Array.from({ length: 10 }, () =>
