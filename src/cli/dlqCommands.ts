@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import {
   ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
@@ -13,6 +12,7 @@ import { DeadLetterAttribute } from '../contract/index.js';
 import { receiveAll, receiveBatches, sentTimestamp, stringAttributes } from '../queues/receiveAll.js';
 import { CONNECTION_OPTIONS, sqsClient } from './awsClients.js';
 import { type CliIo, printJson, UsageError } from './io.js';
+import { parseFlags } from './parseFlags.js';
 
 /** `--help` of the dlq commands. */
 export const DLQ_HELP = `transfer-contact dlq: the requests that failed, with their reasons
@@ -55,12 +55,7 @@ const OPTIONS = {
  * await runDlq(['list', '--max', '20'], io);
  */
 export async function runDlq(argv: readonly string[], io: CliIo): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args: [...argv],
-    options: OPTIONS,
-    strict: true,
-    allowPositionals: true,
-  });
+  const { values, positionals } = parseFlags([...argv], OPTIONS);
   const [action, ...rest] = positionals;
   if (values.help || action === undefined) return io.stdout(DLQ_HELP);
   if (rest.length > 0) throw new UsageError(`unknown argument: ${rest.join(' ')}`);
@@ -208,7 +203,7 @@ const markBody = (): string =>
  *   as it begins, and the mark's `SentTimestamp`, once the mark comes back, is the boundary. This machine's
  *   clock is not compared with SQS's: one ahead of SQS would take messages dead-lettered during the run
  *   for the snapshot's, one behind it would leave some of the snapshot. Messages received before the mark
- *   came back are held (hidden) until it does, then sorted; the mark is deleted;
+ *   came back are kept back (hidden) until it does, then sorted; the mark is deleted;
  * - a message sent after the start is left where it is; it stays hidden while the run lasts, so that the
  *   receives make their way through the snapshot instead of meeting it again, and is made visible again
  *   at once when the run ends (also when it fails);
@@ -217,7 +212,7 @@ const markBody = (): string =>
  * - a mark is never copied (another run's is left, and deleted once an hour old);
  * - the run ends when the DLQ answers empty (long polling: all of SQS's servers are asked), or after
  *   {@link SNAPSHOT_PATIENCE} receives in a row without a message of the snapshot. If the mark never came
- *   back (another consumer of the DLQ took it), it fails and moves nothing it held.
+ *   back (another consumer of the DLQ took it), it fails and moves nothing it kept back.
  *
  * @example
  * const { Moved, NewerLeft } = await copyBack(sqs, dlqUrl, queueUrl);
@@ -249,13 +244,13 @@ export async function copyBack(
   }
 }
 
-/** One copy redrive's state: what it moved, what it holds back, and from when its snapshot dates. */
+/** One copy redrive's state: what it moved, what it keeps back, and from when its snapshot dates. */
 class CopyRun {
   readonly #moved = new Set<string>();
   readonly #newer = new Set<string>();
   readonly #failed = new Set<string>();
   /** Messages left in the DLQ (newer, or refused), by id: the latest receipt handle, to make them visible. */
-  readonly #held = new Map<string, string>();
+  readonly #keptBack = new Map<string, string>();
   /** Messages received before the mark came back, by id (the latest receipt): sorted once it does. */
   readonly #unsorted = new Map<string, Message>();
   /** The mark's `SentTimestamp` (SQS's clock), once it came back. */
@@ -269,9 +264,9 @@ class CopyRun {
   ) {}
 
   /**
-   * Takes a received batch: before the mark came back, holds it; after, sorts it (with what it held) and
-   * copies its snapshot messages. Answers its progress: how many new messages it held, or how many of the
-   * snapshot it copied.
+   * Takes a received batch: before the mark came back, keeps it back; after, sorts it (with what it kept
+   * back) and copies its snapshot messages. Answers its progress: how many new messages it kept back, or how
+   * many of the snapshot it copied.
    */
   async take(batch: readonly Message[]): Promise<number> {
     const mark = batch.find((message) => message.MessageId === this.markId);
@@ -287,7 +282,7 @@ class CopyRun {
       for (const message of others) this.#unsorted.set(message.MessageId ?? '', message);
       return this.#unsorted.size - before;
     }
-    // A message received again since it was held comes with a new receipt handle: the latest one counts.
+    // A message received again since it was kept back comes with a new receipt handle: the latest one counts.
     const received = new Map(this.#unsorted);
     this.#unsorted.clear();
     for (const message of others) received.set(message.MessageId ?? '', message);
@@ -303,17 +298,17 @@ class CopyRun {
       if (isMark(message)) {
         // Another run's mark: never copied; deleted once it is left over, else left to its run.
         if (sentTimestamp(message) < boundary - STALE_MARK_MS) done.push(message);
-        else this.#held.set(id, message.ReceiptHandle ?? '');
+        else this.#keptBack.set(id, message.ReceiptHandle ?? '');
       } else if (this.#moved.has(id)) done.push(message);
       // A message without a SentTimestamp (NaN) is not known to be of the snapshot: it is left.
       else if (!this.#failed.has(id) && sentTimestamp(message) < boundary) snapshot.push(message);
       else {
-        this.#held.set(id, message.ReceiptHandle ?? '');
+        this.#keptBack.set(id, message.ReceiptHandle ?? '');
         if (!this.#failed.has(id)) this.#newer.add(id);
       }
     }
     await this.#delete(done);
-    // SQS takes 10 entries a batch; what was held until the mark came back may be more.
+    // SQS takes 10 entries a batch; what was kept back until the mark came back may be more.
     for (let i = 0; i < snapshot.length; i += 10) await this.#copy(snapshot.slice(i, i + 10));
     return snapshot.length;
   }
@@ -335,7 +330,7 @@ class CopyRun {
       if (sent.has(n)) this.#moved.add(id);
       else {
         this.#failed.add(id);
-        this.#held.set(id, message.ReceiptHandle ?? '');
+        this.#keptBack.set(id, message.ReceiptHandle ?? '');
       }
     });
     // Recorded as moved before the delete: if the delete fails, the message comes back and is only deleted.
@@ -355,13 +350,13 @@ class CopyRun {
     }
   }
 
-  /** Makes every message left in the DLQ (and every one held until the mark came back) visible again at once. */
+  /** Makes every message left in the DLQ (and every one kept back until the mark came back) visible again. */
   async release(): Promise<void> {
     const handles = [
-      ...this.#held.values(),
+      ...this.#keptBack.values(),
       ...[...this.#unsorted.values()].map((message) => message.ReceiptHandle ?? ''),
     ];
-    this.#held.clear();
+    this.#keptBack.clear();
     this.#unsorted.clear();
     for (let i = 0; i < handles.length; i += 10) {
       await this.client.send(
@@ -383,7 +378,7 @@ class CopyRun {
   report(): CopyRedriveReport {
     if (this.#boundary === undefined)
       throw new Error(
-        `the DLQ did not hand back the redrive's mark (message ${this.markId}; another consumer of the DLQ may hold it): nothing was moved, run it again`,
+        `the DLQ did not hand back the redrive's mark (message ${this.markId}; another consumer of the DLQ may have it): nothing was moved, run it again`,
       );
     return {
       SentBefore: new Date(this.#boundary).toISOString(),

@@ -1,9 +1,9 @@
-import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import type { prepareTransferRequest } from '../client/index.js';
 import type { TransferRequest } from '../request/index.js';
 import { CONNECTION_OPTIONS } from './connectionOptions.js';
 import { type CliIo, printJson, UsageError } from './io.js';
+import { parseFlags } from './parseFlags.js';
 
 /** `--flag` → `TransferContact` field, in the order the AWS CLI's skeleton prints them. */
 export const FIELDS = {
@@ -60,7 +60,8 @@ Usage
 
 Destination
   --queue-url URL        the transfer queue (default: $TRANSFER_QUEUE_URL)
-  --event-bus-name NAME  the orchestrator's bus instead (default: $TRANSFER_EVENT_BUS_NAME)
+  --event-bus-name NAME  the orchestrator's bus instead (default: $TRANSFER_EVENT_BUS_NAME, when no
+                         queue is given or set)
 
 Waiting (the synchronous feel of 'aws connect transfer-contact')
   --wait                 wait for the outcome and print it as 'aws connect transfer-contact' does:
@@ -171,12 +172,7 @@ function waitSettings(
  * await runSend(['--instance-id', 'i', '--contact-id', 'c', '--contact-flow-id', 'f', '--queue-id', 'q'], io);
  */
 export async function runSend(argv: readonly string[], io: CliIo): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args: withSkeletonDefault(argv),
-    options: OPTIONS,
-    strict: true,
-    allowPositionals: true,
-  });
+  const { values, positionals } = parseFlags(withSkeletonDefault(argv), OPTIONS);
   if (positionals.length > 0) throw new UsageError(`unknown command or argument: ${positionals.join(' ')}`);
   if (values.help) return io.stdout(SEND_HELP);
 
@@ -218,9 +214,9 @@ export async function runSend(argv: readonly string[], io: CliIo): Promise<void>
     throw error;
   }
 
-  const eventBusName =
-    values['event-bus-name'] ?? (values['queue-url'] ? undefined : io.env.TRANSFER_EVENT_BUS_NAME);
+  // The queue is the default, as the help says: the bus's variable counts only when no queue is named at all.
   const queueUrl = values['queue-url'] ?? io.env.TRANSFER_QUEUE_URL;
+  const eventBusName = values['event-bus-name'] ?? (queueUrl ? undefined : io.env.TRANSFER_EVENT_BUS_NAME);
   if (values['queue-url'] && values['event-bus-name'])
     throw new UsageError('give --queue-url or --event-bus-name, not both');
   if (eventBusName && !values['queue-url']) {

@@ -1,10 +1,10 @@
-import { parseArgs } from 'node:util';
 import { prepareTransferRequest, TransferRequestValidationError } from '../client/TransferClient.js';
 import type { TransferRequest } from '../request/index.js';
 import { readTransferStatus } from '../status/readTransferStatus.js';
 import type { TransferStatus } from '../status/transferStatus.js';
 import { CONNECTION_OPTIONS, dynamoDbClient } from './awsClients.js';
 import { type CliIo, printJson, UsageError } from './io.js';
+import { parseFlags } from './parseFlags.js';
 import { FIELDS, REQUEST_OPTIONS, readCliInput, toFlagNames } from './sendCommand.js';
 
 /** `--help` of the status command. */
@@ -58,12 +58,7 @@ const OPTIONS = {
  * await runStatus(['--cli-input-json', 'file://request.json', '--client-token', 'case-42'], io);
  */
 export async function runStatus(argv: readonly string[], io: CliIo): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args: [...argv],
-    options: OPTIONS,
-    strict: true,
-    allowPositionals: true,
-  });
+  const { values, positionals } = parseFlags([...argv], OPTIONS);
   if (positionals.length > 0) throw new UsageError(`unknown argument: ${positionals.join(' ')}`);
   if (values.help) return io.stdout(STATUS_HELP);
   const asked = askedFor(values, io);

@@ -64,6 +64,16 @@ describe('ContactCenter: Connect’s rules without the wire', () => {
     expect(refusal(() => center().transfer(input))).toMatch(expected);
   });
 
+  it('takes a user by its ARN as by its id, and refuses an ARN of another instance', () => {
+    const arn = (instance: string) => `arn:aws:connect:us-east-1:123456789012:instance/${instance}/agent/u`;
+    const model = center();
+    const done = model.transfer(request({ QueueId: undefined, UserId: arn('i') }));
+    expect(model.contact('i', done.output.ContactId)?.userId).toBe('u');
+    expect(refusal(() => center().transfer(request({ QueueId: undefined, UserId: arn('other') })))).toMatch(
+      /^404 .*user arn:.*not found/,
+    );
+  });
+
   it('ends the old contact and starts a linked one, then refuses the chain past its limit', () => {
     const model = center();
     const first = model.transfer(request());

@@ -7,6 +7,7 @@ import {
   readTransferInput,
   type TransferInput,
   transferableContact,
+  userIdOf,
 } from './transferRules.js';
 import type { Contact, FlowType, NewContact, RememberedToken, SeedInstance, SimulatorSeed } from './types.js';
 import { ApiError, notFound } from './wire.js';
@@ -275,7 +276,7 @@ export class ContactCenter {
       this.#contacts.set(contactKey(source.instanceId, target.id), target);
     }
     target.queueId = input.QueueId;
-    target.userId = input.UserId;
+    target.userId = input.UserId === undefined ? undefined : userIdOf(input.UserId, source.instanceId);
     target.enqueuedAt = input.QueueId !== undefined ? now : undefined;
     target.connectedToAgentAt = input.UserId !== undefined ? now : undefined;
     target.updatedAt = now;

@@ -85,6 +85,22 @@ export function checkOneDestination(input: TransferInput): void {
     throw invalidRequest('One of QueueId or UserId is required');
 }
 
+/** A user's ARN (`arn:aws:connect:<region>:<account>:instance/<instance>/agent/<user>`), read. */
+const USER_ARN = /^arn:[^:]+:connect:[^:]*:[^:]*:instance\/([^/]+)\/agent\/([^/]+)$/;
+
+/**
+ * The user a transfer names: Connect takes `UserId` as the user's id or its ARN, and shows the id
+ * (`AgentInfo.Id`). An ARN of another instance names no user of this one.
+ *
+ * @example
+ * userIdOf('arn:aws:connect:us-east-1:123456789012:instance/i/agent/u-1', 'i'); // 'u-1'
+ */
+export function userIdOf(userId: string, instanceId: string): string {
+  const arn = USER_ARN.exec(userId);
+  if (!arn) return userId;
+  return arn[1] === instanceId ? (arn[2] ?? userId) : userId;
+}
+
 /**
  * Checks that the flow exists and is of a transfer type, and that the queue or user exists.
  *
@@ -98,7 +114,8 @@ export function checkDestinationResources(instance: InstanceResources, input: Tr
   if (!TRANSFER_FLOW_TYPES.has(flowType))
     throw invalidRequest(`flow type ${flowType} is not supported for transfers`);
   if (queueId !== undefined && !instance.queues.has(queueId)) throw notFound(`queue ${queueId} not found`);
-  if (userId !== undefined && !instance.users.has(userId)) throw notFound(`user ${userId} not found`);
+  if (userId !== undefined && !instance.users.has(userIdOf(userId, input.InstanceId)))
+    throw notFound(`user ${userId} not found`);
 }
 
 /**

@@ -69,8 +69,10 @@ export interface LocalSqs extends LocalEngine {
  */
 export async function startLocalSqs(options: { port?: number; region?: string } = {}): Promise<LocalSqs> {
   const restoreDns = interceptLocalhostDns();
+  // On 127.0.0.1 like every other local engine: fauxqs alone would listen on every interface.
   const server = await startFauxqs({
     port: 0,
+    host: '127.0.0.1',
     logger: false,
     defaultRegion: options.region ?? process.env.AWS_REGION ?? 'us-east-1',
   });

@@ -49,24 +49,43 @@ const context = Object.fromEntries(
 );
 if (values.fresh) rmSync(values['data-dir'], { recursive: true, force: true });
 
+/** Which flag moves an engine off a busy port: a raw EADDRINUSE stack names only the port. */
+const PORT_FLAGS: Record<string, string> = {
+  [values['dynamodb-port'] ?? '']: '--dynamodb-port',
+  [values['sqs-port'] ?? '']: '--sqs-port',
+  [values['connect-port'] ?? '']: '--connect-port',
+  [values['eventbridge-port'] ?? '']: '--eventbridge-port',
+};
+
 process.stdout.write('Synthesizing the stack and starting the local engines…\n');
-const local = await LocalOrchestrator.start({
-  context: { instanceIds: SAMPLE_INSTANCE_ID, ...context },
-  dataDirectory: values['data-dir'],
-  ports: {
-    dynamodb: Number(values['dynamodb-port']),
-    sqs: Number(values['sqs-port']),
-    connect: Number(values['connect-port']),
-    eventbridge: Number(values['eventbridge-port']),
-  },
-  app: values.app,
-  onLogLine: (line) => {
-    const outcome = parseOutcomeLine(line);
-    if (outcome) process.stdout.write(`${formatOutcome(outcome)}\n`);
-    const pacing = parsePacingLine(line);
-    if (pacing) process.stdout.write(`${pacing}\n`);
-  },
+const local = await startLocal().catch((error: NodeJS.ErrnoException & { port?: number }) => {
+  if (error.code !== 'EADDRINUSE') throw error;
+  const port = String(error.port ?? /:(\d+)$/.exec(error.message)?.[1] ?? '');
+  process.stderr.write(
+    `port ${port} is in use (another npm start?): stop it, or give ${PORT_FLAGS[port] ?? 'the engine'} another port, for instance ${PORT_FLAGS[port] ?? '--sqs-port'} ${Number(port) + 10}\n`,
+  );
+  process.exit(1);
 });
+
+function startLocal() {
+  return LocalOrchestrator.start({
+    context: { instanceIds: SAMPLE_INSTANCE_ID, ...context },
+    dataDirectory: values['data-dir'],
+    ports: {
+      dynamodb: Number(values['dynamodb-port']),
+      sqs: Number(values['sqs-port']),
+      connect: Number(values['connect-port']),
+      eventbridge: Number(values['eventbridge-port']),
+    },
+    app: values.app,
+    onLogLine: (line) => {
+      const outcome = parseOutcomeLine(line);
+      if (outcome) process.stdout.write(`${formatOutcome(outcome)}\n`);
+      const pacing = parsePacingLine(line);
+      if (pacing) process.stdout.write(`${pacing}\n`);
+    },
+  });
+}
 
 const { worker, queues } = local.model;
 const transferQueue = queues.find((q) => q.logicalId === worker.eventSource.queueLogicalId);
@@ -81,11 +100,14 @@ const activeTask =
 const envFile = join(values['data-dir'], 'local.env');
 const variables: Record<string, string> = {
   AWS_REGION: local.region,
+  // boto3 and the AWS CLI v1 read only AWS_DEFAULT_REGION.
+  AWS_DEFAULT_REGION: local.region,
   AWS_ACCESS_KEY_ID: 'local',
   AWS_SECRET_ACCESS_KEY: 'local',
   AWS_ENDPOINT_URL_SQS: local.sqs.endpoint,
   AWS_ENDPOINT_URL_DYNAMODB: local.dynamodb.endpoint,
   AWS_ENDPOINT_URL_EVENTBRIDGE: local.eventBridge.endpoint,
+  AWS_ENDPOINT_URL_CONNECT: local.connect.endpoint,
   TRANSFER_QUEUE_URL: local.queueUrl,
   TRANSFER_DLQ_URL: local.deadLetterQueueUrl,
   TRANSFER_EVENT_BUS_NAME: local.eventBusName,

@@ -24,7 +24,9 @@ beforeAll(async () => {
 afterAll(() => harness.stop());
 
 /** Runs the CLI in-process and captures what it prints. */
-const cli = async (...argv: string[]) => {
+const cli = (...argv: string[]) => cliWith({}, ...argv);
+/** The same, with more environment variables. */
+const cliWith = async (env: Record<string, string>, ...argv: string[]) => {
   let stdout = '';
   let stderr = '';
   const code = await runCli(argv, {
@@ -37,6 +39,7 @@ const cli = async (...argv: string[]) => {
     env: {
       TRANSFER_LEDGER_TABLE: 'ledger',
       TRANSFER_IDEMPOTENCY_TABLE: 'idempotency',
+      ...env,
     },
     readFile: (path) => readFileSync(path, 'utf8'),
   });
@@ -94,7 +97,11 @@ describe('transfer-contact: validation (exit 2, nothing sent)', () => {
       [...flags, '--queue-id', 'q', '--instance-id', 'i'.repeat(101)],
       'at most 100 characters',
     ],
-    ['an unknown flag', [...flags, '--queue-id', 'q', '--queue-idd', 'x'], "Unknown option '--queue-idd'"],
+    [
+      'an unknown flag',
+      [...flags, '--queue-id', 'q', '--queue-idd', 'x'],
+      'unknown flag --queue-idd; did you mean --queue-id?',
+    ],
     ['a flag without its value', [...flags, '--queue-id'], "Option '--queue-id"],
     [
       'an unknown field in --cli-input-json',
@@ -150,6 +157,17 @@ describe('transfer-contact: validation (exit 2, nothing sent)', () => {
     expect(result.stderr).toContain(
       'no destination: give --queue-url (or set TRANSFER_QUEUE_URL) or --event-bus-name',
     );
+  });
+
+  it('names an unknown flag and the nearest known one, in every command', async () => {
+    const send = await cli(...flags, '--queue-idd', 'q', '--queue-url', queueUrl);
+    expect(send).toMatchObject({ code: 2 });
+    expect(send.stderr).toContain('unknown flag --queue-idd; did you mean --queue-id?');
+    const status = await cli('status', '--client-tokn', 't');
+    expect(status.stderr).toContain('unknown flag --client-tokn; did you mean --client-token?');
+    const dlq = await cli('dlq', 'list', '--frobnicate');
+    expect(dlq).toMatchObject({ code: 2 });
+    expect(dlq.stderr).toContain('unknown flag --frobnicate\n');
   });
 
   it('sends nothing for an invalid request', async () => {
@@ -261,6 +279,14 @@ describe('transfer-contact: sending', () => {
     );
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/An error occurred \(\w+\)/);
+  });
+
+  it('sends to the queue when both the queue and the bus are set in the environment, as local.env sets them', async () => {
+    const env = { TRANSFER_QUEUE_URL: queueUrl, TRANSFER_EVENT_BUS_NAME: 'bus' };
+    const result = await cliWith(env, ...flags, '--queue-id', 'queue-1', ...local());
+    expect(result.code).toBe(0);
+    expect(result.json()).toMatchObject({ QueueUrl: queueUrl });
+    expect(await received()).toHaveLength(1);
   });
 
   it('publishes to EventBridge with --event-bus-name', async () => {
