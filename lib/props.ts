@@ -63,7 +63,7 @@ export interface TransferOrchestratorProps {
   readonly maxReceiveCount?: number;
 
   /**
-   * The worker's timeout. It must hold a whole batch at the paced rate plus a safety margin.
+   * The worker's timeout. It must fit a whole batch at the paced rate plus a safety margin.
    * @default Duration.seconds(60)
    */
   readonly functionTimeout?: Duration;

@@ -59,7 +59,7 @@ const known = (value: number): value is number => !Token.isUnresolved(value);
 const secondsOf = (duration: Duration): number | undefined =>
   duration.isUnresolved() ? undefined : duration.toSeconds();
 
-/** One rule: the message of its violation, or `undefined` when it holds (or cannot be checked yet). */
+/** One rule: the message of its violation, or `undefined` when it is met (or cannot be checked yet). */
 type Rule = (settings: Settings) => string | undefined;
 
 /** Every rule the props must satisfy; all are checked, so one error lists everything to fix. */

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 /** The worker's entry file, named by path: the CDK code never imports runtime modules. */
 export const WORKER_ENTRY = fileURLToPath(new URL('../lambdas/transfer-worker/index.ts', import.meta.url));
 
-/** The file the worker asset holds, and the handler Lambda runs (`index.handler`). */
+/** The file the worker asset contains, and the handler Lambda runs (`index.handler`). */
 export const WORKER_FILE = 'index.mjs';
 
 /**

@@ -50,7 +50,10 @@ export interface AdaptivePacerOptions {
   readonly random?: () => number;
   /** @default setTimeout */
   readonly sleep?: (ms: number) => Promise<void>;
-  /** How far into its slot a call may land, as a share of the interval. @default 1 (anywhere) */
+  /**
+   * How far into its interval (its turn's, or at a slot the spread's) a call may land, as a share of it.
+   * @default 1 (anywhere)
+   */
   readonly jitter?: number;
 }
 
@@ -63,7 +66,8 @@ export interface AdaptivePacerOptions {
 export class AdaptivePacer implements Pacer {
   #state: PacingState | undefined;
   #readAt = Number.NEGATIVE_INFINITY;
-  #lastSlotMs = Number.NEGATIVE_INFINITY;
+  /** This worker's last turn (a slot of the schedule counts as one): its next own turn is an interval later. */
+  #lastTurnMs = Number.NEGATIVE_INFINITY;
   #lastStartMs = Number.NEGATIVE_INFINITY;
   /** When this worker last called at a slot: its next such call is `slotCallSpacingMs` later at the earliest. */
   #lastSlotCallMs = Number.NEGATIVE_INFINITY;
@@ -101,17 +105,17 @@ export class AdaptivePacer implements Pacer {
     await this.#refresh();
     const now = this.#now();
     const interval = intervalMs(this.rate, this.workers);
-    // Slots an interval apart keep the rate; each call lands anywhere in its slot. Calls in lockstep with the
+    // Turns an interval apart keep the rate; each call lands anywhere in its turn. Calls in lockstep with the
     // quota's refill win every token from other callers without ever being throttled (and throttles are the
-    // only sign of them this pacer gets); calls early in their slot still won most races (the bench's
-    // neighbour at 1/s was throttled 47 % with the calls in the first 30 % of their slot, 3 % anywhere in it).
+    // only sign of them this pacer gets); calls early in their turn still won most races (the bench's
+    // neighbour at 1/s was throttled 47 % with the calls in the first 30 % of their turn, 3 % anywhere in it).
     // A worker that was idle for a whole interval races no one: it calls at once (latency, and Lambda bills
     // the wait).
-    const due = this.#lastSlotMs + interval;
-    const slot = Math.max(now, due);
-    this.#lastSlotMs = slot;
+    const due = this.#lastTurnMs + interval;
+    const turn = Math.max(now, due);
+    this.#lastTurnMs = turn;
     const jitter = due <= now ? 0 : this.#random() * this.#jitter * interval;
-    const start = Math.max(slot + jitter, this.#lastStartMs);
+    const start = Math.max(turn + jitter, this.#lastStartMs);
     this.#lastStartMs = start;
     if (start > now) await this.#sleep(start - now);
   }
@@ -144,7 +148,7 @@ export class AdaptivePacer implements Pacer {
       this.#lastSlotCallMs + slotCallSpacingMs(rate, this.policy),
     );
     this.#lastSlotCallMs = start;
-    this.#lastSlotMs = Math.max(this.#lastSlotMs, slotAt);
+    this.#lastTurnMs = Math.max(this.#lastTurnMs, slotAt);
     this.#lastStartMs = Math.max(this.#lastStartMs, start);
     if (start > now) await this.#sleep(start - now);
   }
@@ -165,7 +169,7 @@ export class AdaptivePacer implements Pacer {
       if (written) this.#state = next;
       else await this.#refresh(true);
     }
-    this.#lastSlotMs = Math.max(this.#lastSlotMs, now);
+    this.#lastTurnMs = Math.max(this.#lastTurnMs, now);
     this.#lastStartMs = Math.max(this.#lastStartMs, now);
   }
 

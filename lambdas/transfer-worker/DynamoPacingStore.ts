@@ -5,7 +5,7 @@ import type { PacingState } from '../../src/domain/index.js';
 import type { PacingStore } from './AdaptivePacer.js';
 import type { ScheduleStore } from './SharedSchedule.js';
 
-/** The pacing state as the item holds it, or `undefined` for an item no throttle wrote. */
+/** The pacing state as the item keeps it, or `undefined` for an item no throttle wrote. */
 function pacingStateOf(item: Record<string, unknown> | undefined): PacingState | undefined {
   if (!item || typeof item.rate !== 'number' || typeof item.changedAt !== 'number') return undefined;
   return {
@@ -18,7 +18,7 @@ function pacingStateOf(item: Record<string, unknown> | undefined): PacingState |
 /**
  * The shared pacing state in the ledger table (`pacing#TransferContact`): read by every worker every few
  * seconds (eventually consistent, half a read unit), written only when Connect throttles, once per episode.
- * The same item holds the end of the deployment's schedule (`nextFreeAt`): one conditional write per batch
+ * The same item keeps the end of the deployment's schedule (`nextFreeAt`): one conditional write per batch
  * that books slots; a throttle moves it back to the throttle's time, voiding the slots booked at the old rate.
  */
 export class DynamoPacingStore implements PacingStore, ScheduleStore {

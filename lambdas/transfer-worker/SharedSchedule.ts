@@ -47,7 +47,7 @@ const BOOKING_BACKOFF_MS = 25;
 /**
  * The deployment's shared schedule of calls: a batch books consecutive slots at the end of it (one
  * conditional write per batch), and a throttle voids it (the store's `lower` moves its end back to now and
- * starts a new epoch), so that requests holding slots of the old rate ask again.
+ * starts a new epoch), so that requests with slots of the old rate ask again.
  */
 export class SharedSchedule {
   readonly #now: () => number;

@@ -19,7 +19,7 @@ export interface LedgerTransferResult {
 
 /** What the ledger knew of a token when an attempt began. */
 export interface RequestHistory {
-  /** The chain the token's slot is on (the one it was first given). */
+  /** The chain the token's reservation is in (the one it was first given). */
   readonly chain: string;
   /** Set once the token transferred: replayed without calling Connect, however old. */
   readonly transferred?: LedgerTransferResult;
@@ -35,7 +35,7 @@ const releasedAttemptKey = (token: string, attemptId: string): string => `${toke
 
 /**
  * The DynamoDB ledger of transfers per contact chain. A chain's count is the size of a String Set of
- * ClientTokens, so taking a slot is one conditional `ADD` (atomic, no transaction) and a token that is
+ * ClientTokens, so a reservation is one conditional `ADD` (atomic, no transaction) and a token that is
  * retried or duplicated never counts twice.
  */
 export class TransferLedger {
@@ -232,7 +232,7 @@ export class TransferLedger {
 
   /**
    * Forgets a token that provably never transferred: its record goes (so it may be used again, as after any
-   * failure), then its slot goes back. A token that transferred is never forgotten.
+   * failure), then its reservation goes back. A token that transferred is never forgotten.
    *
    * @param inDoubtAttempt - the attempt whose `reserve` may still land (see {@link release}).
    * @example
@@ -255,12 +255,12 @@ export class TransferLedger {
   }
 
   /**
-   * Takes one of the chain's transfers for `token`, or confirms the token already holds one: one
-   * conditional `ADD` to a String Set, so a retried or duplicated token never counts twice. A reserve of an
-   * attempt whose slot was already given back (see {@link release}) takes nothing.
+   * Reserves one of the chain's transfers for `token`, or confirms the token already has its reservation:
+   * one conditional `ADD` to a String Set, so a retried or duplicated token never counts twice. A reserve of
+   * an attempt whose reservation was already given back (see {@link release}) takes nothing.
    *
    * @returns `inDoubt`: the SDK sent the write more than once, so an earlier send may still land later.
-   * @throws {CapReachedError} when the chain already holds `cap` other tokens.
+   * @throws {CapReachedError} when `cap` other tokens already have a reservation in the chain.
    * @example
    * await ledger.reserve('chain#instance-1#contact-1', 'token-1', attemptId);
    */
@@ -290,10 +290,11 @@ export class TransferLedger {
   }
 
   /**
-   * Gives a slot back after a transfer that did not happen. Releasing a token the chain does not hold is a
-   * no-op. When the attempt's own `reserve` is in doubt (sent more than once, or its answer lost), a send of
-   * it still on its way could land after this and take the slot again for good: the release then records the
-   * attempt, and that late reserve takes nothing. Only in-doubt releases are recorded, so the item stays small.
+   * Gives a token's reservation back after a transfer that did not happen. Releasing a token with no
+   * reservation in the chain is a no-op. When the attempt's own `reserve` is in doubt (sent more than once,
+   * or its answer lost), a send of it still on its way could land after this and reserve again for good:
+   * the release then records the attempt, and that late reserve takes nothing. Only in-doubt releases are
+   * recorded, so the item stays small.
    *
    * @example
    * await ledger.release('chain#instance-1#contact-1', 'token-1');
@@ -333,7 +334,7 @@ export class TransferLedger {
   }
 
   /**
-   * Whether the token transferred this very request (its durable record holds a result, under the same
+   * Whether the token transferred this very request (its durable record has a result, under the same
    * fingerprint: a token reused for another request is not this one): one consistent read.
    *
    * @example
@@ -377,10 +378,10 @@ export class TransferLedger {
   }
 
   /**
-   * The tokens holding the chain's slots (empty for an unknown chain).
+   * The tokens with a reservation in the chain (empty for an unknown chain).
    *
    * @example
-   * (await ledger.tokensOf('chain#instance-1#contact-1')).size; // how many transfers it holds
+   * (await ledger.tokensOf('chain#instance-1#contact-1')).size; // how many transfers it counts
    */
   async tokensOf(chain: string): Promise<ReadonlySet<string>> {
     const { Item } = await this.client.send(

@@ -121,7 +121,7 @@ export function createTransferWorker(deps: TransferWorkerDependencies): Transfer
       const toRun = event.Records.filter(
         (record) => turns.has(record.messageId) || markers.asked.has(record.messageId),
       );
-      // A processor holds one batch's state: one per invocation, so concurrent invocations in one process
+      // A processor keeps one batch's state: one per invocation, so concurrent invocations in one process
       // (the local runner, tests) never mix their results.
       return await processPartialResponse(
         { ...event, Records: toRun },
@@ -539,7 +539,7 @@ async function announceFromCopy(
   }
 }
 
-/** The longest raw body a `Transfer Contact Failed` event repeats (an event may hold 256 KB in all). */
+/** The longest raw body a `Transfer Contact Failed` event repeats (an event may carry 256 KB in all). */
 const MAX_EVENT_BODY_CHARS = 8_000;
 
 /** The `Transfer Contact Failed` detail of a dead-lettered record. */

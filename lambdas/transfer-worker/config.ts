@@ -18,7 +18,7 @@ export type WorkerSettings = { readonly [K in WorkerSettingName]: number };
 
 /** The worker's configuration, read once per cold start from its environment. */
 export interface WorkerConfig extends WorkerSettings {
-  /** DynamoDB table holding contact chains (`chain#…`) and contact aliases (`contact#…`). */
+  /** DynamoDB table keeping contact chains (`chain#…`) and contact aliases (`contact#…`). */
   readonly ledgerTableName: string;
   /** DynamoDB table of the Powertools idempotency records (partition key `id`). */
   readonly idempotencyTableName: string;

@@ -102,7 +102,7 @@ interface RunState {
   readonly attemptId: string;
   /** A `TransferContact` call of this run went out and its outcome is not yet judged. */
   callInDoubt: boolean;
-  /** This run's slot reserve was sent more than once or lost its answer: a send of it may still land. */
+  /** This run's reserve was sent more than once or lost its answer: a send of it may still land. */
   reserveInDoubt?: boolean;
 }
 
@@ -114,7 +114,7 @@ const inDoubtAttempt = (run: RunState): string | undefined =>
  * One request's attempt, step by step, over the ledger's durable record of its token (see
  * {@link createIdempotentTransfer} for the steps).
  */
-class TransferAttempts {
+class TransferAttempt {
   /** The invocation's context, for its remaining time. */
   context: Context | undefined;
 
@@ -142,7 +142,8 @@ class TransferAttempts {
   /**
    * Asks Connect what happened to a request whose earlier attempt may have transferred. Returns the result
    * when the transfer is proven; `undefined` when it is proven not to have happened and no refusal stands
-   * (the caller may call Connect); throws the refusal (slot given back) or an {@link AmbiguousTransferError}.
+   * (the caller may call Connect); throws the refusal (reservation given back) or an
+   * {@link AmbiguousTransferError}.
    */
   async reconcile(
     request: TransferRequest,
@@ -303,7 +304,7 @@ class TransferAttempts {
     } catch (error) {
       // A refusal of the condition (the cap) took nothing; any other failure may have applied, or still may.
       run.reserveInDoubt = !(error instanceof CapReachedError);
-      // No slot, no call: a token with no earlier ambiguity is forgotten, as after any failure.
+      // No reservation, no call: a token with no earlier ambiguity is forgotten, as after any failure.
       if (ambiguousSince === undefined) await this.deps.ledger.forget(chain, token, inDoubtAttempt(run));
       else await this.deps.ledger.closeAttempt(token);
       throw error;
@@ -326,7 +327,7 @@ class TransferAttempts {
  * 1. find the contact's chain (the ledger, else Connect's `InitialContactId`);
  * 2. wait for a paced turn (nothing written yet, so a worker that dies waiting leaves nothing behind);
  * 3. begin the attempt in the token's record: a token that transferred is replayed from it, without Connect;
- * 4. take a slot in the chain (never past the cap);
+ * 4. reserve one of the chain's transfers (never past the cap);
  * 5. if an earlier attempt may have transferred and Connect may have forgotten the token, reconcile with
  *    `DescribeContact` instead of calling again;
  * 6. call Connect and record what its answer proves.
@@ -337,7 +338,7 @@ class TransferAttempts {
  * const { ContactId, replayed } = await step.run(request);
  */
 export function createIdempotentTransfer(deps: IdempotentTransferDependencies): IdempotentTransfer {
-  const attempts = new TransferAttempts(deps);
+  const attempt = new TransferAttempt(deps);
   const config = new IdempotencyConfig({
     eventKeyJmesPath: 'ClientToken',
     payloadValidationJmesPath: IDEMPOTENT_PAYLOAD_FIELDS,
@@ -348,7 +349,7 @@ export function createIdempotentTransfer(deps: IdempotentTransferDependencies): 
   // The request (the first argument) is what the idempotency layer hashes; the turn is not part of it.
   const idempotent = makeIdempotent(
     (request: TransferRequest, turn: ScheduledTurn | undefined, run: RunState) =>
-      attempts.transferOnce(request, turn, run),
+      attempt.transferOnce(request, turn, run),
     {
       persistenceStore: deps.persistenceStore,
       config,
@@ -358,7 +359,7 @@ export function createIdempotentTransfer(deps: IdempotentTransferDependencies): 
 
   return {
     registerContext(lambdaContext) {
-      attempts.context = lambdaContext;
+      attempt.context = lambdaContext;
       config.registerLambdaContext(lambdaContext);
     },
     run: async (request, turn) => {
@@ -370,7 +371,7 @@ export function createIdempotentTransfer(deps: IdempotentTransferDependencies): 
         // Once Connect has said yes, nothing later turns the request into a failure: it settles later.
         if (run.transferred) throw new TransferNotSettledError(run.transferred, { cause: error });
         // A transfer that may have happened is never a plain failure: retried until settled, else ambiguous.
-        // A verdict that already settles it (ambiguous, no slot, token reused) stands as it is.
+        // A verdict that already settles it (ambiguous, no reservation, token reused) stands as it is.
         const settlesIt =
           error instanceof AmbiguousTransferError ||
           error instanceof CapReachedError ||

@@ -17,7 +17,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
     else await (await import('./sendCommand.js')).runSend(argv, io);
     return ExitCode.Ok;
   } catch (error) {
-    // By name: a command module loaded on demand may hold its own copy of the class (a test runner's loader).
+    // By name: a command module loaded on demand may have its own copy of the class (a test runner's loader).
     if ((error instanceof Error && error.name === 'UsageError') || isArgumentError(error)) {
       io.stderr(`transfer-contact: ${(error as Error).message}\nSee transfer-contact --help.\n`);
       return ExitCode.Usage;

@@ -33,7 +33,7 @@ export class TransferWaitTimeoutError extends Error {
 }
 
 /**
- * A status in a sentence's words: an unknown one with its hint (it may name a token held by another request),
+ * A status in a sentence's words: an unknown one with its hint (it may name a token another request uses),
  * a rejection with its time (a wait leaves one older than itself).
  */
 const describeStatus = (status: TransferStatus): string => {
@@ -70,9 +70,9 @@ export interface WaitOptions {
  * once fixed) reads it until its new send is processed; taken for the new send's outcome, it could make a
  * caller give up on a request that then transfers, or send it again under a new token and transfer it
  * twice. So a rejection counts when it was recorded at or after the send (`failedAt`, the worker's clock,
- * against `sentAt`, this one's), when it names the send's message, when it holds whenever it was recorded
- * (`final`: its token transferred another request), or when it carries no time (a refusal the status
- * derived, which holds for good).
+ * against `sentAt`, this one's), when it names the send's message, when it stays true whenever it was
+ * recorded (`final`: its token transferred another request), or when it carries no time (a refusal the
+ * status derived, which stays true for good).
  */
 const answersThisSend = (
   status: Extract<TransferStatus, { status: 'rejected' }>,
@@ -97,8 +97,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  *
  * The wait is for one send: a rejection recorded before it (`options.sentAt`, by default when the wait
  * begins) is an earlier send's under the same token, and the wait goes on for the outcome of this one (a
- * transfer, or its own rejection). A rejection that holds whenever it was recorded (the token transferred
- * another request) is answered at once.
+ * transfer, or its own rejection). A rejection that stays true whenever it was recorded (the token
+ * transferred another request) is answered at once.
  *
  * The answer is whatever `read` says: to wait for a request, read the request's status (pass the request to
  * `readTransferStatus`), so that a token another request used is reported as the reuse (rejected,

@@ -16,9 +16,9 @@ export interface TableCapacity {
 
 /**
  * What one transfer writes and reads in each table (counted on the local stack by `npm run bench`): the
- * ledger begins the request, takes the chain's slot and settles it (3 writes) after reading the contact's
- * chain (1 read; the shared pacing item's read every 2 s is a fraction); the idempotency layer writes its
- * record in progress, then completed (2 writes), and reads only on a conflict.
+ * ledger begins the request, reserves one of the chain's transfers and settles the request (3 writes) after
+ * reading the contact's chain (1 read; the shared pacing item's read every 2 s is a fraction); the
+ * idempotency layer writes its record in progress, then completed (2 writes), and reads only on a conflict.
  */
 export const TABLE_UNITS_PER_TRANSFER = {
   ledger: { writes: 3, reads: 1 },

@@ -56,7 +56,7 @@ export const DEFAULTS = {
 } as const;
 
 /**
- * The shortest function timeout that holds a whole batch at the paced rate: each of `maxConcurrency` workers
+ * The shortest function timeout that fits a whole batch at the paced rate: each of `maxConcurrency` workers
  * makes one call every `maxConcurrency / rate` seconds, plus the deadline margin. The construct refuses a
  * shorter timeout; the scenario runner uses exactly this one, so retries come back as soon as they may.
  *

@@ -3,7 +3,7 @@
  * `transfer-contact status` and the scenario runner read them. The ledger's TTL attribute is `expiresAt`.
  */
 export const LedgerKey = {
-  /** A contact chain, named by its root (first) contact: a String Set of the tokens holding its slots. */
+  /** A contact chain, named by its root (first) contact: a String Set of the tokens with a reservation. */
   chain: (instanceId: string, rootContactId: string): string => `chain#${instanceId}#${rootContactId}`,
   /** An alias: a contact a transfer created (or the ledger learned), pointing at its chain. */
   contactAlias: (instanceId: string, contactId: string): string => `contact#${instanceId}#${contactId}`,

@@ -19,7 +19,7 @@ export const Outcome = {
   CapReached: 'CapReached',
   /** Connect refused the transfer for good: in the DLQ. */
   ConnectRejected: 'ConnectRejected',
-  /** An earlier attempt may have transferred and nothing proves whether it did: in the DLQ, slot kept. */
+  /** An earlier attempt may have transferred and nothing proves either way: in the DLQ, reservation kept. */
   AmbiguousTransfer: 'AmbiguousTransfer',
   /** A transient failure: SQS delivers the record again. */
   RetryScheduled: 'RetryScheduled',

@@ -8,8 +8,8 @@ import { CONNECT_TRANSFER_LIMIT, CONNECT_TRANSFER_QUOTA } from './connect.js';
  */
 export interface NumericSetting {
   /**
-   * `count`: a plain number (`whole` or not); `duration`: a length of time, held in seconds here and given to
-   * the construct as a `Duration`.
+   * `count`: a plain number (`whole` or not); `duration`: a length of time, in seconds here and given to the
+   * construct as a `Duration`.
    */
   readonly kind: 'count' | 'duration';
   /** The default, in seconds for a duration. */
@@ -246,7 +246,7 @@ export function durationInWords(seconds: number): string {
 
 /**
  * Why a value breaks a setting's range, in the words of a construct prop or an environment variable (`name`),
- * or `undefined` when it holds. A duration's value is in seconds.
+ * or `undefined` when the value is within it. A duration's value is in seconds.
  *
  * @example
  * rangeViolation('transferCap', SETTINGS.transferCap, 12);

@@ -35,8 +35,8 @@ export class InstanceNotAllowedError extends InvalidRequestError {
 }
 
 /**
- * The token already holds a slot for a request with other parameters (it may have transferred): this one
- * is a token reuse, refused without calling Connect and without touching that slot.
+ * The token is already taken by a request with other parameters (it may have transferred): this one is a
+ * token reuse, refused without calling Connect and without touching that request's reservation.
  */
 export class TokenReusedError extends InvalidRequestError {
   constructor(public readonly chain: string) {
@@ -47,7 +47,7 @@ export class TokenReusedError extends InvalidRequestError {
   }
 }
 
-/** The contact chain already holds `cap` transfers: Connect must not be called. */
+/** The contact chain already counts `cap` transfers: Connect must not be called. */
 export class CapReachedError extends TransferOrchestratorError {
   constructor(
     public readonly chain: string,
@@ -95,7 +95,7 @@ export class DeadlineTooCloseError extends TransferOrchestratorError {
 /**
  * An earlier attempt under the token may have transferred the contact (its answer was lost, or the worker
  * died during it), Connect can no longer be trusted to replay the token, and `DescribeContact` proves
- * neither outcome. The request goes to the DLQ for a person; its slot stays held (an over-count is safe,
+ * neither outcome. The request goes to the DLQ for a person; its reservation is kept (an over-count is safe,
  * an over-transfer is not).
  */
 export class AmbiguousTransferError extends TransferOrchestratorError {

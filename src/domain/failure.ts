@@ -136,13 +136,13 @@ const isDefiniteRefusal = (attempt: AttemptFailure): boolean =>
 
 /** What a failed `TransferContact` call proves about the token, given what came before it. */
 export const CallVerdict = {
-  /** Nothing under this token can have transferred: its slot goes back and the token is forgotten. */
+  /** Nothing under this token can have transferred: its reservation goes back and the token is forgotten. */
   NothingHappened: 'nothing-happened',
-  /** This call may have transferred (a 5xx, a timeout, a dropped answer): the slot stays, the time is kept. */
+  /** This call may have transferred (a 5xx, a timeout, a dropped answer): reservation and time are kept. */
   MayHaveTransferred: 'may-have-transferred',
   /** Refused, but an earlier attempt may have transferred: only `DescribeContact` can tell. */
   RefusedAfterAmbiguity: 'refused-after-ambiguity',
-  /** Only throttled after an earlier ambiguous attempt: nothing learned, the slot stays. */
+  /** Only throttled after an earlier ambiguous attempt: nothing learned, the reservation is kept. */
   NothingLearned: 'nothing-learned',
 } as const;
 /** One of {@link CallVerdict}. */

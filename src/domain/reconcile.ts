@@ -73,7 +73,7 @@ const sameResource = (requested: string | undefined, actual: string | undefined)
  * - ended less than {@link SUCCESSOR_READ_LAG_MS} before `now` (Connect's time) with no such successor: too
  *   soon to tell (the successor may not be readable yet), which the worker retries;
  * - anything else: unknown (another request may have moved or ended it meanwhile), which the worker
- *   dead-letters as `AmbiguousTransfer`, keeping the slot.
+ *   dead-letters as `AmbiguousTransfer`, keeping the reservation.
  * Calling a transfer "done" that another request made only over-counts the chain, the safe side.
  *
  * @param successors - the contacts of its tree whose `PreviousContactId` is this contact, described.

@@ -14,7 +14,7 @@ export const MAX_QUEUE_DELAY_SECONDS = 900;
 /**
  * How far ahead slots are given (ms). Beyond it a request waits in the queue without a slot and asks again:
  * slots far ahead would keep a rate that a throttle has since lowered (a throttle voids them all, and every
- * request holding one asks again when it comes back), and SQS holds a message 15 minutes at most.
+ * request with one asks again when it comes back), and SQS delays a message 15 minutes at most.
  */
 export const SCHEDULE_HORIZON_MS = 600_000;
 
@@ -83,8 +83,8 @@ export function decideSlot(slotAt: number, now: number, maxWaitMs: number): Slot
 }
 
 /**
- * Whether a slot a request came back with still holds: booked under the schedule's current epoch (no throttle
- * voided it since) and not long past.
+ * Whether a slot a request came back with is still valid: booked under the schedule's current epoch (no
+ * throttle voided it since) and not long past.
  *
  * @example
  * slotHolds({ at: 5_000, epoch: 0 }, 0, 6_200); // true

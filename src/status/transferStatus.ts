@@ -135,7 +135,7 @@ const liveRecord = (record: IdempotencyRecordFields | undefined, nowMs: number) 
  * request's transfer as this one's.
  * - The other request transferred: this one is rejected for good (a transferred token's record is never
  *   forgotten), whether or not the worker has seen it yet.
- * - It has not (in flight, or its outcome unknown): the worker refuses this one while that one holds the
+ * - It has not (in flight, or its outcome unknown): the worker refuses this one while that one owns the
  *   token, and dead-letters it (the token's rejection then says `IdempotentParameterMismatch`); but a failed
  *   request frees its token, after which this one may still transfer. Until one of the two happens the
  *   status is `unknown`: a rejection reported too early could make a caller send the request again under a
@@ -164,11 +164,11 @@ export function decideRequestStatus(
   const recordOther = !!live?.validation && live.validation !== asked.payloadHash;
   if (!ledgerOther && !recordOther) {
     const transferred = typeof ledger?.ContactId === 'string';
-    // Without a fingerprint (an older worker's record), a reuse refused while this request holds the token is
+    // Without a fingerprint (an older worker's record), a reuse refused while this request owns the token is
     // taken for another request's: not this one's outcome. A fingerprinted one is this request's own.
-    const held = ledger?.fingerprint !== undefined || !!live?.validation;
+    const owned = ledger?.fingerprint !== undefined || !!live?.validation;
     const unattributed = rejection?.fingerprint === undefined;
-    const own = unattributed && held && rejection?.errorCode === TOKEN_REUSED_CODE ? undefined : rejection;
+    const own = unattributed && owned && rejection?.errorCode === TOKEN_REUSED_CODE ? undefined : rejection;
     return decideTransferStatus(
       records.idempotency,
       own,

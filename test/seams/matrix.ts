@@ -141,7 +141,7 @@ export interface Cell {
 export interface Observed {
   readonly transfers: number;
   readonly chainSize: number;
-  /** Whether the request's token holds a slot of the chain. */
+  /** Whether the request's token has a reservation in the chain. */
   readonly holdsToken: boolean;
   readonly letters: readonly DeadLetter[];
   readonly completed: number;
@@ -156,7 +156,7 @@ export interface Observed {
 export interface Bounds {
   /** SQS moved the message itself: every way to the DLQ or back to the queue was failing. */
   readonly nativeMove: boolean;
-  /** The slot could not be given back: the write that gives it back was failing. */
+  /** The reservation could not be given back: the write that gives it back was failing. */
   readonly slotKept: boolean;
 }
 

@@ -10,7 +10,7 @@ const DEFINITE = new Set(['InvalidRequest', 'CapReached', 'PermanentConnectError
 const SQS_SENDS = new Set(['dlq.send', 'queue.requeue', 'queue.hold']);
 /** How a call may have been applied without its caller learning the answer. */
 const UNANSWERED = /^(error 5|abandoned|dropped|crash: landed)/;
-/** The writes that give a slot back. */
+/** The writes that give a reservation back. */
 const SLOT_RETURNS = new Set(['ledger.release', 'request.forget']);
 
 /** Everything a run left that the checks read. */
@@ -145,7 +145,7 @@ class RunFacts {
 
   /**
    * Whether the request's token was also given to a request with other parameters (a producer's token reuse):
-   * while that one holds the token, this one is refused as a reuse, truthfully, even if it runs later.
+   * while that one owns the token, this one is refused as a reuse, truthfully, even if it runs later.
    */
   tokenShared(request: SentRequest): boolean {
     return this.evidence.requests.some(
@@ -187,7 +187,7 @@ class RunFacts {
 
   /**
    * Whether anything under the token may have transferred without the worker learning how it ended, so that
-   * ambiguity (a kept slot, an `AmbiguousTransfer`) is the safe side: a `TransferContact` call faulted,
+   * ambiguity (a kept reservation, an `AmbiguousTransfer`) is the safe side: a `TransferContact` call faulted,
    * answered 5xx or given up on; a worker that died while holding one of its messages; or a begin applied
    * after its caller gave up (its open mark cannot be told from a worker that died during its call).
    */
@@ -214,7 +214,7 @@ class RunFacts {
     return faultedCall || unansweredCall || crashed;
   }
 
-  /** Whether a write giving this token's slot back failed (a physical bound on "failures cost nothing"). */
+  /** Whether a write giving this token's reservation back failed (a physical bound on "failures cost nothing"). */
   slotReturnFailed(token: string): boolean {
     const quoted = JSON.stringify(token);
     return this.evidence.calls.some(
@@ -355,7 +355,7 @@ function checkNothingLost(facts: RunFacts, verdict: Verdict): void {
       verdict.violations.push(`4. a DLQ letter matches no message sent: ${read.letter.body.slice(0, 200)}`);
 }
 
-/** 5. Failures cost nothing: a slot is held only by a transfer, or by an attempt that may have transferred. */
+/** 5. Failures cost nothing: a reservation is kept only by a transfer, or by an attempt that may have transferred. */
 function checkSlots(facts: RunFacts, verdict: Verdict): void {
   const { requests, state } = facts.evidence;
   for (const root of facts.roots) {

@@ -43,13 +43,13 @@ describe('the seams, attacked from outside', () => {
     expect(events.completed.length).toBeGreaterThan(0);
   });
 
-  it('leaves no slot held when a reserve that hung lands after the refused request gave its slot back', async () => {
+  it('leaves no reservation when a reserve that hung lands after the refused request gave its reservation back', async () => {
     const contact = world.newContact('VOICE');
     const token = `late-reserve-${contact}`;
     await world.send(JSON.stringify(queueTransfer({ ContactId: contact, ClientToken: token })));
     await world.drain((delivery) => {
       // The reserve's first send hangs past the SDK's timeout; its retry applies; Connect refuses the VOICE
-      // contact and the slot goes back; then the first send lands.
+      // contact and the reservation goes back; then the first send lands.
       if (delivery === 1) world.inject('dynamodb', { site: 'ledger.reserve', fault: 'hang', times: 1 });
     });
     await world.settled();
@@ -122,7 +122,7 @@ describe('the seams, attacked from outside', () => {
     expect(events.failed).toEqual([]);
   });
 
-  it('reads its own applied write back as its own, not as a crashed attempt: a refusal gives the slot back', async () => {
+  it('reads its own applied write back as its own, not as a crashed attempt: a refusal gives the reservation back', async () => {
     const contact = world.newContact('VOICE');
     const token = `own-write-${contact}`;
     await world.send(JSON.stringify(queueTransfer({ ContactId: contact, ClientToken: token })));

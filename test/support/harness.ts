@@ -161,7 +161,7 @@ export class WorkerHarness {
     await client.send(new DeleteCommand({ TableName: 'ledger', Key: { pk } }));
   }
 
-  /** The tokens holding a chain's slots. */
+  /** The tokens with a reservation in a chain. */
   async chainTokens(rootContactId: string, instanceId = 'instance-1'): Promise<ReadonlySet<string>> {
     return this.ledger.tokensOf(LedgerKey.chain(instanceId, rootContactId));
   }

@@ -322,7 +322,7 @@ export class SeamWorld {
     ).length;
   }
 
-  /** The tokens holding a chain's slots. */
+  /** The tokens with a reservation in a chain. */
   chainTokens(rootContactId: string): Promise<ReadonlySet<string>> {
     return this.ledger.tokensOf(LedgerKey.chain('instance-1', rootContactId));
   }

@@ -87,15 +87,15 @@ describe('TransferLedger on dynalite', () => {
     expect(retried.ambiguousSince).toBeLessThanOrEqual(crashedAt);
   });
 
-  it('lets a late reserve of an attempt whose slot was given back in doubt take nothing', async () => {
+  it('lets a late reserve of an attempt whose reservation was given back in doubt take nothing', async () => {
     const chain = 'chain#i#late';
     // Attempt A's reserve was in doubt (sent twice): its release records it.
     await ledger.reserve(chain, 'tok', 'attempt-a');
     await ledger.release(chain, 'tok', 'attempt-a');
-    // A's first send lands now: refused, the slot stays free.
+    // A's first send lands now: refused, nothing is reserved.
     await expect(ledger.reserve(chain, 'tok', 'attempt-a')).rejects.toThrow(/cap/i);
     expect(await ledger.tokensOf(chain)).toEqual(new Set());
-    // The same token's next attempt takes its slot as usual; a release not in doubt records nothing.
+    // The same token's next attempt reserves as usual; a release not in doubt records nothing.
     await ledger.reserve(chain, 'tok', 'attempt-b');
     expect(await ledger.tokensOf(chain)).toEqual(new Set(['tok']));
     await ledger.release(chain, 'tok');

@@ -81,7 +81,7 @@ describe('adaptive pacing: where calls land', () => {
       sleep: async (ms) => onSleep(ms),
     });
 
-  it('lands each call anywhere in its slot, and keeps the rate', async () => {
+  it('lands each call anywhere in its turn, and keeps the rate', async () => {
     let now = 0;
     const draws = [0, 0.95, 0.5, 0.8, 0.1];
     let draw = 0;
@@ -97,11 +97,11 @@ describe('adaptive pacing: where calls land', () => {
       await pacer.waitTurn();
       starts.push(now);
     }
-    // Two workers share 2 calls/s: each worker's slots are 1 s apart.
+    // Two workers share 2 calls/s: each worker's turns are 1 s apart.
     const intoSlot = starts.map((at, i) => (at - i * 1_000) / 1_000);
     expect(Math.min(...intoSlot)).toBeGreaterThanOrEqual(0);
     expect(Math.max(...intoSlot)).toBeLessThan(1);
-    // Late in the slot too: calls early in their slot win the races for the bucket's tokens.
+    // Late in the turn too: calls early in their turn win the races for the bucket's tokens.
     expect(intoSlot.filter((x) => x > 0.5).length).toBeGreaterThanOrEqual(20);
     expect(((starts.at(-1) as number) - (starts[0] as number)) / 49).toBeGreaterThan(950);
     expect(((starts.at(-1) as number) - (starts[0] as number)) / 49).toBeLessThan(1_050);
@@ -122,7 +122,7 @@ describe('adaptive pacing: where calls land', () => {
     now += 5_000;
     await pacer.waitTurn();
     expect(slept).toEqual([]);
-    // Back to back, the next call is paced and jittered: 1 s slot, 90 % into it.
+    // Back to back, the next call is paced and jittered: 1 s turn, 90 % into it.
     await pacer.waitTurn();
     expect(slept).toEqual([1_900]);
   });

@@ -51,7 +51,7 @@ describe('transfer worker: crashes', () => {
   const transfersOf = (contact: string) =>
     harness.connect.transfersPerChain().get(`instance-1/${contact}`) ?? 0;
 
-  it('does not count twice when the worker dies after taking the slot, before Connect acted', async () => {
+  it('does not count twice when the worker dies after reserving, before Connect acted', async () => {
     const contact = harness.newContact();
     harness.connect.injectFaults({ script: [{ kind: 'delay-before', ms: 4_000 }] });
     const record = sqsRecord(queueTransfer({ ContactId: contact }));
@@ -89,7 +89,7 @@ describe('transfer worker: crashes', () => {
     expect((await harness.chainTokens(contact)).size).toBe(1);
   });
 
-  it('keeps the slot of a token whose transfer outlived a crash when the token is reused with other parameters', async () => {
+  it('keeps the reservation of a token whose transfer outlived a crash when the token is reused with other parameters', async () => {
     const contact = harness.newContact();
     harness.connect.injectFaults({ script: [{ kind: 'delay-after', ms: 4_000 }] });
     const first = sqsRecord(queueTransfer({ ContactId: contact, ClientToken: 'reused-after-crash' }));
@@ -100,7 +100,7 @@ describe('transfer worker: crashes', () => {
     await until(() => harness.connect.heldCalls === 0);
     expect(transfersOf(contact)).toBe(1);
 
-    // The first request's in-flight record has expired; the reuse must still not take, or free, its slot.
+    // The first request's in-flight record has expired; the reuse must still not take, or free, its reservation.
     const callsBefore = harness.connect.calls.length;
     const reuse = sqsRecord(
       queueTransfer({ ContactId: contact, ClientToken: 'reused-after-crash', QueueId: 'queue-2' }),
@@ -115,7 +115,7 @@ describe('transfer worker: crashes', () => {
     expect([...(await harness.chainTokens(contact))]).toEqual(['reused-after-crash']);
   });
 
-  it('keeps the slot of a transfer whose answer a crash lost when the retry is only throttled', async () => {
+  it('keeps the reservation of a transfer whose answer a crash lost when the retry is only throttled', async () => {
     const contact = harness.newContact();
     harness.connect.injectFaults({ script: [{ kind: 'delay-after', ms: 4_000 }] });
     const record = sqsRecord(queueTransfer({ ContactId: contact, ClientToken: 'throttled-after-crash' }));

@@ -84,7 +84,7 @@ describe('harsh world: Connect checks the contact before the token (new contact 
   const transfersOf = (contact: string) =>
     harness.connect.transfersPerChain().get(`instance-1/${contact}`) ?? 0;
 
-  it('keeps the slot and learns the new contact when the retry of a lost answer is refused “not active”', async () => {
+  it('keeps the reservation and learns the new contact when the retry of a lost answer is refused “not active”', async () => {
     const contact = harness.newContact();
     harness.connect.injectFaults({ script: [{ kind: 'commit-then-error' }] });
     const record = sqsRecord(queueTransfer({ ContactId: contact, ClientToken: 'state-first-1' }));
@@ -103,7 +103,7 @@ describe('harsh world: Connect checks the contact before the token (new contact 
     expect(await harness.ledger.knownChainOf('instance-1', successor)).toBe(`chain#instance-1#${contact}`);
   });
 
-  it('dead-letters as AmbiguousTransfer, slot kept, when nothing proves what the lost attempt did', async () => {
+  it('dead-letters as AmbiguousTransfer, reservation kept, when nothing proves what the lost attempt did', async () => {
     const contact = harness.newContact();
     // The call is dropped before Connect acts; meanwhile the contact ends (an agent closed the task).
     harness.connect.injectFaults({ script: [{ kind: 'drop' }] });

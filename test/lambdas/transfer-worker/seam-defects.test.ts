@@ -42,7 +42,7 @@ describe('the seams a producer or a fault reaches', () => {
   });
   const refusals = () => harness.sqs.realism.refusals;
 
-  it('never runs a dead-lettered record again, even when its slot frees before it comes back', async () => {
+  it('never runs a dead-lettered record again, even when its chain has room again before it comes back', async () => {
     const contact = harness.newContact();
     const chain = LedgerKey.chain('instance-1', contact);
     await harness.ledger.reserve(chain, 'other-1');

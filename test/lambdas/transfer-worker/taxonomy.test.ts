@@ -139,7 +139,7 @@ describe('transfer worker: error taxonomy', () => {
     });
   });
 
-  describe('permanent Connect error: release the slot, DLQ now', () => {
+  describe('permanent Connect error: release the reservation, DLQ now', () => {
     it.each([
       [
         'a VOICE contact',
@@ -245,7 +245,7 @@ describe('transfer worker: error taxonomy', () => {
       expect(pacing?.rate).toBe(700);
     });
 
-    it('retries a transfer throttled throughout its invocation without holding its slot, then transfers once', async () => {
+    it('retries a transfer throttled throughout its invocation without keeping its reservation, then transfers once', async () => {
       const contact = harness.newContact();
       harness.connect.injectFaults({ script: THROTTLED_THROUGHOUT });
       const record = sqsRecord(queueTransfer({ ContactId: contact }));
@@ -259,7 +259,7 @@ describe('transfer worker: error taxonomy', () => {
       expect(await harness.drainDlq()).toEqual([]);
     });
 
-    it('holds the slot after a 500 (the outcome is unknown) and the retry under the same token counts once', async () => {
+    it('keeps the reservation after a 500 (the outcome is unknown) and the retry under the same token counts once', async () => {
       const contact = harness.newContact();
       harness.connect.injectFaults({ script: [{ kind: 'commit-then-error' }] });
       const record = sqsRecord(queueTransfer({ ContactId: contact }));
@@ -291,7 +291,7 @@ describe('transfer worker: error taxonomy', () => {
       const record = sqsRecord(queueTransfer({ ContactId: contact }), { receiveCount: 3 });
       expect((await harness.invoke(sqsEvent(record))).batchItemFailures).toEqual([]);
       expect(await harness.drainDlq()).toEqual([]);
-      // The slot stays held until the copy settles it.
+      // The reservation is kept until the copy settles it.
       expect((await harness.chainTokens(contact)).size).toBe(1);
       const queueName = harness.queueUrl.split('/').at(-1) ?? '';
       const delayed = harness.sqs.server.inspectQueue(queueName)?.messages.delayed ?? [];
@@ -353,7 +353,7 @@ describe('transfer worker: error taxonomy', () => {
       expect(await harness.drainDlq()).toEqual([]);
     });
 
-    it('retries rather than starting a transfer too close to the deadline, and holds no slot', async () => {
+    it('retries rather than starting a transfer too close to the deadline, and keeps no reservation', async () => {
       const contact = harness.newContact();
       const callsBefore = connectCalls();
       const record = sqsRecord(queueTransfer({ ContactId: contact }));
@@ -412,7 +412,7 @@ describe('transfer worker: infrastructure failures are transient', () => {
 });
 
 describe('transfer worker: the SDK’s retries inside one call', () => {
-  it('releases the slot when Connect’s record proves a refusal after a 500 left nothing done', async () => {
+  it('releases the reservation when Connect’s record proves a refusal after a 500 left nothing done', async () => {
     const harness = await WorkerHarness.start({ env: { AWS_MAX_ATTEMPTS: '2' } });
     try {
       // A VOICE contact going for ten minutes, untouched since.
@@ -444,7 +444,7 @@ describe('transfer worker: the SDK’s retries inside one call', () => {
     }
   });
 
-  it('holds the slot when an earlier attempt may have transferred, even if the last attempt was throttled', async () => {
+  it('keeps the reservation when an earlier attempt may have transferred, even if the last attempt was throttled', async () => {
     const harness = await WorkerHarness.start({
       env: { AWS_MAX_ATTEMPTS: '2' },
       simulator: { contactIdMode: 'keep' },

@@ -87,23 +87,23 @@ describe('checkInvariants', () => {
     ).toEqual([]);
   });
 
-  it('flags a slot kept by a failure, and a transfer the ledger does not count', () => {
+  it('flags a reservation kept by a failure, and a transfer the ledger does not count', () => {
     expect(failing({ ...healthy(), ledger: new Map([['chain#i#c-1', new Set(['t-1', 't-2'])]]) })).toContain(
       '5.',
     );
     expect(failing({ ...healthy(), ledger: new Map() })).toContain('5.');
   });
 
-  it('lets an ambiguous attempt keep its slot (the safe over-count), and says how many did', () => {
+  it('lets an ambiguous attempt keep its reservation (the safe over-count), and says how many did', () => {
     const state = { ...healthy(), ledger: new Map([['chain#i#c-1', new Set(['t-1', 't-2'])]]) };
     const results = checkInvariants({ ...state, ambiguousTokens: new Set(['t-2']) });
     expect(results.every((r) => r.ok)).toBe(true);
     expect(results[4]?.detail).toContain('1 kept after an ambiguous attempt');
   });
 
-  it('lets a slot stay with a request whose copy SQS moved to the DLQ by itself, whatever stale reason it carries', () => {
+  it('lets a reservation stay with a request whose copy SQS moved to the DLQ by itself, whatever stale reason it carries', () => {
     // t-2's request was redriven (it kept its earlier refusal as attributes), held for its slot, its call cut
-    // off by a killed worker, and its copy moved to the DLQ by SQS: the slot stays, as after any ambiguity.
+    // off by a killed worker, and its copy moved to the DLQ by SQS: the reservation stays, as after any ambiguity.
     const state = { ...healthy(), ledger: new Map([['chain#i#c-1', new Set(['t-1', 't-2'])]]) };
     const copy = {
       messageId: 'copy-of-m-2',
