@@ -30,8 +30,19 @@ export interface RequestHistory {
   readonly ambiguousSince?: number;
 }
 
-/** How a released attempt is named in its chain's `releasedAttempts`. */
-const releasedAttemptKey = (token: string, attemptId: string): string => `${token} ${attemptId}`;
+/**
+ * How many times one write to a chain is sent when other writes to the same chain keep landing first (a chain
+ * is one contact tree: only requests for the same contacts contend).
+ */
+const CHAIN_WRITE_ATTEMPTS = 5;
+
+/** Other writes to the chain kept landing before this one: transient, retried with the record. */
+export class ChainBusyError extends Error {
+  constructor(chain: string, attempts: number) {
+    super(`${chain} changed before each of ${attempts} writes landed: retried later`);
+    this.name = 'ChainBusyError';
+  }
+}
 
 /**
  * The DynamoDB ledger of transfers per contact chain. A chain's count is the size of a String Set of
@@ -234,11 +245,10 @@ export class TransferLedger {
    * Forgets a token that provably never transferred: its record goes (so it may be used again, as after any
    * failure), then its reservation goes back. A token that transferred is never forgotten.
    *
-   * @param inDoubtAttempt - the attempt whose `reserve` may still land (see {@link release}).
    * @example
    * await ledger.forget('chain#instance-1#contact-1', 'token-1');
    */
-  async forget(chain: string, token: string, inDoubtAttempt?: string): Promise<void> {
+  async forget(chain: string, token: string): Promise<void> {
     try {
       await this.client.send(
         new DeleteCommand({
@@ -251,68 +261,101 @@ export class TransferLedger {
       if (error instanceof ConditionalCheckFailedException) return;
       throw error;
     }
-    await this.release(chain, token, inDoubtAttempt);
+    await this.release(chain, token);
   }
 
   /**
    * Reserves one of the chain's transfers for `token`, or confirms the token already has its reservation:
-   * one conditional `ADD` to a String Set, so a retried or duplicated token never counts twice. A reserve of
-   * an attempt whose reservation was already given back (see {@link release}) takes nothing.
+   * one conditional `ADD` to a String Set, so a retried or duplicated token never counts twice. Like every
+   * write to a chain, it applies only if sent after the chain's last change (see {@link #writeChain}).
    *
-   * @returns `inDoubt`: the SDK sent the write more than once, so an earlier send may still land later.
    * @throws {CapReachedError} when `cap` other tokens already have a reservation in the chain.
    * @example
-   * await ledger.reserve('chain#instance-1#contact-1', 'token-1', attemptId);
+   * await ledger.reserve('chain#instance-1#contact-1', 'token-1');
    */
-  async reserve(chain: string, token: string, attemptId = ''): Promise<{ readonly inDoubt: boolean }> {
-    try {
-      const { $metadata } = await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: chain },
-          UpdateExpression: 'ADD tokens :token SET updatedAt = :now',
-          ConditionExpression:
-            '(attribute_not_exists(tokens) OR size(tokens) < :cap OR contains(tokens, :tokenValue)) AND NOT contains(releasedAttempts, :attempt)',
-          ExpressionAttributeValues: {
-            ':token': new Set([token]),
-            ':tokenValue': token,
-            ':attempt': releasedAttemptKey(token, attemptId),
-            ':cap': this.cap,
-            ':now': new Date().toISOString(),
-          },
-        }),
-      );
-      return { inDoubt: ($metadata.attempts ?? 1) > 1 };
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw new CapReachedError(chain, this.cap);
-      throw error;
-    }
+  async reserve(chain: string, token: string): Promise<void> {
+    await this.#writeChain(
+      chain,
+      {
+        update: 'ADD tokens :token',
+        condition: '(attribute_not_exists(tokens) OR size(tokens) < :cap OR contains(tokens, :tokenValue))',
+        values: { ':token': new Set([token]), ':tokenValue': token, ':cap': this.cap },
+      },
+      (tokens) => {
+        if (tokens.has(token)) return 'done';
+        if (tokens.size >= this.cap) throw new CapReachedError(chain, this.cap);
+        return 'again';
+      },
+    );
   }
 
   /**
    * Gives a token's reservation back after a transfer that did not happen. Releasing a token with no
-   * reservation in the chain is a no-op. When the attempt's own `reserve` is in doubt (sent more than once,
-   * or its answer lost), a send of it still on its way could land after this and reserve again for good:
-   * the release then records the attempt, and that late reserve takes nothing. Only in-doubt releases are
-   * recorded, so the item stays small.
+   * reservation in the chain is a no-op. Like every write to a chain, it applies only if sent after the
+   * chain's last change (see {@link #writeChain}).
    *
    * @example
    * await ledger.release('chain#instance-1#contact-1', 'token-1');
    */
-  async release(chain: string, token: string, inDoubtAttempt?: string): Promise<void> {
-    const tombstone = inDoubtAttempt !== undefined;
-    await this.client.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: { pk: chain },
-        UpdateExpression: `DELETE tokens :token SET updatedAt = :now${tombstone ? ' ADD releasedAttempts :attempt' : ''}`,
-        ExpressionAttributeValues: {
-          ':token': new Set([token]),
-          ':now': new Date().toISOString(),
-          ...(tombstone && { ':attempt': new Set([releasedAttemptKey(token, inDoubtAttempt)]) }),
-        },
-      }),
+  async release(chain: string, token: string): Promise<void> {
+    await this.#writeChain(
+      chain,
+      { update: 'DELETE tokens :token', values: { ':token': new Set([token]) } },
+      (tokens) => (tokens.has(token) ? 'again' : 'done'),
     );
+  }
+
+  /**
+   * One write to a chain's item that applies only if it was sent after the chain's last change
+   * (`changedAt`, the send time of the last write that applied, which only grows). A send that hung and lands
+   * late (its caller gave up, or the SDK's retry applied first) is refused once anything changed the chain
+   * after it was sent: a late reserve cannot take back a reservation that was given back, and a late release
+   * cannot drop the reservation of a later attempt that transferred. When the condition refuses a live
+   * write, a consistent read of the chain tells what happened: `judge` says it is done (or throws), or the
+   * write is sent again, stamped after the chain's last change (another worker's write, or a clock ahead).
+   */
+  async #writeChain(
+    chain: string,
+    write: { readonly update: string; readonly condition?: string; readonly values: Record<string, unknown> },
+    judge: (tokens: ReadonlySet<string>) => 'done' | 'again',
+  ): Promise<void> {
+    let sentAt = Date.now();
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { pk: chain },
+            UpdateExpression: `${write.update} SET updatedAt = :now, changedAt = :sentAt`,
+            ConditionExpression: [write.condition, '(attribute_not_exists(changedAt) OR changedAt < :sentAt)']
+              .filter(Boolean)
+              .join(' AND '),
+            ExpressionAttributeValues: {
+              ...write.values,
+              ':sentAt': sentAt,
+              ':now': new Date(sentAt).toISOString(),
+            },
+          }),
+        );
+        return;
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+      const { tokens, changedAt } = await this.#readChain(chain);
+      if (judge(tokens) === 'done') return;
+      if (attempt >= CHAIN_WRITE_ATTEMPTS) throw new ChainBusyError(chain, attempt);
+      sentAt = Math.max(Date.now(), changedAt + 1);
+    }
+  }
+
+  async #readChain(chain: string): Promise<{ tokens: ReadonlySet<string>; changedAt: number }> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: chain }, ConsistentRead: true }),
+    );
+    return {
+      tokens: Item?.tokens instanceof Set ? (Item.tokens as Set<string>) : new Set(),
+      changedAt: typeof Item?.changedAt === 'number' ? Item.changedAt : 0,
+    };
   }
 
   /**

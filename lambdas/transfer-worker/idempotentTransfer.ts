@@ -102,13 +102,7 @@ interface RunState {
   readonly attemptId: string;
   /** A `TransferContact` call of this run went out and its outcome is not yet judged. */
   callInDoubt: boolean;
-  /** This run's reserve was sent more than once or lost its answer: a send of it may still land. */
-  reserveInDoubt?: boolean;
 }
-
-/** The attempt a release must name so a late reserve of it takes nothing (see `TransferLedger.release`). */
-const inDoubtAttempt = (run: RunState): string | undefined =>
-  run.reserveInDoubt ? run.attemptId : undefined;
 
 /**
  * One request's attempt, step by step, over the ledger's durable record of its token (see
@@ -170,7 +164,7 @@ class TransferAttempt {
     if (verdict.kind === 'not-transferred') {
       run.maybeTransferred = false;
       if (refusal) {
-        await this.deps.ledger.forget(chain, request.ClientToken, inDoubtAttempt(run));
+        await this.deps.ledger.forget(chain, request.ClientToken);
         throw refusal;
       }
       await this.deps.ledger.clearAmbiguity(request.ClientToken);
@@ -226,7 +220,7 @@ class TransferAttempt {
         run.callInDoubt = false;
       switch (verdict) {
         case CallVerdict.NothingHappened:
-          await this.deps.ledger.forget(chain, token, inDoubtAttempt(run));
+          await this.deps.ledger.forget(chain, token);
           throw error;
         case CallVerdict.MayHaveTransferred:
           run.maybeTransferred = true;
@@ -300,12 +294,10 @@ class TransferAttempt {
     if (ambiguousSince !== undefined) run.maybeTransferred = true;
 
     try {
-      ({ inDoubt: run.reserveInDoubt } = await this.deps.ledger.reserve(chain, token, run.attemptId));
+      await this.deps.ledger.reserve(chain, token);
     } catch (error) {
-      // A refusal of the condition (the cap) took nothing; any other failure may have applied, or still may.
-      run.reserveInDoubt = !(error instanceof CapReachedError);
       // No reservation, no call: a token with no earlier ambiguity is forgotten, as after any failure.
-      if (ambiguousSince === undefined) await this.deps.ledger.forget(chain, token, inDoubtAttempt(run));
+      if (ambiguousSince === undefined) await this.deps.ledger.forget(chain, token);
       else await this.deps.ledger.closeAttempt(token);
       throw error;
     }

@@ -180,6 +180,8 @@ const DEFERRABLE_CODES = new Set([
   'OutcomeEventNotPublished',
   'TransferNotSettled',
   'TransferOutcomeUnknown',
+  // Other writes to the same chain kept landing first (requests for the same contacts, at once).
+  'ChainBusyError',
 ]);
 
 /**

@@ -1,10 +1,11 @@
 import { CreateTableCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RejectionLedger } from '../../../lambdas/transfer-worker/RejectionLedger.js';
 import { TransferLedger } from '../../../lambdas/transfer-worker/TransferLedger.js';
 import { LedgerKey } from '../../../src/contract/index.js';
 import { type LocalEngine, startLocalDynamoDB } from '../../../tools/local-engines/engines.js';
+import { FaultProxy } from '../../../tools/local-engines/FaultProxy.js';
 import { FaultyDynamoDBProxy } from '../../../tools/local-engines/FaultyDynamoDBProxy.js';
 
 describe('TransferLedger on dynalite', () => {
@@ -87,19 +88,59 @@ describe('TransferLedger on dynalite', () => {
     expect(retried.ambiguousSince).toBeLessThanOrEqual(crashedAt);
   });
 
-  it('lets a late reserve of an attempt whose reservation was given back in doubt take nothing', async () => {
-    const chain = 'chain#i#late';
-    // Attempt A's reserve was in doubt (sent twice): its release records it.
-    await ledger.reserve(chain, 'tok', 'attempt-a');
-    await ledger.release(chain, 'tok', 'attempt-a');
-    // A's first send lands now: refused, nothing is reserved.
-    await expect(ledger.reserve(chain, 'tok', 'attempt-a')).rejects.toThrow(/cap/i);
-    expect(await ledger.tokensOf(chain)).toEqual(new Set());
-    // The same token's next attempt reserves as usual; a release not in doubt records nothing.
-    await ledger.reserve(chain, 'tok', 'attempt-b');
-    expect(await ledger.tokensOf(chain)).toEqual(new Set(['tok']));
-    await ledger.release(chain, 'tok');
-    await ledger.reserve(chain, 'tok', 'attempt-b');
+  describe('writes to a chain that land late', () => {
+    // A ledger whose sends to dynalite can hang past its 300 ms timeout and land later (the SDK retries once).
+    let proxy: FaultProxy;
+    let hung: TransferLedger;
+    beforeAll(async () => {
+      proxy = await FaultProxy.start('dynamodb', dynamodb.endpoint, { hangMs: 1_000 });
+      const client = new DynamoDBClient({
+        endpoint: proxy.endpoint,
+        maxAttempts: 2,
+        requestHandler: { requestTimeout: 300, throwOnRequestTimeout: true },
+      });
+      hung = new TransferLedger(DynamoDBDocumentClient.from(client), 'ledger', 2);
+    });
+    afterAll(() => proxy.stop());
+
+    it('a reserve that lands after its reservation was given back takes nothing', async () => {
+      const chain = 'chain#i#late-reserve';
+      proxy.inject({ site: 'ledger.reserve', fault: 'hang', times: 1 });
+      await hung.reserve(chain, 'tok'); // the first send hangs; the SDK's retry applies
+      await hung.release(chain, 'tok');
+      await proxy.settled(); // the first send lands
+      expect(await ledger.tokensOf(chain)).toEqual(new Set());
+    });
+
+    it('a release that lands after the token reserved again leaves the new reservation', async () => {
+      const chain = 'chain#i#late-release';
+      await hung.reserve(chain, 'tok');
+      proxy.inject({ site: 'ledger.release', fault: 'hang', times: 1 });
+      await hung.release(chain, 'tok'); // the first send hangs; the SDK's retry applies
+      await hung.reserve(chain, 'tok'); // the token's next attempt
+      await proxy.settled(); // the first release lands
+      expect(await ledger.tokensOf(chain)).toEqual(new Set(['tok']));
+    });
+
+    it('a reserve refused at the cap, whose first send lands after a reservation frees, takes nothing', async () => {
+      const chain = 'chain#i#late-capped';
+      await ledger.reserve(chain, 'a');
+      await ledger.reserve(chain, 'b');
+      proxy.inject({ site: 'ledger.reserve', fault: 'hang', times: 1 });
+      await expect(hung.reserve(chain, 'c')).rejects.toThrow(/cap/i);
+      await ledger.release(chain, 'a');
+      await proxy.settled();
+      expect(await ledger.tokensOf(chain)).toEqual(new Set(['b']));
+    });
+  });
+
+  it('sends a write again, stamped after the chain changed, when a clock ahead wrote the chain last', async () => {
+    const chain = 'chain#i#skewed';
+    const ahead = vi.spyOn(Date, 'now').mockReturnValue(Date.now() + 60_000);
+    await ledger.reserve(chain, 'from-a-clock-ahead');
+    ahead.mockRestore();
+    await ledger.reserve(chain, 'tok');
+    await ledger.release(chain, 'from-a-clock-ahead');
     expect(await ledger.tokensOf(chain)).toEqual(new Set(['tok']));
   });
 
