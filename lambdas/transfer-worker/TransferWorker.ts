@@ -29,19 +29,17 @@ import {
   type TransferRequest,
 } from '../../src/request/index.js';
 import { INVALID_REQUEST_FINGERPRINT } from '../../src/status/transferStatus.js';
-import type { Pacer } from './AdaptivePacer.js';
-import { planBatch } from './batchSchedule.js';
 import type { WorkerConfig } from './config.js';
-import type { DeadLetterQueue } from './DeadLetterQueue.js';
-import type { IdempotentTransfer, ScheduledTurn } from './idempotentTransfer.js';
-import { type CopyFacts, copyFactsOf } from './messageAttributes.js';
+import type { IdempotentTransfer } from './idempotentTransfer.js';
+import type { DeadLetterMarker, RejectionLedger } from './ledger/RejectionLedger.js';
+import type { TransferLedger } from './ledger/TransferLedger.js';
 import type { OutcomePublisher } from './OutcomePublisher.js';
-import type { QueueHold } from './QueueHold.js';
-import type { DeadLetterMarker, RejectionLedger } from './RejectionLedger.js';
-import type { RequeueSender } from './RequeueSender.js';
-import type { RetryScheduler } from './RetryScheduler.js';
-import type { SharedSchedule } from './SharedSchedule.js';
-import type { TransferLedger } from './TransferLedger.js';
+import type { Pacing, ScheduledTurn } from './pacing/index.js';
+import type { DeadLetterQueue } from './queue/DeadLetterQueue.js';
+import { type CopyFacts, copyFactsOf } from './queue/messageAttributes.js';
+import type { QueueHold } from './queue/QueueHold.js';
+import type { RequeueSender } from './queue/RequeueSender.js';
+import type { RetryScheduler } from './queue/RetryScheduler.js';
 
 /** What the worker is wired with. */
 export interface TransferWorkerDependencies {
@@ -62,12 +60,15 @@ export interface TransferWorkerDependencies {
   /** Publishes each request's outcome event (a no-op when outcome events are off). */
   readonly outcomes: OutcomePublisher;
   /**
-   * The deployment's schedule, and the queue that holds a request until its slot. Without them (fixed
-   * pacing) every record waits for its turn in the function.
+   * The worker's pacing: it admits each batch (run now, or hold until a slot) and gives the rate it paces
+   * to (a metric per invocation, a log line when it moves).
    */
-  readonly schedule?: { readonly slots: SharedSchedule; readonly hold: Pick<QueueHold, 'send'> };
-  /** The pacer, for the rate it paces to (a metric per invocation, a log line when it moves). */
-  readonly pacer?: Pick<Pacer, 'rate'>;
+  readonly pacing?: Pick<Pacing, 'admit' | 'rate'>;
+  /**
+   * The queue that holds a request until its slot. Without it (fixed pacing, or copies that cannot be told
+   * from a producer's messages) every record waits for its turn in the function.
+   */
+  readonly hold?: Pick<QueueHold, 'send'>;
   readonly logger: Logger;
   readonly metrics: Metrics;
 }
@@ -252,9 +253,9 @@ async function holdForSlots(
   records: readonly SQSRecord[],
   received: ReadonlyMap<string, ReceivedRecord>,
 ): Promise<Map<string, ScheduledTurn | undefined>> {
-  const { schedule, config, metrics, logger } = deps;
-  if (!schedule) return new Map(records.map((record) => [record.messageId, undefined]));
-  const plan = await planBatch(
+  const { pacing, hold, config, metrics, logger } = deps;
+  if (!pacing || !hold) return new Map(records.map((record) => [record.messageId, undefined]));
+  const plan = await pacing.admit(
     records.map((record) => {
       const read = received.get(record.messageId);
       const request = read?.request;
@@ -268,12 +269,10 @@ async function holdForSlots(
           (read?.receiveCount ?? 1) === 1,
       };
     }),
-    schedule.slots,
-    { now: Date.now, random: Math.random },
   );
   const turns = new Map(plan.run);
   if (plan.hold.length === 0) return turns;
-  const held = await schedule.hold.send(plan.hold);
+  const held = await hold.send(plan.hold);
   for (const request of plan.hold) {
     if (!held.has(request.record.messageId)) turns.set(request.record.messageId, undefined);
   }
@@ -563,9 +562,9 @@ function failedDetail(record: SQSRecord, failure: Failure, received: ReceivedRec
 let reportedRate = 0;
 
 /** The deployment's pacing rate as this worker sees it: a metric each invocation, a log line when it moves. */
-function reportPacing({ pacer, metrics, logger }: TransferWorkerDependencies): void {
-  if (!pacer) return;
-  const rate = Math.round(pacer.rate * 1000) / 1000;
+function reportPacing({ pacing, metrics, logger }: TransferWorkerDependencies): void {
+  if (!pacing) return;
+  const rate = Math.round(pacing.rate * 1000) / 1000;
   metrics.addMetric(PACING_RATE_METRIC, MetricUnit.CountPerSecond, rate);
   if (Math.abs(rate - reportedRate) > reportedRate * 0.05) {
     logger.info('pacing rate', { pacingRate: rate });

@@ -24,11 +24,11 @@ import {
 } from '../../src/request/index.js';
 // Stable (not the function name, Powertools' default) so that `transfer-contact status` finds a token's record.
 import { IDEMPOTENCY_KEY_PREFIX } from '../../src/status/transferStatus.js';
-import type { Pacer } from './AdaptivePacer.js';
-import { resolveChain } from './chainResolver.js';
-import type { TransferResult } from './connectTransfer.js';
-import type { ContactDirectory } from './contactDirectory.js';
-import type { TransferLedger } from './TransferLedger.js';
+import type { TransferResult } from './connect/connectTransfer.js';
+import type { ContactDirectory } from './connect/contactDirectory.js';
+import { resolveChain } from './ledger/chainResolver.js';
+import type { TransferLedger } from './ledger/TransferLedger.js';
+import type { Pacing, ScheduledTurn } from './pacing/index.js';
 
 /** A throttled call is made again at most this many times in one invocation; then the record is retried. */
 const MAX_THROTTLED_RETRIES = 3;
@@ -50,7 +50,8 @@ export interface TransferOutcome extends TransferResult {
 export interface IdempotentTransferDependencies {
   readonly ledger: TransferLedger;
   readonly contacts: ContactDirectory;
-  readonly pacer: Pacer;
+  /** The worker's pacing: a turn per call, a throttle signal, the rate. */
+  readonly pacing: Pick<Pacing, 'waitTurn' | 'onThrottle' | 'rate'>;
   /** Workers sharing the deployment's rate (to know how long one paced turn is). @default 1 */
   readonly workers?: number;
   readonly persistenceStore: BasePersistenceLayer;
@@ -83,10 +84,6 @@ export interface IdempotentTransfer {
 }
 
 /** A request's slot in the deployment's schedule. */
-export interface ScheduledTurn {
-  readonly slotAt: number;
-}
-
 type StepResult = TransferResult & { replayed?: boolean; settledBy?: SettledBy };
 
 /**
@@ -191,11 +188,11 @@ class TransferAttempt {
         return await this.deps.transfer(request);
       } catch (error) {
         if (!(error instanceof ConnectCallError) || !isThrottledCall(error)) throw error;
-        await this.deps.pacer.onThrottle();
+        await this.deps.pacing.onThrottle();
         const remainingMs = this.context?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;
-        const turnMs = intervalMs(this.deps.pacer.rate, this.deps.workers ?? 1);
+        const turnMs = intervalMs(this.deps.pacing.rate, this.deps.workers ?? 1);
         if (retry >= MAX_THROTTLED_RETRIES || remainingMs < this.deps.deadlineMarginMs + turnMs) throw error;
-        await this.deps.pacer.waitTurn();
+        await this.deps.pacing.waitTurn();
       }
     }
   }
@@ -277,7 +274,7 @@ class TransferAttempt {
     // The paced turn comes before anything is written: a worker that dies while it waits leaves no attempt
     // behind (an open attempt would count as one that may have transferred), and one too close to its
     // deadline simply leaves the record to a fresh invocation.
-    await (turn ? this.deps.pacer.waitUntil(turn.slotAt) : this.deps.pacer.waitTurn());
+    await this.deps.pacing.waitTurn(turn);
     const remainingMs = this.context?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;
     if (remainingMs < this.deps.deadlineMarginMs) throw new DeadlineTooCloseError(remainingMs);
 
@@ -325,7 +322,7 @@ class TransferAttempt {
  * 6. call Connect and record what its answer proves.
  *
  * @example
- * const step = createIdempotentTransfer({ ledger, contacts, pacer, persistenceStore, transfer, idempotencyTtlSeconds: 86400, deadlineMarginMs: 5000, tokenReplayWindowMs: 3_600_000 });
+ * const step = createIdempotentTransfer({ ledger, contacts, pacing, persistenceStore, transfer, idempotencyTtlSeconds: 86400, deadlineMarginMs: 5000, tokenReplayWindowMs: 3_600_000 });
  * step.registerContext(context);
  * const { ContactId, replayed } = await step.run(request);
  */

@@ -8,24 +8,22 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { CONNECT_READ_BURST, METRICS_NAMESPACE, SERVICE_NAME, WorkerEnv } from '../../src/contract/index.js';
 import { pacingPolicy } from '../../src/domain/index.js';
-import { AdaptivePacer } from './AdaptivePacer.js';
-import { CallPacer } from './CallPacer.js';
 import { CompactLogFormatter } from './CompactLogFormatter.js';
-import { pacingIntervalMs, readWorkerConfig } from './config.js';
-import { transferContact } from './connectTransfer.js';
-import { connectContactDirectory } from './contactDirectory.js';
-import { DeadLetterQueue } from './DeadLetterQueue.js';
-import { DynamoPacingStore } from './DynamoPacingStore.js';
+import { readWorkerConfig } from './config.js';
+import { transferContact } from './connect/connectTransfer.js';
+import { connectContactDirectory } from './connect/contactDirectory.js';
+import { NoThrottleRetries } from './connect/noThrottleRetries.js';
+import { ServiceClock } from './connect/serviceClock.js';
 import { createIdempotentTransfer } from './idempotentTransfer.js';
-import { NoThrottleRetries } from './noThrottleRetries.js';
+import { RejectionLedger } from './ledger/RejectionLedger.js';
+import { TransferLedger } from './ledger/TransferLedger.js';
 import { OutcomePublisher } from './OutcomePublisher.js';
-import { QueueHold } from './QueueHold.js';
-import { RejectionLedger } from './RejectionLedger.js';
-import { RequeueSender } from './RequeueSender.js';
-import { RetryScheduler } from './RetryScheduler.js';
-import { SharedSchedule } from './SharedSchedule.js';
-import { ServiceClock } from './serviceClock.js';
-import { TransferLedger } from './TransferLedger.js';
+import { DynamoPacingStore } from './pacing/DynamoPacingStore.js';
+import { createPacing } from './pacing/index.js';
+import { DeadLetterQueue } from './queue/DeadLetterQueue.js';
+import { QueueHold } from './queue/QueueHold.js';
+import { RequeueSender } from './queue/RequeueSender.js';
+import { RetryScheduler } from './queue/RetryScheduler.js';
 import { createTransferWorker } from './TransferWorker.js';
 
 // Composition root: read once per cold start. Endpoints, region, credentials and retry settings come from
@@ -56,12 +54,16 @@ const connect = new ConnectClient({
 // Attempts are stamped in Connect's time, which reconciliation compares with Connect's timestamps.
 const connectClock = ServiceClock.watching(connect);
 const documents = DynamoDBDocumentClient.from(dynamodb);
-const adaptive = config.pacingMode === 'adaptive';
-const pacingStore = new DynamoPacingStore(documents, config.ledgerTableName);
-const policy = pacingPolicy(config.transferRatePerSecond);
-const pacer = adaptive
-  ? new AdaptivePacer(pacingStore, policy, config.maxConcurrency)
-  : new CallPacer(pacingIntervalMs(config), Date.now, config.transferRatePerSecond);
+// With adaptive pacing a request waits for its slot in the queue (SQS holds it, Lambda bills nothing), if
+// the worker can tell its own copies (their slots) from a producer's messages.
+const holdsInQueue = config.pacingMode === 'adaptive' && config.workerRoleId !== undefined;
+const pacing = createPacing({
+  mode: config.pacingMode,
+  policy: pacingPolicy(config.transferRatePerSecond),
+  workers: config.maxConcurrency,
+  store: new DynamoPacingStore(documents, config.ledgerTableName),
+  schedule: holdsInQueue,
+});
 const ledger = new TransferLedger(documents, config.ledgerTableName, config.transferCap);
 // The invocation's context, once the handler registers it: reads never wait past its deadline.
 let invocation: { getRemainingTimeInMillis(): number } | undefined;
@@ -76,7 +78,7 @@ const transfer = createIdempotentTransfer({
     budgetMs: () =>
       (invocation?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY) - config.deadlineMarginMs,
   }),
-  pacer,
+  pacing,
   workers: config.maxConcurrency,
   persistenceStore: new DynamoDBPersistenceLayer({
     tableName: config.idempotencyTableName,
@@ -106,22 +108,14 @@ export const handler = createTransferWorker({
   deadLetters: new DeadLetterQueue(sqs, config.deadLetterQueueUrl, config.maxMessageBytes),
   requeue: new RequeueSender(sqs, config.transferQueueUrl, config.maxMessageBytes),
   retries: new RetryScheduler(sqs, config.transferQueueUrl),
-  // With adaptive pacing a request waits for its slot in the queue (SQS holds it, Lambda bills nothing),
-  // if the worker can tell its own copies (their slots) from a producer's messages.
-  ...(adaptive &&
-    config.workerRoleId && {
-      schedule: {
-        slots: new SharedSchedule(pacingStore, policy),
-        hold: new QueueHold(sqs, config.transferQueueUrl, config.maxMessageBytes),
-      },
-    }),
+  pacing,
+  ...(holdsInQueue && { hold: new QueueHold(sqs, config.transferQueueUrl, config.maxMessageBytes) }),
   outcomes: new OutcomePublisher(
     config.outcomeEventBusName ? new EventBridgeClient({ requestHandler }) : undefined,
     config.outcomeEventBusName,
   ),
   rejections: new RejectionLedger(documents, config.ledgerTableName),
   tokens: ledger,
-  pacer,
   logger,
   metrics,
 });

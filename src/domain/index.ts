@@ -37,6 +37,11 @@ export {
   slotCallSpacingMs,
 } from './pacing.js';
 export {
+  MAX_IN_FUNCTION_WAIT_MS,
+  SCHEDULE_HORIZON_MS,
+  SLOT_STALE_AFTER_MS,
+} from './pacingPolicy.js';
+export {
   CLOCK_SKEW_MS,
   type ContactView,
   chainRootOf,
@@ -48,10 +53,7 @@ export {
 export {
   bookSlots,
   decideSlot,
-  MAX_IN_FUNCTION_WAIT_MS,
   MAX_QUEUE_DELAY_SECONDS,
-  SCHEDULE_HORIZON_MS,
-  SLOT_STALE_AFTER_MS,
   type SlotBooking,
   type SlotDecision,
   slotHolds,

@@ -6,29 +6,11 @@
  * it comes back. Slots follow the rate the pacer would use at their time, so the schedule keeps the pace a
  * waiting worker would have kept.
  */
-import { currentRate, type PacingPolicy, type PacingState } from './pacing.js';
+import { currentRate, type PacingState } from './pacing.js';
+import { type PacingPolicy, SLOT_STALE_AFTER_MS } from './pacingPolicy.js';
 
 /** SQS's longest message delay (s). */
 export const MAX_QUEUE_DELAY_SECONDS = 900;
-
-/**
- * How far ahead slots are given (ms). Beyond it a request waits in the queue without a slot and asks again:
- * slots far ahead would keep a rate that a throttle has since lowered (a throttle voids them all, and every
- * request with one asks again when it comes back), and SQS delays a message 15 minutes at most.
- */
-export const SCHEDULE_HORIZON_MS = 600_000;
-
-/**
- * A slot this late is no longer honoured (ms): the request asks for a new one. A request comes back a little
- * after its slot (SQS delays are whole seconds, then the event source gathers its batch), never minutes.
- */
-export const SLOT_STALE_AFTER_MS = 10_000;
-
-/**
- * The longest a worker waits in the function for a slot (ms): a request whose slot is further away waits in
- * the queue. SQS delays are whole seconds, so a shorter wait cannot be moved there.
- */
-export const MAX_IN_FUNCTION_WAIT_MS = 1_000;
 
 /** Slots given to a batch's requests, and where the schedule ends after them. */
 export interface SlotBooking {
@@ -89,8 +71,13 @@ export function decideSlot(slotAt: number, now: number, maxWaitMs: number): Slot
  * @example
  * slotHolds({ at: 5_000, epoch: 0 }, 0, 6_200); // true
  */
-export function slotHolds(slot: { readonly at: number; readonly epoch: number }, epoch: number, now: number) {
-  return slot.epoch === epoch && now - slot.at <= SLOT_STALE_AFTER_MS;
+export function slotHolds(
+  slot: { readonly at: number; readonly epoch: number },
+  epoch: number,
+  now: number,
+  staleAfterMs: number = SLOT_STALE_AFTER_MS,
+) {
+  return slot.epoch === epoch && now - slot.at <= staleAfterMs;
 }
 
 /**

@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { vi } from 'vitest';
-import { TransferLedger } from '../../lambdas/transfer-worker/TransferLedger.js';
+import { TransferLedger } from '../../lambdas/transfer-worker/ledger/TransferLedger.js';
 import type { TransferWorkerHandler } from '../../lambdas/transfer-worker/TransferWorker.js';
 import {
   DeadLetterAttribute,

@@ -4,7 +4,7 @@
 // an hour of traffic in a second of wall time. It is how the controller's constants were chosen; `npm run
 // bench` then measures the real worker on the local stack.
 
-import { AdaptivePacer, type PacingStore } from '../../lambdas/transfer-worker/AdaptivePacer.js';
+import { AdaptivePacer, type PacingStore } from '../../lambdas/transfer-worker/pacing/AdaptivePacer.js';
 import { type PacingPolicy, type PacingState, pacingPolicy } from '../../src/domain/pacing.js';
 import { seededRandom } from '../connect-simulator/random.js';
 import { TokenBucket } from '../connect-simulator/TokenBucket.js';

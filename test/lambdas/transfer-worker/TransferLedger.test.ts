@@ -1,8 +1,8 @@
 import { CreateTableCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { RejectionLedger } from '../../../lambdas/transfer-worker/RejectionLedger.js';
-import { TransferLedger } from '../../../lambdas/transfer-worker/TransferLedger.js';
+import { RejectionLedger } from '../../../lambdas/transfer-worker/ledger/RejectionLedger.js';
+import { TransferLedger } from '../../../lambdas/transfer-worker/ledger/TransferLedger.js';
 import { LedgerKey } from '../../../src/contract/index.js';
 import { type LocalEngine, startLocalDynamoDB } from '../../../tools/local-engines/engines.js';
 import { FaultProxy } from '../../../tools/local-engines/FaultProxy.js';

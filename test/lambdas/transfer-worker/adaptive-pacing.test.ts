@@ -1,8 +1,8 @@
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AdaptivePacer } from '../../../lambdas/transfer-worker/AdaptivePacer.js';
-import { DynamoPacingStore } from '../../../lambdas/transfer-worker/DynamoPacingStore.js';
+import { AdaptivePacer } from '../../../lambdas/transfer-worker/pacing/AdaptivePacer.js';
+import { DynamoPacingStore } from '../../../lambdas/transfer-worker/pacing/DynamoPacingStore.js';
 import { type PacingState, pacingPolicy } from '../../../src/domain/pacing.js';
 import { type LocalEngine, startLocalDynamoDB } from '../../../tools/local-engines/engines.js';
 

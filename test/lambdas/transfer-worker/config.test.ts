@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { CallPacer } from '../../../lambdas/transfer-worker/CallPacer.js';
 import { pacingIntervalMs, readWorkerConfig } from '../../../lambdas/transfer-worker/config.js';
+import { CallPacer } from '../../../lambdas/transfer-worker/pacing/CallPacer.js';
 import { type NumericSetting, SETTINGS, WORKER_SETTINGS } from '../../../src/contract/index.js';
 
 const env = {

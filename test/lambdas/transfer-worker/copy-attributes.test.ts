@@ -1,9 +1,9 @@
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSMessageAttributes } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyFactsOf } from '../../../lambdas/transfer-worker/messageAttributes.js';
-import { QueueHold } from '../../../lambdas/transfer-worker/QueueHold.js';
-import { RequeueSender } from '../../../lambdas/transfer-worker/RequeueSender.js';
+import { copyFactsOf } from '../../../lambdas/transfer-worker/queue/messageAttributes.js';
+import { QueueHold } from '../../../lambdas/transfer-worker/queue/QueueHold.js';
+import { RequeueSender } from '../../../lambdas/transfer-worker/queue/RequeueSender.js';
 import { type LocalSqs, startLocalSqs } from '../../../tools/local-engines/engines.js';
 import { queueTransfer, sqsRecord } from '../../support/factories.js';
 

@@ -2,9 +2,9 @@ import { createServer, request as httpRequest, type IncomingHttpHeaders, type Se
 import type { AddressInfo } from 'node:net';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DeadLetterQueue } from '../../../lambdas/transfer-worker/DeadLetterQueue.js';
-import { copyFactsOf } from '../../../lambdas/transfer-worker/messageAttributes.js';
-import { RequeueSender } from '../../../lambdas/transfer-worker/RequeueSender.js';
+import { DeadLetterQueue } from '../../../lambdas/transfer-worker/queue/DeadLetterQueue.js';
+import { copyFactsOf } from '../../../lambdas/transfer-worker/queue/messageAttributes.js';
+import { RequeueSender } from '../../../lambdas/transfer-worker/queue/RequeueSender.js';
 import { type LocalSqs, startLocalSqs } from '../../../tools/local-engines/engines.js';
 import { queueTransfer, sqsRecord } from '../../support/factories.js';
 

@@ -1,10 +1,10 @@
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { planBatch } from '../../../lambdas/transfer-worker/batchSchedule.js';
-import { DynamoPacingStore } from '../../../lambdas/transfer-worker/DynamoPacingStore.js';
-import { CopyAttribute, copyFactsOf } from '../../../lambdas/transfer-worker/messageAttributes.js';
-import { SharedSchedule } from '../../../lambdas/transfer-worker/SharedSchedule.js';
+import { planBatch } from '../../../lambdas/transfer-worker/pacing/batchSchedule.js';
+import { DynamoPacingStore } from '../../../lambdas/transfer-worker/pacing/DynamoPacingStore.js';
+import { SharedSchedule } from '../../../lambdas/transfer-worker/pacing/SharedSchedule.js';
+import { CopyAttribute, copyFactsOf } from '../../../lambdas/transfer-worker/queue/messageAttributes.js';
 import { afterThrottle, pacingPolicy } from '../../../src/domain/pacing.js';
 import { type LocalEngine, startLocalDynamoDB } from '../../../tools/local-engines/engines.js';
 import { sqsRecord, WORKER_ROLE_ID, WORKER_SENDER_ID } from '../../support/factories.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyFactsOf, sqsText } from '../../../lambdas/transfer-worker/messageAttributes.js';
+import { copyFactsOf, sqsText } from '../../../lambdas/transfer-worker/queue/messageAttributes.js';
 import { LedgerKey, OUTCOME_EVENT_SOURCE, TRANSFER_FAILED_DETAIL_TYPE } from '../../../src/contract/index.js';
 import { type BusEvent, LocalEventBridge } from '../../../tools/local-eventbridge/LocalEventBridge.js';
 import {

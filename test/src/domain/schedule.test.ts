@@ -1,13 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { afterThrottle, pacingPolicy } from '../../../src/domain/pacing.js';
-import {
-  bookSlots,
-  decideSlot,
-  MAX_IN_FUNCTION_WAIT_MS,
-  SCHEDULE_HORIZON_MS,
-  slotHolds,
-  unscheduledDelaySeconds,
-} from '../../../src/domain/schedule.js';
+import { MAX_IN_FUNCTION_WAIT_MS, SCHEDULE_HORIZON_MS } from '../../../src/domain/pacingPolicy.js';
+import { bookSlots, decideSlot, slotHolds, unscheduledDelaySeconds } from '../../../src/domain/schedule.js';
 
 const policy = pacingPolicy(2);
 

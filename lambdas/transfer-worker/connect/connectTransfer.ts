@@ -1,6 +1,6 @@
 import { type ConnectClient, TransferContactCommand } from '@aws-sdk/client-connect';
-import { type AttemptFailure, ConnectCallError } from '../../src/domain/index.js';
-import type { TransferRequest } from '../../src/request/index.js';
+import { type AttemptFailure, ConnectCallError } from '../../../src/domain/index.js';
+import type { TransferRequest } from '../../../src/request/index.js';
 
 /** What a completed transfer returns, and what a repeat of its token replays. */
 export interface TransferResult {

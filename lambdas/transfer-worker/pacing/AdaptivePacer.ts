@@ -5,19 +5,7 @@ import {
   type PacingPolicy,
   type PacingState,
   slotCallSpacingMs,
-} from '../../src/domain/index.js';
-
-/** The furthest into its interval a call at a slot of the schedule may land (ms). */
-const MAX_SLOT_SPREAD_MS = 1_000;
-
-/**
- * The share of calls at slots spread in their interval while the rate is at the ceiling. Requests held for
- * their slots come back whole seconds after the batch that held them, so without a throttle the calls keep
- * one phase: a neighbour that arrives on the wrong side of it loses every race for the bucket's tokens and
- * the orchestrator is never throttled, so never learns (run G: a 0.25/s neighbour's calls 37 % throttled,
- * none of ours). A quarter spread lets the neighbour win now and then, and the next call of ours is throttled.
- */
-const CEILING_SPREAD_SHARE = 0.25;
+} from '../../../src/domain/index.js';
 
 /** Where the deployment's shared pacing state lives (one small item of the ledger table). */
 export interface PacingStore {
@@ -42,7 +30,7 @@ export interface Pacer {
 
 /** How an `AdaptivePacer` reads the clock, sleeps and draws its jitter (tests and the model replace them). */
 export interface AdaptivePacerOptions {
-  /** How often the shared state is read again. @default 2000 */
+  /** How often the shared state is read again. @default the policy's `refreshMs` */
   readonly refreshMs?: number;
   /** @default Date.now */
   readonly now?: () => number;
@@ -84,7 +72,7 @@ export class AdaptivePacer implements Pacer {
     private readonly workers: number,
     options: AdaptivePacerOptions = {},
   ) {
-    this.#refreshMs = options.refreshMs ?? 2_000;
+    this.#refreshMs = options.refreshMs ?? policy.refreshMs;
     this.#now = options.now ?? Date.now;
     this.#random = options.random ?? Math.random;
     this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
@@ -129,7 +117,7 @@ export class AdaptivePacer implements Pacer {
    * bucket's tokens against a caller on the second, which is then the one throttled (the bench's 1/s
    * neighbour: 16 % of its calls).
    * At the ceiling, with no sign of another caller, a call is made at once (Lambda bills the wait), but for a
-   * random {@link CEILING_SPREAD_SHARE} of them. Either way a worker's calls at slots are `slotCallSpacingMs`
+   * random share of them (the policy's `ceilingSpreadShare`). Either way a worker's calls at slots are `slotCallSpacingMs`
    * apart at least.
    *
    * @example
@@ -140,8 +128,8 @@ export class AdaptivePacer implements Pacer {
     const now = this.#now();
     const rate = this.rate;
     // At most a second: enough to be out of phase with a caller on the second, and Lambda bills the wait.
-    const spread = Math.min(1000 / rate, MAX_SLOT_SPREAD_MS);
-    const spreadThis = rate < this.policy.ceiling || this.#random() < CEILING_SPREAD_SHARE;
+    const spread = Math.min(1000 / rate, this.policy.maxSlotSpreadMs);
+    const spreadThis = rate < this.policy.ceiling || this.#random() < this.policy.ceilingSpreadShare;
     const jitter = spreadThis ? this.#random() * this.#jitter * spread : 0;
     const start = Math.max(
       Math.max(slotAt, now) + jitter,

@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { LedgerKey } from '../../src/contract/index.js';
-import type { PacingState } from '../../src/domain/index.js';
+import { LedgerKey } from '../../../src/contract/index.js';
+import type { PacingState } from '../../../src/domain/index.js';
 import type { PacingStore } from './AdaptivePacer.js';
 import type { ScheduleStore } from './SharedSchedule.js';
 

@@ -1,9 +1,4 @@
-import {
-  bookSlots,
-  type PacingPolicy,
-  type PacingState,
-  SCHEDULE_HORIZON_MS,
-} from '../../src/domain/index.js';
+import { bookSlots, type PacingPolicy, type PacingState } from '../../../src/domain/index.js';
 
 /** Where the deployment's schedule lives: next to the pacing state, in one item of the ledger table. */
 export interface ScheduleStore {
@@ -25,24 +20,13 @@ export interface BookedSlots {
 export interface SharedScheduleOptions {
   /** @default Date.now */
   readonly now?: () => number;
-  /** How long the epoch read for returning requests is reused. @default 2000 */
+  /** How long the epoch read for returning requests is reused. @default the policy's `refreshMs` */
   readonly refreshMs?: number;
   /** @default Math.random */
   readonly random?: () => number;
   /** @default setTimeout */
   readonly sleep?: (ms: number) => Promise<void>;
 }
-
-/**
- * Tries to book before giving up (another worker booked in between each time). Invocations that only hold
- * requests take milliseconds, so one worker may book again and again while another reads: with 3 tries the
- * other gave up at the start of a backlog, and its calls, paced in the function, came on top of the schedule
- * (the bench's first throttles).
- */
-const BOOKING_ATTEMPTS = 8;
-
-/** The longest pause before the next try (ms): a random part of it, growing with each try. */
-const BOOKING_BACKOFF_MS = 25;
 
 /**
  * The deployment's shared schedule of calls: a batch books consecutive slots at the end of it (one
@@ -59,11 +43,11 @@ export class SharedSchedule {
 
   constructor(
     private readonly store: ScheduleStore,
-    private readonly policy: PacingPolicy,
+    readonly policy: PacingPolicy,
     options: SharedScheduleOptions = {},
   ) {
     this.#now = options.now ?? Date.now;
-    this.#refreshMs = options.refreshMs ?? 2_000;
+    this.#refreshMs = options.refreshMs ?? policy.refreshMs;
     this.#random = options.random ?? Math.random;
     this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
@@ -79,14 +63,21 @@ export class SharedSchedule {
    */
   async book(count: number): Promise<BookedSlots | 'busy' | undefined> {
     try {
-      for (let attempt = 0; attempt < BOOKING_ATTEMPTS; attempt += 1) {
+      for (let attempt = 0; attempt < this.policy.bookingAttempts; attempt += 1) {
         const { state, nextFreeAt } = await this.store.readSchedule();
         const epoch = state?.changedAt ?? 0;
         this.#remember(epoch);
-        const booking = bookSlots(state, this.policy, nextFreeAt, this.#now(), count, SCHEDULE_HORIZON_MS);
+        const booking = bookSlots(
+          state,
+          this.policy,
+          nextFreeAt,
+          this.#now(),
+          count,
+          this.policy.scheduleHorizonMs,
+        );
         if (booking.slots.length === 0) return { ...booking, epoch };
         if (await this.store.advanceSchedule(nextFreeAt, booking.nextFreeAt)) return { ...booking, epoch };
-        await this.#sleep(this.#random() * BOOKING_BACKOFF_MS * (attempt + 1));
+        await this.#sleep(this.#random() * this.policy.bookingBackoffMs * (attempt + 1));
       }
       return 'busy';
     } catch {

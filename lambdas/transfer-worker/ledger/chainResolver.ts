@@ -1,6 +1,6 @@
-import { LedgerKey } from '../../src/contract/index.js';
-import { ContactNotVisibleError, chainRootOf } from '../../src/domain/index.js';
-import type { ContactDirectory } from './contactDirectory.js';
+import { LedgerKey } from '../../../src/contract/index.js';
+import { ContactNotVisibleError, chainRootOf } from '../../../src/domain/index.js';
+import type { ContactDirectory } from '../connect/contactDirectory.js';
 import type { TransferLedger } from './TransferLedger.js';
 
 /**

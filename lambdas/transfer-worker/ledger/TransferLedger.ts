@@ -7,9 +7,9 @@ import {
   GetCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { LedgerKey } from '../../src/contract/index.js';
-import { CapReachedError, TokenReusedError } from '../../src/domain/index.js';
-import { batchGetAll } from '../../src/tables/batchGetAll.js';
+import { LedgerKey } from '../../../src/contract/index.js';
+import { CapReachedError, TokenReusedError } from '../../../src/domain/index.js';
+import { batchGetAll } from '../../../src/tables/batchGetAll.js';
 
 /** A transfer's result, as the ledger keeps it for a token that transferred. */
 export interface LedgerTransferResult {

@@ -4,10 +4,10 @@ import {
   PutCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { DEFAULTS, LedgerKey, MAX_REASON_CHARS } from '../../src/contract/index.js';
-import { ErrorClass, type Failure } from '../../src/domain/index.js';
-import type { RejectionRecord } from '../../src/status/transferStatus.js';
-import { batchGetAll } from '../../src/tables/batchGetAll.js';
+import { DEFAULTS, LedgerKey, MAX_REASON_CHARS } from '../../../src/contract/index.js';
+import { ErrorClass, type Failure } from '../../../src/domain/index.js';
+import type { RejectionRecord } from '../../../src/status/transferStatus.js';
+import { batchGetAll } from '../../../src/tables/batchGetAll.js';
 
 /** Where a message's dead letter stands, and why it was dead-lettered. */
 export interface DeadLetterMarker {

@@ -1,7 +1,7 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
-import { DeadLetterAttribute, MAX_REASON_CHARS } from '../../src/contract/index.js';
-import type { Failure } from '../../src/domain/index.js';
+import { DeadLetterAttribute, MAX_REASON_CHARS } from '../../../src/contract/index.js';
+import type { Failure } from '../../../src/domain/index.js';
 import { type CopyFacts, copyAttributes, numberAttribute, textAttribute } from './messageAttributes.js';
 
 /**

@@ -10,7 +10,7 @@ import {
   type ContactView,
   DeadlineTooCloseError,
   isThrottledCall,
-} from '../../src/domain/index.js';
+} from '../../../src/domain/index.js';
 
 /** What the worker asks Connect about contacts, beyond `TransferContact`: its authority on what happened. */
 export interface ContactDirectory {

@@ -1,18 +1,22 @@
 import type { SQSRecord } from 'aws-lambda';
 import {
   decideSlot,
-  MAX_IN_FUNCTION_WAIT_MS,
-  SCHEDULE_HORIZON_MS,
+  type PacingPolicy,
   slotHolds,
   unscheduledDelaySeconds,
-} from '../../src/domain/index.js';
-import type { ScheduledTurn } from './idempotentTransfer.js';
-import type { CarriedSlot, CopyFacts } from './messageAttributes.js';
-import type { HeldRequest } from './QueueHold.js';
+} from '../../../src/domain/index.js';
+import type { CarriedSlot, CopyFacts } from '../queue/messageAttributes.js';
+import type { HeldRequest } from '../queue/QueueHold.js';
 import type { SharedSchedule } from './SharedSchedule.js';
 
-/** How long a request whose booking failed waits in the queue before it asks again: 1 to 5 s, spread. */
-const retryBookingDelaySeconds = (random: number) => 1 + Math.floor(random * 5);
+/** How long a request whose booking found the schedule busy waits in the queue before it asks again (s). */
+const busyHoldSeconds = ({ min, max }: PacingPolicy['busyHoldSeconds'], random: number) =>
+  min + Math.floor(random * (max - min + 1));
+
+/** The slot of the deployment's schedule a call waits for (ms), when the batch's plan gave it one. */
+export interface ScheduledTurn {
+  readonly slotAt: number;
+}
 
 /** A record of the batch as the planner sees it. */
 export interface PlannedRecord {
@@ -58,10 +62,11 @@ export async function planBatch(
   schedule: SharedSchedule,
   clock: PlanClock,
 ): Promise<BatchPlan> {
+  const { policy } = schedule;
   const run = new Map<string, ScheduledTurn | undefined>();
   const hold: HeldRequest[] = [];
   const place = (planned: PlannedRecord, clientToken: string, slot: CarriedSlot, now: number) => {
-    const decision = decideSlot(slot.at, now, MAX_IN_FUNCTION_WAIT_MS);
+    const decision = decideSlot(slot.at, now, policy.maxInFunctionWaitMs);
     if (decision.kind === 'run') run.set(planned.record.messageId, { slotAt: slot.at });
     else
       hold.push({
@@ -83,7 +88,7 @@ export async function planBatch(
   const toBook: PlannedRecord[] = [];
   for (const planned of schedulable) {
     const slot = planned.facts.slot;
-    if (slot && epoch !== undefined && slotHolds(slot, epoch, now))
+    if (slot && epoch !== undefined && slotHolds(slot, epoch, now, policy.slotStaleAfterMs))
       place(planned, planned.clientToken as string, slot, now);
     else toBook.push(planned);
   }
@@ -97,7 +102,12 @@ export async function planBatch(
     if (booked === undefined) run.set(record.messageId, undefined);
     else if (booked === 'busy')
       // No slot yet: a call now would come on top of the schedule. Ask again in a few seconds.
-      hold.push({ record, facts, clientToken, delaySeconds: retryBookingDelaySeconds(clock.random()) });
+      hold.push({
+        record,
+        facts,
+        clientToken,
+        delaySeconds: busyHoldSeconds(policy.busyHoldSeconds, clock.random()),
+      });
     else {
       const at = booked.slots[i];
       if (at !== undefined) place(planned, clientToken, { at, epoch: booked.epoch }, bookedAt);
@@ -105,7 +115,7 @@ export async function planBatch(
         const delaySeconds = unscheduledDelaySeconds(
           booked.nextFreeAt,
           bookedAt,
-          SCHEDULE_HORIZON_MS,
+          policy.scheduleHorizonMs,
           clock.random(),
         );
         hold.push({ record, facts, clientToken, delaySeconds });

@@ -6,8 +6,8 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { FinalizeRequestMiddleware } from '@smithy/types';
 import type { SQSRecord } from 'aws-lambda';
-import { DeadLetterAttribute, MAX_REASON_CHARS } from '../../src/contract/index.js';
-import type { Failure } from '../../src/domain/index.js';
+import { DeadLetterAttribute, MAX_REASON_CHARS } from '../../../src/contract/index.js';
+import type { Failure } from '../../../src/domain/index.js';
 import {
   CopyAttribute,
   type CopyFacts,

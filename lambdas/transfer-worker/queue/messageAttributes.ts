@@ -1,7 +1,7 @@
 import type { MessageAttributeValue } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
-import { DEAD_LETTER_REASON_ATTRIBUTES, DeadLetterAttribute } from '../../src/contract/index.js';
-import { ErrorClass, type Failure, SCHEDULE_HORIZON_MS } from '../../src/domain/index.js';
+import { DEAD_LETTER_REASON_ATTRIBUTES, DeadLetterAttribute } from '../../../src/contract/index.js';
+import { ErrorClass, type Failure, SCHEDULE_HORIZON_MS } from '../../../src/domain/index.js';
 
 /** SQS accepts at most 10 message attributes per message. */
 const MAX_ATTRIBUTES = 10;
