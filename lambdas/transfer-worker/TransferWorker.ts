@@ -35,11 +35,14 @@ import type { DeadLetterMarker, RejectionLedger } from './ledger/RejectionLedger
 import type { TransferLedger } from './ledger/TransferLedger.js';
 import type { OutcomePublisher } from './OutcomePublisher.js';
 import type { Pacing, ScheduledTurn } from './pacing/index.js';
-import type { DeadLetterQueue } from './queue/DeadLetterQueue.js';
-import { type CopyFacts, copyFactsOf } from './queue/messageAttributes.js';
-import type { QueueHold } from './queue/QueueHold.js';
-import type { RequeueSender } from './queue/RequeueSender.js';
-import type { RetryScheduler } from './queue/RetryScheduler.js';
+import {
+  type CopyFacts,
+  copyFactsOf,
+  type DeadLetterQueue,
+  type QueueHold,
+  type RequeueSender,
+  type RetryScheduler,
+} from './queue/index.js';
 
 /** What the worker is wired with. */
 export interface TransferWorkerDependencies {

@@ -20,10 +20,7 @@ import { TransferLedger } from './ledger/TransferLedger.js';
 import { OutcomePublisher } from './OutcomePublisher.js';
 import { DynamoPacingStore } from './pacing/DynamoPacingStore.js';
 import { createPacing } from './pacing/index.js';
-import { DeadLetterQueue } from './queue/DeadLetterQueue.js';
-import { QueueHold } from './queue/QueueHold.js';
-import { RequeueSender } from './queue/RequeueSender.js';
-import { RetryScheduler } from './queue/RetryScheduler.js';
+import { createCopies } from './queue/index.js';
 import { createTransferWorker } from './TransferWorker.js';
 
 // Composition root: read once per cold start. Endpoints, region, credentials and retry settings come from
@@ -94,6 +91,7 @@ const transfer = createIdempotentTransfer({
 // The configured endpoint wins over the queue URL's host: the same host in AWS, and the only one that
 // resolves for a local SQS whose queue URLs name `sqs.<region>.localhost`.
 const sqs = new SQSClient({ useQueueUrlAsEndpoint: false, requestHandler });
+const copies = createCopies(sqs, config);
 
 /** The transfer worker's Lambda handler: SQS batch in, partial batch response out. */
 export const handler = createTransferWorker({
@@ -105,11 +103,11 @@ export const handler = createTransferWorker({
       transfer.registerContext(context);
     },
   },
-  deadLetters: new DeadLetterQueue(sqs, config.deadLetterQueueUrl, config.maxMessageBytes),
-  requeue: new RequeueSender(sqs, config.transferQueueUrl, config.maxMessageBytes),
-  retries: new RetryScheduler(sqs, config.transferQueueUrl),
+  deadLetters: copies.deadLetters,
+  requeue: copies.requeue,
+  retries: copies.retries,
   pacing,
-  ...(holdsInQueue && { hold: new QueueHold(sqs, config.transferQueueUrl, config.maxMessageBytes) }),
+  ...(holdsInQueue && { hold: copies.hold }),
   outcomes: new OutcomePublisher(
     config.outcomeEventBusName ? new EventBridgeClient({ requestHandler }) : undefined,
     config.outcomeEventBusName,
