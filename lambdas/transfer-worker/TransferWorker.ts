@@ -103,7 +103,7 @@ export function createTransferWorker(deps: TransferWorkerDependencies): Transfer
       // A message once dead-lettered never runs again: it only finishes its dead letter and announces it.
       const settled = await finishEarlierDeadLetter(deps, record, received, markers);
       if (settled) return;
-      const request = checkedRequest(received, config);
+      const request = checkedRequest(received);
       const result = await transfer.run(request, turn);
       await announceCompleted(deps, received, request, result);
     } catch (error) {
@@ -256,7 +256,7 @@ async function holdForSlots(
   records: readonly SQSRecord[],
   received: ReadonlyMap<string, ReceivedRecord>,
 ): Promise<Map<string, ScheduledTurn | undefined>> {
-  const { pacing, hold, config, metrics, logger } = deps;
+  const { pacing, hold, metrics, logger } = deps;
   if (!pacing || !hold) return new Map(records.map((record) => [record.messageId, undefined]));
   const plan = await pacing.admit(
     records.map((record) => {
@@ -266,10 +266,7 @@ async function holdForSlots(
         record,
         facts: read?.facts ?? copyFactsOf(record, undefined, Date.now()),
         clientToken: request?.ClientToken,
-        schedulable:
-          request !== undefined &&
-          config.allowedInstanceIds.has(request.InstanceId) &&
-          (read?.receiveCount ?? 1) === 1,
+        schedulable: request !== undefined && read?.instanceAllowed === true && read.receiveCount === 1,
       };
     }),
   );
@@ -298,6 +295,8 @@ interface ReceivedRecord {
   /** What its copy attributes say, believed only on the worker's own copies. */
   readonly facts: CopyFacts;
   readonly logFacts: Readonly<Record<string, unknown>>;
+  /** Whether its request names an instance the worker may touch (checked here, once). */
+  readonly instanceAllowed: boolean;
 }
 
 /**
@@ -330,6 +329,7 @@ function readRecord(record: SQSRecord, config: WorkerConfig, now: number): Recei
     parsed,
     request,
     clientToken,
+    instanceAllowed: request !== undefined && config.allowedInstanceIds.has(request.InstanceId),
     facts: copyFactsOf(record, config.workerRoleId, now),
     logFacts: {
       messageId: record.messageId,
@@ -343,13 +343,12 @@ function readRecord(record: SQSRecord, config: WorkerConfig, now: number): Recei
 }
 
 /** The valid request of a record, on an allowed instance; else the error that dead-letters it. */
-function checkedRequest(received: ReceivedRecord, config: WorkerConfig): TransferRequest {
+function checkedRequest(received: ReceivedRecord): TransferRequest {
   const { parsed } = received;
   if (!parsed.ok)
     throw new InvalidRequestError(parsed.rejection.message, { issues: parsed.rejection.issues });
   const request = parsed.value.request;
-  if (!config.allowedInstanceIds.has(request.InstanceId))
-    throw new InstanceNotAllowedError(request.InstanceId);
+  if (!received.instanceAllowed) throw new InstanceNotAllowedError(request.InstanceId);
   return request;
 }
 
