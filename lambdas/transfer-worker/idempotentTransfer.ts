@@ -127,7 +127,7 @@ class TransferAttempt {
     if (result.ContactId !== request.ContactId) {
       await this.deps.ledger.linkContact(request.InstanceId, result.ContactId, chain);
     }
-    await this.deps.ledger.settleTransferred(request.ClientToken, result);
+    await this.deps.ledger.record(request.ClientToken, { kind: 'transferred', ...result });
   }
 
   /**
@@ -146,7 +146,7 @@ class TransferAttempt {
     const contact = await this.deps.contacts.describe(request.InstanceId, request.ContactId);
     if (!contact) {
       // The contact had an attempt: a 404 is a read lagging, not proof that nothing happened.
-      await this.deps.ledger.closeAttempt(request.ClientToken);
+      await this.deps.ledger.record(request.ClientToken, { kind: 'close' });
       throw new ContactNotVisibleError(request.InstanceId, request.ContactId);
     }
     const successors = !contact.active
@@ -164,10 +164,10 @@ class TransferAttempt {
         await this.deps.ledger.forget(chain, request.ClientToken);
         throw refusal;
       }
-      await this.deps.ledger.clearAmbiguity(request.ClientToken);
+      await this.deps.ledger.record(request.ClientToken, { kind: 'proved-not-transferred' });
       return undefined;
     }
-    await this.deps.ledger.closeAttempt(request.ClientToken);
+    await this.deps.ledger.record(request.ClientToken, { kind: 'close' });
     // Too soon to tell: retried (and requeued on its last delivery) until the successor shows or the wait ends.
     if (verdict.kind === 'too-soon')
       throw new TransferOutcomeUnknownError({ cause: new Error(verdict.reason) });
@@ -221,15 +221,16 @@ class TransferAttempt {
           throw error;
         case CallVerdict.MayHaveTransferred:
           run.maybeTransferred = true;
-          await this.deps.ledger.markAmbiguous(token, attemptAt);
+          await this.deps.ledger.record(token, { kind: 'lost-answer', at: attemptAt });
           throw error;
         case CallVerdict.NothingLearned:
-          await this.deps.ledger.closeAttempt(token);
+          await this.deps.ledger.record(token, { kind: 'close' });
           throw error;
         case CallVerdict.RefusedAfterAmbiguity: {
           run.maybeTransferred = true;
           // Connect may check the contact before the token: the refusal may come from our own transfer.
-          if (ambiguousSince === undefined) await this.deps.ledger.markAmbiguous(token, attemptAt);
+          if (ambiguousSince === undefined)
+            await this.deps.ledger.record(token, { kind: 'lost-answer', at: attemptAt });
           const settled = await this.reconcile(request, chain, ambiguousSince ?? attemptAt, error, run);
           if (settled) return settled;
           throw error;
@@ -253,7 +254,9 @@ class TransferAttempt {
       // Ended in an error before any call that may have transferred: its open mark must not pass for a
       // worker that died during a call (the next attempt would take the request for ambiguous).
       if (!run.transferred && !run.maybeTransferred && !run.callInDoubt)
-        await this.deps.ledger.closeOwnAttempt(request.ClientToken, run.attemptId).catch(() => undefined);
+        await this.deps.ledger
+          .record(request.ClientToken, { kind: 'close', attemptId: run.attemptId })
+          .catch(() => undefined);
       throw error;
     }
   }
@@ -295,7 +298,7 @@ class TransferAttempt {
     } catch (error) {
       // No reservation, no call: a token with no earlier ambiguity is forgotten, as after any failure.
       if (ambiguousSince === undefined) await this.deps.ledger.forget(chain, token);
-      else await this.deps.ledger.closeAttempt(token);
+      else await this.deps.ledger.record(token, { kind: 'close' });
       throw error;
     }
 

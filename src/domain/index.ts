@@ -51,6 +51,12 @@ export {
   type TransferTarget,
 } from './reconcile.js';
 export {
+  ambiguityOf,
+  nextRequestState,
+  type RequestEvent,
+  type RequestState,
+} from './requestRecord.js';
+export {
   bookSlots,
   decideSlot,
   MAX_QUEUE_DELAY_SECONDS,

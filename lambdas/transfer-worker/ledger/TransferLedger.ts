@@ -8,7 +8,14 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { LedgerKey } from '../../../src/contract/index.js';
-import { CapReachedError, TokenReusedError } from '../../../src/domain/index.js';
+import {
+  ambiguityOf,
+  CapReachedError,
+  nextRequestState,
+  type RequestEvent,
+  type RequestState,
+  TokenReusedError,
+} from '../../../src/domain/index.js';
 import { batchGetAll } from '../../../src/tables/batchGetAll.js';
 
 /** A transfer's result, as the ledger keeps it for a token that transferred. */
@@ -29,6 +36,51 @@ export interface RequestHistory {
    */
   readonly ambiguousSince?: number;
 }
+
+/** The state a request record's item shows (an item with nothing of a request is absent). */
+export function requestStateOf(item: Record<string, unknown> | undefined): RequestState {
+  if (typeof item?.ContactId === 'string')
+    return { kind: 'transferred', ContactId: item.ContactId, ContactArn: String(item.ContactArn ?? '') };
+  const ambiguousSince = typeof item?.ambiguousSince === 'number' ? item.ambiguousSince : undefined;
+  const ambiguity = ambiguousSince === undefined ? {} : { ambiguousSince };
+  if (typeof item?.attemptId === 'string' && typeof item.attemptedAt === 'number')
+    return { kind: 'open', attemptId: item.attemptId, attemptedAt: item.attemptedAt, ...ambiguity };
+  if (ambiguousSince !== undefined || item?.fingerprint !== undefined) return { kind: 'idle', ...ambiguity };
+  return { kind: 'absent' };
+}
+
+type RecordedEvent = Exclude<RequestEvent, { kind: 'begin' | 'forget' }>;
+type RecordWrite = Pick<
+  ConstructorParameters<typeof UpdateCommand>[0],
+  'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeValues'
+>;
+
+/** Each transition of a request record, as the one write that persists it. */
+const RECORD_WRITES: {
+  readonly [K in RecordedEvent['kind']]: (event: Extract<RecordedEvent, { kind: K }>) => RecordWrite;
+} = {
+  'lost-answer': ({ at }) => ({
+    UpdateExpression:
+      'SET ambiguousSince = if_not_exists(ambiguousSince, :since) REMOVE attemptedAt, attemptId',
+    ExpressionAttributeValues: { ':since': at },
+  }),
+  close: ({ attemptId }) =>
+    attemptId === undefined
+      ? { UpdateExpression: 'REMOVE attemptedAt, attemptId' }
+      : {
+          UpdateExpression: 'REMOVE attemptedAt, attemptId',
+          ConditionExpression: 'attemptId = :attemptId',
+          ExpressionAttributeValues: { ':attemptId': attemptId },
+        },
+  'proved-not-transferred': () => ({ UpdateExpression: 'REMOVE ambiguousSince' }),
+  // The first result stands: a transferred record never changes (a retried write finds it there).
+  transferred: ({ ContactId, ContactArn }) => ({
+    UpdateExpression:
+      'SET ContactId = :contactId, ContactArn = :contactArn, transferredAt = :now REMOVE attemptedAt, attemptId',
+    ConditionExpression: 'attribute_not_exists(ContactId)',
+    ExpressionAttributeValues: { ':contactId': ContactId, ':contactArn': ContactArn, ':now': Date.now() },
+  }),
+};
 
 /**
  * How many times one write to a chain is sent when other writes to the same chain keep landing first (a chain
@@ -138,21 +190,17 @@ export class TransferLedger {
         throw new TokenReusedError(LedgerKey.request(token));
       throw error;
     }
-    const history: RequestHistory = {
-      chain: typeof old?.chain === 'string' ? old.chain : chain,
-      ...(typeof old?.ContactId === 'string' && {
-        transferred: { ContactId: old.ContactId, ContactArn: String(old.ContactArn ?? '') },
-      }),
-    };
-    if (history.transferred) return history;
-    const recorded = typeof old?.ambiguousSince === 'number' ? old.ambiguousSince : undefined;
-    // An open attempt of this same attempt (its first write applied, its answer lost, the SDK's retry read
-    // it back) is not a crash: only another attempt's open one may have transferred.
-    const ownWrite = old?.attemptId === attempt.attemptId;
-    const crashed = typeof old?.attemptedAt === 'number' && !ownWrite ? old.attemptedAt : undefined;
-    if (recorded === undefined && crashed !== undefined) await this.#keepAmbiguousSince(token, crashed);
-    const ambiguousSince = recorded ?? crashed;
-    return ambiguousSince === undefined ? history : { ...history, ambiguousSince };
+    const chainOf = typeof old?.chain === 'string' ? old.chain : chain;
+    const before = requestStateOf(old);
+    if (before.kind === 'transferred') {
+      return { chain: chainOf, transferred: { ContactId: before.ContactId, ContactArn: before.ContactArn } };
+    }
+    const after = nextRequestState(before, { kind: 'begin', attemptId: attempt.attemptId, at: attempt.now });
+    const ambiguousSince = ambiguityOf(after);
+    // Another attempt's open lease (its worker died during a call) made it ambiguous: keep when, for good.
+    if (ambiguousSince !== undefined && ambiguityOf(before) === undefined)
+      await this.#keepAmbiguousSince(token, ambiguousSince);
+    return ambiguousSince === undefined ? { chain: chainOf } : { chain: chainOf, ambiguousSince };
   }
 
   async #keepAmbiguousSince(token: string, since: number): Promise<void> {
@@ -167,78 +215,28 @@ export class TransferLedger {
   }
 
   /**
-   * Records that the token transferred, with the result to replay (and closes the attempt). Kept for good:
-   * a request sent again, or redriven, after every other memory of it is gone is answered from here.
+   * Persists a transition of a token's request record (see `nextRequestState`, which says what each does),
+   * as one write: an attempt's end when its call may have transferred (`lost-answer`), an end that taught
+   * nothing (`close`, with an attempt id only while it is still that attempt's lease), an ambiguity Connect's
+   * record cleared (`proved-not-transferred`), or the transfer itself (`transferred`, kept for good: a request
+   * sent again or redriven after every other memory of it is gone is answered from here). Forgetting a token
+   * also gives its reservation back: {@link forget}.
    *
    * @example
-   * await ledger.settleTransferred('token-1', { ContactId: 'c-2', ContactArn: 'arn:…' });
+   * await ledger.record('token-1', { kind: 'lost-answer', at: attemptStartedAt });
+   * await ledger.record('token-1', { kind: 'transferred', ContactId: 'c-2', ContactArn: 'arn:…' });
    */
-  async settleTransferred(token: string, result: LedgerTransferResult): Promise<void> {
-    await this.client.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: { pk: LedgerKey.request(token) },
-        UpdateExpression:
-          'SET ContactId = :contactId, ContactArn = :contactArn, transferredAt = :now REMOVE attemptedAt, attemptId',
-        ExpressionAttributeValues: {
-          ':contactId': result.ContactId,
-          ':contactArn': result.ContactArn,
-          ':now': Date.now(),
-        },
-      }),
-    );
-  }
-
-  /**
-   * Records that an attempt started at `since` may have transferred (its answer was lost), unless an
-   * earlier one already did; closes the attempt.
-   *
-   * @example
-   * await ledger.markAmbiguous('token-1', attemptStartedAt);
-   */
-  async markAmbiguous(token: string, since: number): Promise<void> {
-    await this.client.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: { pk: LedgerKey.request(token) },
-        UpdateExpression:
-          'SET ambiguousSince = if_not_exists(ambiguousSince, :since) REMOVE attemptedAt, attemptId',
-        ExpressionAttributeValues: { ':since': since },
-      }),
-    );
-  }
-
-  /**
-   * Closes an attempt that did not transfer and taught nothing new (throttled after an ambiguity, or never
-   * called): the token's history stays as it was.
-   *
-   * @example
-   * await ledger.closeAttempt('token-1');
-   */
-  async closeAttempt(token: string): Promise<void> {
-    await this.client.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: { pk: LedgerKey.request(token) },
-        UpdateExpression: 'REMOVE attemptedAt, attemptId',
-      }),
-    );
-  }
-
-  /**
-   * Clears a token's ambiguity once Connect's own record proved that nothing was transferred.
-   *
-   * @example
-   * await ledger.clearAmbiguity('token-1');
-   */
-  async clearAmbiguity(token: string): Promise<void> {
-    await this.client.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: { pk: LedgerKey.request(token) },
-        UpdateExpression: 'REMOVE ambiguousSince',
-      }),
-    );
+  async record(token: string, event: Exclude<RequestEvent, { kind: 'begin' | 'forget' }>): Promise<void> {
+    const write = RECORD_WRITES[event.kind](event as never);
+    try {
+      await this.client.send(
+        new UpdateCommand({ TableName: this.tableName, Key: { pk: LedgerKey.request(token) }, ...write }),
+      );
+    } catch (error) {
+      // A close naming a lease no longer there, or a transfer already recorded, changes nothing (the machine).
+      if (error instanceof ConditionalCheckFailedException) return;
+      throw error;
+    }
   }
 
   /**
@@ -393,31 +391,6 @@ export class TransferLedger {
       }),
     );
     return typeof Item?.ContactId === 'string' && Item.fingerprint === fingerprint;
-  }
-
-  /**
-   * Closes this attempt's open mark if it is still this attempt's (its id): an attempt that ends in an error
-   * before any call that may have transferred must not be taken by the next one for a worker that died
-   * during a call. Best effort: a no-op when another attempt's mark is there, or none.
-   *
-   * @example
-   * await ledger.closeOwnAttempt('token-1', attemptId);
-   */
-  async closeOwnAttempt(token: string, attemptId: string): Promise<void> {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: LedgerKey.request(token) },
-          UpdateExpression: 'REMOVE attemptedAt, attemptId',
-          ConditionExpression: 'attemptId = :attemptId',
-          ExpressionAttributeValues: { ':attemptId': attemptId },
-        }),
-      );
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return;
-      throw error;
-    }
   }
 
   /**

@@ -44,7 +44,7 @@ describe('TransferLedger on dynalite', () => {
   it('remembers a transferred token for good and refuses it for other parameters', async () => {
     const first = await ledger.beginRequest('t-1', 'fingerprint-a', 'chain#i#c');
     expect(first).toEqual({ chain: 'chain#i#c' });
-    await ledger.settleTransferred('t-1', { ContactId: 'c-2', ContactArn: 'arn-2' });
+    await ledger.record('t-1', { kind: 'transferred', ContactId: 'c-2', ContactArn: 'arn-2' });
     expect(await ledger.beginRequest('t-1', 'fingerprint-a', 'chain#i#other')).toEqual({
       chain: 'chain#i#c',
       transferred: { ContactId: 'c-2', ContactArn: 'arn-2' },
@@ -62,11 +62,11 @@ describe('TransferLedger on dynalite', () => {
     const before = Date.now();
     const again = await ledger.beginRequest('t-2', 'f', 'chain#i#c2');
     expect(again.ambiguousSince).toBeLessThanOrEqual(before);
-    await ledger.closeAttempt('t-2');
+    await ledger.record('t-2', { kind: 'close' });
     // The ambiguity stays until Connect's record clears it.
     expect((await ledger.beginRequest('t-2', 'f', 'chain#i#c2')).ambiguousSince).toBe(again.ambiguousSince);
-    await ledger.clearAmbiguity('t-2');
-    await ledger.closeAttempt('t-2');
+    await ledger.record('t-2', { kind: 'proved-not-transferred' });
+    await ledger.record('t-2', { kind: 'close' });
     expect((await ledger.beginRequest('t-2', 'f', 'chain#i#c2')).ambiguousSince).toBeUndefined();
   });
 
