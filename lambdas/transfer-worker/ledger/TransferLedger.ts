@@ -43,8 +43,14 @@ export function requestStateOf(item: Record<string, unknown> | undefined): Reque
     return { kind: 'transferred', ContactId: item.ContactId, ContactArn: String(item.ContactArn ?? '') };
   const ambiguousSince = typeof item?.ambiguousSince === 'number' ? item.ambiguousSince : undefined;
   const ambiguity = ambiguousSince === undefined ? {} : { ambiguousSince };
-  if (typeof item?.attemptId === 'string' && typeof item.attemptedAt === 'number')
-    return { kind: 'open', attemptId: item.attemptId, attemptedAt: item.attemptedAt, ...ambiguity };
+  // A record written before attempts had ids shows an open attempt by its start alone.
+  if (typeof item?.attemptedAt === 'number')
+    return {
+      kind: 'open',
+      attemptId: typeof item.attemptId === 'string' ? item.attemptId : '',
+      attemptedAt: item.attemptedAt,
+      ...ambiguity,
+    };
   if (ambiguousSince !== undefined || item?.fingerprint !== undefined) return { kind: 'idle', ...ambiguity };
   return { kind: 'absent' };
 }
@@ -83,10 +89,10 @@ const RECORD_WRITES: {
 };
 
 /**
- * How many times one write to a chain is sent when other writes to the same chain keep landing first (a chain
+ * How many times one write to a chain is made when other writes to the same chain keep landing first (a chain
  * is one contact tree: only requests for the same contacts contend).
  */
-const CHAIN_WRITE_ATTEMPTS = 5;
+const CHAIN_WRITE_ATTEMPTS = 20;
 
 /** Other writes to the chain kept landing before this one: transient, retried with the record. */
 export class ChainBusyError extends Error {
@@ -265,73 +271,75 @@ export class TransferLedger {
   /**
    * Reserves one of the chain's transfers for `token`, or confirms the token already has its reservation:
    * one conditional `ADD` to a String Set, so a retried or duplicated token never counts twice. Like every
-   * write to a chain, it applies only if sent after the chain's last change (see {@link #writeChain}).
+   * write to a chain, it applies only to the version of the chain it read (see {@link #writeChain}).
    *
    * @throws {CapReachedError} when `cap` other tokens already have a reservation in the chain.
    * @example
    * await ledger.reserve('chain#instance-1#contact-1', 'token-1');
    */
   async reserve(chain: string, token: string): Promise<void> {
-    await this.#writeChain(
-      chain,
-      {
+    await this.#writeChain(chain, (tokens) => {
+      if (!tokens.has(token) && tokens.size >= this.cap) throw new CapReachedError(chain, this.cap);
+      return {
         update: 'ADD tokens :token',
         condition: '(attribute_not_exists(tokens) OR size(tokens) < :cap OR contains(tokens, :tokenValue))',
         values: { ':token': new Set([token]), ':tokenValue': token, ':cap': this.cap },
-      },
-      (tokens) => {
-        if (tokens.has(token)) return 'done';
-        if (tokens.size >= this.cap) throw new CapReachedError(chain, this.cap);
-        return 'again';
-      },
-    );
+      };
+    });
   }
 
   /**
    * Gives a token's reservation back after a transfer that did not happen. Releasing a token with no
-   * reservation in the chain is a no-op. Like every write to a chain, it applies only if sent after the
-   * chain's last change (see {@link #writeChain}).
+   * reservation in the chain still moves the chain's version on, so that a reserve of it still on its way
+   * takes nothing (see {@link #writeChain}).
    *
    * @example
    * await ledger.release('chain#instance-1#contact-1', 'token-1');
    */
   async release(chain: string, token: string): Promise<void> {
-    await this.#writeChain(
-      chain,
-      { update: 'DELETE tokens :token', values: { ':token': new Set([token]) } },
-      (tokens) => (tokens.has(token) ? 'again' : 'done'),
-    );
+    await this.#writeChain(chain, () => ({
+      update: 'DELETE tokens :token',
+      values: { ':token': new Set([token]) },
+    }));
   }
 
   /**
-   * One write to a chain's item that applies only if it was sent after the chain's last change
-   * (`changedAt`, the send time of the last write that applied, which only grows). A send that hung and lands
-   * late (its caller gave up, or the SDK's retry applied first) is refused once anything changed the chain
-   * after it was sent: a late reserve cannot take back a reservation that was given back, and a late release
-   * cannot drop the reservation of a later attempt that transferred. When the condition refuses a live
-   * write, a consistent read of the chain tells what happened: `judge` says it is done (or throws), or the
-   * write is sent again, stamped after the chain's last change (another worker's write, or a clock ahead).
+   * One write to a chain's item, made against the version of the chain it read (a consistent read, then a
+   * write conditional on that version, which the write moves on). A send that hung and lands late applies
+   * only if nothing changed the chain since it was read, as if it had landed in its turn: a late reserve
+   * cannot take back a reservation given back since, and a late release cannot drop the reservation of the
+   * token's next attempt, which may have transferred. No clock is trusted. When another write lands first,
+   * the chain is read and the write made again, after a short random pause, up to twenty times
+   * ({@link ChainBusyError}, requeued).
    */
   async #writeChain(
     chain: string,
-    write: { readonly update: string; readonly condition?: string; readonly values: Record<string, unknown> },
-    judge: (tokens: ReadonlySet<string>) => 'done' | 'again',
+    plan: (tokens: ReadonlySet<string>) => {
+      readonly update: string;
+      readonly condition?: string;
+      readonly values: Record<string, unknown>;
+    },
   ): Promise<void> {
-    let sentAt = Date.now();
-    for (let attempt = 1; ; attempt += 1) {
+    for (let attempt = 1; attempt <= CHAIN_WRITE_ATTEMPTS; attempt += 1) {
+      const { tokens, version } = await this.#readChain(chain);
+      const write = plan(tokens);
       try {
         await this.client.send(
           new UpdateCommand({
             TableName: this.tableName,
             Key: { pk: chain },
-            UpdateExpression: `${write.update} SET updatedAt = :now, changedAt = :sentAt`,
-            ConditionExpression: [write.condition, '(attribute_not_exists(changedAt) OR changedAt < :sentAt)']
+            UpdateExpression: `${write.update} SET updatedAt = :now, version = :next`,
+            ConditionExpression: [
+              write.condition,
+              version === 0 ? 'attribute_not_exists(version)' : 'version = :version',
+            ]
               .filter(Boolean)
               .join(' AND '),
             ExpressionAttributeValues: {
               ...write.values,
-              ':sentAt': sentAt,
-              ':now': new Date(sentAt).toISOString(),
+              ...(version !== 0 && { ':version': version }),
+              ':next': version + 1,
+              ':now': new Date().toISOString(),
             },
           }),
         );
@@ -339,20 +347,19 @@ export class TransferLedger {
       } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
       }
-      const { tokens, changedAt } = await this.#readChain(chain);
-      if (judge(tokens) === 'done') return;
-      if (attempt >= CHAIN_WRITE_ATTEMPTS) throw new ChainBusyError(chain, attempt);
-      sentAt = Math.max(Date.now(), changedAt + 1);
+      // Writers of one chain that collide spread out before reading it again.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 15 * attempt));
     }
+    throw new ChainBusyError(chain, CHAIN_WRITE_ATTEMPTS);
   }
 
-  async #readChain(chain: string): Promise<{ tokens: ReadonlySet<string>; changedAt: number }> {
+  async #readChain(chain: string): Promise<{ tokens: ReadonlySet<string>; version: number }> {
     const { Item } = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: { pk: chain }, ConsistentRead: true }),
     );
     return {
       tokens: Item?.tokens instanceof Set ? (Item.tokens as Set<string>) : new Set(),
-      changedAt: typeof Item?.changedAt === 'number' ? Item.changedAt : 0,
+      version: typeof Item?.version === 'number' ? Item.version : 0,
     };
   }
 

@@ -134,14 +134,47 @@ describe('TransferLedger on dynalite', () => {
     });
   });
 
-  it('sends a write again, stamped after the chain changed, when a clock ahead wrote the chain last', async () => {
+  it('trusts no clock: a late release from a worker whose clock is ahead leaves the next attempt its reservation', async () => {
     const chain = 'chain#i#skewed';
-    const ahead = vi.spyOn(Date, 'now').mockReturnValue(Date.now() + 60_000);
-    await ledger.reserve(chain, 'from-a-clock-ahead');
-    ahead.mockRestore();
-    await ledger.reserve(chain, 'tok');
-    await ledger.release(chain, 'from-a-clock-ahead');
-    expect(await ledger.tokensOf(chain)).toEqual(new Set(['tok']));
+    const hangs = await FaultProxy.start('dynamodb', dynamodb.endpoint, { hangMs: 1_200 });
+    try {
+      const hung = new TransferLedger(
+        DynamoDBDocumentClient.from(
+          new DynamoDBClient({
+            endpoint: hangs.endpoint,
+            maxAttempts: 1,
+            requestHandler: { requestTimeout: 300, throwOnRequestTimeout: true },
+          }),
+        ),
+        'ledger',
+        1,
+      );
+      const capOne = new TransferLedger(DynamoDBDocumentClient.from(client), 'ledger', 1);
+      // Attempt 1 on a worker 30 s ahead: reserves; its release hangs and is given up on.
+      const ahead = vi.spyOn(Date, 'now').mockReturnValue(Date.now() + 30_000);
+      await hung.reserve(chain, 'tok');
+      hangs.inject({ site: 'ledger.release', fault: 'hang', times: 1 });
+      await expect(hung.release(chain, 'tok')).rejects.toThrow();
+      ahead.mockRestore();
+      // Attempt 2 on a worker with the right time reserves (and transfers); then the release lands.
+      await capOne.reserve(chain, 'tok');
+      await hangs.settled();
+      expect(await ledger.tokensOf(chain)).toEqual(new Set(['tok']));
+      await expect(capOne.reserve(chain, 'other')).rejects.toThrow(/cap/i);
+    } finally {
+      await hangs.stop();
+    }
+  });
+
+  it('keeps the cap when many writers reserve one chain at once, each loser refused at the cap', async () => {
+    const chain = 'chain#i#contended';
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 40 }, (_, i) => ledger.reserve(chain, `t-${i}`)),
+    );
+    const names = outcomes.map((o) => (o.status === 'fulfilled' ? 'ok' : (o.reason as Error).name));
+    expect(names.filter((name) => name === 'ok')).toHaveLength(3); // this ledger's cap
+    expect(names.filter((name) => name !== 'ok').every((name) => name === 'CapReachedError')).toBe(true);
+    expect((await ledger.tokensOf(chain)).size).toBe(3);
   });
 
   it('knows a chain by its root or by an alias, and nothing else', async () => {

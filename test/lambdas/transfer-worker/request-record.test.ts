@@ -84,4 +84,16 @@ describe('the request record: the adapter persists the state machine', () => {
     );
     expect(requestStateOf(Item)).toEqual(nextRequestState(state, event));
   });
+
+  it('reads a record open before attempts had ids (a start, no id) as an attempt whose worker died', async () => {
+    const token = 'legacy-open';
+    await documents.send(
+      new PutCommand({
+        TableName: 'ledger',
+        Item: { pk: LedgerKey.request(token), fingerprint: 'f', chain: 'chain#i#c', attemptedAt: 1_000 },
+      }),
+    );
+    const history = await ledger.beginRequest(token, 'f', 'chain#i#c', { attemptId: 'a-2', now: 5_000 });
+    expect(history.ambiguousSince).toBe(1_000);
+  });
 });
