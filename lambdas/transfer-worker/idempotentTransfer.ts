@@ -296,9 +296,11 @@ class TransferAttempt {
     try {
       await this.deps.ledger.reserve(chain, token);
     } catch (error) {
-      // No reservation, no call: a token with no earlier ambiguity is forgotten, as after any failure.
-      if (ambiguousSince === undefined) await this.deps.ledger.forget(chain, token);
-      else await this.deps.ledger.record(token, { kind: 'close' });
+      // No reservation, no call: a token with no earlier ambiguity is forgotten, as after any failure. The
+      // reserve's own failure is the outcome (a CapReached stays one): a failed clean-up leaves an open
+      // attempt, which the attempt closes, or a reservation kept, the safe side.
+      if (ambiguousSince === undefined) await this.deps.ledger.forget(chain, token).catch(() => undefined);
+      else await this.deps.ledger.record(token, { kind: 'close' }).catch(() => undefined);
       throw error;
     }
 

@@ -297,10 +297,13 @@ export class TransferLedger {
    * await ledger.release('chain#instance-1#contact-1', 'token-1');
    */
   async release(chain: string, token: string): Promise<void> {
-    await this.#writeChain(chain, () => ({
-      update: 'DELETE tokens :token',
-      values: { ':token': new Set([token]) },
-    }));
+    await this.#writeChain(
+      chain,
+      () => ({ update: 'DELETE tokens :token', values: { ':token': new Set([token]) } }),
+      // Another write moved the version past the one read: any send of this token's made on that version or
+      // an older one now fails, so with no reservation left there is nothing more to do.
+      (tokens) => (tokens.has(token) ? 'again' : 'done'),
+    );
   }
 
   /**
@@ -308,7 +311,9 @@ export class TransferLedger {
    * write conditional on that version, which the write moves on). A send that hung and lands late applies
    * only if nothing changed the chain since it was read, as if it had landed in its turn: a late reserve
    * cannot take back a reservation given back since, and a late release cannot drop the reservation of the
-   * token's next attempt, which may have transferred. No clock is trusted. When another write lands first,
+   * token's next attempt, which may have transferred. No clock is trusted. One token's writes come one at a
+   * time (the idempotency layer runs a token in one invocation at once), so a collision is another token's
+   * write, or this write's own send applied with its answer lost. When another write lands first,
    * the chain is read and the write made again, after a short random pause, up to twenty times
    * ({@link ChainBusyError}, requeued).
    */
@@ -319,9 +324,11 @@ export class TransferLedger {
       readonly condition?: string;
       readonly values: Record<string, unknown>;
     },
+    afterCollision: (tokens: ReadonlySet<string>) => 'done' | 'again' = () => 'again',
   ): Promise<void> {
     for (let attempt = 1; attempt <= CHAIN_WRITE_ATTEMPTS; attempt += 1) {
       const { tokens, version } = await this.#readChain(chain);
+      if (attempt > 1 && afterCollision(tokens) === 'done') return;
       const write = plan(tokens);
       try {
         await this.client.send(

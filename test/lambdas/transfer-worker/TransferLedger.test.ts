@@ -166,6 +166,26 @@ describe('TransferLedger on dynalite', () => {
     }
   });
 
+  it('refuses many requests at a full chain as CapReached, their releases of nothing not colliding', async () => {
+    const chain = 'chain#i#full';
+    const capOne = new TransferLedger(DynamoDBDocumentClient.from(client), 'ledger', 1);
+    await capOne.reserve(chain, 'holder');
+    // As the attempt does: a refused reserve forgets its token (a release of a token with no reservation).
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 60 }, async (_, i) => {
+        try {
+          await capOne.reserve(chain, `t-${i}`);
+        } catch (error) {
+          await capOne.release(chain, `t-${i}`);
+          throw error;
+        }
+      }),
+    );
+    const names = outcomes.map((o) => (o.status === 'fulfilled' ? 'ok' : (o.reason as Error).name));
+    expect(names.every((name) => name === 'CapReachedError')).toBe(true);
+    expect(await capOne.tokensOf(chain)).toEqual(new Set(['holder']));
+  });
+
   it('keeps the cap when many writers reserve one chain at once, each loser refused at the cap', async () => {
     const chain = 'chain#i#contended';
     const outcomes = await Promise.allSettled(
