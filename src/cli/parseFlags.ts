@@ -34,14 +34,19 @@ export function nearestFlag(typed: string, flags: readonly string[]): string | u
     : undefined;
 }
 
+/** The flags a command takes, as `parseArgs` declares them. */
+export type FlagOptions = NonNullable<ParseArgsConfig['options']>;
+
+/** What `parseFlags` returns: `parseArgs`'s values and positionals for these options. */
+export type ParsedFlags<T extends FlagOptions> = ReturnType<
+  typeof parseArgs<{ args: string[]; options: T; strict: true; allowPositionals: true }>
+>;
+
 /**
  * `parseArgs` (strict, positionals allowed) whose unknown flag is a usage error naming the flag and the
  * nearest known one, not Node's own parser text.
  */
-export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(
-  args: readonly string[],
-  options: T,
-) {
+export function parseFlags<T extends FlagOptions>(args: readonly string[], options: T): ParsedFlags<T> {
   try {
     return parseArgs({ args: [...args], options, strict: true, allowPositionals: true });
   } catch (error) {
