@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { type MessageAttributeValue, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { seededRandom } from '../connect-simulator/random.js';
-import { matchesEventPattern } from './eventPattern.js';
+import { compileEventPattern } from './eventPattern.js';
 import {
   apiError,
   type BusEvent,
@@ -63,6 +63,7 @@ export class LocalEventBridge {
   #failNextPuts = 0;
   #buses = new Set<string>(['default']);
   #rules: LocalRule[] = [];
+  #matchers = new Map<LocalRule, (event: unknown) => boolean>();
   /** What the bus did so far. */
   readonly counts: EventBridgeCounts = {
     putEvents: 0,
@@ -110,10 +111,16 @@ export class LocalEventBridge {
     return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
   }
 
-  /** The buses (the default bus always exists) and the rules, replacing earlier ones. */
+  /**
+   * The buses (the default bus always exists) and the rules, replacing earlier ones. Each rule's pattern is
+   * compiled here: a pattern EventBridge would refuse is refused now (`InvalidEventPatternError`), as
+   * `PutRule` refuses it, not when an event first reaches its bad part.
+   */
   configure(config: { readonly buses: readonly string[]; readonly rules: readonly LocalRule[] }): void {
+    const compiled = config.rules.map((rule) => ({ rule, matches: compileEventPattern(rule.eventPattern) }));
     this.#buses = new Set(['default', ...config.buses]);
-    this.#rules = [...config.rules];
+    this.#rules = config.rules.map((rule) => rule);
+    this.#matchers = new Map(compiled.map(({ rule, matches }) => [rule, matches]));
   }
 
   /**
@@ -184,8 +191,7 @@ export class LocalEventBridge {
     };
     for (const listener of this.#listeners) listener(busName, event);
     for (const rule of this.#rules) {
-      if (!rule.enabled || rule.busName !== busName || !matchesEventPattern(rule.eventPattern, event))
-        continue;
+      if (!rule.enabled || rule.busName !== busName || !this.#matchers.get(rule)?.(event)) continue;
       this.counts.matched += 1;
       for (const target of rule.targets) {
         const copies = this.#random() < this.#options.duplicateDeliveryRate ? 2 : 1;

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
+  compileEventPattern,
   InvalidEventPatternError,
   matchesEventPattern,
 } from '../../../tools/local-eventbridge/eventPattern.js';
+import { LocalEventBridge } from '../../../tools/local-eventbridge/LocalEventBridge.js';
 
 // Cases from the EventBridge user guide ("Creating event patterns", "Content filtering in event patterns"):
 // each pattern with an event it must match and one it must not.
@@ -208,5 +210,119 @@ describe('local EventBridge: event patterns as the user guide describes them', (
     ['a $or of one', { $or: [{ source: ['a'] }] }],
   ])('refuses %s', (_, pattern) => {
     expect(() => matchesEventPattern(pattern, ec2)).toThrow(InvalidEventPatternError);
+  });
+});
+
+describe('local EventBridge: where it used to differ from AWS', () => {
+  const at = (detail: Record<string, unknown>) => withDetail(detail);
+
+  it.each([
+    [
+      'an IPv6 block',
+      { detail: { ip: [{ cidr: '2001:db8::/32' }] } },
+      at({ ip: '2001:db8:85a3::8a2e:370:7334' }),
+      true,
+    ],
+    [
+      'an IPv6 address outside it',
+      { detail: { ip: [{ cidr: '2001:db8::/32' }] } },
+      at({ ip: '2001:db9::1' }),
+      false,
+    ],
+    ['an IPv6 /128', { detail: { ip: [{ cidr: '::1/128' }] } }, at({ ip: '0:0:0:0:0:0:0:1' }), true],
+    [
+      'an IPv4 address against an IPv6 block',
+      { detail: { ip: [{ cidr: '::/0' }] } },
+      at({ ip: '10.0.0.1' }),
+      false,
+    ],
+    [
+      'anything-but a list of prefixes',
+      { detail: { state: [{ 'anything-but': { prefix: ['term', 'stop'] } }] } },
+      at({ state: 'running' }),
+      true,
+    ],
+    [
+      'anything-but a list of prefixes, excluded',
+      { detail: { state: [{ 'anything-but': { prefix: ['term', 'stop'] } }] } },
+      at({ state: 'stopping' }),
+      false,
+    ],
+    [
+      'anything-but a list of suffixes',
+      { detail: { file: [{ 'anything-but': { suffix: ['.png', '.jpg'] } }] } },
+      at({ file: 'a.txt' }),
+      true,
+    ],
+    [
+      'anything-but a prefix, a number',
+      { detail: { n: [{ 'anything-but': { prefix: 'a' } }] } },
+      at({ n: 5 }),
+      true,
+    ],
+    [
+      'anything-but a suffix, null',
+      { detail: { n: [{ 'anything-but': { suffix: 'a' } }] } },
+      at({ n: null }),
+      true,
+    ],
+    [
+      'anything-but a wildcard, a number',
+      { detail: { n: [{ 'anything-but': { wildcard: 'a*' } }] } },
+      at({ n: 1 }),
+      true,
+    ],
+    [
+      'anything-but equals-ignore-case, null',
+      { detail: { n: [{ 'anything-but': { 'equals-ignore-case': 'a' } }] } },
+      at({ n: null }),
+      true,
+    ],
+    [
+      'anything-but a prefix, the field absent',
+      { detail: { n: [{ 'anything-but': { prefix: 'a' } }] } },
+      at({}),
+      false,
+    ],
+  ])('%s', (_, pattern, event, expected) => {
+    expect(matchesEventPattern(pattern, event)).toBe(expected);
+  });
+
+  it.each([
+    ['anything-but null', { detail: { n: [{ 'anything-but': null }] } }],
+    ['anything-but a list holding null', { detail: { n: [{ 'anything-but': ['a', null] }] } }],
+    ['an empty anything-but prefix', { detail: { n: [{ 'anything-but': { prefix: '' } }] } }],
+    ['an empty anything-but suffix', { detail: { n: [{ 'anything-but': { suffix: '' } }] } }],
+    ['an affix nested in equals-ignore-case', { detail: { n: [{ 'equals-ignore-case': { prefix: 'a' } }] } }],
+    ['two lower bounds', { detail: { n: [{ numeric: ['>', 0, '>', 5] }] } }],
+    ['two upper bounds', { detail: { n: [{ numeric: ['<', 10, '<=', 5] }] } }],
+    ['= with another bound', { detail: { n: [{ numeric: ['=', 1, '<', 5] }] } }],
+    ['** in a wildcard', { detail: { n: [{ wildcard: 'a**b' }] } }],
+    ['a cidr that is neither IPv4 nor IPv6', { detail: { ip: [{ cidr: '10.0.0.1/33' }] } }],
+  ])('refuses %s', (_, pattern) => {
+    expect(() => matchesEventPattern(pattern, ec2)).toThrow(InvalidEventPatternError);
+  });
+
+  it('refuses a bad pattern when it is compiled, before any event reaches its bad part', () => {
+    // The first alternative matches every event; the bad one is never reached by matching.
+    const pattern = { $or: [{ source: ['aws.ec2'] }, { detail: { n: [{ numeric: ['>', 0, '>', 5] }] } }] };
+    expect(() => compileEventPattern(pattern)).toThrow(InvalidEventPatternError);
+  });
+
+  it('refuses a rule with a bad pattern when the bus is configured, as PutRule does', async () => {
+    const bridge = await LocalEventBridge.start({ sqsEndpoint: 'http://127.0.0.1:1' });
+    try {
+      const rule = {
+        name: 'bad',
+        arn: 'arn:aws:events:us-east-1:123456789012:rule/bad',
+        busName: 'default',
+        eventPattern: { detail: { n: [{ wildcard: 'a**' }] } },
+        enabled: true,
+        targets: [],
+      };
+      expect(() => bridge.configure({ buses: [], rules: [rule] })).toThrow(InvalidEventPatternError);
+    } finally {
+      await bridge.stop();
+    }
   });
 });
