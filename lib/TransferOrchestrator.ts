@@ -28,6 +28,14 @@ import {
   pacingRateMetric,
 } from './monitoring.js';
 import { acknowledgeNagFindings } from './nagAcknowledgements.js';
+import {
+  grantReadStatus,
+  grantRedrive,
+  grantSendRequests,
+  ImportedTransferOrchestrator,
+  type ITransferOrchestrator,
+  type TransferOrchestratorAttributes,
+} from './orchestratorGrants.js';
 import type { TransferOrchestratorProps, TransferRuleOptions } from './props.js';
 import {
   destinationProblems,
@@ -50,7 +58,23 @@ import { createWorkerFunction } from './workerFunction.js';
  * const orchestrator = new TransferOrchestrator(this, 'Transfers', { instanceIds: ['aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee'] });
  * orchestrator.grantSendRequests(crmFunction);
  */
-export class TransferOrchestrator extends Construct {
+export class TransferOrchestrator extends Construct implements ITransferOrchestrator {
+  /**
+   * An orchestrator deployed elsewhere (another stack or app), from its stack's outputs, so that producers,
+   * status readers and operators here are granted as with one made here.
+   *
+   * @example
+   * const transfers = TransferOrchestrator.fromAttributes(this, 'Transfers', { queueArn, deadLetterQueueArn, eventBusArn, ledgerTableArn, idempotencyTableArn });
+   * transfers.grantSendRequests(crmFunction);
+   */
+  static fromAttributes(
+    scope: Construct,
+    id: string,
+    attributes: TransferOrchestratorAttributes,
+  ): ITransferOrchestrator {
+    return new ImportedTransferOrchestrator(scope, id, attributes);
+  }
+
   /** Producers send transfer requests here (grant with {@link grantSendRequests}). */
   public readonly queue: sqs.IQueue;
   /** Failed requests, with their reason as message attributes (grant with {@link grantRedrive}). */
@@ -215,7 +239,7 @@ export class TransferOrchestrator extends Construct {
    * orchestrator.grantSendRequests(crmFunction);
    */
   grantSendRequests(grantee: iam.IGrantable): iam.Grant {
-    return this.queue.grantSendMessages(grantee).combine(this.eventBus.grantPutEventsTo(grantee));
+    return grantSendRequests(this, grantee);
   }
 
   /**
@@ -225,10 +249,7 @@ export class TransferOrchestrator extends Construct {
    * orchestrator.grantReadStatus(supportTool);
    */
   grantReadStatus(grantee: iam.IGrantable): iam.Grant {
-    const actions = ['dynamodb:GetItem', 'dynamodb:BatchGetItem'];
-    return this.idempotencyTable
-      .grant(grantee, ...actions)
-      .combine(this.ledgerTable.grant(grantee, ...actions));
+    return grantReadStatus(this, grantee);
   }
 
   /**
@@ -239,17 +260,7 @@ export class TransferOrchestrator extends Construct {
    * orchestrator.grantRedrive(operatorsRole);
    */
   grantRedrive(grantee: iam.IGrantable): iam.Grant {
-    return this.deadLetterQueue
-      .grantConsumeMessages(grantee)
-      .combine(
-        this.deadLetterQueue.grant(
-          grantee,
-          'sqs:StartMessageMoveTask',
-          'sqs:ListMessageMoveTasks',
-          'sqs:CancelMessageMoveTask',
-        ),
-      )
-      .combine(this.queue.grantSendMessages(grantee));
+    return grantRedrive(this, grantee);
   }
 
   /**

@@ -63,6 +63,10 @@ export class TransferOrchestratorStack extends Stack {
     });
     new CfnOutput(this, 'LedgerTableName', { value: this.orchestrator.ledgerTable.tableName });
     new CfnOutput(this, 'IdempotencyTableName', { value: this.orchestrator.idempotencyTable.tableName });
+    // What TransferOrchestrator.fromAttributes takes, for producers in other stacks and apps.
+    new CfnOutput(this, 'EventBusArn', { value: this.orchestrator.eventBus.eventBusArn });
+    new CfnOutput(this, 'LedgerTableArn', { value: this.orchestrator.ledgerTable.tableArn });
+    new CfnOutput(this, 'IdempotencyTableArn', { value: this.orchestrator.idempotencyTable.tableArn });
     new CfnOutput(this, 'WorkerFunctionName', { value: worker.functionName });
   }
 }
