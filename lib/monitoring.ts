@@ -1,6 +1,7 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -28,6 +29,15 @@ export interface OrchestratorAlarms {
   readonly workerThrottles: cloudwatch.IAlarm;
   /** EventBridge could not deliver an event to the transfer queue. */
   readonly undeliveredEvents: cloudwatch.IAlarm;
+  /** DynamoDB throttled the ledger or the idempotency table (provisioned capacity short of the load). */
+  readonly tableThrottles: cloudwatch.IAlarm;
+  /**
+   * The pacing rate stayed under half the configured rate for 15 minutes: someone else uses the account's
+   * `TransferContact` quota. None when the rate is known only at deploy.
+   */
+  readonly pacingRateLow?: cloudwatch.IAlarm;
+  /** Any of the others: one alarm to route (it notifies no topic itself, so nothing is paged twice). */
+  readonly any: cloudwatch.IAlarm;
 }
 
 /** What the alarms and the dashboard watch. */
@@ -36,6 +46,8 @@ export interface MonitoredResources {
   readonly deadLetterQueue: sqs.IQueue;
   readonly eventDeadLetterQueue: sqs.IQueue;
   readonly worker: lambda.IFunction;
+  readonly ledgerTable: dynamodb.ITable;
+  readonly idempotencyTable: dynamodb.ITable;
 }
 
 /**
@@ -97,7 +109,10 @@ function backlogWait(queue: sqs.IQueue, ratePerSecond: number): cloudwatch.IMetr
   });
 }
 
-/** The five alarms, each with a description that says what to do, notifying `topic` when given. */
+/**
+ * The alarms, each with a description that says what to do, notifying `topic` when given, and one composite
+ * alarm of them all (which notifies no topic itself).
+ */
 export function createAlarms(
   scope: Construct,
   watched: MonitoredResources,
@@ -155,12 +170,73 @@ export function createAlarms(
       visibleMax(watched.eventDeadLetterQueue),
       1,
     ),
+    tableThrottles: alarm(
+      'TableThrottlesAlarm',
+      'DynamoDB throttled the ledger or the idempotency table: raise transferRatePerSecond-sized capacity, or use tableBilling on-demand',
+      bothTablesThrottles(watched),
+      1,
+    ),
+    ...(!Token.isUnresolved(ratePerSecond) && { pacingRateLow: pacingRateLowAlarm(scope, ratePerSecond) }),
   };
+  return notifying(scope, alarms, topic);
+}
+
+/** Sends each alarm to `topic` (when given), and adds the composite alarm of them all. */
+function notifying<T extends Record<string, cloudwatch.Alarm>>(
+  scope: Construct,
+  alarms: T,
+  topic: sns.ITopic | undefined,
+): T & { readonly any: cloudwatch.IAlarm } {
   if (topic) {
     for (const each of Object.values(alarms)) each.addAlarmAction(new cloudwatchActions.SnsAction(topic));
   }
-  return alarms;
+  const any = new cloudwatch.CompositeAlarm(scope, 'AnyAlarm', {
+    alarmDescription:
+      "One of the transfer orchestrator's alarms is in ALARM: see which in this alarm's reason",
+    alarmRule: cloudwatch.AlarmRule.anyOf(...Object.values(alarms)),
+  });
+  return { ...alarms, any };
 }
+
+/** Requests DynamoDB throttled on either table, per minute, summed over the operations the worker makes. */
+function bothTablesThrottles(watched: MonitoredResources): cloudwatch.IMetric {
+  const period = Duration.minutes(1);
+  const tables: [string, dynamodb.ITable][] = [
+    ['ledger', watched.ledgerTable],
+    ['idempotency', watched.idempotencyTable],
+  ];
+  const operations = ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchGetItem'];
+  const usingMetrics = Object.fromEntries(
+    tables.flatMap(([name, table]) =>
+      operations.map((operation) => [
+        `${name}${operation.toLowerCase()}`,
+        table.metric('ThrottledRequests', {
+          dimensionsMap: { TableName: table.tableName, Operation: operation },
+          statistic: 'Sum',
+          period,
+        }),
+      ]),
+    ),
+  );
+  return new cloudwatch.MathExpression({
+    expression: `SUM([${Object.keys(usingMetrics).join(', ')}])`,
+    usingMetrics,
+    label: 'Throttled requests, both tables',
+    period,
+  });
+}
+
+/** The pacing rate held under half the configured rate for 15 minutes (idle minutes count as fine). */
+const pacingRateLowAlarm = (scope: Construct, ratePerSecond: number): cloudwatch.Alarm =>
+  new cloudwatch.Alarm(scope, 'PacingRateLowAlarm', {
+    alarmDescription:
+      "The pacing rate stayed under half of transferRatePerSecond for 15 minutes: another caller uses the account's TransferContact quota (agent desktops, flows, another deployment); share it, or raise the quota",
+    metric: pacingRateMetric(),
+    threshold: ratePerSecond / 2,
+    evaluationPeriods: 15,
+    comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+  });
 
 /** The operations dashboard: every outcome, the queues, the worker, the alarms. */
 export function createDashboard(

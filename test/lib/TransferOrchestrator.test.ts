@@ -472,9 +472,9 @@ describe('TransferOrchestrator: EventBridge', () => {
 });
 
 describe('TransferOrchestrator: operations', () => {
-  it('creates the five alarms, notifying the topic when given, and a dashboard', () => {
+  it('creates the alarms, notifying the topic when given, and a dashboard', () => {
     const { template } = build({}, undefined);
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 7);
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'ApproximateNumberOfMessagesVisible',
@@ -506,11 +506,25 @@ describe('TransferOrchestrator: operations', () => {
     const stack2 = new Stack(newApp(), 'Alarmed');
     const topic = sns.Topic.fromTopicArn(stack2, 'T', 'arn:aws:sns:us-east-1:123456789012:ops');
     new TransferOrchestrator(stack2, 'O', { instanceIds: [INSTANCE], alarmTopic: topic });
-    Template.fromStack(stack2).resourcePropertiesCountIs(
-      'AWS::CloudWatch::Alarm',
-      { AlarmActions: [topic.topicArn] },
-      5,
+    const alarmed = Template.fromStack(stack2);
+    alarmed.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmActions: [topic.topicArn] }, 7);
+    // One composite of them all, which pages no one itself (each alarm already notifies the topic).
+    alarmed.resourceCountIs('AWS::CloudWatch::CompositeAlarm', 1);
+    expect(JSON.stringify(alarmed.findResources('AWS::CloudWatch::CompositeAlarm'))).not.toContain(
+      'AlarmActions',
     );
+  });
+
+  it('alarms on DynamoDB throttling of either table, and on a pacing rate held under half the ceiling', () => {
+    const { template } = build({ transferRatePerSecond: 4 });
+    const alarms = JSON.stringify(template.findResources('AWS::CloudWatch::Alarm'));
+    expect(alarms).toContain('ThrottledRequests');
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'PacingRate',
+      Threshold: 2,
+      ComparisonOperator: 'LessThanThreshold',
+      EvaluationPeriods: 15,
+    });
   });
 
   it('outputs the queue URL and ARN, the DLQ URL and the bus name', () => {
