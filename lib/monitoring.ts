@@ -198,30 +198,28 @@ function notifying<T extends Record<string, cloudwatch.Alarm>>(
   return { ...alarms, any };
 }
 
-/** Requests DynamoDB throttled on either table, per minute, summed over the operations the worker makes. */
+/**
+ * Read and write throttle events on either table, per minute: four metrics (a metric-math alarm takes ten at
+ * most, which a metric per table and operation would fill).
+ */
 function bothTablesThrottles(watched: MonitoredResources): cloudwatch.IMetric {
   const period = Duration.minutes(1);
   const tables: [string, dynamodb.ITable][] = [
     ['ledger', watched.ledgerTable],
     ['idempotency', watched.idempotencyTable],
   ];
-  const operations = ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchGetItem'];
   const usingMetrics = Object.fromEntries(
     tables.flatMap(([name, table]) =>
-      operations.map((operation) => [
-        `${name}${operation.toLowerCase()}`,
-        table.metric('ThrottledRequests', {
-          dimensionsMap: { TableName: table.tableName, Operation: operation },
-          statistic: 'Sum',
-          period,
-        }),
+      (['Read', 'Write'] as const).map((kind) => [
+        `${name}${kind.toLowerCase()}`,
+        table.metric(`${kind}ThrottleEvents`, { statistic: 'Sum', period }),
       ]),
     ),
   );
   return new cloudwatch.MathExpression({
     expression: `SUM([${Object.keys(usingMetrics).join(', ')}])`,
     usingMetrics,
-    label: 'Throttled requests, both tables',
+    label: 'Throttle events, both tables',
     period,
   });
 }

@@ -58,12 +58,18 @@ type GrantedParts = Pick<
 export const grantSendRequests = (parts: GrantedParts, grantee: iam.IGrantable): iam.Grant =>
   parts.queue.grantSendMessages(grantee).combine(parts.eventBus.grantPutEventsTo(grantee));
 
-/** Reading a request's status: the two tables, read only. */
+/**
+ * Reading a request's status: the two tables, read only, and their customer key's decrypt when they have one
+ * (`ITable.grant` never grants on the key).
+ */
 export function grantReadStatus(parts: GrantedParts, grantee: iam.IGrantable): iam.Grant {
   const actions = ['dynamodb:GetItem', 'dynamodb:BatchGetItem'];
-  return parts.idempotencyTable
+  let grant = parts.idempotencyTable
     .grant(grantee, ...actions)
     .combine(parts.ledgerTable.grant(grantee, ...actions));
+  for (const key of new Set([parts.idempotencyTable.encryptionKey, parts.ledgerTable.encryptionKey]))
+    if (key) grant = grant.combine(key.grantDecrypt(grantee));
+  return grant;
 }
 
 /** Working the DLQ: list it, move its messages back (`StartMessageMoveTask`), or copy them to the queue. */

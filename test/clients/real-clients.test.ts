@@ -154,5 +154,5 @@ describe('real clients against the local mode: the AWS CLI and boto3', () => {
     const call = local.connect.calls.find((c) => c.transferred && c.input.ClientToken === 'boto3-1');
     expect(status.ContactId).toBe((call?.output as { ContactId?: string } | undefined)?.ContactId);
     expect(LedgerKey.request('boto3-1')).toBe('request#boto3-1');
-  });
+  }, 120_000);
 });

@@ -518,7 +518,8 @@ describe('TransferOrchestrator: operations', () => {
   it('alarms on DynamoDB throttling of either table, and on a pacing rate held under half the ceiling', () => {
     const { template } = build({ transferRatePerSecond: 4 });
     const alarms = JSON.stringify(template.findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms).toContain('ThrottledRequests');
+    expect(alarms).toContain('ReadThrottleEvents');
+    expect(alarms).toContain('WriteThrottleEvents');
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'PacingRate',
       Threshold: 2,

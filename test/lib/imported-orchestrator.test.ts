@@ -59,8 +59,10 @@ describe('TransferOrchestrator.fromAttributes: an orchestrator deployed elsewher
   });
 
   it('adds the customer key to the grants when the orchestrator was encrypted with one', () => {
-    const policy = producerPolicy((o, role) => o.grantSendRequests(role), true);
-    expect(policy).toContain('kms:GenerateDataKey');
+    expect(producerPolicy((o, role) => o.grantSendRequests(role), true)).toContain('kms:GenerateDataKey');
+    // A status reader decrypts what it reads: ITable.grant alone never grants on the table's key.
+    expect(producerPolicy((o, role) => o.grantReadStatus(role), true)).toContain('kms:Decrypt');
+    expect(producerPolicy((o, role) => o.grantReadStatus(role))).not.toContain('kms:');
   });
 
   it('the stack outputs every attribute it takes', () => {

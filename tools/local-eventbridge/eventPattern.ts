@@ -39,19 +39,35 @@ function leafValues(event: Json, path: readonly string[]): Json[] {
   return head !== undefined && head in event ? leafValues(event[head] as Json, rest) : [];
 }
 
+/**
+ * A wildcard pattern as a regular expression: `*` is any run of characters, `\\*` a literal star and `\\\\` a
+ * literal backslash; any other escape, and two `*` in a row, are refused (as AWS's matcher refuses them).
+ */
 const wildcardRegex = (pattern: string, flags = ''): RegExp => {
-  if (/(?<!\\)\*\*/.test(pattern))
-    throw new InvalidEventPatternError(
-      `wildcard may not hold two * in a row, got ${JSON.stringify(pattern)}`,
-    );
   let source = '';
+  let lastWasStar = false;
   for (let i = 0; i < pattern.length; i += 1) {
     const char = pattern[i] as string;
-    if (char === '\\' && pattern[i + 1] === '*') {
-      source += '\\*';
+    if (char === '\\') {
+      const next = pattern[i + 1];
+      if (next !== '*' && next !== '\\')
+        throw new InvalidEventPatternError(
+          `wildcard: only \\* and \\\\ may be escaped, got ${JSON.stringify(pattern)}`,
+        );
+      source += next === '*' ? '\\*' : '\\\\';
       i += 1;
-    } else if (char === '*') source += '.*';
-    else source += char.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+      lastWasStar = false;
+    } else if (char === '*') {
+      if (lastWasStar)
+        throw new InvalidEventPatternError(
+          `wildcard may not hold two * in a row, got ${JSON.stringify(pattern)}`,
+        );
+      source += '.*';
+      lastWasStar = true;
+    } else {
+      source += char.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+      lastWasStar = false;
+    }
   }
   return new RegExp(`^${source}$`, `s${flags}`);
 };
@@ -99,55 +115,65 @@ function numericMatcher(operand: unknown): Matcher {
     else sides.upper += 1;
     tests.push((n) => compare(n, bound));
   }
-  // One range: at most one lower and one upper bound, or one '=' alone.
-  if (sides.lower > 1 || sides.upper > 1 || (sides.equal > 0 && tests.length > 1))
+  // One range: '=' alone, or a lower bound then an upper one above it, each within ±5e9.
+  const bounds = operand.filter((_, i) => i % 2 === 1) as number[];
+  const operators = operand.filter((_, i) => i % 2 === 0).map(String);
+  const ordered =
+    tests.length < 2 ||
+    (operators[0]?.startsWith('>') === true &&
+      operators[1]?.startsWith('<') === true &&
+      (bounds[0] ?? 0) < (bounds[1] ?? 0));
+  const oneRange = sides.lower <= 1 && sides.upper <= 1 && (sides.equal === 0 || tests.length === 1);
+  if (!oneRange || !ordered || bounds.some((bound) => Math.abs(bound) > 5e9))
     throw new InvalidEventPatternError(`numeric takes one range, got ${JSON.stringify(operand)}`);
   return (value) => typeof value === 'number' && tests.every((test) => test(value));
 }
 
-/** An IPv6 address as a 128-bit number (`::` compression and an IPv4 tail accepted), or undefined. */
+/** An IPv6 address as a 128-bit number (`::` compression accepted, no dotted IPv4 tail), or undefined. */
 const ipv6 = (text: string): bigint | undefined => {
-  if (!text.includes(':')) return undefined;
-  let body = text;
-  const tail = /:(\d+\.\d+\.\d+\.\d+)$/.exec(body);
-  let tailGroups: string[] = [];
-  if (tail?.[1]) {
-    const v4 = ipv4(tail[1]);
-    if (v4 === undefined) return undefined;
-    tailGroups = [(v4 >>> 16).toString(16), (v4 & 0xffff).toString(16)];
-    body = body.slice(0, -tail[1].length - 1) || ':';
-    if (body.endsWith(':') && !body.endsWith('::')) body = `${body}:`;
-  }
-  const halves = body.split('::');
+  if (!text.includes(':') || text.includes('.')) return undefined;
+  const halves = text.split('::');
   if (halves.length > 2) return undefined;
   const groups = (part: string) => (part === '' ? [] : part.split(':'));
   const head = groups(halves[0] ?? '');
   const rest = halves.length === 2 ? groups(halves[1] ?? '') : [];
-  const given = [...head, ...rest, ...tailGroups];
-  const missing = 8 - given.length;
+  const missing = 8 - head.length - rest.length;
   if (halves.length === 1 ? missing !== 0 : missing < 1) return undefined;
-  const all = halves.length === 2 ? [...head, ...Array(missing).fill('0'), ...rest, ...tailGroups] : given;
+  const all = [...head, ...Array(halves.length === 2 ? missing : 0).fill('0'), ...rest];
   if (all.some((g) => !/^[0-9a-fA-F]{1,4}$/.test(g))) return undefined;
   return all.reduce((acc, g) => (acc << 16n) | BigInt(Number.parseInt(g, 16)), 0n);
 };
 
+/** The IPv4 address an event value names: dotted, or an IPv4-mapped IPv6 address (`::ffff:a00:1`). */
+const ipv4Of = (text: string): number | undefined => {
+  const dotted = ipv4(text);
+  if (dotted !== undefined) return dotted;
+  const v6 = ipv6(text);
+  return v6 !== undefined && v6 >> 32n === 0xffffn ? Number(v6 & 0xffffffffn) : undefined;
+};
+
+/**
+ * `cidr`: an IPv4 block (prefix 0 to 31) or an IPv6 block (0 to 127), matching from its address as written
+ * to the end of its block, as AWS's matcher reads it.
+ */
 function cidrMatcher(operand: unknown): Matcher {
   const [network = '', bitsText = '', extra] = typeof operand === 'string' ? operand.split('/') : [];
   const bits = /^\d{1,3}$/.test(bitsText) ? Number(bitsText) : Number.NaN;
   const v4 = ipv4(network);
-  if (v4 !== undefined && extra === undefined && bits >= 0 && bits <= 32) {
-    const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+  if (v4 !== undefined && extra === undefined && bits >= 0 && bits <= 31) {
+    const size = 2 ** (32 - bits);
+    const last = v4 - (v4 % size) + size - 1;
     return (value) => {
-      const address = typeof value === 'string' ? ipv4(value) : undefined;
-      return address !== undefined && (address & mask) >>> 0 === (v4 & mask) >>> 0;
+      const address = typeof value === 'string' ? ipv4Of(value) : undefined;
+      return address !== undefined && address >= v4 && address <= last;
     };
   }
   const v6 = ipv6(network);
-  if (v6 !== undefined && extra === undefined && bits >= 0 && bits <= 128) {
-    const mask = bits === 0 ? 0n : ((1n << 128n) - 1n) ^ ((1n << BigInt(128 - bits)) - 1n);
+  if (v6 !== undefined && extra === undefined && bits >= 0 && bits <= 127) {
+    const last = v6 | ((1n << BigInt(128 - bits)) - 1n);
     return (value) => {
       const address = typeof value === 'string' ? ipv6(value) : undefined;
-      return address !== undefined && (address & mask) === (v6 & mask);
+      return address !== undefined && address >= v6 && address <= last;
     };
   }
   throw new InvalidEventPatternError(`cidr takes an IPv4 or IPv6 block, got ${JSON.stringify(operand)}`);
@@ -174,12 +200,10 @@ function anythingButMatcher(operand: unknown): Matcher {
     return (value) => typeof value !== 'string' || !excluded.some((match) => match(value));
   }
   const excluded = Array.isArray(operand) ? operand : [operand];
-  if (
-    excluded.length === 0 ||
-    excluded.some((one) => one === null || (typeof one === 'object' && one !== null))
-  )
+  const kinds = new Set(excluded.map((one) => typeof one));
+  if (excluded.length === 0 || kinds.size !== 1 || !(kinds.has('string') || kinds.has('number')))
     throw new InvalidEventPatternError(
-      `anything-but takes values other than null, got ${JSON.stringify(operand)}`,
+      `anything-but takes strings or numbers, one kind, got ${JSON.stringify(operand)}`,
     );
   return (value) => !excluded.some((one) => exactMatch(one as Json, value));
 }

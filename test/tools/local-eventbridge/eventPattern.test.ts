@@ -229,7 +229,28 @@ describe('local EventBridge: where it used to differ from AWS', () => {
       at({ ip: '2001:db9::1' }),
       false,
     ],
-    ['an IPv6 /128', { detail: { ip: [{ cidr: '::1/128' }] } }, at({ ip: '0:0:0:0:0:0:0:1' }), true],
+    ['an IPv6 /127', { detail: { ip: [{ cidr: '::/127' }] } }, at({ ip: '0:0:0:0:0:0:0:1' }), true],
+    [
+      'a block from its address as written',
+      { detail: { ip: [{ cidr: '10.0.0.5/24' }] } },
+      at({ ip: '10.0.0.9' }),
+      true,
+    ],
+    [
+      'below the address as written',
+      { detail: { ip: [{ cidr: '10.0.0.5/24' }] } },
+      at({ ip: '10.0.0.1' }),
+      false,
+    ],
+    [
+      'an IPv4-mapped IPv6 value',
+      { detail: { ip: [{ cidr: '10.0.0.0/8' }] } },
+      at({ ip: '::ffff:a00:1' }),
+      true,
+    ],
+    ['a literal star, escaped', { detail: { n: [{ wildcard: 'a\\*' }] } }, at({ n: 'a*' }), true],
+    ['a literal star, escaped, not a run', { detail: { n: [{ wildcard: 'a\\*' }] } }, at({ n: 'ab' }), false],
+    ['a literal backslash, escaped', { detail: { n: [{ wildcard: 'a\\\\*' }] } }, at({ n: 'a\\bc' }), true],
     [
       'an IPv4 address against an IPv6 block',
       { detail: { ip: [{ cidr: '::/0' }] } },
@@ -299,6 +320,15 @@ describe('local EventBridge: where it used to differ from AWS', () => {
     ['= with another bound', { detail: { n: [{ numeric: ['=', 1, '<', 5] }] } }],
     ['** in a wildcard', { detail: { n: [{ wildcard: 'a**b' }] } }],
     ['a cidr that is neither IPv4 nor IPv6', { detail: { ip: [{ cidr: '10.0.0.1/33' }] } }],
+    ['an IPv4 /32 (AWS takes at most 31)', { detail: { ip: [{ cidr: '10.0.0.1/32' }] } }],
+    ['an IPv6 /128 (AWS takes at most 127)', { detail: { ip: [{ cidr: '::1/128' }] } }],
+    ['an IPv6 block with a dotted tail', { detail: { ip: [{ cidr: '::ffff:1.2.3.4/120' }] } }],
+    ['an escape other than \\* and \\\\', { detail: { n: [{ wildcard: 'a\\b' }] } }],
+    ['anything-but a boolean', { detail: { n: [{ 'anything-but': true }] } }],
+    ['anything-but strings and numbers mixed', { detail: { n: [{ 'anything-but': ['a', 1] }] } }],
+    ['an upper bound before the lower', { detail: { n: [{ numeric: ['<', 10, '>', 0] }] } }],
+    ['a lower bound above the upper', { detail: { n: [{ numeric: ['>', 10, '<', 5] }] } }],
+    ['a bound past 5e9', { detail: { n: [{ numeric: ['>', 6e9] }] } }],
   ])('refuses %s', (_, pattern) => {
     expect(() => matchesEventPattern(pattern, ec2)).toThrow(InvalidEventPatternError);
   });
