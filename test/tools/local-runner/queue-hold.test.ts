@@ -72,8 +72,10 @@ describe('a backlog waits for its slots in the queue, not in the worker', () => 
     // seconds, in pairs, which it absorbs (the bench: none of 240 calls throttled in 120 s alone).
     expect(local.connect.calls.filter((c) => c.status === 429).length).toBeLessThanOrEqual(1);
 
-    // Billed: waiting in the function would keep both workers busy (≈ 1 s per transfer).
+    // Billed: waiting in the function would keep both workers busy (≈ 1 s per transfer); held in the queue
+    // they are busy a fraction of it. The bound is loose on purpose (a loaded 2-core machine runs this): the
+    // figure itself is the bench's (docs/BENCHMARKS.md), not this test's.
     const busySeconds = batches.reduce((sum, batch) => sum + batch.durationMs, 0) / 1000;
-    expect(busySeconds / REQUESTS).toBeLessThan(0.5);
+    expect(busySeconds / REQUESTS).toBeLessThan(0.75);
   }, 120_000);
 });
