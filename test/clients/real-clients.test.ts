@@ -61,20 +61,8 @@ describe('real clients against the local mode: the AWS CLI and boto3', () => {
       },
     );
     local = await LocalOrchestrator.start({ context: { instanceIds: SAMPLE_INSTANCE_ID } });
-    // What local.env sets (see tools/local-runner/start.ts).
-    env = {
-      PATH: process.env.PATH,
-      HOME: venv,
-      AWS_REGION: local.region,
-      AWS_DEFAULT_REGION: local.region,
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      AWS_ENDPOINT_URL_SQS: local.sqs.endpoint,
-      AWS_ENDPOINT_URL_DYNAMODB: local.dynamodb.endpoint,
-      AWS_ENDPOINT_URL_EVENTBRIDGE: local.eventBridge.endpoint,
-      AWS_ENDPOINT_URL_CONNECT: local.connect.endpoint,
-      INSTANCE: SAMPLE_INSTANCE_ID,
-    };
+    // What local.env sets, and nothing of this process's own environment but its PATH.
+    env = { ...local.clientEnvironment(), PATH: process.env.PATH, HOME: venv, INSTANCE: SAMPLE_INSTANCE_ID };
   }, 300_000);
   afterAll(async () => {
     await local?.stop();

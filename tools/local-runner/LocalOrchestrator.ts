@@ -296,6 +296,30 @@ export class LocalOrchestrator {
     return this.model.tables.find((t) => t.keySchema[0]?.AttributeName === 'id')?.logicalId ?? '';
   }
 
+  /**
+   * Everything a client needs to reach the local mode (what `npm start` writes to `local.env`): the SDKs'
+   * region, credentials and endpoint variables, and the stack's names.
+   */
+  clientEnvironment(): Record<string, string> {
+    return {
+      AWS_REGION: this.region,
+      // boto3 and the AWS CLI v1 read only AWS_DEFAULT_REGION.
+      AWS_DEFAULT_REGION: this.region,
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_ENDPOINT_URL_SQS: this.sqs.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: this.dynamodb.endpoint,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: this.eventBridge.endpoint,
+      AWS_ENDPOINT_URL_CONNECT: this.connect.endpoint,
+      TRANSFER_QUEUE_URL: this.queueUrl,
+      TRANSFER_DLQ_URL: this.deadLetterQueueUrl,
+      TRANSFER_EVENT_BUS_NAME: this.eventBusName,
+      TRANSFER_IDEMPOTENCY_TABLE: this.idempotencyTableName,
+      TRANSFER_LEDGER_TABLE: this.ledgerTableName,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    };
+  }
+
   /** How many execution environments run the worker (the event source's `maxConcurrency`). */
   get environmentCount(): number {
     return this.parts.environments.length;

@@ -98,23 +98,7 @@ const activeTask =
     )?.id ?? 'task-1';
 // Everything a client needs, in one file to source: the SDK's endpoint variables and the stack outputs.
 const envFile = join(values['data-dir'], 'local.env');
-const variables: Record<string, string> = {
-  AWS_REGION: local.region,
-  // boto3 and the AWS CLI v1 read only AWS_DEFAULT_REGION.
-  AWS_DEFAULT_REGION: local.region,
-  AWS_ACCESS_KEY_ID: 'local',
-  AWS_SECRET_ACCESS_KEY: 'local',
-  AWS_ENDPOINT_URL_SQS: local.sqs.endpoint,
-  AWS_ENDPOINT_URL_DYNAMODB: local.dynamodb.endpoint,
-  AWS_ENDPOINT_URL_EVENTBRIDGE: local.eventBridge.endpoint,
-  AWS_ENDPOINT_URL_CONNECT: local.connect.endpoint,
-  TRANSFER_QUEUE_URL: local.queueUrl,
-  TRANSFER_DLQ_URL: local.deadLetterQueueUrl,
-  TRANSFER_EVENT_BUS_NAME: local.eventBusName,
-  TRANSFER_IDEMPOTENCY_TABLE: local.idempotencyTableName,
-  TRANSFER_LEDGER_TABLE: local.ledgerTableName,
-  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-};
+const variables = local.clientEnvironment();
 writeFileSync(
   envFile,
   Object.entries(variables)
