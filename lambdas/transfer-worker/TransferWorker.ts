@@ -10,12 +10,16 @@ import {
 } from '../../src/contract/index.js';
 import {
   classifyFailure,
+  type DeadLetterEvent,
+  type DeadLetterState,
   Disposition,
   deadLetterReason,
+  deadLetterSteps,
   decideDisposition,
   type Failure,
   InstanceNotAllowedError,
   InvalidRequestError,
+  nextDeadLetterState,
   Outcome,
   outcomeOfFailure,
   retryDelaySeconds,
@@ -31,7 +35,7 @@ import {
 import { INVALID_REQUEST_FINGERPRINT } from '../../src/status/transferStatus.js';
 import type { WorkerConfig } from './config.js';
 import type { IdempotentTransfer } from './idempotentTransfer.js';
-import type { DeadLetterMarker, RejectionLedger } from './ledger/RejectionLedger.js';
+import type { RejectionLedger } from './ledger/RejectionLedger.js';
 import type { TransferLedger } from './ledger/TransferLedger.js';
 import type { OutcomePublisher } from './OutcomePublisher.js';
 import type { Pacing, ScheduledTurn } from './pacing/index.js';
@@ -52,10 +56,7 @@ export interface TransferWorkerDependencies {
   /** Sends a request throttled on its last allowed delivery back to the queue. */
   readonly requeue: RequeueSender;
   /** Where rejections are recorded for `transfer-contact status`. */
-  readonly rejections: Pick<
-    RejectionLedger,
-    'beginDeadLetter' | 'finishDeadLetter' | 'recordRejection' | 'readDeadLetters'
-  >;
+  readonly rejections: Pick<RejectionLedger, 'recordDeadLetter' | 'recordRejection' | 'readDeadLetters'>;
   /** Brings a record to be retried back in seconds rather than after the whole visibility timeout. */
   readonly retries: RetryScheduler;
   /** Whether a token transferred (its durable record), read before an announce-only copy announces. */
@@ -95,13 +96,13 @@ export function createTransferWorker(deps: TransferWorkerDependencies): Transfer
     record: SQSRecord,
     received: ReceivedRecord,
     turn: ScheduledTurn | undefined,
-    markers: BatchMarkers,
+    earlierDeadLetters: BatchDeadLetterRecords,
   ): Promise<void> => {
     // A copy kept only to announce a dead letter never runs, and is never dead-lettered itself.
-    if (received.facts.deadLetteredAs) return announceFromCopy(deps, record, received, markers);
+    if (received.facts.deadLetteredAs) return announceFromCopy(deps, record, received, earlierDeadLetters);
     try {
       // A message once dead-lettered never runs again: it only finishes its dead letter and announces it.
-      const settled = await finishEarlierDeadLetter(deps, record, received, markers);
+      const settled = await finishEarlierDeadLetter(deps, record, received, earlierDeadLetters);
       if (settled) return;
       const request = checkedRequest(received);
       const result = await transfer.run(request, turn);
@@ -119,11 +120,11 @@ export function createTransferWorker(deps: TransferWorkerDependencies): Transfer
       const received = new Map(
         event.Records.map((record) => [record.messageId, readRecord(record, config, now)]),
       );
-      const markers = await readMarkers(deps, event.Records, received);
-      const fresh = event.Records.filter((record) => !markers.asked.has(record.messageId));
+      const earlierDeadLetters = await readDeadLetterRecords(deps, event.Records, received);
+      const fresh = event.Records.filter((record) => !earlierDeadLetters.asked.has(record.messageId));
       const turns = await holdForSlots(deps, fresh, received);
       const toRun = event.Records.filter(
-        (record) => turns.has(record.messageId) || markers.asked.has(record.messageId),
+        (record) => turns.has(record.messageId) || earlierDeadLetters.asked.has(record.messageId),
       );
       // A processor keeps one batch's state: one per invocation, so concurrent invocations in one process
       // (the local runner, tests) never mix their results.
@@ -134,7 +135,7 @@ export function createTransferWorker(deps: TransferWorkerDependencies): Transfer
             record,
             received.get(record.messageId) ?? readRecord(record, config, Date.now()),
             turns.get(record.messageId),
-            markers,
+            earlierDeadLetters,
           ),
         new BatchProcessor(EventType.SQS),
         {
@@ -186,24 +187,25 @@ async function announceCompleted(
   });
 }
 
-/** The dead-letter markers a batch asked for: by message id, or the error that kept them from being read. */
-interface BatchMarkers {
-  /** Records whose marker was asked for (redeliveries, and copies kept only to announce a dead letter). */
+/** The dead-letter records a batch asked for: by message id, or the error that kept them from being read. */
+interface BatchDeadLetterRecords {
+  /** Records whose dead-letter record was asked for (redeliveries, and copies kept only to announce one). */
   readonly asked: ReadonlySet<string>;
-  readonly found: ReadonlyMap<string, DeadLetterMarker>;
+  /** The records found (never `absent`). */
+  readonly found: ReadonlyMap<string, DeadLetterState>;
   readonly error?: unknown;
 }
 
 /**
- * Reads the dead-letter markers of the records that may have been dead-lettered before: every redelivery
+ * Reads the dead-letter earlierDeadLetters of the records that may have been dead-lettered before: every redelivery
  * (a first delivery never was), and every copy kept to announce a dead letter. One read per batch, none on
  * first deliveries.
  */
-async function readMarkers(
+async function readDeadLetterRecords(
   deps: TransferWorkerDependencies,
   records: readonly SQSRecord[],
   received: ReadonlyMap<string, ReceivedRecord>,
-): Promise<BatchMarkers> {
+): Promise<BatchDeadLetterRecords> {
   const asked = new Set<string>();
   const ids = new Set<string>();
   for (const record of records) {
@@ -211,7 +213,7 @@ async function readMarkers(
     const announces = read?.facts.deadLetteredAs;
     if (announces) {
       asked.add(record.messageId);
-      // A copy made before copies carried their reason finds it in the marker.
+      // A copy made before copies carried their reason finds it in the dead-letter record.
       if (!read?.facts.announces) ids.add(announces);
     } else if ((read?.receiveCount ?? 1) > 1) {
       asked.add(record.messageId);
@@ -235,14 +237,14 @@ async function finishEarlierDeadLetter(
   deps: TransferWorkerDependencies,
   record: SQSRecord,
   received: ReceivedRecord,
-  markers: BatchMarkers,
+  earlierDeadLetters: BatchDeadLetterRecords,
 ): Promise<boolean> {
-  if (!markers.asked.has(record.messageId)) return false;
-  if (markers.error) throw markers.error;
-  const marker = markers.found.get(record.messageId);
-  if (!marker) return false;
-  deps.logger.info('already dead-lettered', { messageId: record.messageId });
-  await deadLetter(deps, record, marker.failure, received, marker);
+  if (!earlierDeadLetters.asked.has(record.messageId)) return false;
+  if (earlierDeadLetters.error) throw earlierDeadLetters.error;
+  const state = earlierDeadLetters.found.get(record.messageId);
+  if (!state || state.kind === 'absent') return false;
+  deps.logger.info('already dead-lettered', { messageId: record.messageId, state: state.kind });
+  await deadLetter(deps, record, state.failure, received, state);
   return true;
 }
 
@@ -396,19 +398,20 @@ async function handleFailure(
 }
 
 /**
- * Sends a record to the DLQ once, then announces it. A per-message marker records the decision and its
- * reason first, and is flagged once the DLQ has the message: if a step fails the record is reported as
- * failed (SQS keeps it, nothing is lost), and when it comes back the marker, read before anything runs,
- * finishes the same dead letter instead of running the request again. On the last delivery nothing comes
- * back: the marker and the rejection record are then best effort, and a DLQ send that fails leaves the record
- * to SQS, which moves it to the DLQ itself (so it is announced first: it ends there either way).
+ * Sends a record to the DLQ once, then announces it, as the message's dead-letter record's states lead
+ * (`src/domain/deadLetterRecord.ts`): the decision and its reason are recorded first (`dead-lettering`), the
+ * token's rejection and the DLQ send follow, then `sent` (`dead-lettered`), then the `Failed` event. If a
+ * step fails the record is reported as failed (SQS keeps it, nothing is lost); when it comes back its
+ * dead-letter record, read before anything runs, finishes the same dead letter instead of running the
+ * request again. On the last delivery nothing comes back: the records are then best effort, and a DLQ send
+ * that fails leaves the message to SQS, which moves it to the DLQ itself (so it is announced first).
  */
 async function deadLetter(
   deps: TransferWorkerDependencies,
   record: SQSRecord,
   failure: Failure,
   received: ReceivedRecord,
-  earlier: DeadLetterMarker | undefined,
+  earlier: DeadLetterState | undefined,
 ): Promise<void> {
   const { rejections, logger } = deps;
   const { clientToken } = received;
@@ -422,15 +425,17 @@ async function deadLetter(
       return fallback;
     }
   };
-  const marker =
+  const decide: DeadLetterEvent = { kind: 'decide', failure };
+  const state =
     earlier ??
     (await bestEffortOnLast(
-      'dead-letter marker',
-      () => rejections.beginDeadLetter(record.messageId, failure),
-      { sent: false, failure },
+      'dead-letter record',
+      () => rejections.recordDeadLetter(record.messageId, decide),
+      nextDeadLetterState({ kind: 'absent' }, decide),
     ));
-  const reason = marker.failure;
-  if (!marker.sent) {
+  if (state.kind === 'absent') return;
+  const reason = state.failure;
+  if (deadLetterSteps(state).send) {
     if (clientToken) {
       const rejection = {
         errorClass: reason.errorClass,
@@ -455,10 +460,13 @@ async function deadLetter(
       throw error;
     }
     try {
-      await rejections.finishDeadLetter(record.messageId);
+      await rejections.recordDeadLetter(record.messageId, { kind: 'sent' });
     } catch (error) {
       // The message is in the DLQ: acknowledging it is right; only a later return could then send it again.
-      logger.warn('dead-letter marker not flagged', { messageId: record.messageId, error: String(error) });
+      logger.warn('dead-letter record not flagged sent', {
+        messageId: record.messageId,
+        error: String(error),
+      });
     }
   }
   await announceFailed(deps, record, reason, received, record.messageId);
@@ -513,12 +521,13 @@ async function announceFromCopy(
   deps: TransferWorkerDependencies,
   record: SQSRecord,
   received: ReceivedRecord,
-  markers: BatchMarkers,
+  earlierDeadLetters: BatchDeadLetterRecords,
 ): Promise<void> {
   const deadLetteredAs = received.facts.deadLetteredAs ?? record.messageId;
-  const failure = received.facts.announces ?? markers.found.get(deadLetteredAs)?.failure;
+  const found = earlierDeadLetters.found.get(deadLetteredAs);
+  const failure = received.facts.announces ?? (found?.kind === 'absent' ? undefined : found?.failure);
   if (!failure) {
-    if (markers.error) throw markers.error;
+    if (earlierDeadLetters.error) throw earlierDeadLetters.error;
     deps.logger.warn('nothing to announce: no reason carried or recorded', {
       ...received.logFacts,
       deadLetteredAs,

@@ -11,7 +11,7 @@ export const LedgerKey = {
   request: (clientToken: string): string => `request#${clientToken}`,
   /** Why a token's request was dead-lettered: kept 30 days, read by `status`. */
   rejection: (clientToken: string): string => `token#${clientToken}`,
-  /** A message's dead-letter marker (one per message, so messages sharing a token never hide one another). */
+  /** A message's dead-letter record (one per message, so messages sharing a token never hide one another). */
   deadLetter: (messageId: string): string => `deadletter#${messageId}`,
   /** The deployment's shared pacing state (the adaptive `TransferContact` rate): one item. */
   pacing: (): string => 'pacing#TransferContact',

@@ -1,4 +1,11 @@
 export {
+  type DeadLetterEvent,
+  type DeadLetterState,
+  type DeadLetterSteps,
+  deadLetterSteps,
+  nextDeadLetterState,
+} from './deadLetterRecord.js';
+export {
   AmbiguousTransferError,
   type AttemptFailure,
   CapReachedError,

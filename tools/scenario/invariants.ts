@@ -193,7 +193,7 @@ export function checkInvariants(state: DrainedState): InvariantResult[] {
     {
       name: '4. nothing lost: each message transferred or in the DLQ, its body unchanged',
       ok: lost.length === 0 && changedBodies.length === 0 && state.stillQueued === 0,
-      detail: `${state.sent.size} sent, ${state.deleted.size} processed, ${state.deadLetters.length} in the DLQ, ${state.stillQueued} still queued${lost.length ? `, lost: ${lost.length}` : ''}${changedBodies.length ? `, bodies changed: ${changedBodies.length}` : ''}; extra DLQ copies (a worker killed between sending a copy on and recording it: the DLQ send and its marker, or a hold and its acknowledgement): ${deadTwice.length}${deadTwice.length ? ` (${describeTwice})` : ''}`,
+      detail: `${state.sent.size} sent, ${state.deleted.size} processed, ${state.deadLetters.length} in the DLQ, ${state.stillQueued} still queued${lost.length ? `, lost: ${lost.length}` : ''}${changedBodies.length ? `, bodies changed: ${changedBodies.length}` : ''}; extra DLQ copies (a worker killed between sending a copy on and recording it: the DLQ send and its dead-letter record, or a hold and its acknowledgement): ${deadTwice.length}${deadTwice.length ? ` (${describeTwice})` : ''}`,
     },
     {
       name: '5. failures cost nothing, ambiguity costs a slot: the ledger counts every transfer, and more only after an ambiguous attempt',
