@@ -22,7 +22,7 @@ export interface ChaosSize {
  * the retries, SQS-native moves to the DLQ, then a redrive with new ids after Connect forgot every token):
  * duplicates, a hot chain hit by many requests at once, tokens reused with other parameters,
  * invalid messages; Connect throttling, server errors, ambiguous commits, latency, and calls held before or
- * after they act while worker environments are killed (after the slot is taken, after Connect answered but
+ * after they act while worker environments are killed (after the reservation is taken, after Connect answered but
  * before the idempotency record completed, mid-batch); and at every remote call of the worker (each
  * DynamoDB read and write, each SQS send, each `PutEvents`, Connect's transfers and reads) a failure before
  * applying, one after applying, a throttle, a lost answer or a hang past the worker's timeout, with

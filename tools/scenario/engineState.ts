@@ -81,7 +81,7 @@ export async function takeDeadLetters(sqs: SQSClient, url: string): Promise<Dead
   return deadLetters;
 }
 
-/** The ledger's chains (chain key → tokens holding a slot), and the tokens it records as ambiguous. */
+/** The ledger's chains (chain key → tokens holding a reservation), and the tokens it records as ambiguous. */
 export async function readLedger(
   dynamodb: DynamoDBClient,
   tableName: string,

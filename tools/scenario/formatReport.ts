@@ -17,7 +17,7 @@ function summaryRows(report: ScenarioReport): [string, number | string][] {
     ['cap rejections', get('CapReached')],
     ['invalid (incl. token reuse)', get('InvalidRequest')],
     ['refused by Connect', get('ConnectRejected')],
-    ['ambiguous (for a person, slot kept)', get('AmbiguousTransfer')],
+    ['ambiguous (for a person, reservation kept)', get('AmbiguousTransfer')],
     ['retried (transient)', get('RetryScheduled')],
     ['retries exhausted', get('RetriesExhausted')],
     ['sent back (throttled on last delivery)', get('Requeued')],

@@ -29,11 +29,11 @@ export interface DrainedState {
   readonly calls: readonly SimulatorCall[];
   /** Transfers Connect made per chain. */
   readonly transfersPerChain: ReadonlyMap<string, number>;
-  /** The ledger's chains: chain key → tokens holding a slot. */
+  /** The ledger's chains: chain key → tokens holding a reservation. */
   readonly ledger: ReadonlyMap<string, ReadonlySet<string>>;
   /**
    * Tokens the ledger records as having had an attempt that may have transferred (`ambiguousSince`): such
-   * a slot is kept until something proves otherwise, so it may count a transfer that did not happen.
+   * a reservation is kept until something proves otherwise, so it may count a transfer that did not happen.
    */
   readonly ambiguousTokens?: ReadonlySet<string>;
   /** Sent messages that name an earlier producer's message (`OriginalMessageId`): a redrive of a moved copy. */
@@ -196,9 +196,9 @@ export function checkInvariants(state: DrainedState): InvariantResult[] {
       detail: `${state.sent.size} sent, ${state.deleted.size} processed, ${state.deadLetters.length} in the DLQ, ${state.stillQueued} still queued${lost.length ? `, lost: ${lost.length}` : ''}${changedBodies.length ? `, bodies changed: ${changedBodies.length}` : ''}; extra DLQ copies (a worker killed between sending a copy on and recording it: the DLQ send and its dead-letter record, or a hold and its acknowledgement): ${deadTwice.length}${deadTwice.length ? ` (${describeTwice})` : ''}`,
     },
     {
-      name: '5. failures cost nothing, ambiguity costs a slot: the ledger counts every transfer, and more only after an ambiguous attempt',
+      name: '5. failures cost nothing, ambiguity costs a reservation: the ledger counts every transfer, and more only after an ambiguous attempt',
       ok: keptByFailures.length === 0 && uncounted.length === 0,
-      detail: `${ledgerTokens.length} slots held, ${transferredTokens.size} transfers, ${keptByAmbiguity.length} kept after an ambiguous attempt (over-counted, the safe side), ${heldAmbiguous.size} held by requests in the DLQ${keptByFailures.length ? `, kept by failures: ${keptByFailures.map(historyOf).join(', ')}` : ''}${uncounted.length ? `, transfers not counted: ${uncounted.map(historyOf).join(', ')}` : ''}`,
+      detail: `${ledgerTokens.length} reservations held, ${transferredTokens.size} transfers, ${keptByAmbiguity.length} kept after an ambiguous attempt (over-counted, the safe side), ${heldAmbiguous.size} held by requests in the DLQ${keptByFailures.length ? `, kept by failures: ${keptByFailures.map(historyOf).join(', ')}` : ''}${uncounted.length ? `, transfers not counted: ${uncounted.map(historyOf).join(', ')}` : ''}`,
     },
   ];
 }
