@@ -10,6 +10,7 @@ import {
 } from '../../src/contract/index.js';
 import { OutcomeEventNotPublishedError } from '../../src/domain/index.js';
 import type { TransferCompletedDetail, TransferFailedDetail } from '../../src/events/outcomeEvents.js';
+import { recordTraceHeader } from './tracing/recordTrace.js';
 
 /**
  * Publishes each request's outcome on the orchestrator's bus: `Transfer Contact Completed` or `Transfer
@@ -46,6 +47,7 @@ export class OutcomePublisher {
   async #put(detailType: string, detail: object): Promise<void> {
     if (!this.client || !this.eventBusName) return;
     let answer: PutEventsCommandOutput;
+    const traceHeader = recordTraceHeader();
     try {
       answer = await this.client.send(
         new PutEventsCommand({
@@ -55,6 +57,8 @@ export class OutcomePublisher {
               Source: OUTCOME_EVENT_SOURCE,
               DetailType: detailType,
               Detail: JSON.stringify(detail),
+              // The record's producer trace goes on into the event and its rules' targets.
+              ...(traceHeader && { TraceHeader: traceHeader }),
             },
           ],
         }),

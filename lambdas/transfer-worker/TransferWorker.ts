@@ -33,6 +33,7 @@ import {
   type TransferRequest,
 } from '../../src/request/index.js';
 import { INVALID_REQUEST_FINGERPRINT } from '../../src/status/transferStatus.js';
+import { passedOnTraceHeader } from '../../src/tracing/traceHeader.js';
 import type { WorkerConfig } from './config.js';
 import type { IdempotentTransfer } from './idempotentTransfer.js';
 import type { RejectionLedger } from './ledger/RejectionLedger.js';
@@ -47,6 +48,7 @@ import {
   type RequeueSender,
   type RetryScheduler,
 } from './queue/index.js';
+import { inRecordTrace } from './tracing/recordTrace.js';
 
 /** What the worker is wired with. */
 export interface TransferWorkerDependencies {
@@ -131,11 +133,14 @@ export function createTransferWorker(deps: TransferWorkerDependencies): Transfer
       return await processPartialResponse(
         { ...event, Records: toRun },
         (record: SQSRecord) =>
-          handleRecord(
-            record,
-            received.get(record.messageId) ?? readRecord(record, config, Date.now()),
-            turns.get(record.messageId),
-            earlierDeadLetters,
+          // Every call made for the record carries its producer's trace (tracing/recordTrace.ts).
+          inRecordTrace(passedOnTraceHeader(record.attributes?.AWSTraceHeader), () =>
+            handleRecord(
+              record,
+              received.get(record.messageId) ?? readRecord(record, config, Date.now()),
+              turns.get(record.messageId),
+              earlierDeadLetters,
+            ),
           ),
         new BatchProcessor(EventType.SQS),
         {

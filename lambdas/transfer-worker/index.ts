@@ -1,6 +1,7 @@
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import { Tracer } from '@aws-lambda-powertools/tracer';
 import { ConnectClient } from '@aws-sdk/client-connect';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
@@ -22,6 +23,8 @@ import { DynamoPacingStore } from './pacing/DynamoPacingStore.js';
 import { createPacing } from './pacing/index.js';
 import { createCopies } from './queue/index.js';
 import { createTransferWorker } from './TransferWorker.js';
+import { carryRecordTrace } from './tracing/recordTrace.js';
+import { tracedHandler } from './tracing/tracedHandler.js';
 
 // Composition root: read once per cold start. Endpoints, region, credentials and retry settings come from
 // the SDK's own resolution (AWS_ENDPOINT_URL_<SERVICE>, AWS_REGION, AWS_RETRY_MODE, AWS_MAX_ATTEMPTS).
@@ -32,6 +35,8 @@ const metrics = new Metrics({
   namespace: process.env[WorkerEnv.metricsNamespace] ?? METRICS_NAMESPACE,
   serviceName,
 });
+// X-Ray, when the function's tracing is active (off outside Lambda): a subsegment per SDK call.
+const tracer = new Tracer({ serviceName });
 
 // A hung call must fail (and be retried) well inside the invocation's deadline margin, whichever service.
 // Without throwOnRequestTimeout the SDK only warns when requestTimeout passes, and a hung call hangs on.
@@ -40,13 +45,17 @@ const requestHandler = {
   requestTimeout: config.requestTimeoutMs,
   throwOnRequestTimeout: true,
 };
-const dynamodb = new DynamoDBClient({ requestHandler });
-const connect = new ConnectClient({
-  requestHandler,
-  // The SDK's retries, but never of a throttled call: that waits for the pacer's next turn (AWS_MAX_ATTEMPTS
-  // still bounds the rest).
-  retryStrategy: new NoThrottleRetries(Number(process.env.AWS_MAX_ATTEMPTS ?? 3) || 3),
-});
+const dynamodb = tracer.captureAWSv3Client(new DynamoDBClient({ requestHandler }));
+const connect = tracer.captureAWSv3Client(
+  new ConnectClient({
+    requestHandler,
+    // The SDK's retries, but never of a throttled call: that waits for the pacer's next turn (AWS_MAX_ATTEMPTS
+    // still bounds the rest).
+    retryStrategy: new NoThrottleRetries(Number(process.env.AWS_MAX_ATTEMPTS ?? 3) || 3),
+  }),
+);
+// TransferContact carries the producer's trace of the record it is made for.
+carryRecordTrace(connect.middlewareStack);
 
 // Attempts are stamped in Connect's time, which reconciliation compares with Connect's timestamps.
 const connectClock = ServiceClock.watching(connect);
@@ -90,30 +99,35 @@ const transfer = createIdempotentTransfer({
 
 // The configured endpoint wins over the queue URL's host: the same host in AWS, and the only one that
 // resolves for a local SQS whose queue URLs name `sqs.<region>.localhost`.
-const sqs = new SQSClient({ useQueueUrlAsEndpoint: false, requestHandler });
+const sqs = tracer.captureAWSv3Client(new SQSClient({ useQueueUrlAsEndpoint: false, requestHandler }));
 const copies = createCopies(sqs, config);
 
 /** The transfer worker's Lambda handler: SQS batch in, partial batch response out. */
-export const handler = createTransferWorker({
-  config,
-  transfer: {
-    ...transfer,
-    registerContext(context) {
-      invocation = context;
-      transfer.registerContext(context);
+export const handler = tracedHandler(
+  tracer,
+  createTransferWorker({
+    config,
+    transfer: {
+      ...transfer,
+      registerContext(context) {
+        invocation = context;
+        transfer.registerContext(context);
+      },
     },
-  },
-  deadLetters: copies.deadLetters,
-  requeue: copies.requeue,
-  retries: copies.retries,
-  pacing,
-  ...(holdsInQueue && { hold: copies.hold }),
-  outcomes: new OutcomePublisher(
-    config.outcomeEventBusName ? new EventBridgeClient({ requestHandler }) : undefined,
-    config.outcomeEventBusName,
-  ),
-  rejections: new RejectionLedger(documents, config.ledgerTableName),
-  tokens: ledger,
-  logger,
-  metrics,
-});
+    deadLetters: copies.deadLetters,
+    requeue: copies.requeue,
+    retries: copies.retries,
+    pacing,
+    ...(holdsInQueue && { hold: copies.hold }),
+    outcomes: new OutcomePublisher(
+      config.outcomeEventBusName
+        ? tracer.captureAWSv3Client(new EventBridgeClient({ requestHandler }))
+        : undefined,
+      config.outcomeEventBusName,
+    ),
+    rejections: new RejectionLedger(documents, config.ledgerTableName),
+    tokens: ledger,
+    logger,
+    metrics,
+  }),
+);

@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  type MessageSystemAttributeValue,
+  SendMessageBatchCommand,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import {
   TRANSFER_REQUESTED_DETAIL_TYPE,
   type TransferContactInput,
@@ -9,6 +14,7 @@ import {
   type TransferRequest,
 } from '../request/index.js';
 import { readTransferStatus } from '../status/readTransferStatus.js';
+import { parseTraceHeader } from '../tracing/traceHeader.js';
 import { type TransferOutcome, type WaitOptions, waitForOutcome } from './waitForOutcome.js';
 
 /** A request the shared schema rejected; nothing was sent. */
@@ -70,6 +76,13 @@ export interface TransferClientOptions {
   readonly ledgerTableName?: string;
   /** @default - a client from the SDK's standard chain */
   readonly dynamodb?: DynamoDBClient;
+  /**
+   * The X-Ray trace each send continues, asked at every send: SQS's `AWSTraceHeader` on messages,
+   * `TraceHeader` on events. The orchestrator carries it to the `TransferContact` call and the outcome event.
+   * A malformed header is refused before anything is sent.
+   * @default - what the SDK sends (in Lambda, the invocation's trace; elsewhere, X-Ray's if it is set up)
+   */
+  readonly traceHeader?: () => string | undefined;
 }
 
 const BATCH_SIZE = 10;
@@ -183,7 +196,11 @@ export class TransferClient {
   ): Promise<{ clientToken: string; messageId: string }> {
     const request = prepareTransferRequest(input);
     const { MessageId = '' } = await this.#sqsClient().send(
-      new SendMessageCommand({ QueueUrl: this.#queueUrl(), MessageBody: JSON.stringify(request) }),
+      new SendMessageCommand({
+        QueueUrl: this.#queueUrl(),
+        MessageBody: JSON.stringify(request),
+        ...this.#messageTrace(),
+      }),
     );
     return { clientToken: request.ClientToken, messageId: MessageId };
   }
@@ -197,6 +214,7 @@ export class TransferClient {
    * const failed = results.filter((r) => !r.ok);
    */
   async enqueueMany(inputs: readonly unknown[]): Promise<BatchEntryResult[]> {
+    const trace = this.#messageTrace();
     return this.#sendBatched(inputs, async (batch) => {
       const { Successful = [], Failed = [] } = await this.#sqsClient().send(
         new SendMessageBatchCommand({
@@ -204,6 +222,7 @@ export class TransferClient {
           Entries: batch.map(({ index, request }) => ({
             Id: String(index),
             MessageBody: JSON.stringify(request),
+            ...trace,
           })),
         }),
       );
@@ -228,12 +247,14 @@ export class TransferClient {
   async publish(inputs: readonly unknown[]): Promise<BatchEntryResult[]> {
     const eventBusName = this.#options.eventBusName ?? process.env.TRANSFER_EVENT_BUS_NAME;
     if (!eventBusName) throw new Error('no event bus: pass eventBusName or set TRANSFER_EVENT_BUS_NAME');
+    const traceHeader = this.#traceHeader();
     return this.#sendBatched(inputs, async (batch) => {
       const entries: PutEventsRequestEntry[] = batch.map(({ request }) => ({
         EventBusName: eventBusName,
         Source: this.#options.eventSource ?? 'connect-transfer-orchestrator.client',
         DetailType: TRANSFER_REQUESTED_DETAIL_TYPE,
         Detail: JSON.stringify(request),
+        ...(traceHeader && { TraceHeader: traceHeader }),
       }));
       const { Entries = [] } = await this.#eventBridgeClient().send(
         new PutEventsCommand({ Entries: entries }),
@@ -251,6 +272,24 @@ export class TransferClient {
             };
       });
     });
+  }
+
+  /** The trace header the caller asked for, checked: SQS refuses a malformed one, EventBridge drops it. */
+  #traceHeader(): string | undefined {
+    const header = this.#options.traceHeader?.();
+    if (header === undefined) return undefined;
+    if (!parseTraceHeader(header))
+      throw new Error(
+        `not an X-Ray trace header (Root=1-<8 hex>-<24 hex>;Parent=<16 hex>;Sampled=0|1): ${header}`,
+      );
+    return header;
+  }
+
+  #messageTrace(): { MessageSystemAttributes?: Record<string, MessageSystemAttributeValue> } {
+    const header = this.#traceHeader();
+    return header
+      ? { MessageSystemAttributes: { AWSTraceHeader: { DataType: 'String', StringValue: header } } }
+      : {};
   }
 
   async #sendBatched(

@@ -59,6 +59,8 @@ export class ConnectSimulator {
   readonly #reads: ReadGate;
   /** When each `TransferContact` call arrived, by its input. */
   readonly #receivedAt = new WeakMap<object, number>();
+  /** The `X-Amzn-Trace-Id` each TransferContact call carried, by its input. */
+  readonly #traceHeaders = new WeakMap<object, string>();
   readonly #eventListeners: ((entries: ContactEventEntry[]) => void)[] = [];
   #latencyMs = 0;
   #held = 0;
@@ -300,11 +302,13 @@ export class ConnectSimulator {
     entry: Omit<SimulatorCall, 'seq' | 'operation' | 'input'>,
   ): void {
     const receivedAt = this.#receivedAt.get(input);
+    const traceHeader = this.#traceHeaders.get(input);
     this.#calls.push({
       seq: this.#calls.length + 1,
       operation: 'TransferContact',
       input,
       receivedAt,
+      ...(traceHeader !== undefined && { traceHeader }),
       ...entry,
     });
   }
@@ -317,6 +321,8 @@ export class ConnectSimulator {
     try {
       input = parseJsonObject(body);
       this.#receivedAt.set(input, receivedAt);
+      const traceHeader = req.headers['x-amzn-trace-id'];
+      if (typeof traceHeader === 'string') this.#traceHeaders.set(input, traceHeader);
     } catch (error) {
       this.#logTransfer(input, { status: 400, errorType: 'SerializationException', transferred: false });
       return sendError(res, new ApiError(400, 'SerializationException', String(error)));

@@ -132,6 +132,8 @@ export interface SimulatorCall {
   readonly lagged?: boolean;
   /** When the call arrived (ms, the process's clock). */
   readonly receivedAt?: number;
+  /** The call's `X-Amzn-Trace-Id` header, if it carried one (the trace it continues). */
+  readonly traceHeader?: string;
 }
 
 /** The simulator's whole state as JSON. */

@@ -10,6 +10,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { parseTraceHeader } from '../../src/tracing/traceHeader.js';
 import {
   type ChangeMessageVisibilityInput,
   checkChangeMessageVisibility,
@@ -125,7 +126,7 @@ const sendJson = (res: ServerResponse, status: number, body: unknown, headers: O
  * `VisibilityTimeout`, batch limits, with per-entry failures in `Failed`), as SQS answers (HTTP 400, the
  * JSON protocol's `__type` and `x-amzn-query-error`, so the SDK's `error.name` is the SQS code); and it
  * stamps the `SenderId` system attribute with the sender's access key id, as SQS stamps the caller's
- * identity. Everything else streams through unchanged, long polls included. The rules live in
+ * identity, and keeps each message's `AWSTraceHeader` (refusing a malformed one, as SQS does). Everything else streams through unchanged, long polls included. The rules live in
  * `sqsRules.ts`.
  *
  * @example
@@ -140,6 +141,8 @@ export class RealisticSqsProxy {
   readonly #agent = new Agent({ keepAlive: true });
   readonly #refusals: SqsProxyRefusal[] = [];
   readonly #senders = new Map<string, string>();
+  /** Each sent message's `AWSTraceHeader`, which fauxqs does not keep. */
+  readonly #traces = new Map<string, string>();
   readonly #maximumSizes = new Map<string, number>();
 
   private constructor(target: URL) {
@@ -230,8 +233,13 @@ export class RealisticSqsProxy {
     const maximum = await this.#maximumSize(input.QueueUrl);
     const refusal = maximum === undefined ? undefined : checkSendMessage(input as SendMessageInput, maximum);
     if (refusal) return this.#refuse(res, 'SendMessage', refusal);
-    const answer = await this.#exchange(req, res, raw);
-    if (answer.status === 200) this.#stamp(req, [parseJson(answer.body)?.MessageId]);
+    const { MessageSystemAttributes: system, ...forwarded } = input;
+    const answer = await this.#exchange(req, res, system ? Buffer.from(JSON.stringify(forwarded)) : raw);
+    if (answer.status === 200) {
+      const id = parseJson(answer.body)?.MessageId;
+      this.#stamp(req, [id]);
+      this.#keepTrace(req, id, input as SendMessageInput);
+    }
     this.#reply(res, answer);
   }
 
@@ -260,7 +268,13 @@ export class RealisticSqsProxy {
       }
     }
     if (valid.length === 0) return sendJson(res, 200, { Successful: [], Failed: failed });
-    const forwarded = { ...input, Entries: valid.map((entry, index) => ({ ...entry, Id: String(index) })) };
+    const forwarded = {
+      ...input,
+      Entries: valid.map(({ MessageSystemAttributes: _system, ...entry }, index) => ({
+        ...entry,
+        Id: String(index),
+      })),
+    };
     const answer = await this.#exchange(req, res, Buffer.from(JSON.stringify(forwarded)));
     const result = answer.status === 200 ? parseJson(answer.body) : undefined;
     if (!result) return this.#reply(res, answer);
@@ -273,6 +287,12 @@ export class RealisticSqsProxy {
       req,
       successful.map((entry) => entry.MessageId),
     );
+    for (const entry of successful)
+      this.#keepTrace(
+        req,
+        entry.MessageId,
+        entries.find((candidate) => candidate.Id === entry.Id),
+      );
     const order = (entry: Json) => entries.findIndex((candidate) => candidate.Id === entry.Id);
     const allFailed = [...failed, ...((result.Failed as unknown[] | undefined) ?? []).map(callerId)];
     sendJson(res, 200, {
@@ -282,7 +302,8 @@ export class RealisticSqsProxy {
   }
 
   // fauxqs says every message came from account 000000000000; SQS names the sender's identity, which is
-  // what lets a receiver trust it. The proxy names the access key id that signed the send.
+  // what lets a receiver trust it. The proxy names the access key id that signed the send, and gives back
+  // the `AWSTraceHeader` the message was sent with (fauxqs drops it).
   async #receiveMessage(req: IncomingMessage, res: ServerResponse, raw: Buffer): Promise<void> {
     const answer = await this.#exchange(req, res, raw);
     const result = answer.status === 200 ? parseJson(answer.body) : undefined;
@@ -293,6 +314,11 @@ export class RealisticSqsProxy {
       const sender = this.#senders.get(String(message.MessageId));
       if (attributes?.SenderId !== undefined && sender !== undefined) {
         attributes.SenderId = sender;
+        stamped = true;
+      }
+      const trace = this.#traces.get(String(message.MessageId));
+      if (attributes && trace !== undefined) {
+        attributes.AWSTraceHeader = trace;
         stamped = true;
       }
     }
@@ -335,6 +361,17 @@ export class RealisticSqsProxy {
     const sender = accessKeyIdOf(req.headers);
     if (sender === undefined) return;
     for (const id of messageIds) if (typeof id === 'string') this.#senders.set(id, sender);
+  }
+
+  // SQS keeps a message's trace from its `AWSTraceHeader` system attribute, or else from the request's
+  // `X-Amzn-Trace-Id` header (which, sent from Lambda, carries the recursion counter `Lineage`).
+  #keepTrace(req: IncomingMessage, messageId: unknown, input: SendMessageInput | undefined): void {
+    if (typeof messageId !== 'string') return;
+    const header = req.headers['x-amzn-trace-id'];
+    const trace =
+      input?.MessageSystemAttributes?.AWSTraceHeader?.StringValue ??
+      (typeof header === 'string' && parseTraceHeader(header) ? header : undefined);
+    if (trace !== undefined) this.#traces.set(messageId, trace);
   }
 
   #record(operation: string, refusal: SqsRefusal): void {

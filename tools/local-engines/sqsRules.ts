@@ -10,6 +10,8 @@
  * (0–43200).
  */
 
+import { parseTraceHeader } from '../../src/tracing/traceHeader.js';
+
 /**
  * An SQS error code this module can answer, as the SDK names the error (`error.name`).
  *
@@ -74,6 +76,7 @@ export interface SendMessageInput {
   readonly MessageBody?: string;
   readonly DelaySeconds?: number;
   readonly MessageAttributes?: Readonly<Record<string, MessageAttributeInput>>;
+  readonly MessageSystemAttributes?: Readonly<Record<string, MessageAttributeInput>>;
 }
 
 /**
@@ -298,6 +301,28 @@ const checkAttributes = (input: SendMessageInput): SqsRefusal | undefined => {
 };
 
 /**
+ * SQS's rule for system attributes: `AWSTraceHeader` is the only one, a String holding a well-formed X-Ray
+ * trace header. They do not count toward the message's size.
+ */
+function checkSystemAttributes(
+  attributes: Readonly<Record<string, MessageAttributeInput>> | undefined,
+): SqsRefusal | undefined {
+  for (const [name, value] of Object.entries(attributes ?? {})) {
+    if (name !== 'AWSTraceHeader')
+      return refusal(
+        SqsErrorCode.InvalidParameterValue,
+        `Message system attribute name '${name}' is invalid. Only AWSTraceHeader is supported.`,
+      );
+    if (value.DataType !== 'String' || !parseTraceHeader(value.StringValue))
+      return refusal(
+        SqsErrorCode.InvalidParameterValue,
+        'Message system attribute AWSTraceHeader must be a String holding a well-formed AWS X-Ray trace header.',
+      );
+  }
+  return undefined;
+}
+
+/**
  * What SQS refuses in a `SendMessage` (or in one `SendMessageBatch` entry, then reported in `Failed`), given
  * the queue's `MaximumMessageSize` in bytes; `undefined` when SQS accepts it.
  *
@@ -322,6 +347,8 @@ export function checkSendMessage(
   }
   const attributeProblem = checkAttributes(input);
   if (attributeProblem) return attributeProblem;
+  const systemProblem = checkSystemAttributes(input.MessageSystemAttributes);
+  if (systemProblem) return systemProblem;
   const forbidden = forbiddenCodePoint(body);
   if (forbidden !== undefined) {
     return refusal(

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type MessageAttributeValue, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { parseTraceHeader } from '../../src/tracing/traceHeader.js';
 import { seededRandom } from '../connect-simulator/random.js';
 import { compileEventPattern } from './eventPattern.js';
 import {
@@ -52,13 +53,16 @@ const text = (value: string): MessageAttributeValue => ({ DataType: 'String', St
  * bus.configure({ buses: ['default'], rules: [rule] });
  * process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = bus.endpoint;
  */
+const headerText = (value: string | string[] | undefined): string | undefined =>
+  Array.isArray(value) ? value[0] : value;
+
 export class LocalEventBridge {
   readonly #options: Required<LocalEventBridgeOptions>;
   readonly #server: Server;
   readonly #sqs: SQSClient;
   readonly #random: () => number;
   readonly #pending = new Set<Promise<void>>();
-  readonly #listeners: ((busName: string, event: BusEvent) => void)[] = [];
+  readonly #listeners: ((busName: string, event: BusEvent, traceHeader?: string) => void)[] = [];
   readonly #deliveryListeners: ((delivery: Delivery) => void)[] = [];
   #failNextPuts = 0;
   #buses = new Set<string>(['default']);
@@ -139,8 +143,11 @@ export class LocalEventBridge {
     this.#deliveryListeners.push(listener);
   }
 
-  /** Calls `listener` with each event a bus accepts (before any rule), for instance to print it. */
-  onEvent(listener: (busName: string, event: BusEvent) => void): void {
+  /**
+   * Calls `listener` with each event a bus accepts (before any rule), for instance to print it, and the
+   * trace it continues (its `TraceHeader`, or else the `PutEvents` call's `X-Amzn-Trace-Id`), if any.
+   */
+  onEvent(listener: (busName: string, event: BusEvent, traceHeader?: string) => void): void {
     this.#listeners.push(listener);
   }
 
@@ -153,10 +160,10 @@ export class LocalEventBridge {
    */
   putEvents(
     entries: readonly PutEventsEntry[],
-    options: { asService?: boolean } = {},
+    options: { asService?: boolean; traceHeader?: string } = {},
   ): PutEventsResultEntry[] {
     this.counts.putEvents += 1;
-    return entries.map((entry) => this.#accept(entry, options.asService === true));
+    return entries.map((entry) => this.#accept(entry, options.asService === true, options.traceHeader));
   }
 
   /** Waits until every delivery started so far has ended (delivered, dead-lettered or lost). */
@@ -172,7 +179,7 @@ export class LocalEventBridge {
     this.#sqs.destroy();
   }
 
-  #accept(entry: PutEventsEntry, asService: boolean): PutEventsResultEntry {
+  #accept(entry: PutEventsEntry, asService: boolean, callTrace: string | undefined): PutEventsResultEntry {
     const problem = entryProblem(entry, asService);
     if (problem) return problem;
     const busName = busNameOf(entry.EventBusName);
@@ -189,14 +196,16 @@ export class LocalEventBridge {
       resources: [...(entry.Resources ?? [])],
       detail: JSON.parse(entry.Detail as string) as Record<string, unknown>,
     };
-    for (const listener of this.#listeners) listener(busName, event);
+    // EventBridge passes a well-formed trace on to SQS targets as the message's `AWSTraceHeader`.
+    const trace = [entry.TraceHeader, callTrace].find((header) => parseTraceHeader(header) !== undefined);
+    for (const listener of this.#listeners) listener(busName, event, trace);
     for (const rule of this.#rules) {
       if (!rule.enabled || rule.busName !== busName || !this.#matchers.get(rule)?.(event)) continue;
       this.counts.matched += 1;
       for (const target of rule.targets) {
         const copies = this.#random() < this.#options.duplicateDeliveryRate ? 2 : 1;
         if (copies === 2) this.counts.duplicated += 1;
-        for (let copy = 0; copy < copies; copy += 1) this.#track(this.#deliver(rule, target, event));
+        for (let copy = 0; copy < copies; copy += 1) this.#track(this.#deliver(rule, target, event, trace));
       }
     }
     return { EventId: event.id };
@@ -208,15 +217,26 @@ export class LocalEventBridge {
   }
 
   /** Delivers to one target, retrying what EventBridge retries, then its dead-letter queue. */
-  async #deliver(rule: LocalRule, target: LocalRuleTarget, event: BusEvent): Promise<void> {
+  async #deliver(
+    rule: LocalRule,
+    target: LocalRuleTarget,
+    event: BusEvent,
+    traceHeader: string | undefined,
+  ): Promise<void> {
     const body = targetMessage(target, event as unknown as Record<string, unknown>, rule);
     const limit = Math.min(target.retryAttempts ?? 185, this.#options.maxRetryAttempts);
     for (let attempt = 0; ; attempt += 1) {
-      const sent = await this.#send(target.queue, body);
+      const sent = await this.#send(target.queue, body, traceHeader);
       if ('messageId' in sent) {
         this.counts.delivered += 1;
         for (const listener of this.#deliveryListeners)
-          listener({ rule: rule.name, queueUrl: target.queue.url, messageId: sent.messageId, body });
+          listener({
+            rule: rule.name,
+            queueUrl: target.queue.url,
+            messageId: sent.messageId,
+            body,
+            ...(traceHeader && { traceHeader }),
+          });
         return;
       }
       const error = sent;
@@ -233,12 +253,19 @@ export class LocalEventBridge {
   async #send(
     queue: LocalQueueTarget,
     body: string,
+    traceHeader?: string,
   ): Promise<{ messageId: string } | { code: string; message: string }> {
     if (!queue.allowed)
       return { code: 'NO_PERMISSIONS', message: `the queue policy of ${queue.arn} does not allow this rule` };
     try {
       const { MessageId = '' } = await this.#sqs.send(
-        new SendMessageCommand({ QueueUrl: queue.url, MessageBody: body }),
+        new SendMessageCommand({
+          QueueUrl: queue.url,
+          MessageBody: body,
+          ...(traceHeader && {
+            MessageSystemAttributes: { AWSTraceHeader: { DataType: 'String', StringValue: traceHeader } },
+          }),
+        }),
       );
       return { messageId: MessageId };
     } catch (error) {
@@ -301,7 +328,7 @@ export class LocalEventBridge {
       if (failing) this.#failNextPuts -= 1;
       const results: PutEventsResultEntry[] = failing
         ? Entries.map(() => ({ ErrorCode: 'InternalFailure', ErrorMessage: 'injected failure' }))
-        : this.putEvents(Entries);
+        : this.putEvents(Entries, { traceHeader: headerText(req.headers['x-amzn-trace-id']) });
       const FailedEntryCount = results.filter((r) => 'ErrorCode' in r).length;
       res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-RequestId': randomUUID() });
       res.end(JSON.stringify({ FailedEntryCount, Entries: results }));

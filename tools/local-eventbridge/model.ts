@@ -35,6 +35,8 @@ export interface PutEventsEntry {
   readonly EventBusName?: string;
   readonly Resources?: readonly string[];
   readonly Time?: number | string;
+  /** The X-Ray trace the event continues (1 to 500 characters), passed on to its targets. */
+  readonly TraceHeader?: string;
 }
 
 /** An entry's result, as `PutEvents` answers it. */
@@ -85,6 +87,8 @@ export interface Delivery {
   readonly queueUrl: string;
   readonly messageId: string;
   readonly body: string;
+  /** The trace header the message was sent with (`AWSTraceHeader`), if the event had one. */
+  readonly traceHeader?: string;
 }
 
 /** What the bus did, for reports and tests. */
@@ -141,6 +145,11 @@ export function entryProblem(entry: PutEventsEntry, asService: boolean): PutEven
   }
   if (typeof detail !== 'object' || detail === null || Array.isArray(detail))
     return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' };
+  if (entry.TraceHeader !== undefined && (entry.TraceHeader.length < 1 || entry.TraceHeader.length > 500))
+    return {
+      ErrorCode: 'InvalidArgument',
+      ErrorMessage: 'Parameter TraceHeader is not valid. Reason: it must be 1 to 500 characters.',
+    };
   if (Buffer.byteLength(JSON.stringify(entry)) > 256 * 1024)
     return { ErrorCode: 'EntrySizeLimitExceeded', ErrorMessage: 'The entry exceeds 256 KB.' };
   return undefined;

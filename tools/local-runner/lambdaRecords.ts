@@ -31,6 +31,7 @@ export function toLambdaRecord(message: Message, queueArn: string, region: strin
       SentTimestamp: system.SentTimestamp ?? String(Date.now()),
       SenderId: system.SenderId ?? 'local',
       ApproximateFirstReceiveTimestamp: system.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+      ...(system.AWSTraceHeader !== undefined && { AWSTraceHeader: system.AWSTraceHeader }),
     },
     messageAttributes: attributes,
     md5OfBody: message.MD5OfBody ?? '',

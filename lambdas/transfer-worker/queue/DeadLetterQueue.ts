@@ -2,7 +2,13 @@ import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 import { DeadLetterAttribute, MAX_REASON_CHARS } from '../../../src/contract/index.js';
 import type { Failure } from '../../../src/domain/index.js';
-import { type CopyFacts, copyAttributes, numberAttribute, textAttribute } from './messageAttributes.js';
+import {
+  type CopyFacts,
+  copyAttributes,
+  copyTrace,
+  numberAttribute,
+  textAttribute,
+} from './messageAttributes.js';
 
 /**
  * Sends failed records to the dead-letter queue: the original body unchanged (so a redrive reprocesses it as
@@ -36,6 +42,7 @@ export class DeadLetterQueue {
         QueueUrl: this.queueUrl,
         // SQS never delivers an empty body and refuses to send one; the placeholder only guards the contract.
         MessageBody: record.body || '(empty body)',
+        ...copyTrace(record),
         // A dead letter ends the request's round: a redrive is a new message, with none of the copy's facts.
         MessageAttributes: copyAttributes(record, {
           own: {

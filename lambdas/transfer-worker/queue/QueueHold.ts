@@ -11,6 +11,7 @@ import {
   type CopyFacts,
   carriedFacts,
   copyAttributes,
+  copyTrace,
   numberAttribute,
 } from './messageAttributes.js';
 import { TRACE_CONTEXT_REMOVAL, withoutTraceContext } from './RequeueSender.js';
@@ -32,7 +33,7 @@ const BATCH_LIMIT = 10;
  * Holds requests in the transfer queue until their slot: each is sent again (its body unchanged, with a
  * delay, the token it runs under, its first send time and its slot), ten to a request, and the original is
  * then acknowledged. A send that fails leaves its record to run in the function. The new message starts a
- * new round of deliveries; like a requeue it carries no trace context, so Lambda's recursive-loop detection
+ * new round of deliveries; like a requeue it keeps its producer's trace but not Lambda's hop counter, so Lambda's recursive-loop detection
  * does not count the holds of one request as a loop.
  */
 export class QueueHold {
@@ -60,6 +61,7 @@ export class QueueHold {
           Id: String(n),
           MessageBody: request.record.body,
           DelaySeconds: request.delaySeconds,
+          ...copyTrace(request.record),
           MessageAttributes: copyAttributes(request.record, {
             // Most important first: what decides what the worker does with the copy, then what it reports.
             own: {

@@ -13,6 +13,7 @@ import {
   type CopyFacts,
   carriedFacts,
   copyAttributes,
+  copyTrace,
   numberAttribute,
   textAttribute,
 } from './messageAttributes.js';
@@ -40,9 +41,11 @@ export const TRACE_CONTEXT_REMOVAL = {
 } as const;
 
 /**
- * Drops the invocation's trace context from a requeue. Lambda stops a function that sends the same event
- * back to its own queue more than 16 times (recursive loop detection follows that trace); a requeue is a new
- * round of deliveries on purpose, bounded by `REQUEUE_LIMIT`, so it starts a trace of its own.
+ * Drops the invocation's trace context (HTTP headers, with Lambda's `Lineage` counter) from a copy. Lambda
+ * stops a function that sends the same event back to its own queue more than 16 times (recursive loop
+ * detection counts hops in `Lineage`); a copy is a new round of deliveries on purpose, bounded by
+ * `REQUEUE_LIMIT` or its slot, so its counter starts again. It keeps its record's trace: `copyTrace` sets it
+ * as the copy's `AWSTraceHeader`, without `Lineage`.
  */
 export function withoutTraceContext<Input extends object, Output extends object>(): FinalizeRequestMiddleware<
   Input,
@@ -62,9 +65,9 @@ export function withoutTraceContext<Input extends object, Output extends object>
 /**
  * Sends a record back to the transfer queue (its body unchanged, a delay, the `ClientToken` it ran under
  * and a `Requeues` count), so a request only told "not now" on its last allowed delivery starts a new round of
- * deliveries instead of going to the DLQ. The new message has a new id. The requeue carries no trace context,
- * so Lambda's recursive-loop detection (which stops an event after 16 hops through the same queue) never
- * mistakes the requeue path for a loop, whatever `REQUEUE_LIMIT` is.
+ * deliveries instead of going to the DLQ. The new message has a new id. The requeue keeps its producer's trace
+ * but not Lambda's hop counter, so recursive-loop detection (which stops an event after 16 hops through the
+ * same queue) never mistakes the requeue path for a loop, whatever `REQUEUE_LIMIT` is.
  */
 export class RequeueSender {
   constructor(
@@ -92,6 +95,7 @@ export class RequeueSender {
       QueueUrl: this.queueUrl,
       MessageBody: record.body,
       DelaySeconds: requeueDelaySeconds(facts.requeues),
+      ...copyTrace(record),
       // Most important first: what decides what the worker does with the copy, then what it reports.
       MessageAttributes: copyAttributes(record, {
         own: {

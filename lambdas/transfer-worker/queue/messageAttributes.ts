@@ -1,7 +1,8 @@
-import type { MessageAttributeValue } from '@aws-sdk/client-sqs';
+import type { MessageAttributeValue, MessageSystemAttributeValue } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 import { DEAD_LETTER_REASON_ATTRIBUTES, DeadLetterAttribute } from '../../../src/contract/index.js';
 import { ErrorClass, type Failure, SCHEDULE_HORIZON_MS } from '../../../src/domain/index.js';
+import { passedOnTraceHeader } from '../../../src/tracing/traceHeader.js';
 
 /** SQS accepts at most 10 message attributes per message. */
 const MAX_ATTRIBUTES = 10;
@@ -283,4 +284,23 @@ export function carriedFacts(
     [CopyAttribute.OriginalMessageId]: textAttribute(facts.originalMessageId),
     [CopyAttribute.FirstSentTimestamp]: numberAttribute(facts.firstSentAt),
   };
+}
+
+/**
+ * The system attribute that keeps a copy in its producer's trace: the record's `AWSTraceHeader`, read
+ * strictly and passed on without `Lineage`, the counter Lambda's recursive-loop detection increments per
+ * hop. A copy is a new round on purpose (a hold until its slot, a requeue bounded by `REQUEUE_LIMIT`), so it
+ * keeps the trace a person follows while the loop counter starts again (DESIGN.md, "Tracing"). Not counted in
+ * the message's size by SQS. None for a record without a well-formed header.
+ *
+ * @example
+ * new SendMessageCommand({ QueueUrl, MessageBody, ...copyTrace(record) });
+ */
+export function copyTrace(record: SQSRecord): {
+  MessageSystemAttributes?: Record<string, MessageSystemAttributeValue>;
+} {
+  const header = passedOnTraceHeader(record.attributes?.AWSTraceHeader);
+  return header
+    ? { MessageSystemAttributes: { AWSTraceHeader: { DataType: 'String', StringValue: header } } }
+    : {};
 }

@@ -1,9 +1,10 @@
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeadLetterQueue } from '../../../lambdas/transfer-worker/queue/DeadLetterQueue.js';
 import { copyFactsOf } from '../../../lambdas/transfer-worker/queue/messageAttributes.js';
+import { QueueHold } from '../../../lambdas/transfer-worker/queue/QueueHold.js';
 import { RequeueSender } from '../../../lambdas/transfer-worker/queue/RequeueSender.js';
 import { type LocalSqs, startLocalSqs } from '../../../tools/local-engines/engines.js';
 import { queueTransfer, sqsRecord } from '../../support/factories.js';
@@ -11,11 +12,15 @@ import { queueTransfer, sqsRecord } from '../../support/factories.js';
 /** A pass-through proxy in front of the local SQS that keeps the headers of every request. */
 async function headerRecordingProxy(
   target: string,
-): Promise<{ server: Server; endpoint: string; seen: IncomingHttpHeaders[] }> {
+): Promise<{ server: Server; endpoint: string; seen: IncomingHttpHeaders[]; bodies: string[] }> {
   const seen: IncomingHttpHeaders[] = [];
+  const bodies: string[] = [];
   const { hostname, port } = new URL(target);
   const server = createServer((req, res) => {
     seen.push(req.headers);
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => bodies.push(Buffer.concat(chunks).toString('utf8')));
     const upstream = httpRequest(
       { hostname, port, path: req.url, method: req.method, headers: req.headers },
       (answer) => {
@@ -26,7 +31,12 @@ async function headerRecordingProxy(
     req.pipe(upstream);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
+  return {
+    server,
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    seen,
+    bodies,
+  };
 }
 
 describe('requeue path and Lambda’s recursive-loop detection', () => {
@@ -53,7 +63,7 @@ describe('requeue path and Lambda’s recursive-loop detection', () => {
     await sqs.stop();
   });
 
-  it('sends a request back with no trace context, so no requeue count can trip the 16-hop loop stop', async () => {
+  it('sends a request back without the invocation’s trace headers, so no requeue count can trip the 16-hop loop stop', async () => {
     const client = new SQSClient({ endpoint: proxy.endpoint, useQueueUrlAsEndpoint: false });
     // Another call from the same client still carries the trace: the check below can fail.
     const first = sqsRecord(queueTransfer());
@@ -86,5 +96,74 @@ describe('requeue path and Lambda’s recursive-loop detection', () => {
       }),
     );
     expect(Messages.length).toBeGreaterThan(0);
+  });
+
+  it('keeps the record’s trace on every copy, without Lambda’s hop counter, and drops a malformed one', async () => {
+    const client = new SQSClient({ endpoint: proxy.endpoint, useQueueUrlAsEndpoint: false });
+    const queue = sqs.server.createQueue('copy-trace').queueUrl;
+    const trace = 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1';
+    const traced = (header: string, token: string) => {
+      const record = sqsRecord(queueTransfer({ ClientToken: token }));
+      return { ...record, attributes: { ...record.attributes, AWSTraceHeader: header } };
+    };
+    const failure = { errorClass: 'InvalidRequest', code: 'InvalidRequest', message: 'x' } as const;
+    const send = async (record: ReturnType<typeof traced>) => {
+      const facts = copyFactsOf(record, undefined, Date.now());
+      await new RequeueSender(client, queue, 262_144).send(record, 'token', facts);
+      await new DeadLetterQueue(client, queue, 262_144).send(record, failure, 'token', facts);
+      await new QueueHold(client, queue, 262_144).send([
+        { record, delaySeconds: 0, facts, clientToken: 'token' },
+      ]);
+    };
+    const before = proxy.bodies.length;
+    await send(traced(`${trace};Lineage=a87bd80c:15`, 'kept'));
+    await send(traced('Root=forged;Lineage=a87bd80c:15', 'dropped'));
+    // What each copy asked SQS to keep, from the requests themselves (a requeue is delayed 30 s or more).
+    type Sent = {
+      MessageBody?: string;
+      MessageSystemAttributes?: { AWSTraceHeader?: { StringValue?: string } };
+    };
+    const sent = proxy.bodies
+      .slice(before)
+      .map((body) => JSON.parse(body) as Sent & { Entries?: Sent[] })
+      .flatMap((input) => input.Entries ?? [input])
+      .map((entry) => ({
+        token: JSON.parse(entry.MessageBody ?? '{}').ClientToken,
+        trace: entry.MessageSystemAttributes?.AWSTraceHeader?.StringValue,
+      }));
+    expect(sent.filter((m) => m.token === 'kept').map((m) => m.trace)).toEqual([trace, trace, trace]);
+    expect(sent.filter((m) => m.token === 'dropped').map((m) => m.trace)).toEqual([
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    // And SQS gives it back with the message (the hold, sent without delay).
+    const { Messages = [] } = await new SQSClient({
+      endpoint: sqs.endpoint,
+      useQueueUrlAsEndpoint: false,
+    }).send(
+      new ReceiveMessageCommand({
+        QueueUrl: queue,
+        MaxNumberOfMessages: 10,
+        MessageSystemAttributeNames: ['All'],
+      }),
+    );
+    const kept = Messages.filter((m) => JSON.parse(m.Body ?? '{}').ClientToken === 'kept');
+    expect(kept.length).toBeGreaterThan(0);
+    for (const message of kept) expect(message.Attributes?.AWSTraceHeader).toBe(trace);
+    expect(sqs.realism.refusals).toEqual([]);
+  });
+
+  it('is refused by SQS if it sends a malformed trace header itself', async () => {
+    const client = new SQSClient({ endpoint: sqs.endpoint, useQueueUrlAsEndpoint: false });
+    await expect(
+      client.send(
+        new SendMessageCommand({
+          QueueUrl: queueUrl,
+          MessageBody: '{}',
+          MessageSystemAttributes: { AWSTraceHeader: { DataType: 'String', StringValue: 'Root=forged' } },
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'InvalidParameterValue' });
   });
 });
