@@ -18,6 +18,9 @@ export default defineConfig({
       POWERTOOLS_LOG_LEVEL: 'SILENT',
       POWERTOOLS_METRICS_DISABLED: 'true',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '1',
+      // One id per run: the test files that need the built packages build them once (test/package/buildOnce.ts).
+      CTO_TEST_RUN_ID: `${process.pid}-${Date.now()}`,
     },
   },
 });

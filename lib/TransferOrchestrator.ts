@@ -10,16 +10,15 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
   AUTO_SCALING_TARGET_PERCENT,
-  DEFAULTS,
-  LEDGER_TTL_ATTRIBUTE,
-  METRICS_NAMESPACE,
-  type Outcome,
   provisionedCapacity,
-  SERVICE_NAME,
   type TableCapacity,
-  TRANSFER_REQUESTED_DETAIL_TYPE,
-} from '../src/contract/index.js';
+} from '../src/contract/capacity.js';
+import { DEFAULTS } from '../src/contract/defaults.js';
+import { TRANSFER_REQUESTED_DETAIL_TYPE } from '../src/contract/events.js';
+import { LEDGER_TTL_ATTRIBUTE } from '../src/contract/ledgerKeys.js';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../src/contract/metrics.js';
 import { connectPolicyStatements } from './connectPermissions.js';
+import type { Outcome } from './enums.js';
 import {
   createAlarms,
   createDashboard,
@@ -102,9 +101,9 @@ export class TransferOrchestrator extends Construct implements ITransferOrchestr
   /** The operations dashboard. */
   public readonly dashboard: cloudwatch.Dashboard;
   /** The CloudWatch namespace of the worker's outcome metrics. */
-  public readonly metricsNamespace = METRICS_NAMESPACE;
+  public readonly metricsNamespace: string = METRICS_NAMESPACE;
   /** The `service` dimension of the worker's outcome metrics. */
-  public readonly serviceName = SERVICE_NAME;
+  public readonly serviceName: string = SERVICE_NAME;
 
   constructor(scope: Construct, id: string, props: TransferOrchestratorProps) {
     super(scope, id);
@@ -215,7 +214,7 @@ export class TransferOrchestrator extends Construct implements ITransferOrchestr
    * One of the worker's outcome metrics, a count per minute unless `options` say otherwise.
    *
    * @example
-   * orchestrator.metricOutcome(Outcome.AmbiguousTransfer, { period: Duration.minutes(5) });
+   * orchestrator.metricOutcome(Outcome.AMBIGUOUS_TRANSFER, { period: Duration.minutes(5) });
    */
   metricOutcome(outcome: Outcome, options: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
     return outcomeMetric(outcome, options);

@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { settingEntries } from '../src/contract/index.js';
+import { settingEntries } from '../src/contract/settings.js';
+import type { TableBilling } from './enums.js';
 import type { TransferOrchestratorProps } from './props.js';
 
 /** The numeric settings the app reads from context, with their keys (the settings table's). */
@@ -82,7 +83,7 @@ export function propsFromContext(get: (key: string) => unknown): ContextProps {
     instanceIds,
     outcomeEvents: flag('outcomeEvents', get('outcomeEvents')),
     adaptivePacing: flag('adaptivePacing', get('adaptivePacing')),
-    tableBilling: billing,
+    tableBilling: billing as TableBilling | undefined,
     systemLogLevel: systemLogLevel as lambda.SystemLogLevel | undefined,
     removalPolicy:
       removal === 'destroy' ? RemovalPolicy.DESTROY : removal === 'retain' ? RemovalPolicy.RETAIN : undefined,

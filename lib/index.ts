@@ -1,11 +1,9 @@
-export {
-  CONNECT_TRANSFER_LIMIT,
-  DEFAULTS,
-  METRICS_NAMESPACE,
-  Outcome,
-  SERVICE_NAME,
-  TRANSFER_REQUESTED_DETAIL_TYPE,
-} from '../src/contract/index.js';
+/**
+ * The `TransferOrchestrator` construct and its types: the entry point jsii compiles for every CDK language
+ * (`packages/construct`). Only classes, enums, structs and interfaces here: the contract's constants
+ * (`DEFAULTS`, `METRICS_NAMESPACE`, …) are exported, for TypeScript, by `connect-transfer-orchestrator/construct`.
+ */
+export { Outcome, TableBilling } from './enums.js';
 export type { OrchestratorAlarms } from './monitoring.js';
 export type { ITransferOrchestrator, TransferOrchestratorAttributes } from './orchestratorGrants.js';
 export type { TransferDestination, TransferOrchestratorProps, TransferRuleOptions } from './props.js';

@@ -9,10 +9,10 @@ import type { Construct } from 'constructs';
 import {
   HELD_FOR_SLOT_METRIC,
   METRICS_NAMESPACE,
-  Outcome,
   PACING_RATE_METRIC,
   SERVICE_NAME,
-} from '../src/contract/index.js';
+} from '../src/contract/metrics.js';
+import { Outcome } from './enums.js';
 
 /** The orchestrator's alarms, by name. */
 export interface OrchestratorAlarms {
@@ -54,7 +54,7 @@ export interface MonitoredResources {
  * One of the worker's outcome metrics, a count per minute unless `options` say otherwise.
  *
  * @example
- * outcomeMetric(Outcome.CapReached, { period: Duration.minutes(5) }).metricName; // 'CapReached'
+ * outcomeMetric(Outcome.CAP_REACHED, { period: Duration.minutes(5) }).metricName; // 'CapReached'
  */
 export function outcomeMetric(outcome: Outcome, options: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
   return workerMetric(outcome, 'Sum', options);

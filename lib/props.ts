@@ -4,7 +4,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
-import type { TableBilling } from '../src/contract/index.js';
+import type { TableBilling } from './enums.js';
 
 /** Properties of a {@link TransferOrchestrator}. */
 export interface TransferOrchestratorProps {
@@ -12,7 +12,7 @@ export interface TransferOrchestratorProps {
    * Amazon Connect instance ids the orchestrator may transfer contacts in. The worker rejects any other
    * instance as an invalid request, and its IAM policy names only these instances.
    */
-  readonly instanceIds: readonly string[];
+  readonly instanceIds: string[];
 
   /**
    * Successful transfers allowed per contact chain, from 1 to 11 (Connect's own limit).
@@ -135,7 +135,7 @@ export interface TransferOrchestratorProps {
    * write units at 2/s), auto scaled up to 4 times that for bursts, about $6.64 a month whether used or not
    * and $1.26 per million transfers at full use. `on-demand`: nothing when idle, $3.25 per million
    * transfers: cheaper below about 2 million transfers a month (0.8/s on average at the default rate).
-   * @default 'provisioned'
+   * @default TableBilling.PROVISIONED
    */
   readonly tableBilling?: TableBilling;
 
@@ -173,10 +173,24 @@ export interface TransferOrchestratorProps {
   readonly alarmTopic?: sns.ITopic;
 }
 
-/** Destination of a transfer rule: a queue or a user (agent), never both, and the flow that routes to it. */
-export type TransferDestination =
-  | { readonly queueId: string; readonly userId?: never; readonly contactFlowId: string }
-  | { readonly userId: string; readonly queueId?: never; readonly contactFlowId: string };
+/**
+ * Destination of a transfer rule: a queue or a user (agent), exactly one of them (checked when the rule is
+ * added), and the flow that routes to it.
+ */
+export interface TransferDestination {
+  /**
+   * The queue to transfer to (`QueueId`); give this or `userId`, not both.
+   * @default - none: `userId` is given
+   */
+  readonly queueId?: string;
+  /**
+   * The user (agent) to transfer to (`UserId`); give this or `queueId`, not both.
+   * @default - none: `queueId` is given
+   */
+  readonly userId?: string;
+  /** The flow that routes the contact to the queue or user: a transfer-to-queue or transfer-to-agent flow. */
+  readonly contactFlowId: string;
+}
 
 /** Options of {@link TransferOrchestrator.addTransferRule}. */
 export interface TransferRuleOptions {

@@ -2,7 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import type * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
-import { TRANSFER_REQUESTED_DETAIL_TYPE } from '../src/contract/index.js';
+import { TRANSFER_REQUESTED_DETAIL_TYPE } from '../src/contract/events.js';
 import type { TransferDestination, TransferRuleOptions } from './props.js';
 
 /**

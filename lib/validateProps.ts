@@ -1,15 +1,14 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
+import type { TableBilling } from '../src/contract/capacity.js';
+import { DEFAULTS, minimumFunctionTimeoutSeconds } from '../src/contract/defaults.js';
 import {
-  DEFAULTS,
-  minimumFunctionTimeoutSeconds,
   type NumericSetting,
   type PropSettingName,
   rangeViolation,
   type SETTINGS,
   settingEntries,
-  type TableBilling,
-} from '../src/contract/index.js';
+} from '../src/contract/settings.js';
 import type { TransferOrchestratorProps } from './props.js';
 
 /** Every prop setting of the table is a prop of the construct (a compile-time check). */
@@ -34,6 +33,11 @@ const PROP_SETTINGS = settingEntries().filter(([, setting]) => setting.prop) as 
 /**
  * The props are invalid: every violation found, each naming the prop, the value received and the fix.
  * Thrown from the constructor, with the construct's path, like aws-cdk's own validation errors.
+ *
+ * For TypeScript and JavaScript only (jsii cannot give other languages a subclass of `Error`): there the
+ * error arrives as the language's own runtime error, with the same message.
+ *
+ * @jsii ignore
  */
 export class TransferOrchestratorPropsError extends Error {
   /** One line per violated rule. */
@@ -128,7 +132,9 @@ export function withDefaults(props: TransferOrchestratorProps): Settings {
       (functionTimeout.isUnresolved()
         ? functionTimeout
         : Duration.seconds(functionTimeout.toSeconds() * DEFAULTS.visibilityTimeoutFactor)),
-    tableBilling: props.tableBilling ?? DEFAULTS.tableBilling,
+    // The enum's values are the contract's strings (lib/enums.ts checks it); an unknown one fails a rule.
+    tableBilling:
+      (props.tableBilling as string | undefined as TableBilling | undefined) ?? DEFAULTS.tableBilling,
   };
 }
 

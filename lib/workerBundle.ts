@@ -1,16 +1,16 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { WORKER_FILE } from './workerAsset.js';
 
 /** The worker's entry file, named by path: the CDK code never imports runtime modules. */
 export const WORKER_ENTRY = fileURLToPath(new URL('../lambdas/transfer-worker/index.ts', import.meta.url));
 
-/** The file the worker asset contains, and the handler Lambda runs (`index.handler`). */
-export const WORKER_FILE = 'index.mjs';
+export { WORKER_FILE } from './workerAsset.js';
 
 /**
  * How the worker is bundled, in one place: the package build (`npm run build`, which ships the result in
- * `dist/worker`) and the construct running from this repository's sources bundle it the same way, so the
+ * the construct package's `worker/`) and the construct running from this repository's sources bundle it the same way, so the
  * shipped asset is the code the tests ran. ESM (`.mjs`) so the asset runs the same whatever `package.json`
  * surrounds it; the AWS SDK bundled at the tested versions, not taken from the runtime.
  */

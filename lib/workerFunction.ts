@@ -6,13 +6,10 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import {
-  DEFAULTS,
-  METRICS_NAMESPACE,
-  SERVICE_NAME,
-  settingEntries,
-  WorkerEnv,
-} from '../src/contract/index.js';
+import { DEFAULTS } from '../src/contract/defaults.js';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../src/contract/metrics.js';
+import { settingEntries } from '../src/contract/settings.js';
+import { WorkerEnv } from '../src/contract/workerEnvironment.js';
 import type { TransferOrchestratorProps } from './props.js';
 import type { Settings } from './validateProps.js';
 import { WORKER_HANDLER, workerCode } from './workerCode.js';

@@ -8,11 +8,11 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { CONTEXT_KEYS, propsFromContext } from '../../lib/contextProps.js';
+import { Outcome, TableBilling } from '../../lib/index.js';
 import type { TransferOrchestratorProps } from '../../lib/props.js';
 import { TransferOrchestrator } from '../../lib/TransferOrchestrator.js';
 import { TransferOrchestratorStack } from '../../lib/TransferOrchestratorStack.js';
 import { TransferOrchestratorPropsError } from '../../lib/validateProps.js';
-import { Outcome } from '../../src/domain/outcome.js';
 import { parseTransferRequest } from '../../src/request/index.js';
 
 const INSTANCE = '11111111-2222-3333-4444-555555555555';
@@ -213,7 +213,7 @@ describe('TransferOrchestrator: tables', () => {
   });
 
   it('bills on demand when asked, with no capacity and no scaling', () => {
-    const { template: onDemand } = build({ tableBilling: 'on-demand' });
+    const { template: onDemand } = build({ tableBilling: TableBilling.ON_DEMAND });
     onDemand.resourcePropertiesCountIs('AWS::DynamoDB::Table', { BillingMode: 'PAY_PER_REQUEST' }, 2);
     expect(onDemand.findResources('AWS::ApplicationAutoScaling::ScalableTarget')).toEqual({});
   });
@@ -234,7 +234,7 @@ describe('TransferOrchestrator: tables', () => {
         new TransferOrchestrator(stack, 'OnDemand', {
           instanceIds: [INSTANCE],
           transferRatePerSecond: rate,
-          tableBilling: 'on-demand',
+          tableBilling: TableBilling.ON_DEMAND,
         }),
     ).not.toThrow();
   });
@@ -746,7 +746,7 @@ describe('TransferOrchestrator: grants and metrics', () => {
 
   it('names outcome metrics by the worker’s own outcome names, and charts every one', () => {
     const { orchestrator, template } = build();
-    expect(orchestrator.metricOutcome(Outcome.AmbiguousTransfer).metricName).toBe('AmbiguousTransfer');
+    expect(orchestrator.metricOutcome(Outcome.AMBIGUOUS_TRANSFER).metricName).toBe('AmbiguousTransfer');
     const body = JSON.stringify(template.findResources('AWS::CloudWatch::Dashboard'));
     for (const outcome of Object.values(Outcome)) expect(body).toContain(outcome);
   });

@@ -5,9 +5,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleWorker } from '../../lib/workerBundle.js';
+import { buildOnce } from './buildOnce.js';
 
-// From outside, as a platform team would: the packed tarball in a fresh app made by `cdk init`.
+// From outside, as a platform team would: the packed tarballs in a fresh app made by `cdk init`. Two packages:
+// the construct (`cdk-connect-transfer-orchestrator`, compiled by jsii, with the prebuilt worker) and the
+// client, CLI and `connect-transfer-orchestrator/construct` (the construct re-exported), which depends on it.
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const CONSTRUCT = join(ROOT, 'packages/construct');
 const INSTANCE = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';
 
 const run = (command: string, args: string[], cwd: string, timeout = 240_000): string =>
@@ -22,19 +26,23 @@ const run = (command: string, args: string[], cwd: string, timeout = 240_000): s
 describe('the packed package, installed into a fresh CDK app', () => {
   let work: string;
   let app: string;
-  let tarball: string;
-
-  beforeAll(() => {
-    work = mkdtempSync(join(tmpdir(), 'cto-package-'));
-    // `npm pack` builds (prepare) and packs exactly what would be published.
-    const output = run('npm', ['pack', '--json', '--pack-destination', work], ROOT);
-    // The build (prepare) prints before npm's JSON.
+  const pack = (dir: string, name: string): string => {
+    // Built once for the run (`npm run build`, what `prepare` runs); packed as npm would publish it.
+    const output = run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], dir);
     const packed = JSON.parse(output.slice(output.indexOf('[\n'))) as {
       filename: string;
       files: { path: string }[];
     }[];
-    tarball = join(work, packed[0]?.filename ?? '');
-    writeFileSync(join(work, 'files.json'), JSON.stringify(packed[0]?.files.map((f) => f.path)));
+    writeFileSync(join(work, `${name}.files.json`), JSON.stringify(packed[0]?.files.map((f) => f.path)));
+    return join(work, packed[0]?.filename ?? '');
+  };
+  const packedFiles = (name: string): string[] =>
+    JSON.parse(readFileSync(join(work, `${name}.files.json`), 'utf8')) as string[];
+
+  beforeAll(() => {
+    work = mkdtempSync(join(tmpdir(), 'cto-package-'));
+    buildOnce();
+    const tarballs = [pack(CONSTRUCT, 'construct'), pack(ROOT, 'root')];
 
     // `cdk init` wants an empty folder and names the app after it: `consumer`, `ConsumerStack`.
     app = join(work, 'consumer');
@@ -54,20 +62,29 @@ describe('the packed package, installed into a fresh CDK app', () => {
     tsconfig.exclude = [...tsconfig.exclude, 'test'];
     writeFileSync(join(app, 'tsconfig.json'), JSON.stringify(tsconfig, null, 2));
     run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], app);
-    run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball], app);
+    run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', ...tarballs], app);
   }, 600_000);
 
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   it('ships the build, the docs and the README, and no tests, tools or sources', () => {
-    const files = JSON.parse(readFileSync(join(work, 'files.json'), 'utf8')) as string[];
-    expect(files).toContain('dist/worker/index.mjs');
-    expect(files).toContain('dist/esm/lib/index.d.ts');
+    const files = packedFiles('root');
+    expect(files).toContain('dist/esm/src/construct/index.d.ts');
     expect(files).toContain('dist/cjs/src/client/index.js');
     expect(files).toContain('docs/DESIGN.md');
-    expect(files.filter((f) => /^(test|tools|lambdas|lib|src)\//.test(f))).toEqual([]);
+    // The worker and the construct's code ship once, in the construct package.
+    expect(files.filter((f) => f.includes('worker/') || f.startsWith('dist/esm/lib/'))).toEqual([]);
+    expect(files.filter((f) => /^(test|tools|lambdas|lib|src|packages)\//.test(f))).toEqual([]);
     expect(files.filter((f) => f.startsWith('bin/'))).toEqual(['bin/transfer-contact.js']);
     expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
+  });
+
+  it('ships the construct package: jsii’s CommonJS and assembly, the worker, API.md; no sources', () => {
+    const files = packedFiles('construct');
+    for (const file of ['lib/index.js', 'lib/index.d.ts', '.jsii', 'worker/index.mjs', 'API.md', 'README.md'])
+      expect(files).toContain(file);
+    expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
+    expect(files.filter((f) => /^(src|dist)\//.test(f) || f.endsWith('tsconfig.json'))).toEqual([]);
   });
 
   it('type-checks and synthesizes the README’s construct snippet, deploying the prebuilt worker', () => {
@@ -76,7 +93,7 @@ describe('the packed package, installed into a fresh CDK app', () => {
       `import * as cdk from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
-import { TransferOrchestrator } from 'connect-transfer-orchestrator/construct';
+import { TransferOrchestrator } from 'cdk-connect-transfer-orchestrator';
 
 export class ConsumerStack extends cdk.Stack {
   constructor(scope: Construct, id: string, props?: cdk.StackProps) {
@@ -115,7 +132,7 @@ export class ConsumerStack extends cdk.Stack {
     const assetPath = worker?.Metadata?.['aws:asset:path'] ?? '';
     const deployed = readFileSync(join(out, assetPath, 'index.mjs'));
     const shipped = readFileSync(
-      join(app, 'node_modules/connect-transfer-orchestrator/dist/worker/index.mjs'),
+      join(app, 'node_modules/cdk-connect-transfer-orchestrator/worker/index.mjs'),
     );
     expect(deployed.equals(shipped)).toBe(true);
     // And the shipped asset is what the current sources bundle to: the code the tests ran.

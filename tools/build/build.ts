@@ -1,7 +1,8 @@
-// `npm run build`: the publishable package in dist/.
-//   dist/esm     tsc's ES modules and declarations (lib/, src/)
-//   dist/cjs     the same modules as CommonJS (with a package.json saying so) and the same declarations
-//   dist/worker  the worker's Lambda asset, bundled once here, deployed as is by the installed construct
+// `npm run build`: both publishable packages.
+//   packages/construct  the construct package, compiled by jsii with its worker asset (buildConstruct.ts);
+//                       first, since the root package's `construct` entry re-exports it
+//   dist/esm            tsc's ES modules and declarations of src/ (the client, the CLI, the `construct` entry)
+//   dist/cjs            the same modules as CommonJS (with a package.json saying so) and the same declarations
 import { execFileSync } from 'node:child_process';
 import {
   chmodSync,
@@ -18,12 +19,14 @@ import {
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { transformSync } from 'esbuild';
-import { bundleWorker } from '../../lib/workerBundle.js';
+import { buildConstruct } from './buildConstruct.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 // Built beside dist/ and swapped in at the end, so nothing reading dist/ meanwhile sees half a build.
 const DIST = join(ROOT, 'dist.next');
 const started = performance.now();
+
+await buildConstruct();
 
 rmSync(DIST, { recursive: true, force: true });
 const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
@@ -68,7 +71,6 @@ for (const file of files(esm)) {
 }
 writeFileSync(join(cjs, 'package.json'), `${JSON.stringify({ type: 'commonjs' }, null, 2)}\n`);
 
-bundleWorker(join(DIST, 'worker'));
 for (const bin of ['esm', 'cjs']) chmodSync(join(DIST, bin, 'src/cli/bin.js'), 0o755);
 
 const previous = join(ROOT, `dist.old-${process.pid}`);
