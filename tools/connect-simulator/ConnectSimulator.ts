@@ -51,6 +51,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 export class ConnectSimulator {
   readonly #options: Required<ConnectSimulatorOptions>;
+  /** The draws that decide which contact events are dropped, a stream of the seed's own. */
+  readonly #eventDrops: () => number;
+  /** How many contact events Connect dropped so far (`contactEventDropShare`). */
+  droppedContactEvents = 0;
   readonly #server: Server;
   readonly #center: ContactCenter;
   readonly #faults: FaultSchedule;
@@ -82,14 +86,21 @@ export class ConnectSimulator {
       readQuotas: {},
       readLagMs: 0,
       readLagShare: 1,
+      contactEventDropShare: 0,
       ...options,
     };
     const { seed, readLagMs: lagMs, readLagShare: lagShare } = this.#options;
     // A simulator given a raised TransferContact quota stands for a raised account: its reads scale with it
     // unless told otherwise. At the default quota they keep AWS's default for APIs without one (2/s, 5).
     const scaled = { ratePerSecond: this.#options.ratePerSecond, burst: this.#options.burst };
-    const quotas = { DescribeContact: scaled, ListAssociatedContacts: scaled, ...this.#options.readQuotas };
+    const quotas = {
+      DescribeContact: scaled,
+      ListAssociatedContacts: scaled,
+      SearchContacts: scaled,
+      ...this.#options.readQuotas,
+    };
     const random = seededRandom(seed);
+    this.#eventDrops = seededRandom(seed ^ 0x2545f491);
     this.#bucket = new TokenBucket(this.#options.ratePerSecond, this.#options.burst);
     this.#center = new ContactCenter(this.#options, random);
     this.#faults = new FaultSchedule(random);
@@ -255,9 +266,13 @@ export class ConnectSimulator {
     return contact;
   }
 
-  #raise(events: [Contact, ContactEventType][]): void {
-    if (this.#eventListeners.length === 0 || events.length === 0) return;
-    const { region, accountId } = this.#options;
+  #raise(raised: [Contact, ContactEventType][]): void {
+    if (this.#eventListeners.length === 0 || raised.length === 0) return;
+    const { region, accountId, contactEventDropShare: dropShare } = this.#options;
+    // Best effort, as Connect documents its contact events: a share never reaches the bus.
+    const events = dropShare > 0 ? raised.filter(() => this.#eventDrops() >= dropShare) : raised;
+    this.droppedContactEvents += raised.length - events.length;
+    if (events.length === 0) return;
     const entries = events.map(([contact, type]) => {
       const instanceArn = `arn:aws:connect:${region}:${accountId}:instance/${contact.instanceId}`;
       return contactEvent(contact, type, {
@@ -289,6 +304,15 @@ export class ConnectSimulator {
       case 'DescribeContact':
       case 'ListAssociatedContacts':
         return this.#reads.serve(operation.kind, operation.instanceId, operation.contactId, req, res);
+      case 'SearchContacts': {
+        let input: Record<string, unknown>;
+        try {
+          input = parseJsonObject(body);
+        } catch (error) {
+          return sendError(res, new ApiError(400, 'SerializationException', String(error)));
+        }
+        return this.#reads.serveSearch(input, req, res);
+      }
       default:
         sendError(
           res,

@@ -157,6 +157,11 @@ export class ContactCenter {
     return this.#contacts.get(contactKey(instanceId, contactId));
   }
 
+  /** Every contact, of every instance. */
+  allContacts(): Iterable<Contact> {
+    return this.#contacts.values();
+  }
+
   /** Every contact of a contact's tree (same root), the contact included. */
   treeOf(contact: Contact): Contact[] {
     return [...this.#contacts.values()].filter(

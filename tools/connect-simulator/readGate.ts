@@ -3,6 +3,7 @@ import type { ContactCenter } from './ContactCenter.js';
 import { associatedContactsOutput, describeContactOutput } from './contactReads.js';
 import type { ReadFault } from './faults.js';
 import { ReadLag } from './readLag.js';
+import { searchContacts } from './searchContacts.js';
 import { TokenBucket } from './TokenBucket.js';
 import type { RateQuota, ReadOperation, ReadQuotas, SimulatorCall } from './types.js';
 import { ApiError, notFound, sendError, sendJson } from './wire.js';
@@ -51,16 +52,20 @@ export class ReadGate {
   readonly #buckets: Readonly<Record<ReadOperation, TokenBucket>>;
   #script: ReadFault[] = [];
 
+  readonly #now: () => number;
+
   constructor(
     private readonly center: ContactCenter,
     { quotas, lagMs, lagShare, random, now }: ReadGateOptions,
     private readonly record: (call: Omit<SimulatorCall, 'seq'>) => void,
   ) {
     this.lag = new ReadLag({ lagMs, share: lagShare }, random, now);
+    this.#now = now;
     const bucket = ({ ratePerSecond, burst } = DEFAULT_READ_QUOTA) => new TokenBucket(ratePerSecond, burst);
     this.#buckets = {
       DescribeContact: bucket(quotas.DescribeContact),
       ListAssociatedContacts: bucket(quotas.ListAssociatedContacts),
+      SearchContacts: bucket(quotas.SearchContacts),
     };
   }
 
@@ -74,13 +79,64 @@ export class ReadGate {
 
   /** Answers one read: its quota first, then its scripted fault, then the contact as the reads see it. */
   async serve(
-    operation: ReadOperation,
+    operation: Exclude<ReadOperation, 'SearchContacts'>,
     instanceId: string,
     contactId: string,
     req: IncomingMessage,
     res: ServerResponse,
   ): Promise<void> {
     const input = { InstanceId: instanceId, ContactId: contactId };
+    await this.#answer(operation, input, () => this.#lookUp(operation, instanceId, contactId), req, res);
+  }
+
+  /**
+   * Answers one `SearchContacts` (`POST /search-contacts`): its own quota and scripted faults as the other
+   * reads, then a page of the contacts the search index has caught up with (a lagging contact is missing).
+   *
+   * @example
+   * await reads.serveSearch({ InstanceId: 'i-1', TimeRange: { … } }, req, res);
+   */
+  async serveSearch(
+    input: Record<string, unknown>,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> {
+    await this.#answer(
+      'SearchContacts',
+      input,
+      () => {
+        let lagged = false;
+        try {
+          const output = searchContacts(
+            this.center.allContacts(),
+            input,
+            this.#now(),
+            (contact) => this.center.contactArn(contact.instanceId, contact.id),
+            (contact) => {
+              const hidden = this.lag.hides(contact);
+              lagged ||= hidden;
+              return !hidden;
+            },
+          );
+          return { output, lagged };
+        } catch (error) {
+          if (error instanceof ApiError) return { error, lagged };
+          throw error;
+        }
+      },
+      req,
+      res,
+    );
+  }
+
+  /** One read: its quota first, then its scripted fault, then what `lookUp` finds. Every read is logged. */
+  async #answer(
+    operation: ReadOperation,
+    input: Record<string, unknown>,
+    lookUp: () => Lookup,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> {
     const receivedAt = Date.now();
     const log = (entry: ReadEntry) =>
       this.record({ operation, input, transferred: false, receivedAt, ...entry });
@@ -102,11 +158,11 @@ export class ReadGate {
       return sendError(res, new ApiError(status, type, `injected ${fault.kind}`));
     }
     if (fault?.kind === 'not-found') {
-      const missing = notFound(`contact ${contactId} not found`);
+      const missing = notFound(`contact ${String(input.ContactId)} not found`);
       log({ status: 404, errorType: missing.type, fault: fault.kind, lagged: true });
       return sendError(res, missing);
     }
-    const found = this.#lookUp(operation, instanceId, contactId);
+    const found = lookUp();
     // Read now, answered later: the answer is as stale as the delay.
     if (fault?.kind === 'delay-after') await sleep(fault.ms);
     const lagged = found.lagged || undefined;

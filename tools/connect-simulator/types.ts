@@ -100,10 +100,16 @@ export interface ConnectSimulatorOptions {
   readonly readLagMs?: number;
   /** The share of new contacts that lag `readLagMs`, drawn from the seeded PRNG. @default 1 */
   readonly readLagShare?: number;
+  /**
+   * The share of contact events Connect never puts on the bus, drawn from a seeded stream of its own.
+   * Connect documents contact events as best effort: a rule may never see a contact.
+   * @default 0 (every event delivered)
+   */
+  readonly contactEventDropShare?: number;
 }
 
 /** Connect's reads the simulator serves: each has a quota of its own. */
-export type ReadOperation = 'DescribeContact' | 'ListAssociatedContacts';
+export type ReadOperation = 'DescribeContact' | 'ListAssociatedContacts' | 'SearchContacts';
 
 /** A token bucket: `burst` calls at once, refilled at `ratePerSecond`. */
 export interface RateQuota {

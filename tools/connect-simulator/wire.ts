@@ -25,6 +25,7 @@ export const notFound = (message: string) => new ApiError(404, 'ResourceNotFound
 export type Operation =
   | { readonly kind: 'admin'; readonly path: string }
   | { readonly kind: 'TransferContact' }
+  | { readonly kind: 'SearchContacts' }
   | { readonly kind: 'DescribeContact'; readonly instanceId: string; readonly contactId: string }
   | { readonly kind: 'ListAssociatedContacts'; readonly instanceId: string; readonly contactId: string }
   | { readonly kind: 'unknown' };
@@ -39,6 +40,7 @@ export type Operation =
 export function operationOf(method: string, url: URL): Operation {
   if (url.pathname.startsWith('/_simulator/')) return { kind: 'admin', path: url.pathname };
   if (method === 'POST' && url.pathname === '/contact/transfer') return { kind: 'TransferContact' };
+  if (method === 'POST' && url.pathname === '/search-contacts') return { kind: 'SearchContacts' };
   const associated = /^\/contact\/associated\/([^/]+)$/.exec(url.pathname);
   if (method === 'GET' && associated) {
     return {
