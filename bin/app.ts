@@ -1,5 +1,5 @@
 import { App, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { propsFromContext } from '../lib/contextProps.js';
 import { TransferOrchestratorStack } from '../lib/TransferOrchestratorStack.js';
 
@@ -19,5 +19,6 @@ new TransferOrchestratorStack(app, optional('stackName') ?? 'ConnectTransferOrch
   alarmTopicArn: optional('alarmTopicArn'),
 });
 
-// Every synth runs the AWS Solutions checks; findings are acknowledged, each with its reason, in the construct.
-Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+// Every synth runs the AWS Solutions and Serverless checks; findings are acknowledged, each with its reason, in
+// the construct.
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));

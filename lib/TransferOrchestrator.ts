@@ -175,6 +175,8 @@ export class TransferOrchestrator extends Construct implements ITransferOrchestr
     acknowledgeNagFindings({
       worker: this.worker,
       eventDeadLetterQueue: this.eventDeadLetterQueue,
+      deadLetterQueue: this.deadLetterQueue,
+      activeTracing: props.activeTracing !== false,
       instanceIds: settings.instanceIds,
       hasCustomerKey: props.encryptionKey !== undefined,
     });

@@ -2,17 +2,19 @@ import { Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { CONNECT_RESOURCE_KINDS, renderedConnectArnPrefix } from './connectPermissions.js';
 
-/** What the AwsSolutions findings on the orchestrator are raised on. */
+/** What the AwsSolutions and Serverless findings on the orchestrator are raised on. */
 export interface NagScopes {
   readonly worker: IConstruct;
   readonly eventDeadLetterQueue: IConstruct;
+  readonly deadLetterQueue: IConstruct;
+  readonly activeTracing: boolean;
   readonly instanceIds: readonly string[];
   readonly hasCustomerKey: boolean;
 }
 
 /**
- * Acknowledges each finding the AwsSolutions pack raises on the orchestrator, with its reason. Nothing
- * broader: a finding not listed here still fails `cdk synth` under cdk-nag.
+ * Acknowledges each finding the AwsSolutions and Serverless packs raise on the orchestrator, with its
+ * reason. Nothing broader: a finding not listed here still fails `cdk synth` under cdk-nag.
  */
 export function acknowledgeNagFindings(scopes: NagScopes): void {
   const ack = (scope: IConstruct, id: string, reason: string) =>
@@ -28,6 +30,33 @@ export function acknowledgeNagFindings(scopes: NagScopes): void {
     'AwsSolutions-SQS3',
     'This queue is itself a dead-letter queue: EventBridge rule targets send what they cannot deliver here.',
   );
+  for (const [queue, what] of [
+    [scopes.eventDeadLetterQueue, 'what EventBridge rule targets could not deliver'],
+    [scopes.deadLetterQueue, 'the requests the worker dead-lettered, each with its reason'],
+  ] as const) {
+    ack(
+      queue,
+      'Serverless-SQSRedrivePolicy',
+      `This queue is itself a dead-letter queue (${what}); nothing consumes it to fail again.`,
+    );
+  }
+  ack(
+    worker,
+    'Serverless-LambdaDLQ',
+    'The worker is invoked only by its SQS event source, synchronously: a function DLQ serves asynchronous invokes. Failed records go to the transfer queue’s DLQ, with their reason.',
+  );
+  ack(
+    worker,
+    'Serverless-LambdaEventSourceMappingDestination',
+    'Lambda takes on-failure destinations only for stream and Kafka sources; for SQS the queue’s redrive policy and the worker’s own DLQ sends are the failure path.',
+  );
+  if (scopes.activeTracing) {
+    ack(
+      worker,
+      'AwsSolutions-IAM5[Resource::*]',
+      'Active tracing: X-Ray’s PutTraceSegments and PutTelemetryRecords take no resource-level permissions.',
+    );
+  }
   if (scopes.hasCustomerKey) {
     // aws-cdk's grants on a KMS-encrypted queue or table name these action families; each is scoped to the
     // one key given as encryptionKey.

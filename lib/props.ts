@@ -123,6 +123,13 @@ export interface TransferOrchestratorProps {
   readonly outcomeEvents?: boolean;
 
   /**
+   * Active X-Ray tracing on the worker: Lambda samples invocations (by default the first each second and 5%
+   * of the rest) and Powertools Tracer records each SDK call. Off, each record's calls still carry its
+   * producer's trace header, but the worker records no segments of its own.
+   * @default true
+   */
+  readonly activeTracing?: boolean;
+  /**
    * The worker's memory, in MB (Lambda gives CPU in proportion). The worker is I/O-bound: it waits for its
    * paced turn and for Connect.
    * @default 256

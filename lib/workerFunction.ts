@@ -54,6 +54,9 @@ export function createWorkerFunction(scope: Construct, wiring: WorkerWiring): la
     handler: WORKER_HANDLER,
     runtime: lambda.Runtime.NODEJS_24_X,
     architecture: lambda.Architecture.ARM_64,
+    // X-Ray: the invocation's segment and a subsegment per SDK call (Powertools Tracer); each record's
+    // calls carry its producer's trace either way (docs/DESIGN.md, "Tracing").
+    tracing: props.activeTracing === false ? lambda.Tracing.DISABLED : lambda.Tracing.ACTIVE,
     memorySize: settings.workerMemorySize,
     timeout: settings.functionTimeout,
     description: 'Transfers Amazon Connect contacts: capped, idempotent, failures to the DLQ',

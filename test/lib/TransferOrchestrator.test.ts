@@ -5,7 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { CONTEXT_KEYS, propsFromContext } from '../../lib/contextProps.js';
 import { Outcome, TableBilling } from '../../lib/index.js';
@@ -274,7 +274,12 @@ describe('TransferOrchestrator: IAM', () => {
         expect(resources).toContain(`:instance/${id}${suffix}"`);
       }
     }
-    expect(statements().some((s) => s.Resource === '*')).toBe(false);
+    // Only X-Ray's writes (active tracing) take `*`: they have no resource-level permissions.
+    const anywhere = statements().filter((s) => s.Resource === '*');
+    expect(anywhere.flatMap((s) => [s.Action].flat()).sort()).toEqual([
+      'xray:PutTelemetryRecords',
+      'xray:PutTraceSegments',
+    ]);
   });
 
   it('grants the tables and the DLQ to the worker, and nothing on Connect without instances', () => {
@@ -540,10 +545,10 @@ describe('TransferOrchestrator: operations', () => {
 });
 
 describe('TransferOrchestrator: cdk-nag', () => {
-  it('has no unacknowledged AwsSolutions finding', () => {
+  it('has no unacknowledged AwsSolutions or Serverless finding', () => {
     const app = newApp();
     new TransferOrchestratorStack(app, 'Nagged', { orchestrator: { instanceIds: [INSTANCE, 'aaaa-bbbb'] } });
-    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
     // Synthesis throws 'Validation failed' on any unacknowledged finding.
     expect(() => app.synth()).not.toThrow();
   });
@@ -586,7 +591,7 @@ describe('TransferOrchestrator: cdk-nag', () => {
       eventBusName: 'crm-bus',
       alarmTopicArn: 'arn:aws:sns:us-east-1:123456789012:ops',
     });
-    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
     expect(() => app.synth()).not.toThrow();
   });
 });
@@ -790,5 +795,19 @@ describe('TransferOrchestrator: outcome events', () => {
     const fn = JSON.stringify(template.findResources('AWS::Lambda::Function'));
     expect(fn).not.toContain('OUTCOME_EVENT_BUS_NAME');
     expect(JSON.stringify(template.findResources('AWS::IAM::Policy'))).not.toContain('events:PutEvents');
+  });
+});
+
+describe('TransferOrchestrator: tracing', () => {
+  it('traces the worker actively unless told not to, with X-Ray’s write permissions only then', () => {
+    const worker = (t: Template) => Object.values(t.findResources('AWS::Lambda::Function'))[0]?.Properties;
+    const xrayWrites = (t: Template) =>
+      JSON.stringify(t.findResources('AWS::IAM::Policy')).includes('xray:PutTraceSegments');
+    const traced = build().template;
+    expect(worker(traced)?.TracingConfig).toEqual({ Mode: 'Active' });
+    expect(xrayWrites(traced)).toBe(true);
+    const untraced = build({ activeTracing: false }).template;
+    expect(worker(untraced)?.TracingConfig).toBeUndefined();
+    expect(xrayWrites(untraced)).toBe(false);
   });
 });
