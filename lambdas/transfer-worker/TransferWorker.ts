@@ -438,7 +438,9 @@ async function deadLetter(
       () => rejections.recordDeadLetter(record.messageId, decide),
       nextDeadLetterState({ kind: 'absent' }, decide),
     ));
-  if (state.kind === 'absent') return;
+  // Never absent after a decision (the write returns what it wrote): a state that says otherwise must not
+  // acknowledge the record unsent and unannounced.
+  if (state.kind === 'absent') throw new Error(`dead letter of ${record.messageId} not recorded`);
   const reason = state.failure;
   if (deadLetterSteps(state).send) {
     if (clientToken) {
@@ -474,7 +476,7 @@ async function deadLetter(
       });
     }
   }
-  await announceFailed(deps, record, reason, received, record.messageId);
+  if (deadLetterSteps(state).announce) await announceFailed(deps, record, reason, received, record.messageId);
 }
 
 /**

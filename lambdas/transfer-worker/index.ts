@@ -35,8 +35,9 @@ const metrics = new Metrics({
   namespace: process.env[WorkerEnv.metricsNamespace] ?? METRICS_NAMESPACE,
   serviceName,
 });
-// X-Ray, when the function's tracing is active (off outside Lambda): a subsegment per SDK call.
-const tracer = new Tracer({ serviceName });
+// X-Ray, when the function's tracing is active (off outside Lambda): a subsegment per SDK call. Not the
+// http module's patch: it would stamp the invocation's trace on a copy of a record that has none of its own.
+const tracer = new Tracer({ serviceName, captureHTTPsRequests: false });
 
 // A hung call must fail (and be retried) well inside the invocation's deadline margin, whichever service.
 // Without throwOnRequestTimeout the SDK only warns when requestTimeout passes, and a hung call hangs on.

@@ -14,7 +14,7 @@ import {
   type TransferRequest,
 } from '../request/index.js';
 import { readTransferStatus } from '../status/readTransferStatus.js';
-import { parseTraceHeader } from '../tracing/traceHeader.js';
+import { passedOnTraceHeader } from '../tracing/traceHeader.js';
 import { type TransferOutcome, type WaitOptions, waitForOutcome } from './waitForOutcome.js';
 
 /** A request the shared schema rejected; nothing was sent. */
@@ -274,15 +274,19 @@ export class TransferClient {
     });
   }
 
-  /** The trace header the caller asked for, checked: SQS refuses a malformed one, EventBridge drops it. */
+  /**
+   * The trace header the caller asked for, checked (SQS refuses a malformed one) and sent with X-Ray's fields
+   * only: never Lambda's `Lineage` hop counter, and well within EventBridge's 500 characters.
+   */
   #traceHeader(): string | undefined {
     const header = this.#options.traceHeader?.();
     if (header === undefined) return undefined;
-    if (!parseTraceHeader(header))
+    const passedOn = passedOnTraceHeader(header);
+    if (passedOn === undefined)
       throw new Error(
         `not an X-Ray trace header (Root=1-<8 hex>-<24 hex>;Parent=<16 hex>;Sampled=0|1): ${header}`,
       );
-    return header;
+    return passedOn;
   }
 
   #messageTrace(): { MessageSystemAttributes?: Record<string, MessageSystemAttributeValue> } {

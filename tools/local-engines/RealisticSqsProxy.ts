@@ -305,6 +305,13 @@ export class RealisticSqsProxy {
   // what lets a receiver trust it. The proxy names the access key id that signed the send, and gives back
   // the `AWSTraceHeader` the message was sent with (fauxqs drops it).
   async #receiveMessage(req: IncomingMessage, res: ServerResponse, raw: Buffer): Promise<void> {
+    const asked = parseJson(raw);
+    const names = [
+      ...((asked?.AttributeNames as string[] | undefined) ?? []),
+      ...((asked?.MessageSystemAttributeNames as string[] | undefined) ?? []),
+    ];
+    // SQS returns a system attribute only to a receiver that asks for it (or for All).
+    const asksForTrace = names.includes('All') || names.includes('AWSTraceHeader');
     const answer = await this.#exchange(req, res, raw);
     const result = answer.status === 200 ? parseJson(answer.body) : undefined;
     const messages = (result?.Messages as Json[] | undefined) ?? [];
@@ -317,7 +324,7 @@ export class RealisticSqsProxy {
         stamped = true;
       }
       const trace = this.#traces.get(String(message.MessageId));
-      if (attributes && trace !== undefined) {
+      if (attributes && trace !== undefined && asksForTrace) {
         attributes.AWSTraceHeader = trace;
         stamped = true;
       }

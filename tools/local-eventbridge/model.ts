@@ -150,7 +150,9 @@ export function entryProblem(entry: PutEventsEntry, asService: boolean): PutEven
       ErrorCode: 'InvalidArgument',
       ErrorMessage: 'Parameter TraceHeader is not valid. Reason: it must be 1 to 500 characters.',
     };
-  if (Buffer.byteLength(JSON.stringify(entry)) > 256 * 1024)
+  // The trace header does not count toward the entry's size, as EventBridge computes it.
+  const { TraceHeader: _trace, ...counted } = entry;
+  if (Buffer.byteLength(JSON.stringify(counted)) > 256 * 1024)
     return { ErrorCode: 'EntrySizeLimitExceeded', ErrorMessage: 'The entry exceeds 256 KB.' };
   return undefined;
 }

@@ -6,6 +6,7 @@ import {
   type CopyFacts,
   copyAttributes,
   copyTrace,
+  dropInvocationTrace,
   numberAttribute,
   textAttribute,
 } from './messageAttributes.js';
@@ -37,30 +38,31 @@ export class DeadLetterQueue {
     clientToken: string | undefined,
     facts: CopyFacts,
   ): Promise<void> {
-    await this.client.send(
-      new SendMessageCommand({
-        QueueUrl: this.queueUrl,
-        // SQS never delivers an empty body and refuses to send one; the placeholder only guards the contract.
-        MessageBody: record.body || '(empty body)',
-        ...copyTrace(record),
-        // A dead letter ends the request's round: a redrive is a new message, with none of the copy's facts.
-        MessageAttributes: copyAttributes(record, {
-          own: {
-            [DeadLetterAttribute.ErrorClass]: textAttribute(failure.errorClass),
-            [DeadLetterAttribute.ErrorCode]: textAttribute(failure.code, 256),
-            // The message the producer sent, also when this record was a copy the worker sent back.
-            [DeadLetterAttribute.SourceMessageId]: textAttribute(facts.originalMessageId),
-            ...(clientToken && { [DeadLetterAttribute.ClientToken]: textAttribute(clientToken) }),
-            [DeadLetterAttribute.ReceiveCount]: numberAttribute(
-              record.attributes?.ApproximateReceiveCount || '1',
-            ),
-            [DeadLetterAttribute.FailedAt]: textAttribute(new Date().toISOString()),
-            [DeadLetterAttribute.ErrorMessage]: textAttribute(failure.message, MAX_REASON_CHARS),
-          },
-          shrinkable: DeadLetterAttribute.ErrorMessage,
-          maxBytes: this.maxMessageBytes,
-        }),
+    const command = new SendMessageCommand({
+      QueueUrl: this.queueUrl,
+      // SQS never delivers an empty body and refuses to send one; the placeholder only guards the contract.
+      MessageBody: record.body || '(empty body)',
+      ...copyTrace(record),
+      // A dead letter ends the request's round: a redrive is a new message, with none of the copy's facts.
+      MessageAttributes: copyAttributes(record, {
+        own: {
+          [DeadLetterAttribute.ErrorClass]: textAttribute(failure.errorClass),
+          [DeadLetterAttribute.ErrorCode]: textAttribute(failure.code, 256),
+          // The message the producer sent, also when this record was a copy the worker sent back.
+          [DeadLetterAttribute.SourceMessageId]: textAttribute(facts.originalMessageId),
+          ...(clientToken && { [DeadLetterAttribute.ClientToken]: textAttribute(clientToken) }),
+          [DeadLetterAttribute.ReceiveCount]: numberAttribute(
+            record.attributes?.ApproximateReceiveCount || '1',
+          ),
+          [DeadLetterAttribute.FailedAt]: textAttribute(new Date().toISOString()),
+          [DeadLetterAttribute.ErrorMessage]: textAttribute(failure.message, MAX_REASON_CHARS),
+        },
+        shrinkable: DeadLetterAttribute.ErrorMessage,
+        maxBytes: this.maxMessageBytes,
       }),
-    );
+    });
+    // A dead letter starts clean too: a redrive sends it back to the transfer queue.
+    dropInvocationTrace(command);
+    await this.client.send(command);
   }
 }

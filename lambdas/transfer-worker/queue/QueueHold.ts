@@ -1,9 +1,4 @@
-import {
-  SendMessageBatchCommand,
-  type SendMessageBatchCommandInput,
-  type SendMessageBatchCommandOutput,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 import {
   type CarriedSlot,
@@ -12,9 +7,9 @@ import {
   carriedFacts,
   copyAttributes,
   copyTrace,
+  dropInvocationTrace,
   numberAttribute,
 } from './messageAttributes.js';
-import { TRACE_CONTEXT_REMOVAL, withoutTraceContext } from './RequeueSender.js';
 
 /** A request to hold in the queue: how long, under which token, and with which slot (if it has one). */
 export interface HeldRequest {
@@ -79,10 +74,7 @@ export class QueueHold {
           }),
         })),
       });
-      command.middlewareStack.add(
-        withoutTraceContext<SendMessageBatchCommandInput, SendMessageBatchCommandOutput>(),
-        TRACE_CONTEXT_REMOVAL,
-      );
+      dropInvocationTrace(command);
       try {
         const { Successful = [] } = await this.client.send(command);
         for (const entry of Successful) {

@@ -1,10 +1,4 @@
-import {
-  SendMessageCommand,
-  type SendMessageCommandInput,
-  type SendMessageCommandOutput,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
-import type { FinalizeRequestMiddleware } from '@smithy/types';
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 import { DeadLetterAttribute, MAX_REASON_CHARS } from '../../../src/contract/index.js';
 import type { Failure } from '../../../src/domain/index.js';
@@ -14,6 +8,7 @@ import {
   carriedFacts,
   copyAttributes,
   copyTrace,
+  dropInvocationTrace,
   numberAttribute,
   textAttribute,
 } from './messageAttributes.js';
@@ -29,38 +24,6 @@ const MAX_DELAY_SECONDS = 900;
  */
 export const requeueDelaySeconds = (requeues: number): number =>
   Math.min(MAX_DELAY_SECONDS, 30 * 2 ** requeues);
-
-/** The headers that carry an invocation's trace into SQS (`AWSTraceHeader`) and on to the next invocation. */
-const TRACE_HEADERS = ['x-amzn-trace-id', 'traceparent', 'tracestate', 'baggage'];
-
-/** After the SDK's recursion-detection middleware (build step) has added the trace, before signing. */
-export const TRACE_CONTEXT_REMOVAL = {
-  step: 'finalizeRequest',
-  priority: 'high',
-  name: 'requeueWithoutTraceContext',
-} as const;
-
-/**
- * Drops the invocation's trace context (HTTP headers, with Lambda's `Lineage` counter) from a copy. Lambda
- * stops a function that sends the same event back to its own queue more than 16 times (recursive loop
- * detection counts hops in `Lineage`); a copy is a new round of deliveries on purpose, bounded by
- * `REQUEUE_LIMIT` or its slot, so its counter starts again. It keeps its record's trace: `copyTrace` sets it
- * as the copy's `AWSTraceHeader`, without `Lineage`.
- */
-export function withoutTraceContext<Input extends object, Output extends object>(): FinalizeRequestMiddleware<
-  Input,
-  Output
-> {
-  return (next) => async (args) => {
-    const headers = (args.request as { headers?: Record<string, string> }).headers;
-    if (headers) {
-      for (const name of Object.keys(headers)) {
-        if (TRACE_HEADERS.includes(name.toLowerCase())) delete headers[name];
-      }
-    }
-    return next(args);
-  };
-}
 
 /**
  * Sends a record back to the transfer queue (its body unchanged, a delay, the `ClientToken` it ran under
@@ -114,10 +77,7 @@ export class RequeueSender {
         maxBytes: this.maxMessageBytes,
       }),
     });
-    command.middlewareStack.add(
-      withoutTraceContext<SendMessageCommandInput, SendMessageCommandOutput>(),
-      TRACE_CONTEXT_REMOVAL,
-    );
+    dropInvocationTrace(command);
     await this.client.send(command);
   }
 }

@@ -1,4 +1,5 @@
 import type { MessageAttributeValue, MessageSystemAttributeValue } from '@aws-sdk/client-sqs';
+import type { FinalizeRequestMiddleware, MetadataBearer, RelativeMiddlewareOptions } from '@smithy/types';
 import type { SQSRecord } from 'aws-lambda';
 import { DEAD_LETTER_REASON_ATTRIBUTES, DeadLetterAttribute } from '../../../src/contract/index.js';
 import { ErrorClass, type Failure, SCHEDULE_HORIZON_MS } from '../../../src/domain/index.js';
@@ -303,4 +304,37 @@ export function copyTrace(record: SQSRecord): {
   return header
     ? { MessageSystemAttributes: { AWSTraceHeader: { DataType: 'String', StringValue: header } } }
     : {};
+}
+
+/** The headers that carry an invocation's trace into SQS (`AWSTraceHeader`) and on to the next invocation. */
+const TRACE_HEADERS = new Set(['x-amzn-trace-id', 'traceparent', 'tracestate', 'baggage']);
+
+/**
+ * Drops the invocation's trace context (the HTTP headers the SDK adds from Lambda's environment, with Lambda's
+ * `Lineage` counter) from a copy's send. Lambda stops an event sent back to its own queue more than 16 times
+ * (recursive loop detection counts hops in `Lineage`); a copy is a new round of deliveries on purpose,
+ * bounded by `REQUEUE_LIMIT` or its slot, so its counter starts again, and a dead letter redriven later
+ * starts clean too. The copy keeps its record's trace (`copyTrace`). Removed before the request is signed:
+ * SigV4 signs `traceparent`, `tracestate` and `baggage`, and a signed header gone missing is refused.
+ *
+ * @example
+ * const command = new SendMessageCommand({ … });
+ * dropInvocationTrace(command);
+ */
+export function dropInvocationTrace(command: {
+  middlewareStack: { addRelativeTo(middleware: never, options: RelativeMiddlewareOptions): void };
+}): void {
+  const middleware: FinalizeRequestMiddleware<object, MetadataBearer> = (next) => async (args) => {
+    const headers = (args.request as { headers?: Record<string, string> }).headers;
+    if (headers) {
+      for (const name of Object.keys(headers))
+        if (TRACE_HEADERS.has(name.toLowerCase())) delete headers[name];
+    }
+    return next(args);
+  };
+  command.middlewareStack.addRelativeTo(middleware as never, {
+    relation: 'before',
+    toMiddleware: 'httpSigningMiddleware',
+    name: 'copyWithoutInvocationTrace',
+  });
 }
