@@ -15,6 +15,7 @@ export const CONTEXT_KEYS = [
   ...CONTEXT_SETTINGS.map(({ key }) => key),
   'outcomeEvents',
   'adaptivePacing',
+  'activeTracing',
   'tableBilling',
   'systemLogLevel',
   'removalPolicy',
@@ -83,6 +84,7 @@ export function propsFromContext(get: (key: string) => unknown): ContextProps {
     instanceIds,
     outcomeEvents: flag('outcomeEvents', get('outcomeEvents')),
     adaptivePacing: flag('adaptivePacing', get('adaptivePacing')),
+    activeTracing: flag('activeTracing', get('activeTracing')),
     tableBilling: billing as TableBilling | undefined,
     systemLogLevel: systemLogLevel as lambda.SystemLogLevel | undefined,
     removalPolicy:

@@ -56,6 +56,12 @@ export function acknowledgeNagFindings(scopes: NagScopes): void {
       'AwsSolutions-IAM5[Resource::*]',
       'Active tracing: X-Ray’s PutTraceSegments and PutTelemetryRecords take no resource-level permissions.',
     );
+  } else {
+    ack(
+      worker,
+      'Serverless-LambdaTracing',
+      'Active tracing was turned off on purpose (activeTracing: false); each request’s calls still carry its producer’s trace header.',
+    );
   }
   if (scopes.hasCustomerKey) {
     // aws-cdk's grants on a KMS-encrypted queue or table name these action families; each is scoped to the

@@ -578,6 +578,7 @@ describe('TransferOrchestrator: cdk-nag', () => {
       tokenReplayWindowSeconds: '600',
       outcomeEvents: 'true',
       adaptivePacing: 'false',
+      activeTracing: 'false',
       workerMemorySize: '192',
       tableBilling: 'on-demand',
       systemLogLevel: 'INFO',
