@@ -111,23 +111,10 @@ export class TransferOrchestrator extends Construct implements ITransferOrchestr
     const encryption = props.encryptionKey
       ? { encryption: sqs.QueueEncryption.KMS, encryptionMasterKey: props.encryptionKey }
       : { encryption: sqs.QueueEncryption.SQS_MANAGED };
-    // Both queues' size is set, not left to SQS's default: the worker fits every copy it sends in it.
-    const deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      ...encryption,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-      maxMessageSizeBytes: DEFAULTS.maxMessageBytes,
-    });
-    const queue = new sqs.Queue(this, 'Queue', {
-      ...encryption,
-      enforceSSL: true,
-      maxMessageSizeBytes: DEFAULTS.maxMessageBytes,
-      visibilityTimeout: settings.visibilityTimeout,
-      retentionPeriod: Duration.days(4),
-      deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: settings.maxReceiveCount },
-    });
-    this.queue = queue;
-    this.deadLetterQueue = deadLetterQueue;
+    ({ queue: this.queue, deadLetterQueue: this.deadLetterQueue } =
+      props.transferQueue && props.deadLetterQueue
+        ? { queue: props.transferQueue, deadLetterQueue: props.deadLetterQueue }
+        : this.createQueues(encryption, settings));
 
     ({ ledgerTable: this.ledgerTable, idempotencyTable: this.idempotencyTable } = this.createTables(
       props,
@@ -262,6 +249,29 @@ export class TransferOrchestrator extends Construct implements ITransferOrchestr
    */
   grantRedrive(grantee: iam.IGrantable): iam.Grant {
     return grantRedrive(this, grantee);
+  }
+
+  /** The transfer queue and its DLQ, when the deployer brought none. */
+  private createQueues(
+    encryption: Pick<sqs.QueueProps, 'encryption' | 'encryptionMasterKey'>,
+    settings: Settings,
+  ): { queue: sqs.IQueue; deadLetterQueue: sqs.IQueue } {
+    // Both queues' size is set, not left to SQS's default: the worker fits every copy it sends in it.
+    const deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      ...encryption,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      maxMessageSizeBytes: DEFAULTS.maxMessageBytes,
+    });
+    const queue = new sqs.Queue(this, 'Queue', {
+      ...encryption,
+      enforceSSL: true,
+      maxMessageSizeBytes: DEFAULTS.maxMessageBytes,
+      visibilityTimeout: settings.visibilityTimeout,
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: settings.maxReceiveCount },
+    });
+    return { queue, deadLetterQueue };
   }
 
   /**

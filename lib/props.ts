@@ -4,6 +4,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { TableBilling } from './enums.js';
 
 /** Properties of a {@link TransferOrchestrator}. */
@@ -82,6 +83,23 @@ export interface TransferOrchestratorProps {
    * @default - SQS-managed encryption (SSE-SQS) for the queues, AWS-owned keys for the tables
    */
   readonly encryptionKey?: kms.IKey;
+
+  /**
+   * A transfer queue of your own (a platform team's, with its tags, key and policies) instead of a new one.
+   * The worker relies on it: it must redrive to `deadLetterQueue` after `maxReceiveCount` deliveries, hide a
+   * message for at least `visibilityTimeout`, and take messages of 262,144 bytes. A queue defined in the same
+   * app is checked at synth; an imported one is trusted, with a warning that says what it must have (and its
+   * policy must let the orchestrator's rules send to it, its key let EventBridge and the worker use it).
+   * @default - a new queue (SSE-SQS, or `encryptionKey`), TLS only
+   */
+  readonly transferQueue?: sqs.IQueue;
+
+  /**
+   * The dead-letter queue of your own, given with `transferQueue` (and only with it): the worker sends every
+   * failed request here with its reason, and the transfer queue redrives here.
+   * @default - a new queue (14 days), with the new transfer queue
+   */
+  readonly deadLetterQueue?: sqs.IQueue;
 
   /**
    * The bus whose `Transfer Contact Requested` events become transfer requests.

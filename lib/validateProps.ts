@@ -9,6 +9,7 @@ import {
   type SETTINGS,
   settingEntries,
 } from '../src/contract/settings.js';
+import { broughtQueueProblems } from './broughtQueues.js';
 import type { TransferOrchestratorProps } from './props.js';
 
 /** Every prop setting of the table is a prop of the construct (a compile-time check). */
@@ -153,6 +154,7 @@ export function validateProps(scope: IConstruct, props: TransferOrchestratorProp
       `visibilityTimeout must be given when functionTimeout is a token (it defaults to ${DEFAULTS.visibilityTimeoutFactor} times functionTimeout)`,
     );
   }
+  violations.push(...broughtQueueProblems(scope, props, settings));
   if (violations.length > 0) throw new TransferOrchestratorPropsError(scope, violations);
   return settings;
 }

@@ -1,10 +1,11 @@
 import { App, CfnParameter, Duration, Stack, Validations } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { CONTEXT_KEYS, propsFromContext } from '../../lib/contextProps.js';
@@ -810,5 +811,91 @@ describe('TransferOrchestrator: tracing', () => {
     const untraced = build({ activeTracing: false }).template;
     expect(worker(untraced)?.TracingConfig).toBeUndefined();
     expect(xrayWrites(untraced)).toBe(false);
+  });
+});
+
+describe('TransferOrchestrator: a platform team’s own queues', () => {
+  const own = (
+    stack: Stack,
+    overrides: { visibility?: number; size?: number; count?: number; redriveTo?: sqs.IQueue } = {},
+  ) => {
+    const deadLetterQueue = new sqs.Queue(stack, 'TeamDlq');
+    const transferQueue = new sqs.Queue(stack, 'TeamQueue', {
+      visibilityTimeout: Duration.seconds(overrides.visibility ?? 360),
+      maxMessageSizeBytes: overrides.size ?? 262_144,
+      deadLetterQueue: {
+        queue: overrides.redriveTo ?? deadLetterQueue,
+        maxReceiveCount: overrides.count ?? 5,
+      },
+    });
+    return { transferQueue, deadLetterQueue };
+  };
+
+  it('uses queues that fit, and makes none of its own', () => {
+    const stack = new Stack(newApp(), 'Test');
+    const queues = own(stack);
+    const orchestrator = new TransferOrchestrator(stack, 'Orchestrator', {
+      instanceIds: [INSTANCE],
+      ...queues,
+    });
+    const template = Template.fromStack(stack);
+    expect(orchestrator.queue).toBe(queues.transferQueue);
+    expect(orchestrator.deadLetterQueue).toBe(queues.deadLetterQueue);
+    // Its own: only the event DLQ (EventBridge's), beside the team's two.
+    expect(Object.keys(template.findResources('AWS::SQS::Queue')).sort()).toEqual(
+      [
+        stack.getLogicalId(queues.deadLetterQueue.node.defaultChild as sqs.CfnQueue),
+        stack.getLogicalId(queues.transferQueue.node.defaultChild as sqs.CfnQueue),
+        stack.getLogicalId(orchestrator.eventDeadLetterQueue.node.defaultChild as sqs.CfnQueue),
+      ].sort(),
+    );
+    const env = JSON.stringify(
+      Object.values(template.findResources('AWS::Lambda::Function'))[0]?.Properties?.Environment,
+    );
+    expect(env).toContain(stack.getLogicalId(queues.transferQueue.node.defaultChild as sqs.CfnQueue));
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: {
+        'Fn::GetAtt': [stack.getLogicalId(queues.transferQueue.node.defaultChild as sqs.CfnQueue), 'Arn'],
+      },
+    });
+  });
+
+  it('refuses queues the worker cannot rely on, each problem named', () => {
+    const stack = new Stack(newApp(), 'Test');
+    const other = new sqs.Queue(stack, 'Elsewhere');
+    const short = own(stack, { visibility: 30, size: 1_024, count: 3 });
+    expect(() => new TransferOrchestrator(stack, 'A', { instanceIds: [INSTANCE], ...short })).toThrow(
+      /at least visibilityTimeout \(360 s\), got 30 s[\s\S]*262144 bytes[\s\S]*got 1024[\s\S]*maxReceiveCount \(5\) deliveries, as the worker counts them, got 3/,
+    );
+    const elsewhere = own(new Stack(newApp(), 'Other'), { redriveTo: other });
+    expect(() => new TransferOrchestrator(stack, 'B', { instanceIds: [INSTANCE], ...elsewhere })).toThrow(
+      /must redrive to deadLetterQueue/,
+    );
+    expect(
+      () => new TransferOrchestrator(stack, 'C', { instanceIds: [INSTANCE], transferQueue: other }),
+    ).toThrow(/transferQueue and deadLetterQueue are given together/);
+  });
+
+  it('trusts an imported queue, and warns what it must have', () => {
+    const stack = new Stack(newApp(), 'Test');
+    new TransferOrchestrator(stack, 'Orchestrator', {
+      instanceIds: [INSTANCE],
+      transferQueue: sqs.Queue.fromQueueArn(
+        stack,
+        'Imported',
+        'arn:aws:sqs:us-east-1:123456789012:team-queue',
+      ),
+      deadLetterQueue: sqs.Queue.fromQueueArn(
+        stack,
+        'ImportedDlq',
+        'arn:aws:sqs:us-east-1:123456789012:team-dlq',
+      ),
+    });
+    const warnings = Annotations.fromStack(stack).findWarning(
+      '*',
+      Match.stringLikeRegexp('cannot be checked'),
+    );
+    expect(warnings).toHaveLength(1);
+    expect(JSON.stringify(warnings[0]?.entry.data)).toContain('at least 360 s');
   });
 });
