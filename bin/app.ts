@@ -17,6 +17,8 @@ new TransferOrchestratorStack(app, optional('stackName') ?? 'ConnectTransferOrch
   kmsKeyArn: optional('kmsKeyArn'),
   eventBusName: optional('eventBusName'),
   alarmTopicArn: optional('alarmTopicArn'),
+  transferQueueArn: optional('transferQueueArn'),
+  deadLetterQueueArn: optional('deadLetterQueueArn'),
 });
 
 // Every synth runs the AWS Solutions and Serverless checks; findings are acknowledged, each with its reason, in

@@ -2,6 +2,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { ContextProps } from './contextProps.js';
 import { TransferOrchestrator } from './TransferOrchestrator.js';
@@ -25,6 +26,15 @@ export interface TransferOrchestratorStackProps extends StackProps {
    * @default - alarms without actions
    */
   readonly alarmTopicArn?: string;
+  /**
+   * ARNs of an existing transfer queue and its DLQ (both, or neither): imported, so trusted to redrive to
+   * that DLQ after `maxReceiveCount` deliveries with a long enough visibility timeout (a synth warning says
+   * what they must have).
+   * @default - new queues
+   */
+  readonly transferQueueArn?: string;
+  /** @default - a new DLQ, with the new transfer queue */
+  readonly deadLetterQueueArn?: string;
 }
 
 /**
@@ -47,6 +57,12 @@ export class TransferOrchestratorStack extends Stack {
         : undefined,
       alarmTopic: props.alarmTopicArn
         ? sns.Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn)
+        : undefined,
+      transferQueue: props.transferQueueArn
+        ? sqs.Queue.fromQueueArn(this, 'TransferQueue', props.transferQueueArn)
+        : undefined,
+      deadLetterQueue: props.deadLetterQueueArn
+        ? sqs.Queue.fromQueueArn(this, 'BroughtDeadLetterQueue', props.deadLetterQueueArn)
         : undefined,
     });
     const { queue, deadLetterQueue, eventBus, worker } = this.orchestrator;

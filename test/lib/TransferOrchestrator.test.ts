@@ -592,6 +592,8 @@ describe('TransferOrchestrator: cdk-nag', () => {
       kmsKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
       eventBusName: 'crm-bus',
       alarmTopicArn: 'arn:aws:sns:us-east-1:123456789012:ops',
+      transferQueueArn: 'arn:aws:sqs:us-east-1:123456789012:team-queue',
+      deadLetterQueueArn: 'arn:aws:sqs:us-east-1:123456789012:team-dlq',
     });
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
     expect(() => app.synth()).not.toThrow();
