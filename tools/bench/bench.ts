@@ -2,7 +2,7 @@
 // docs/BENCHMARKS.md, so a figure and how it is measured read together.
 // `npm run bench`: quota use, overhead, cold start and cost, measured in one run; a table and a JSON summary.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +21,7 @@ import { synthesizeStack } from '../local-runner/synthesize.js';
 import { runScenario, type ScenarioReport } from '../scenario/runScenario.js';
 import { buildBacklog } from '../scenario/workload.js';
 import { costPerMillion, LAMBDA_PLATFORM_LOG_BYTES, PRICES, provisionedTablesPerMillion } from './cost.js';
+import { summarizeProfileDirectory } from './cpuProfile.js';
 import { idleRun, NEIGHBOURS, neighbourRun } from './neighbours.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -40,12 +41,17 @@ const { values } = parseArgs({
     'neighbour-warmup': { type: 'string', default: '20' },
     'neighbour-seconds': { type: 'string', default: '120' },
     'capped-heap-mb': { type: 'string', default: '48' },
+    // Only the overhead figures (no quota use, cold start, neighbours or cost): a minute, not ten.
+    only: { type: 'string' },
+    // Writes a CPU profile of one more orchestrator run to this folder (the measured runs stay unprofiled).
+    'cpu-prof': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
 if (values.help) {
   process.stdout.write(`npm run bench -- [--backlog 1500] [--quota 40] [--burst 5] [--records 1000] [--imports 15]
                         [--no-neighbours] [--neighbour-warmup 20] [--neighbour-seconds 120] [--capped-heap-mb 48]
+                        [--only overhead] [--cpu-prof DIR]
   neighbours: at the default quota (2/s, burst 5), another caller steady at 0.25, 0.5, 1/s and bursting
               5 calls every 5 s, the fixed and the adaptive pacer side by side; latency idle and under a
               backlog; the time a duplicate sent while its twin is in flight takes to settle
@@ -54,6 +60,8 @@ if (values.help) {
   overhead:   CPU per record and DynamoDB requests per transfer, against a bare TransferContact handler
   cold start: bundle bytes and median import time, against a minimal bundle of the same dependencies
   cost:       per million transfers, from the requests counted here and list prices
+  --only overhead: the overhead figures alone; --cpu-prof DIR: a CPU profile of one more orchestrator run,
+              summed by source module (tools/bench/cpuProfile.ts)
 `);
   process.exit(0);
 }
@@ -63,6 +71,19 @@ const run = promisify(execFile);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
 const work = mkdtempSync(join(tmpdir(), 'cto-bench-'));
+const table = (rows: (string | number | undefined)[][]) =>
+  rows
+    .map(
+      (r) =>
+        `  ${String(r[0]).padEnd(52)} ${r
+          .slice(1)
+          .map((c) => String(c).padStart(14))
+          .join('')}`,
+    )
+    .join('\n');
+const overheadOnly = values.only === 'overhead';
+if (values.only !== undefined && !overheadOnly)
+  throw new Error(`--only ${values.only}: only "overhead" is known`);
 
 // ---- 1. Quota use ---------------------------------------------------------------------------------------
 const quota = Number(values.quota);
@@ -101,11 +122,13 @@ const quotaRun = async (name: string, environment: Record<string, string>, stack
     report,
   };
 };
-const quotaRuns = [
-  await quotaRun('paced, standard retry (default)', { AWS_RETRY_MODE: 'standard' }),
-  await quotaRun('paced, adaptive retry', { AWS_RETRY_MODE: 'adaptive' }),
-  await quotaRun('unpaced (10x rate), adaptive retry', { AWS_RETRY_MODE: 'adaptive' }, quota * 10),
-];
+const quotaRuns = overheadOnly
+  ? []
+  : [
+      await quotaRun('paced, standard retry (default)', { AWS_RETRY_MODE: 'standard' }),
+      await quotaRun('paced, adaptive retry', { AWS_RETRY_MODE: 'adaptive' }),
+      await quotaRun('unpaced (10x rate), adaptive retry', { AWS_RETRY_MODE: 'adaptive' }, quota * 10),
+    ];
 
 // ---- 2. Overhead ----------------------------------------------------------------------------------------
 log('overhead: synthesizing, bundling the bare handler, running both on the same engines…');
@@ -132,14 +155,18 @@ const [dynamodb, sqs, connect] = await Promise.all([
   startLocalSqs(),
   ConnectSimulator.start({ ratePerSecond: 1_000_000, burst: 1_000_000, contactIdMode: 'keep' }),
 ]);
+// About 10 transfers per contact, under the cap (11) and Connect's own limit; each run has contacts of its
+// own (RUNS of them at most), so a run never meets a chain or a contact another run used up.
 const contacts = Math.ceil((records + 20) / 10);
+const RUNS = 4;
+let runsStarted = 0;
 connect.seed({
   instances: [
     {
       id: SAMPLE_INSTANCE_ID,
       flows: [{ id: 'flow-transfer-to-queue', type: 'QUEUE_TRANSFER' }],
       queues: ['support'],
-      contacts: Array.from({ length: contacts }, (_, i) => ({ id: `bench-${i}` })),
+      contacts: Array.from({ length: contacts * RUNS }, (_, i) => ({ id: `bench-${i}` })),
     },
   ],
 });
@@ -152,7 +179,7 @@ let outcomeEvents = 0;
 eventBridge.onEvent(() => {
   outcomeEvents += 1;
 });
-const childEnv = (modulePath: string, runId: string) => ({
+const childEnv = (modulePath: string, runId: string, contactOffset = 0) => ({
   ...process.env,
   ...resolveEnvironment(model.worker.environment, resources),
   AWS_ENDPOINT_URL_DYNAMODB: proxy.endpoint,
@@ -163,6 +190,7 @@ const childEnv = (modulePath: string, runId: string) => ({
   MODULE_PATH: modulePath,
   RECORDS: String(records),
   CONTACTS: String(contacts),
+  CONTACT_OFFSET: String(contactOffset),
   BENCH_INSTANCE_ID: SAMPLE_INSTANCE_ID,
   BENCH_RUN: runId,
 });
@@ -171,7 +199,7 @@ const overheadRun = async (modulePath: string, runId: string, nodeArgs: string[]
   const eventsBefore = outcomeEvents;
   const transfersBefore = connect.calls.filter((c) => c.transferred).length;
   const { stdout } = await run(process.execPath, [...nodeArgs, join(ROOT, 'tools/bench/overheadChild.mjs')], {
-    env: childEnv(modulePath, runId),
+    env: childEnv(modulePath, runId, contacts * runsStarted++),
     maxBuffer: 256 * 1024 * 1024,
   });
   const result = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as {
@@ -180,6 +208,7 @@ const overheadRun = async (modulePath: string, runId: string, nodeArgs: string[]
     cpuMs: number;
     wallMs: number;
     maxRssMb: number;
+    window: { fromUs: number; toUs: number };
   };
   const requests = new Map([...proxy.counts].map(([op, n]) => [op, n - (before.get(op) ?? 0)]));
   const transfers = connect.calls.filter((c) => c.transferred).length - transfersBefore;
@@ -201,6 +230,68 @@ const sum = (o: Record<string, number>, ops?: string[]) =>
   Object.entries(o).reduce((acc, [op, n]) => acc + (ops === undefined || ops.includes(op) ? n : 0), 0);
 const orchestratorReads = sum(orchestrator.dynamodbRequests, ['GetItem', 'BatchGetItem']);
 const orchestratorWrites = sum(orchestrator.dynamodbRequests, ['PutItem', 'UpdateItem', 'DeleteItem']);
+const reads = orchestratorReads / Math.max(1, orchestrator.transfers);
+const writes = orchestratorWrites / Math.max(1, orchestrator.transfers);
+function printOverhead() {
+  log(`\nOverhead, ${records} records in batches of 10 (CPU of the handler's process only)`);
+  log(
+    table([
+      ['', 'orchestrator', 'bare handler', 'ratio'],
+      [
+        'CPU per record (ms)',
+        round(orchestrator.cpuMs / records, 3),
+        round(bare.cpuMs / records, 3),
+        round(orchestrator.cpuMs / bare.cpuMs),
+      ],
+      [
+        'DynamoDB requests per transfer',
+        round((orchestratorReads + orchestratorWrites) / Math.max(1, orchestrator.transfers), 2),
+        0,
+        '-',
+      ],
+      [
+        '  reads (GetItem) / writes (Put, Update, Delete)',
+        `${round(reads, 2)} / ${round(writes, 2)}`,
+        '-',
+        '-',
+      ],
+      ['peak resident set (MB)', orchestrator.maxRssMb, bare.maxRssMb, '-'],
+      [
+        `  heap capped at ${CAPPED_HEAP_MB} MB: peak (MB), records failed`,
+        `${capped.maxRssMb}, ${capped.failures}`,
+        '-',
+        '-',
+      ],
+      [`  heap capped: CPU per record (ms)`, round(capped.cpuMs / records, 3), '-', '-'],
+    ]),
+  );
+}
+// A profile of one more run, for where the CPU goes; its own CPU figure is not the measured one (the
+// profiler costs some).
+const profile = values['cpu-prof']
+  ? await (async (dir: string) => {
+      const into = mkdtempSync(join(dir, 'profile-'));
+      const profiled = await overheadRun(assetFile, 'profiled', ['--cpu-prof', '--cpu-prof-dir', into]);
+      // The bundle and its map stay beside the profile, for a closer look (cpuProfile.ts, by function).
+      copyFileSync(assetFile, join(into, 'index.mjs'));
+      copyFileSync(`${assetFile}.map`, join(into, 'index.mjs.map'));
+      log(`overhead: the profile, the bundle and its map are in ${into}`);
+      const summary = (by: 'category' | 'module') =>
+        summarizeProfileDirectory(into, `${assetFile}.map`, profiled.records, profiled.window, by);
+      const [categories, modules] = [summary('category'), summary('module')];
+      return { text: `${categories.text}\n\n${modules.text}`, rows: categories.rows };
+    })(values['cpu-prof'])
+  : undefined;
+if (overheadOnly) {
+  await Promise.all([proxy.stop(), dynamodb.stop(), sqs.stop(), connect.stop(), eventBridge.stop()]);
+  rmSync(work, { recursive: true, force: true });
+  printOverhead();
+  if (profile) log(`\n${profile.text}`);
+  log(
+    `\nJSON summary\n${JSON.stringify({ date: new Date().toISOString(), node: process.version, overhead: { records, orchestrator, bare, cappedHeap: { heapMb: CAPPED_HEAP_MB, ...capped }, cpuRatio: round(orchestrator.cpuMs / bare.cpuMs) }, profile: profile?.rows }, null, 2)}`,
+  );
+  process.exit(0);
+}
 
 // ---- 3. Cold start --------------------------------------------------------------------------------------
 log('cold start: import times of the asset and of the minimal bundle…');
@@ -245,8 +336,6 @@ const neighbourRuns = !values['no-neighbours']
 // ---- 5. Cost per million transfers ----------------------------------------------------------------------
 const paced = quotaRuns[0]?.report as ScenarioReport;
 const pacedTransfers = quotaRuns[0]?.transferred ?? 1;
-const writes = orchestratorWrites / Math.max(1, orchestrator.transfers);
-const reads = orchestratorReads / Math.max(1, orchestrator.transfers);
 const common = {
   lambdaInvocations: paced.invocations / pacedTransfers,
   // Per message: one send (batched by 10 by the client library), one receive and one delete (batches of 10).
@@ -297,16 +386,6 @@ const costFixed = defaultQuotaCost('fixed', 'provisioned');
 rmSync(work, { recursive: true, force: true });
 
 // ---- Report ---------------------------------------------------------------------------------------------
-const table = (rows: (string | number | undefined)[][]) =>
-  rows
-    .map(
-      (r) =>
-        `  ${String(r[0]).padEnd(52)} ${r
-          .slice(1)
-          .map((c) => String(c).padStart(14))
-          .join('')}`,
-    )
-    .join('\n');
 log(`\nQuota use (target: ≥ 0.95 of quota, none in the DLQ because of throttling)`);
 log(
   table([
@@ -321,38 +400,8 @@ log(
     ]),
   ]),
 );
-log(`\nOverhead, ${records} records in batches of 10 (CPU of the handler's process only)`);
-log(
-  table([
-    ['', 'orchestrator', 'bare handler', 'ratio'],
-    [
-      'CPU per record (ms)',
-      round(orchestrator.cpuMs / records, 3),
-      round(bare.cpuMs / records, 3),
-      round(orchestrator.cpuMs / bare.cpuMs),
-    ],
-    [
-      'DynamoDB requests per transfer',
-      round((orchestratorReads + orchestratorWrites) / Math.max(1, orchestrator.transfers), 2),
-      0,
-      '-',
-    ],
-    [
-      '  reads (GetItem) / writes (Put, Update, Delete)',
-      `${round(reads, 2)} / ${round(writes, 2)}`,
-      '-',
-      '-',
-    ],
-    ['peak resident set (MB)', orchestrator.maxRssMb, bare.maxRssMb, '-'],
-    [
-      `  heap capped at ${CAPPED_HEAP_MB} MB: peak (MB), records failed`,
-      `${capped.maxRssMb}, ${capped.failures}`,
-      '-',
-      '-',
-    ],
-    [`  heap capped: CPU per record (ms)`, round(capped.cpuMs / records, 3), '-', '-'],
-  ]),
-);
+printOverhead();
+if (profile) log(`\n${profile.text}`);
 log(`\nCold start (target: ≤ 1.1x the minimal bundle of the same dependencies)`);
 log(
   table([
