@@ -1,10 +1,14 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SWEEP_FILE } from '../src/contract/sweep.js';
 import { WORKER_FILE } from './workerAsset.js';
 
 /** The worker's entry file, named by path: the CDK code never imports runtime modules. */
 export const WORKER_ENTRY = fileURLToPath(new URL('../lambdas/transfer-worker/index.ts', import.meta.url));
+
+/** The contact sweep's entry file: a second entry of the same asset (`sweep.mjs`, beside the worker). */
+export const SWEEP_ENTRY = fileURLToPath(new URL('../lambdas/contact-sweep/index.ts', import.meta.url));
 
 export { WORKER_FILE } from './workerAsset.js';
 
@@ -29,7 +33,8 @@ export const WORKER_BUILD_OPTIONS = {
 } as const;
 
 /**
- * Bundles the worker into `outputDirectory` (`index.mjs` and its source map) with esbuild, synchronously as
+ * Bundles the worker into `outputDirectory` (`index.mjs` and its source map), and beside it the contact
+ * sweep a transfer rule may schedule (`sweep.mjs`, each bundle on its own), with esbuild, synchronously as
  * CDK's local bundling needs. esbuild is a development dependency: only a checkout of this repository runs
  * this; an installed package deploys the prebuilt asset.
  *
@@ -38,10 +43,15 @@ export const WORKER_BUILD_OPTIONS = {
  */
 export function bundleWorker(outputDirectory: string): void {
   const esbuild = createRequire(import.meta.url)('esbuild') as typeof import('esbuild');
-  esbuild.buildSync({
-    ...WORKER_BUILD_OPTIONS,
-    mainFields: [...WORKER_BUILD_OPTIONS.mainFields],
-    entryPoints: [WORKER_ENTRY],
-    outfile: join(outputDirectory, WORKER_FILE),
-  });
+  for (const [entry, file] of [
+    [WORKER_ENTRY, WORKER_FILE],
+    [SWEEP_ENTRY, SWEEP_FILE],
+  ] as const) {
+    esbuild.buildSync({
+      ...WORKER_BUILD_OPTIONS,
+      mainFields: [...WORKER_BUILD_OPTIONS.mainFields],
+      entryPoints: [entry],
+      outfile: join(outputDirectory, file),
+    });
+  }
 }
