@@ -18,6 +18,7 @@ import { TRANSFER_REQUESTED_DETAIL_TYPE } from '../src/contract/events.js';
 import { LEDGER_TTL_ATTRIBUTE } from '../src/contract/ledgerKeys.js';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../src/contract/metrics.js';
 import { connectPolicyStatements } from './connectPermissions.js';
+import { createContactSweep, sweepProblems } from './contactSweep.js';
 import type { Outcome } from './enums.js';
 import {
   createAlarms,
@@ -184,8 +185,19 @@ export class TransferOrchestrator extends Construct implements ITransferOrchestr
    */
   addTransferRule(id: string, options: TransferRuleOptions): events.Rule {
     const { destination } = options;
-    const problems = destinationProblems(id, destination);
+    const problems = [
+      ...destinationProblems(id, destination),
+      ...(options.sweep ? sweepProblems(id, options.sweep) : []),
+    ];
     if (problems.length > 0) throw new TransferOrchestratorPropsError(this, problems);
+    if (options.sweep) {
+      createContactSweep(this, id, options, options.sweep, {
+        queue: this.queue,
+        ledgerTable: this.ledgerTable,
+        eventDeadLetterQueue: this.eventDeadLetterQueue,
+        worker: this.worker,
+      });
+    }
     return new events.Rule(this, id, {
       eventBus: options.eventBus ?? events.EventBus.fromEventBusName(this, `${id}DefaultBus`, 'default'),
       eventPattern: transferRulePattern(options),

@@ -6,6 +6,11 @@
 export { Outcome, TableBilling } from './enums.js';
 export type { OrchestratorAlarms } from './monitoring.js';
 export type { ITransferOrchestrator, TransferOrchestratorAttributes } from './orchestratorGrants.js';
-export type { TransferDestination, TransferOrchestratorProps, TransferRuleOptions } from './props.js';
+export type {
+  TransferDestination,
+  TransferOrchestratorProps,
+  TransferRuleOptions,
+  TransferRuleSweep,
+} from './props.js';
 export { TransferOrchestrator } from './TransferOrchestrator.js';
 export { TransferOrchestratorPropsError } from './validateProps.js';

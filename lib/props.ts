@@ -235,4 +235,61 @@ export interface TransferRuleOptions {
    * @default false
    */
   readonly includeTransferredContacts?: boolean;
+  /**
+   * A scheduled sweep for the contacts this rule missed: Amazon Connect documents contact events as best
+   * effort. It finds, with `SearchContacts`, the contacts the criteria match and enqueues those with no
+   * request yet, with the rule's token (`rule-<id>-<contactId>`): a late event and the sweep make one transfer.
+   * @default - none: the rule relies on contact events alone
+   */
+  readonly sweep?: TransferRuleSweep;
+}
+
+/**
+ * A transfer rule's sweep (see {@link TransferRuleOptions.sweep}). It cannot derive what to search for from
+ * an arbitrary event pattern: give the `SearchContacts` criteria that stand for the rule's pattern (a
+ * contact must match every list given). Contacts already disconnected are skipped, and those a transfer
+ * started unless the rule includes them (or `initiationMethods` is given). A failed run is repeated by the
+ * next one; enqueueing a contact twice is harmless (one token, one transfer).
+ */
+export interface TransferRuleSweep {
+  /** The Amazon Connect instance whose contacts are searched (an id, one of `instanceIds`). */
+  readonly instanceId: string;
+  /**
+   * The channels the rule matches (`TASK`, `EMAIL`, …), as `SearchContacts` criteria.
+   * @default - any channel
+   */
+  readonly channels?: string[];
+  /**
+   * The queues the rule matches (ids), as `SearchContacts` criteria: only contacts queued there.
+   * @default - any queue, and contacts never queued
+   */
+  readonly queueIds?: string[];
+  /**
+   * The initiation methods the rule matches (`API`, `INBOUND`, `TRANSFER`, …). Given, they replace the
+   * rule's default of leaving out contacts a transfer started.
+   * @default - any, but `TRANSFER` unless `includeTransferredContacts`
+   */
+  readonly initiationMethods?: string[];
+  /**
+   * How far back each run looks (contact initiation time); at most 8 weeks (`SearchContacts`' widest range),
+   * and at least `schedule` + `settle` so that no contact falls between two runs.
+   * @default Duration.hours(1)
+   */
+  readonly window?: Duration;
+  /**
+   * How often the sweep runs (at least a minute).
+   * @default Duration.minutes(5)
+   */
+  readonly schedule?: Duration;
+  /**
+   * Contacts younger than this are left to the event path.
+   * @default Duration.minutes(1)
+   */
+  readonly settle?: Duration;
+  /**
+   * `SearchContacts` calls per second. The API has no published quota of its own: the account's default
+   * for such Connect APIs is 2/s, burst 5, shared with every other caller; keep well below it.
+   * @default 0.5
+   */
+  readonly searchRatePerSecond?: number;
 }
