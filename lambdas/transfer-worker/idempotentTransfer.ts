@@ -281,7 +281,7 @@ class TransferAttempt {
     const remainingMs = this.context?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;
     if (remainingMs < this.deps.deadlineMarginMs) throw new DeadlineTooCloseError(remainingMs);
 
-    const history = await this.deps.ledger.beginRequest(token, requestFingerprint(request), resolved, {
+    const history = await this.deps.ledger.beginRequest(token, requestFingerprint(request), resolved.chain, {
       attemptId: run.attemptId,
       now: this.connectNow(),
     });
@@ -294,7 +294,8 @@ class TransferAttempt {
     if (ambiguousSince !== undefined) run.maybeTransferred = true;
 
     try {
-      await this.deps.ledger.reserve(chain, token);
+      // The lookup's read of the chain, if it is this one (the token may keep an earlier chain), saves a read.
+      await this.deps.ledger.reserve(chain, token, resolved.seen);
     } catch (error) {
       // No reservation, no call: a token with no earlier ambiguity is forgotten, as after any failure. The
       // reserve's own failure is the outcome (a CapReached stays one): a failed clean-up leaves an open

@@ -102,6 +102,26 @@ export class ChainBusyError extends Error {
   }
 }
 
+/** A consistent read of a chain's item: its reservations and version (0 and none: no item). */
+export interface ChainRead {
+  readonly chain: string;
+  readonly tokens: ReadonlySet<string>;
+  readonly version: number;
+}
+
+/** What the chain lookup found: the contact's chain if known, and the read of the chain rooted at it. */
+export interface ChainLookup {
+  readonly chain: string | undefined;
+  readonly rootRead: ChainRead;
+}
+
+function chainStateOf(item: Record<string, unknown> | undefined): Omit<ChainRead, 'chain'> {
+  return {
+    tokens: item?.tokens instanceof Set ? (item.tokens as Set<string>) : new Set(),
+    version: typeof item?.version === 'number' ? item.version : 0,
+  };
+}
+
 /**
  * The DynamoDB ledger of transfers per contact chain. A chain's count is the size of a String Set of
  * ClientTokens, so a reservation is one conditional `ADD` (atomic, no transaction) and a token that is
@@ -123,12 +143,22 @@ export class TransferLedger {
    * await ledger.knownChainOf('instance-1', 'contact-1'); // 'chain#instance-1#contact-1' or undefined
    */
   async knownChainOf(instanceId: string, contactId: string): Promise<string | undefined> {
+    return (await this.lookUpChain(instanceId, contactId)).chain;
+  }
+
+  /**
+   * {@link knownChainOf}, with what the same read showed of the chain rooted at the contact (its item, or
+   * that it has none): a reserve of that chain may start from it instead of reading it again.
+   */
+  async lookUpChain(instanceId: string, contactId: string): Promise<ChainLookup> {
     const alias = LedgerKey.contactAlias(instanceId, contactId);
     const root = LedgerKey.chain(instanceId, contactId);
     const items = await this.#batchGet([{ pk: alias }, { pk: root }]);
     const aliasItem = items.find((item) => item.pk === alias);
-    if (typeof aliasItem?.chain === 'string') return aliasItem.chain;
-    return items.some((item) => item.pk === root) ? root : undefined;
+    const rootItem = items.find((item) => item.pk === root);
+    const rootRead = { chain: root, ...chainStateOf(rootItem) };
+    if (typeof aliasItem?.chain === 'string') return { chain: aliasItem.chain, rootRead };
+    return { chain: rootItem ? root : undefined, rootRead };
   }
 
   /** One consistent `BatchGetItem` of the ledger, every key read (see {@link batchGetAll}). */
@@ -138,7 +168,11 @@ export class TransferLedger {
         const { Responses, UnprocessedKeys } = await this.client.send(
           new BatchGetCommand({
             RequestItems: {
-              [this.tableName]: { Keys: pending, ConsistentRead: true, ProjectionExpression: 'pk, chain' },
+              [this.tableName]: {
+                Keys: pending,
+                ConsistentRead: true,
+                ProjectionExpression: 'pk, chain, tokens, version',
+              },
             },
           }),
         );
@@ -273,19 +307,27 @@ export class TransferLedger {
    * one conditional `ADD` to a String Set, so a retried or duplicated token never counts twice. Like every
    * write to a chain, it applies only to the version of the chain it read (see {@link #writeChain}).
    *
+   * `seen`, a consistent read of the chain made earlier in the attempt (the chain lookup's), saves the read
+   * of the first try: if the chain moved since, that try's write is refused and the chain read again; and
+   * the cap is never found reached on it, only on a fresh read.
+   *
    * @throws {CapReachedError} when `cap` other tokens already have a reservation in the chain.
    * @example
    * await ledger.reserve('chain#instance-1#contact-1', 'token-1');
    */
-  async reserve(chain: string, token: string): Promise<void> {
-    await this.#writeChain(chain, (tokens) => {
+  async reserve(chain: string, token: string, seen?: ChainRead): Promise<void> {
+    const reserve = (tokens: ReadonlySet<string>) => {
       if (!tokens.has(token) && tokens.size >= this.cap) throw new CapReachedError(chain, this.cap);
       return {
         update: 'ADD tokens :token',
         condition: '(attribute_not_exists(tokens) OR size(tokens) < :cap OR contains(tokens, :tokenValue))',
         values: { ':token': new Set([token]), ':tokenValue': token, ':cap': this.cap },
       };
-    });
+    };
+    const seed = seen?.chain === chain ? seen : undefined;
+    // A refusal is decided on a fresh read only: the seed may predate a reservation given back since.
+    const seeded = seed && (seed.tokens.has(token) || seed.tokens.size < this.cap) ? seed : undefined;
+    await this.#writeChain(chain, reserve, undefined, seeded);
   }
 
   /**
@@ -325,9 +367,14 @@ export class TransferLedger {
       readonly values: Record<string, unknown>;
     },
     afterCollision: (tokens: ReadonlySet<string>) => 'done' | 'again' = () => 'again',
+    seen?: { readonly tokens: ReadonlySet<string>; readonly version: number },
   ): Promise<void> {
-    for (let attempt = 1; attempt <= CHAIN_WRITE_ATTEMPTS; attempt += 1) {
-      const { tokens, version } = await this.#readChain(chain);
+    // A seeded first try that collides was only stale: it does not count, and no pause follows it.
+    let seed = seen;
+    for (let attempt = seed ? 0 : 1; attempt <= CHAIN_WRITE_ATTEMPTS; attempt += 1) {
+      const { tokens, version } = seed ?? (await this.#readChain(chain));
+      const fromSeed = seed !== undefined;
+      seed = undefined;
       if (attempt > 1 && afterCollision(tokens) === 'done') return;
       const write = plan(tokens);
       try {
@@ -355,7 +402,7 @@ export class TransferLedger {
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
       }
       // Writers of one chain that collide spread out before reading it again.
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 15 * attempt));
+      if (!fromSeed) await new Promise((resolve) => setTimeout(resolve, Math.random() * 15 * attempt));
     }
     throw new ChainBusyError(chain, CHAIN_WRITE_ATTEMPTS);
   }
@@ -364,10 +411,7 @@ export class TransferLedger {
     const { Item } = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: { pk: chain }, ConsistentRead: true }),
     );
-    return {
-      tokens: Item?.tokens instanceof Set ? (Item.tokens as Set<string>) : new Set(),
-      version: typeof Item?.version === 'number' ? Item.version : 0,
-    };
+    return chainStateOf(Item);
   }
 
   /**

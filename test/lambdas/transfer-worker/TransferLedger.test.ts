@@ -204,4 +204,55 @@ describe('TransferLedger on dynalite', () => {
     expect(await ledger.knownChainOf('i', 'child')).toBe('chain#i#root');
     expect(await ledger.knownChainOf('i', 'stranger')).toBeUndefined();
   });
+
+  describe('a reserve seeded with the chain lookup’s read', () => {
+    const reads = () => {
+      const send = vi.spyOn(DynamoDBDocumentClient.prototype, 'send');
+      return () => send.mock.calls.filter(([command]) => command.constructor.name === 'GetCommand').length;
+    };
+
+    it('reserves without reading the chain again when the read is current', async () => {
+      await ledger.reserve('chain#i#seeded', 'a');
+      const { chain, rootRead } = await ledger.lookUpChain('i', 'seeded');
+      expect(chain).toBe('chain#i#seeded');
+      expect([...rootRead.tokens]).toEqual(['a']);
+      const getCount = reads();
+      await ledger.reserve('chain#i#seeded', 'b', rootRead);
+      expect(getCount()).toBe(0);
+      vi.restoreAllMocks();
+      expect([...(await ledger.tokensOf('chain#i#seeded'))].sort()).toEqual(['a', 'b']);
+    });
+
+    it('a stale read only costs a read: the chain moved since, and the write is made on the new version', async () => {
+      const { rootRead } = await ledger.lookUpChain('i', 'moved');
+      await ledger.reserve('chain#i#moved', 'a');
+      await ledger.reserve('chain#i#moved', 'b');
+      const getCount = reads();
+      await ledger.reserve('chain#i#moved', 'c', rootRead);
+      expect(getCount()).toBe(1);
+      vi.restoreAllMocks();
+      expect((await ledger.tokensOf('chain#i#moved')).size).toBe(3);
+      // Now full (cap 3): a fourth token is refused, whatever its seed showed.
+      await expect(ledger.reserve('chain#i#moved', 'd', rootRead)).rejects.toMatchObject({
+        name: 'CapReachedError',
+      });
+    });
+
+    it('never refuses at the cap on the seed: a reservation given back since is found on a fresh read', async () => {
+      for (const token of ['a', 'b', 'c']) await ledger.reserve('chain#i#freed', token);
+      const { rootRead } = await ledger.lookUpChain('i', 'freed');
+      expect(rootRead.tokens.size).toBe(3);
+      await ledger.release('chain#i#freed', 'b');
+      await ledger.reserve('chain#i#freed', 'd', rootRead);
+      expect([...(await ledger.tokensOf('chain#i#freed'))].sort()).toEqual(['a', 'c', 'd']);
+    });
+
+    it('ignores a read of another chain', async () => {
+      await ledger.reserve('chain#i#other-root', 'a');
+      const { rootRead } = await ledger.lookUpChain('i', 'other-root');
+      await ledger.reserve('chain#i#not-that-one', 'x', rootRead);
+      expect([...(await ledger.tokensOf('chain#i#not-that-one'))]).toEqual(['x']);
+      expect([...(await ledger.tokensOf('chain#i#other-root'))]).toEqual(['a']);
+    });
+  });
 });
