@@ -56,20 +56,25 @@ const timestamp = (value: unknown, name: string): number => {
   return value * 1000;
 };
 
-/**
- * One page of the contacts a search matches, or the `ApiError` Connect answers. `visible` says which
- * contacts the search index has caught up with (a new contact may be missing for a while).
- *
- * @example
- * searchContacts(contacts, { InstanceId: 'i-1', TimeRange: { Type: 'INITIATION_TIMESTAMP', StartTime: 0, EndTime: 60 } }, now, arnOf);
- */
-export function searchContacts(
-  contacts: Iterable<Contact>,
-  input: Record<string, unknown>,
-  now: number,
-  arnOf: (contact: Contact) => string,
-  visible: (contact: Contact) => boolean = () => true,
-): Record<string, unknown> {
+/** A search as the simulator runs it, its input checked. */
+interface Search {
+  readonly instanceId: string;
+  readonly timeOf: (contact: Contact) => number | undefined;
+  readonly start: number;
+  readonly end: number;
+  readonly maxResults: number;
+  readonly channels?: readonly string[];
+  readonly methods?: readonly string[];
+  readonly queues?: readonly string[];
+  readonly agents?: readonly string[];
+  readonly sortBy: (contact: Contact) => number | string;
+  readonly direction: 1 | -1;
+  /** The search itself, less its page: a token is valid only for the same search. */
+  readonly key: string;
+}
+
+/** Reads and checks a `SearchContacts` input, as Connect refuses a bad one (`InvalidParameterException`). */
+function readSearch(input: Record<string, unknown>, now: number): Search {
   const instanceId = input.InstanceId;
   if (typeof instanceId !== 'string' || instanceId.length < 1 || instanceId.length > 100)
     throw invalid('InstanceId is required (1 to 100 characters)');
@@ -85,81 +90,110 @@ export function searchContacts(
   const maxResults = input.MaxResults ?? MAX_RESULTS;
   if (typeof maxResults !== 'number' || !Number.isInteger(maxResults) || maxResults < 1 || maxResults > 100)
     throw invalid('MaxResults must be an integer from 1 to 100');
-
   const criteria = (input.SearchCriteria ?? {}) as Record<string, unknown>;
   for (const name of Object.keys(criteria))
     if (!SUPPORTED_CRITERIA.has(name)) throw invalid(`SearchCriteria.${name} is not served by the simulator`);
-  const channels = stringList(criteria.Channels, 'Channels');
-  const methods = stringList(criteria.InitiationMethods, 'InitiationMethods');
-  const queues = stringList(criteria.QueueIds, 'QueueIds');
-  const agents = stringList(criteria.AgentIds, 'AgentIds');
-
   const sort = (input.Sort ?? { FieldName: 'INITIATION_TIMESTAMP', Order: 'ASCENDING' }) as Record<
     string,
     unknown
   >;
-  const field = SORT_FIELDS[sort.FieldName as keyof typeof SORT_FIELDS];
-  if (!field) throw invalid(`Sort.FieldName ${String(sort.FieldName)} is not valid`);
+  const sortBy = SORT_FIELDS[sort.FieldName as keyof typeof SORT_FIELDS];
+  if (!sortBy) throw invalid(`Sort.FieldName ${String(sort.FieldName)} is not valid`);
   if (sort.Order !== 'ASCENDING' && sort.Order !== 'DESCENDING')
     throw invalid(`Sort.Order ${String(sort.Order)} is not valid`);
-
-  // The token is bound to the search: a token from another search is refused, as Connect refuses it.
   const { NextToken: _token, MaxResults: _max, ...search } = input;
-  const searchKey = JSON.stringify(search);
-  let offset = 0;
-  if (input.NextToken !== undefined) {
-    let token: PageToken | undefined;
-    try {
-      token = JSON.parse(Buffer.from(String(input.NextToken), 'base64url').toString('utf8')) as PageToken;
-    } catch {
-      token = undefined;
-    }
-    if (!token || token.search !== searchKey || !Number.isInteger(token.offset) || token.offset < 0)
-      throw invalid('NextToken is not valid for this search');
-    offset = token.offset;
-  }
-
-  const inRange = (contact: Contact) => {
-    const at = TIME_TYPES[type](contact);
-    return at !== undefined && at >= start && at <= end;
-  };
-  const matches = [...contacts].filter(
-    (contact) =>
-      contact.instanceId === instanceId &&
-      visible(contact) &&
-      inRange(contact) &&
-      (!channels || channels.includes(contact.channel)) &&
-      (!methods || methods.includes(contact.initiationMethod)) &&
-      (!queues || (contact.queueId !== undefined && queues.includes(contact.queueId))) &&
-      (!agents || (contact.userId !== undefined && agents.includes(contact.userId))),
-  );
-  const direction = sort.Order === 'ASCENDING' ? 1 : -1;
-  matches.sort((a, b) => {
-    const [x, y] = [field(a), field(b)];
-    return (x < y ? -1 : x > y ? 1 : a.id < b.id ? -1 : 1) * direction;
-  });
-  const page = matches.slice(offset, offset + maxResults);
-  const next = offset + maxResults < matches.length ? offset + maxResults : undefined;
   return {
-    Contacts: page.map((contact) => ({
-      Arn: arnOf(contact),
-      Id: contact.id,
-      InitialContactId: contact.chain !== contact.id ? contact.chain : undefined,
-      PreviousContactId: contact.previousContactId,
-      InitiationMethod: contact.initiationMethod,
-      Channel: contact.channel,
-      QueueInfo: contact.queueId
-        ? { Id: contact.queueId, EnqueueTimestamp: epochSeconds(contact.enqueuedAt) }
-        : undefined,
-      AgentInfo: contact.userId
-        ? { Id: contact.userId, ConnectedToAgentTimestamp: epochSeconds(contact.connectedToAgentAt) }
-        : undefined,
-      InitiationTimestamp: epochSeconds(contact.initiatedAt),
-      DisconnectTimestamp: epochSeconds(contact.disconnectedAt),
-    })),
-    TotalCount: matches.length,
+    instanceId,
+    timeOf: TIME_TYPES[type],
+    start,
+    end,
+    maxResults,
+    channels: stringList(criteria.Channels, 'Channels'),
+    methods: stringList(criteria.InitiationMethods, 'InitiationMethods'),
+    queues: stringList(criteria.QueueIds, 'QueueIds'),
+    agents: stringList(criteria.AgentIds, 'AgentIds'),
+    sortBy,
+    direction: sort.Order === 'ASCENDING' ? 1 : -1,
+    key: JSON.stringify(search),
+  };
+}
+
+/** Where a page starts: 0, or the offset a token of the same search names. */
+function pageStart(token: unknown, searchKey: string): number {
+  if (token === undefined) return 0;
+  let read: PageToken | undefined;
+  try {
+    read = JSON.parse(Buffer.from(String(token), 'base64url').toString('utf8')) as PageToken;
+  } catch {
+    read = undefined;
+  }
+  if (!read || read.search !== searchKey || !Number.isInteger(read.offset) || read.offset < 0)
+    throw invalid('NextToken is not valid for this search');
+  return read.offset;
+}
+
+/** Whether a contact matches a search: its instance, its time in the range, every list of criteria given. */
+function matches(search: Search, contact: Contact): boolean {
+  const at = search.timeOf(contact);
+  const anyOf = (list: readonly string[] | undefined, value: string | undefined) =>
+    !list || (value !== undefined && list.includes(value));
+  return (
+    contact.instanceId === search.instanceId &&
+    at !== undefined &&
+    at >= search.start &&
+    at <= search.end &&
+    anyOf(search.channels, contact.channel) &&
+    anyOf(search.methods, contact.initiationMethod) &&
+    anyOf(search.queues, contact.queueId) &&
+    anyOf(search.agents, contact.userId)
+  );
+}
+
+/** A contact as `SearchContacts` summarizes it. */
+const summaryOf = (contact: Contact, arn: string) => ({
+  Arn: arn,
+  Id: contact.id,
+  InitialContactId: contact.chain !== contact.id ? contact.chain : undefined,
+  PreviousContactId: contact.previousContactId,
+  InitiationMethod: contact.initiationMethod,
+  Channel: contact.channel,
+  QueueInfo: contact.queueId
+    ? { Id: contact.queueId, EnqueueTimestamp: epochSeconds(contact.enqueuedAt) }
+    : undefined,
+  AgentInfo: contact.userId
+    ? { Id: contact.userId, ConnectedToAgentTimestamp: epochSeconds(contact.connectedToAgentAt) }
+    : undefined,
+  InitiationTimestamp: epochSeconds(contact.initiatedAt),
+  DisconnectTimestamp: epochSeconds(contact.disconnectedAt),
+});
+
+/**
+ * One page of the contacts a search matches, or the `ApiError` Connect answers. `visible` says which
+ * contacts the search index has caught up with (a new contact may be missing for a while).
+ *
+ * @example
+ * searchContacts(contacts, { InstanceId: 'i-1', TimeRange: { Type: 'INITIATION_TIMESTAMP', StartTime: 0, EndTime: 60 } }, now, arnOf);
+ */
+export function searchContacts(
+  contacts: Iterable<Contact>,
+  input: Record<string, unknown>,
+  now: number,
+  arnOf: (contact: Contact) => string,
+  visible: (contact: Contact) => boolean = () => true,
+): Record<string, unknown> {
+  const search = readSearch(input, now);
+  const offset = pageStart(input.NextToken, search.key);
+  const found = [...contacts].filter((contact) => matches(search, contact) && visible(contact));
+  found.sort((a, b) => {
+    const [x, y] = [search.sortBy(a), search.sortBy(b)];
+    return (x < y ? -1 : x > y ? 1 : a.id < b.id ? -1 : 1) * search.direction;
+  });
+  const next = offset + search.maxResults < found.length ? offset + search.maxResults : undefined;
+  return {
+    Contacts: found.slice(offset, offset + search.maxResults).map((c) => summaryOf(c, arnOf(c))),
+    TotalCount: found.length,
     ...(next !== undefined && {
-      NextToken: Buffer.from(JSON.stringify({ offset: next, search: searchKey })).toString('base64url'),
+      NextToken: Buffer.from(JSON.stringify({ offset: next, search: search.key })).toString('base64url'),
     }),
   };
 }
