@@ -23,6 +23,7 @@ import { type BatchReport, EventSourcePoller } from './EventSourcePoller.js';
 import { ExecutionEnvironment } from './ExecutionEnvironment.js';
 import { configureEventBridge } from './eventBridgeWiring.js';
 import { type LocalResource, provisionStack, resolveEnvironment } from './provision.js';
+import { ScheduleRunner, type ScheduleRunnerOptions } from './ScheduleRunner.js';
 import { SAMPLE_INSTANCE_ID, sampleContactCenter } from './sampleContactCenter.js';
 import { restoreMessages, saveMessages } from './savedMessages.js';
 import { type SeamFaultOptions, type SeamProxies, startSeamProxies } from './seamProxies.js';
@@ -74,6 +75,13 @@ export interface LocalOrchestratorOptions {
    * @default - the worker talks to the engines directly
    */
   readonly seamFaults?: SeamFaultOptions;
+  /**
+   * The stack's scheduled rules (a transfer rule's sweep): on the template's rate by default, or another
+   * interval, or only when `schedules.runNow()` is called (`intervalMs: false`). Scheduled functions reach
+   * the engines directly, not through the seam fault layer.
+   * @default - each at its template's rate
+   */
+  readonly schedules?: ScheduleRunnerOptions;
 }
 
 const STACK_NAME = 'ConnectTransferOrchestrator';
@@ -128,6 +136,7 @@ interface LocalParts extends Engines {
   readonly seamProxies: SeamProxies | undefined;
   readonly poller: EventSourcePoller;
   readonly environments: readonly ExecutionEnvironment[];
+  readonly schedules: ScheduleRunner;
   readonly dataDirectory: string | undefined;
   readonly scratchDirectory: string | undefined;
 }
@@ -172,6 +181,10 @@ export class LocalOrchestrator {
   /** The Region the engines answer for. */
   get region(): string {
     return this.parts.region;
+  }
+  /** The stack's scheduled rules, running on the engines (`runNow()` fires them at once). */
+  get schedules(): ScheduleRunner {
+    return this.parts.schedules;
   }
   /** The fault layer the worker reaches each engine through, when seam faults were asked for. */
   get seamProxies(): SeamProxies | undefined {
@@ -244,6 +257,7 @@ export class LocalOrchestrator {
       options.onBatch,
     );
     poller.start();
+    const schedules = startSchedules(model, resources, region, engines, options.schedules);
     return new LocalOrchestrator({
       ...engines,
       model,
@@ -252,6 +266,7 @@ export class LocalOrchestrator {
       seamProxies,
       poller,
       environments,
+      schedules,
       dataDirectory,
       scratchDirectory,
     });
@@ -339,6 +354,7 @@ export class LocalOrchestrator {
   /** Stops polling, ends the execution environments, keeps state if asked, and stops the engines. */
   async stop(): Promise<void> {
     const { poller, environments, dataDirectory, scratchDirectory } = this.parts;
+    await this.parts.schedules.stop();
     await poller.stop();
     await Promise.all(environments.map((environment) => environment.kill()));
     // Hung calls land before the engines stop (and before the queues are saved).
@@ -358,6 +374,24 @@ export class LocalOrchestrator {
     ]);
     if (scratchDirectory) rmSync(scratchDirectory, { recursive: true, force: true });
   }
+}
+
+/** The stack's scheduled functions, with their template's environment and the engines' endpoints. */
+function startSchedules(
+  model: StackModel,
+  resources: ReadonlyMap<string, LocalResource>,
+  region: string,
+  engines: Engines,
+  options: ScheduleRunnerOptions | undefined,
+): ScheduleRunner {
+  const direct = workerEndpoints(engines, undefined);
+  const schedules = new ScheduleRunner(
+    model.schedules,
+    (variables) => ({ ...resolveEnvironment(variables, resources), AWS_REGION: region, ...direct }),
+    options,
+  );
+  schedules.start();
+  return schedules;
 }
 
 /** Where each engine listens, by service. */

@@ -66,6 +66,27 @@ export interface RuleModel {
   readonly targets: readonly RuleTargetModel[];
 }
 
+/** A function of the stack that a schedule invokes (the worker asset's other entry, for instance). */
+export interface ScheduledFunctionModel {
+  readonly logicalId: string;
+  /** Absolute path of the bundled asset directory. */
+  readonly assetDirectory: string;
+  readonly moduleFile: string;
+  readonly handlerName: string;
+  /** Environment variables, with CloudFormation references still unresolved. */
+  readonly environment: Readonly<Record<string, unknown>>;
+  readonly timeoutSeconds: number;
+}
+
+/** A scheduled EventBridge rule (`rate(…)`) whose targets are functions of the stack. */
+export interface ScheduleModel {
+  readonly logicalId: string;
+  /** How often it fires (seconds). */
+  readonly rateSeconds: number;
+  readonly enabled: boolean;
+  readonly targets: readonly { readonly function: ScheduledFunctionModel; readonly input: unknown }[];
+}
+
 /** An event bus the stack creates. */
 export interface BusModel {
   readonly logicalId: string;
@@ -79,7 +100,10 @@ export interface StackModel {
   readonly queues: readonly QueueModel[];
   readonly worker: WorkerModel;
   readonly buses: readonly BusModel[];
+  /** The rules on event patterns (scheduled rules are in `schedules`). */
   readonly rules: readonly RuleModel[];
+  /** The scheduled rules that invoke functions of the stack. */
+  readonly schedules: readonly ScheduleModel[];
   /** For each queue (logical id), the rules (logical ids) its queue policy lets EventBridge deliver for. */
   readonly eventsAllowedBy: ReadonlyMap<string, ReadonlySet<string>>;
 }
@@ -137,6 +161,68 @@ function busesOf(resources: readonly [string, Resource][]): BusModel[] {
     logicalId,
     name: String(Properties.Name ?? logicalId),
   }));
+}
+
+const RATE = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
+const UNIT_SECONDS: Readonly<Record<string, number>> = {
+  minute: 60,
+  minutes: 60,
+  hour: 3600,
+  hours: 3600,
+  day: 86_400,
+  days: 86_400,
+};
+
+/** The template's scheduled rules (`rate(…)` only) and the functions they invoke. */
+function schedulesOf(
+  resources: readonly [string, Resource][],
+  all: Readonly<Record<string, Resource>>,
+  cloudAssemblyDirectory: string,
+): ScheduleModel[] {
+  return resources.flatMap(([logicalId, { Properties = {} }]): ScheduleModel[] => {
+    const rate = RATE.exec(String(Properties.ScheduleExpression));
+    if (!rate) throw new Error(`rule ${logicalId}: the local mode runs rate(…) schedules only`);
+    const targets = ((Properties.Targets as Record<string, unknown>[] | undefined) ?? []).flatMap(
+      (target) => {
+        const id = logicalIdOf(target.Arn);
+        const fn = id ? all[id] : undefined;
+        if (!id || fn?.Type !== 'AWS::Lambda::Function') return [];
+        return [
+          {
+            function: functionOf(id, fn, cloudAssemblyDirectory),
+            input: target.Input === undefined ? {} : JSON.parse(String(target.Input)),
+          },
+        ];
+      },
+    );
+    return [
+      {
+        logicalId,
+        rateSeconds: Number(rate[1]) * (UNIT_SECONDS[rate[2] as string] ?? 60),
+        enabled: (Properties.State ?? 'ENABLED') === 'ENABLED',
+        targets,
+      },
+    ];
+  });
+}
+
+/** A function of the template: its bundled asset, handler, environment and timeout. */
+function functionOf(logicalId: string, fn: Resource, cloudAssemblyDirectory: string): ScheduledFunctionModel {
+  const assetPath = fn.Metadata?.['aws:asset:path'];
+  if (typeof assetPath !== 'string')
+    throw new Error(`function ${logicalId} has no bundled asset in ${cloudAssemblyDirectory}`);
+  const [moduleName = 'index', handlerName = 'handler'] = String(
+    fn.Properties?.Handler ?? 'index.handler',
+  ).split('.');
+  return {
+    logicalId,
+    assetDirectory: join(cloudAssemblyDirectory, assetPath),
+    moduleFile: `${moduleName}.mjs`,
+    handlerName,
+    environment:
+      (fn.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {},
+    timeoutSeconds: Number(fn.Properties?.Timeout ?? 3),
+  };
 }
 
 /** The template's rules and their SQS targets. */
@@ -258,7 +344,12 @@ export function readStackModel(cloudAssemblyDirectory: string, stackName: string
     tables,
     queues,
     buses: busesOf(ofType('AWS::Events::EventBus')),
-    rules: rulesOf(ofType('AWS::Events::Rule')),
+    rules: rulesOf(ofType('AWS::Events::Rule').filter(([, rule]) => !rule.Properties?.ScheduleExpression)),
+    schedules: schedulesOf(
+      ofType('AWS::Events::Rule').filter(([, rule]) => rule.Properties?.ScheduleExpression),
+      template.Resources,
+      cloudAssemblyDirectory,
+    ),
     eventsAllowedBy: eventsAllowedByPolicies(ofType('AWS::SQS::QueuePolicy')),
     worker: {
       logicalId: functionLogicalId,
