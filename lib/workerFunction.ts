@@ -77,6 +77,8 @@ export function createWorkerFunction(scope: Construct, wiring: WorkerWiring): la
       [env.deadLetterQueueUrl]: wiring.deadLetterQueue.queueUrl,
       [env.transferQueueUrl]: wiring.queue.queueUrl,
       [env.allowedInstanceIds]: settings.instanceIds.join(','),
+      // The worker loads Powertools Tracer (and the X-Ray SDK's hooks) only when tracing is active.
+      [env.traceEnabled]: String(props.activeTracing !== false),
       ...settingsEnvironment(settings),
       ...(outcomeBus && { [env.outcomeEventBusName]: outcomeBus.eventBusName }),
       [env.pacingMode]: props.adaptivePacing === false ? 'fixed' : 'adaptive',

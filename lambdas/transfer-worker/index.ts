@@ -1,7 +1,7 @@
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
+import type { Tracer } from '@aws-lambda-powertools/tracer';
 import { ConnectClient } from '@aws-sdk/client-connect';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
@@ -35,9 +35,15 @@ const metrics = new Metrics({
   namespace: process.env[WorkerEnv.metricsNamespace] ?? METRICS_NAMESPACE,
   serviceName,
 });
-// X-Ray, when the function's tracing is active (off outside Lambda): a subsegment per SDK call. Not the
-// http module's patch: it would stamp the invocation's trace on a copy of a record that has none of its own.
-const tracer = new Tracer({ serviceName, captureHTTPsRequests: false });
+// X-Ray, when the function's tracing is active: a subsegment per SDK call. Loaded only then: the X-Ray SDK
+// installs async hooks that slow every promise of the process, traced or not. Not the http module's patch:
+// it would stamp the invocation's trace on a copy of a record that has none of its own.
+const tracer: Tracer | undefined =
+  process.env[WorkerEnv.traceEnabled] === 'true'
+    ? new (await import('@aws-lambda-powertools/tracer')).Tracer({ serviceName, captureHTTPsRequests: false })
+    : undefined;
+const traced = <Client extends object>(client: Client): Client =>
+  tracer ? tracer.captureAWSv3Client(client) : client;
 
 // A hung call must fail (and be retried) well inside the invocation's deadline margin, whichever service.
 // Without throwOnRequestTimeout the SDK only warns when requestTimeout passes, and a hung call hangs on.
@@ -46,8 +52,8 @@ const requestHandler = {
   requestTimeout: config.requestTimeoutMs,
   throwOnRequestTimeout: true,
 };
-const dynamodb = tracer.captureAWSv3Client(new DynamoDBClient({ requestHandler }));
-const connect = tracer.captureAWSv3Client(
+const dynamodb = traced(new DynamoDBClient({ requestHandler }));
+const connect = traced(
   new ConnectClient({
     requestHandler,
     // The SDK's retries, but never of a throttled call: that waits for the pacer's next turn (AWS_MAX_ATTEMPTS
@@ -100,7 +106,7 @@ const transfer = createIdempotentTransfer({
 
 // The configured endpoint wins over the queue URL's host: the same host in AWS, and the only one that
 // resolves for a local SQS whose queue URLs name `sqs.<region>.localhost`.
-const sqs = tracer.captureAWSv3Client(new SQSClient({ useQueueUrlAsEndpoint: false, requestHandler }));
+const sqs = traced(new SQSClient({ useQueueUrlAsEndpoint: false, requestHandler }));
 const copies = createCopies(sqs, config);
 
 /** The transfer worker's Lambda handler: SQS batch in, partial batch response out. */
@@ -121,9 +127,7 @@ export const handler = tracedHandler(
     pacing,
     ...(holdsInQueue && { hold: copies.hold }),
     outcomes: new OutcomePublisher(
-      config.outcomeEventBusName
-        ? tracer.captureAWSv3Client(new EventBridgeClient({ requestHandler }))
-        : undefined,
+      config.outcomeEventBusName ? traced(new EventBridgeClient({ requestHandler })) : undefined,
       config.outcomeEventBusName,
     ),
     rejections: new RejectionLedger(documents, config.ledgerTableName),

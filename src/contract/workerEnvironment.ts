@@ -25,6 +25,7 @@ export const WorkerEnv = {
   serviceName: 'POWERTOOLS_SERVICE_NAME',
   metricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
   logLevel: 'POWERTOOLS_LOG_LEVEL',
+  traceEnabled: 'POWERTOOLS_TRACE_ENABLED',
 } as const;
 /** One of the worker's settings read from its environment. */
 export type WorkerEnvSetting = keyof typeof WorkerEnv;

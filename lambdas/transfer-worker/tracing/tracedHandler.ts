@@ -8,12 +8,13 @@ type Handler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
  * Wraps the handler in a Powertools Tracer subsegment when the function's tracing is active: the cold start
  * and service annotations, the error if it throws, and, as metadata, the producers' traces of the batch's
  * records (one invocation serves a batch from many traces; each record's own calls carry its trace, see
- * `recordTrace.ts`). With tracing off (outside Lambda, or not active) the handler runs as is.
+ * `recordTrace.ts`). With tracing off (no tracer, outside Lambda, or not active) the handler runs as is.
  *
  * @example
  * export const handler = tracedHandler(tracer, createTransferWorker(deps));
  */
-export function tracedHandler(tracer: Tracer, handler: Handler): Handler {
+export function tracedHandler(tracer: Tracer | undefined, handler: Handler): Handler {
+  if (!tracer) return handler;
   return async (event, context) => {
     if (!tracer.isTracingEnabled()) return handler(event, context);
     const segment = tracer.getSegment();
