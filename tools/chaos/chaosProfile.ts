@@ -63,6 +63,8 @@ export function chaosScenario(size: ChaosSize): ScenarioOptions {
     // A fifth of the requests through the bus, and tasks whose contact events the app's rule escalates.
     busShare: 0.2,
     contactEvents: Math.ceil(size.requests / 20),
+    // Connect drops a tenth of its contact events: the rule's sweep finds those tasks.
+    contactEventDropShare: 0.1,
     timeoutSeconds: 900,
   };
 }

@@ -27,6 +27,9 @@ const HELP = `npm run demo -- [options]: a mixed workload through the real stack
                         queue (default 0.2)
   --contact-events N    tasks the simulator starts on an intake queue; Connect's contact events reach the
                         app's rule (examples/escalate-queued-tasks.ts), which escalates each (default 20)
+  --contact-event-drop-share P
+                        share of contact events Connect drops (best effort): the rule's sweep, run after
+                        the queue drains, finds those tasks (default 0.1)
   --seam-fault-rate P   share of the worker's calls faulted at every seam: DynamoDB, SQS, EventBridge and
                         Connect's writes and reads, each failed before or after applying, throttled, its
                         answer lost or hung past the worker's SDK timeout (1 s in fault runs); 0 turns the
@@ -54,6 +57,7 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '7' },
     'bus-share': { type: 'string', default: '0.2' },
     'contact-events': { type: 'string', default: '20' },
+    'contact-event-drop-share': { type: 'string', default: '0.1' },
     cap: { type: 'string', default: '11' },
     'seam-fault-rate': { type: 'string', default: String(DEFAULT_SEAM_FAULT_RATE) },
     kind: { type: 'boolean', default: false },
@@ -97,6 +101,7 @@ const report = await runScenario({
   redrive: !values['no-redrive'],
   busShare: num('bus-share'),
   contactEvents: num('contact-events'),
+  contactEventDropShare: num('contact-event-drop-share'),
   timeoutSeconds: num('timeout-seconds'),
   onProgress: progressPrinter(),
   onLog: (text) => process.stdout.write(text),

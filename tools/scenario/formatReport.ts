@@ -3,6 +3,23 @@ import type { ScenarioOptions, ScenarioReport } from './scenarioTypes.js';
 
 const count = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
 
+/** The rule's sweep: what Connect dropped, what the sweep found and sent. */
+function sweepRows(report: ScenarioReport): [string, number | string][] {
+  const sweep = report.sweep;
+  if (!sweep || sweep.runs === 0) return [];
+  return [
+    ['  contact events Connect dropped', sweep.droppedEvents],
+    [
+      '  sweep: runs, found, already requested, enqueued',
+      `${sweep.runs}, ${sweep.found}, ${sweep.alreadyRequested}, ${sweep.enqueued}`,
+    ],
+    [
+      '  sweep: SearchContacts pages, throttled, failed runs',
+      `${sweep.pages}, ${sweep.throttled}, ${sweep.failedRuns}`,
+    ],
+  ];
+}
+
 /** The summary's rows: what happened to the requests, and what Connect and the engines saw. */
 function summaryRows(report: ScenarioReport): [string, number | string][] {
   const get = (key: string) => report.outcomes.get(key) ?? 0;
@@ -11,6 +28,7 @@ function summaryRows(report: ScenarioReport): [string, number | string][] {
     ['requests sent (queue and bus)', report.sent.size],
     ['  put on the bus as events', report.viaBus],
     ['  from contact events (tasks started)', report.contactEventTasks],
+    ...sweepRows(report),
     ['transferred', get('Transferred')],
     ['duplicates absorbed (replayed)', get('Duplicate')],
     ['duplicates retried while in flight', report.codes.get('RetryScheduled:TransferInFlight') ?? 0],

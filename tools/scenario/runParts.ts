@@ -66,6 +66,8 @@ export async function startStack(
       transferCap: String(options.cap),
       tokenReplayWindowSeconds: '5',
       escalateFromQueueId: SCENARIO_INTAKE_QUEUE,
+      // The rule's sweep runs when the scenario fires it (after the queue drains), on contacts a second old.
+      sweepSettleSeconds: '1',
       ...options.context,
     },
     simulator: {
@@ -74,8 +76,10 @@ export async function startStack(
       seed: options.seed,
       ...HARSH_CONNECT,
       ...(options.seams && { readLagMs: options.seams.readLagMs, readLagShare: options.seams.readLagShare }),
+      contactEventDropShare: options.contactEventDropShare ?? 0,
       ...options.connect,
     },
+    schedules: { intervalMs: false },
     seed: options.workload.seed,
     // A hang must outlast the worker's SDK timeout; a short one keeps a run short.
     environment: {

@@ -24,6 +24,7 @@ import {
 } from './runParts.js';
 import type { RedriveReport, ScenarioOptions, ScenarioReport } from './scenarioTypes.js';
 import { sendRounds } from './sendRounds.js';
+import { ruleContactsInvariant, type SweepReport, sweepPhase } from './sweepPhase.js';
 
 export { expireIdempotencyRecords } from './engineState.js';
 export { formatReport, progressPrinter } from './formatReport.js';
@@ -141,6 +142,30 @@ async function redrivePhase(
   };
 }
 
+/**
+ * Contact events are best effort: the rule's sweep finds the tasks whose events Connect dropped; the queue
+ * is drained again after each sweep run that sent something.
+ */
+async function sweepAndDrain(
+  run: RunContext,
+  total: number,
+): Promise<{ sweep: SweepReport; remaining: number | undefined }> {
+  let remaining: number | undefined;
+  const sweep = await sweepPhase(
+    run.local,
+    async () => {
+      remaining = await drain(run.sqs, run.local, run.deadline, run.tick(total));
+      return remaining;
+    },
+    1_500,
+  );
+  if (sweep.runs > 0)
+    run.options.onLog?.(
+      `Sweep: ${sweep.runs} run(s), ${sweep.found} found, ${sweep.alreadyRequested} already requested, ${sweep.enqueued} enqueued (${sweep.droppedEvents} contact events dropped)\n`,
+    );
+  return { sweep, remaining };
+}
+
 /** What the run measured, read from the engines and the counters once it ended. */
 function buildReport(
   run: RunContext,
@@ -157,6 +182,7 @@ function buildReport(
     | 'viaBus'
     | 'contactEventTasks'
     | 'outcomeEvents'
+    | 'sweep'
   > & {
     readonly remaining: number;
   },
@@ -224,19 +250,25 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRep
   options.onLog?.(
     `Sent ${sent.size + sentWorkload.viaBus} requests (${sentWorkload.viaBus} as events on the bus): ${[...kinds].map(([k, n]) => `${n} ${k}`).join(', ')}; started ${sentWorkload.contactEventTasks} tasks for the contact-event rule\n`,
   );
-  const remaining = await drain(run.sqs, local, run.deadline, run.tick(sent.size + sentWorkload.viaBus));
+  let remaining = await drain(run.sqs, local, run.deadline, run.tick(sent.size + sentWorkload.viaBus));
+  const { sweep, remaining: afterSweep } = await sweepAndDrain(run, sent.size + sentWorkload.viaBus);
+  remaining = afterSweep ?? remaining;
   // What EventBridge delivered counts as sent, under the ids SQS gave it.
   for (const [id, body] of counters.delivered) sent.set(id, body);
   const elapsedSeconds = (Date.now() - started) / 1000;
   const deadLetters = await takeDeadLetters(run.sqs, local.deadLetterQueueUrl);
-  const invariants = await invariantsOf(run, sent, deadLetters, remaining);
+  const ruleCheck = () =>
+    ruleContactsInvariant(sentWorkload.contactEventTasks, local.connect.calls, deadLetters);
+  const invariants = [...(await invariantsOf(run, sent, deadLetters, remaining)), ruleCheck()];
   const redrive = options.redrive ? await redrivePhase(run, sent, deadLetters) : undefined;
+  if (redrive) (redrive.invariants as InvariantResult[]).push(ruleCheck());
   const kills = await stopKiller();
 
   const events = outcomeEventsOf(run, sent, deadLetters);
   const report = buildReport(run, {
     viaBus: sentWorkload.viaBus,
     contactEventTasks: sentWorkload.contactEventTasks,
+    sweep,
     outcomeEvents: { completed: events.completed, failed: events.failed, repeats: events.repeats },
     sent,
     kinds,

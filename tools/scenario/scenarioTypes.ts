@@ -6,6 +6,7 @@ import type {
 import type { SeamFault } from '../local-engines/FaultProxy.js';
 import type { SeamSiteReport } from '../local-runner/seamProxies.js';
 import type { DeadLetter, InvariantResult } from './invariants.js';
+import type { SweepReport } from './sweepPhase.js';
 import type { ItemKind, Workload } from './workload.js';
 
 /**
@@ -129,6 +130,12 @@ export interface ScenarioOptions {
    * @default 0
    */
   readonly contactEvents?: number;
+  /**
+   * The share of contact events Connect drops (best effort, as documented): the app's rule misses those
+   * tasks, and its sweep (run after the queue drains) finds them.
+   * @default 0
+   */
+  readonly contactEventDropShare?: number;
   /** The CDK app deployed. @default SCENARIO_APP */
   readonly app?: string;
   /** How EventBridge delivers. @default HARSH_EVENTBRIDGE */
@@ -192,6 +199,8 @@ export interface ScenarioReport {
   readonly eventBridge: Readonly<Record<string, number>>;
   /** The redrive phase, when asked for. */
   readonly redrive?: RedriveReport;
+  /** What the rule's sweep found and did, and the contact events Connect dropped. */
+  readonly sweep?: SweepReport;
 }
 
 /**
