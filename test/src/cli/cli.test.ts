@@ -376,14 +376,23 @@ describe('transfer-contact status and dlq, on the worker’s own records', () =>
   });
 
   it('reports a request in flight', async () => {
-    harness.connect.injectFaults({ script: [{ kind: 'delay-before', ms: 600 }] });
-    const running = harness.invoke(
-      sqsEvent(sqsRecord(queueTransfer({ ContactId: harness.newContact(), ClientToken: 'status-running' }))),
-    );
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect((await cli('status', '--client-token', 'status-running', ...ddb())).json()).toMatchObject({
-      Status: 'in-flight',
-    });
+    // Connect answers after 2.5 s (within the worker's 4 s request timeout): status is asked until it says
+    // in flight or the invocation ends, so a slow CLI start on a loaded machine cannot miss the window.
+    harness.connect.injectFaults({ script: [{ kind: 'delay-before', ms: 2_500 }] });
+    let finished = false;
+    const running = harness
+      .invoke(
+        sqsEvent(
+          sqsRecord(queueTransfer({ ContactId: harness.newContact(), ClientToken: 'status-running' })),
+        ),
+      )
+      .finally(() => {
+        finished = true;
+      });
+    let seen: unknown;
+    while (!finished && seen !== 'in-flight')
+      seen = (await cli('status', '--client-token', 'status-running', ...ddb())).json().Status;
+    expect(seen).toBe('in-flight');
     await running;
     expect((await cli('status', '--client-token', 'status-running', ...ddb())).json()).toMatchObject({
       Status: 'transferred',

@@ -72,10 +72,12 @@ describe('a backlog waits for its slots in the queue, not in the worker', () => 
     // seconds, in pairs, which it absorbs (the bench: none of 240 calls throttled in 120 s alone).
     expect(local.connect.calls.filter((c) => c.status === 429).length).toBeLessThanOrEqual(1);
 
-    // Billed: waiting in the function would keep both workers busy (≈ 1 s per transfer); held in the queue
-    // they are busy a fraction of it. The bound is loose on purpose (a loaded 2-core machine runs this): the
-    // figure itself is the bench's (docs/BENCHMARKS.md), not this test's.
-    const busySeconds = batches.reduce((sum, batch) => sum + batch.durationMs, 0) / 1000;
-    expect(busySeconds / REQUESTS).toBeLessThan(0.75);
+    // Billed: waiting in the function, a batch of 10 at the rate shared by two workers would run 5–10 s. Held
+    // in the queue, an invocation waits at most MAX_IN_FUNCTION_WAIT_MS (1 s) for the slots it runs, so
+    // batches stay short however loaded the machine is (the billed total is the bench's figure,
+    // docs/BENCHMARKS.md, not this test's: a loaded 2-core machine inflates every invocation alike).
+    const durations = batches.map((batch) => batch.durationMs).sort((a, b) => a - b);
+    const p90 = durations[Math.floor(durations.length * 0.9)] ?? 0;
+    expect(p90).toBeLessThan(4_000);
   }, 120_000);
 });
