@@ -1,4 +1,4 @@
-import { Annotations, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Annotations, Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -19,7 +19,7 @@ import { LEDGER_TTL_ATTRIBUTE } from '../src/contract/ledgerKeys.js';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../src/contract/metrics.js';
 import { connectPolicyStatements } from './connectPermissions.js';
 import { createContactSweep, sweepProblems } from './contactSweep.js';
-import type { Outcome } from './enums.js';
+import { Outcome } from './enums.js';
 import {
   createAlarms,
   createDashboard,
@@ -106,9 +106,13 @@ export class TransferOrchestrator extends Construct implements ITransferOrchestr
   /** The `service` dimension of the worker's outcome metrics. */
   public readonly serviceName: string = SERVICE_NAME;
 
+  /** The instances the worker may touch: a rule's sweep must search one of them. */
+  private readonly allowedInstanceIds: readonly string[];
+
   constructor(scope: Construct, id: string, props: TransferOrchestratorProps) {
     super(scope, id);
     const settings = validateProps(this, props);
+    this.allowedInstanceIds = settings.instanceIds;
     const encryption = props.encryptionKey
       ? { encryption: sqs.QueueEncryption.KMS, encryptionMasterKey: props.encryptionKey }
       : { encryption: sqs.QueueEncryption.SQS_MANAGED };
@@ -166,7 +170,12 @@ export class TransferOrchestrator extends Construct implements ITransferOrchestr
       deadLetterQueue: this.deadLetterQueue,
       activeTracing: props.activeTracing !== false,
       instanceIds: settings.instanceIds,
-      hasCustomerKey: props.encryptionKey !== undefined,
+      // aws-cdk grants the worker a customer key's actions for the construct's key and for a brought queue's.
+      hasCustomerKey: [
+        props.encryptionKey,
+        this.queue.encryptionMasterKey,
+        this.deadLetterQueue.encryptionMasterKey,
+      ].some((key) => key !== undefined),
     });
   }
 
@@ -188,6 +197,13 @@ export class TransferOrchestrator extends Construct implements ITransferOrchestr
     const problems = [
       ...destinationProblems(id, destination),
       ...(options.sweep ? sweepProblems(id, options.sweep) : []),
+      ...(options.sweep &&
+      !Token.isUnresolved(options.sweep.instanceId) &&
+      !this.allowedInstanceIds.includes(options.sweep.instanceId)
+        ? [
+            `addTransferRule('${id}').sweep.instanceId must be one of instanceIds (the worker refuses any other instance), got ${JSON.stringify(options.sweep.instanceId)}`,
+          ]
+        : []),
     ];
     if (problems.length > 0) throw new TransferOrchestratorPropsError(this, problems);
     if (options.sweep) {
@@ -218,6 +234,12 @@ export class TransferOrchestrator extends Construct implements ITransferOrchestr
    * orchestrator.metricOutcome(Outcome.AMBIGUOUS_TRANSFER, { period: Duration.minutes(5) });
    */
   metricOutcome(outcome: Outcome, options: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+    // JavaScript callers (and the names before jsii, `Outcome.AmbiguousTransfer`) can pass anything: an
+    // outcome the worker never publishes would chart nothing, or fail only at deploy.
+    if (!(Object.values(Outcome) as string[]).includes(outcome))
+      throw new Error(
+        `metricOutcome takes one of ${Object.values(Outcome).join(', ')} (Outcome.…), got ${JSON.stringify(outcome)}`,
+      );
     return outcomeMetric(outcome, options);
   }
 

@@ -869,8 +869,9 @@ describe('TransferOrchestrator: a platform team’s own queues', () => {
     expect(() => new TransferOrchestrator(stack, 'A', { instanceIds: [INSTANCE], ...short })).toThrow(
       /at least visibilityTimeout \(360 s\), got 30 s[\s\S]*262144 bytes[\s\S]*got 1024[\s\S]*maxReceiveCount \(5\) deliveries, as the worker counts them, got 3/,
     );
-    const elsewhere = own(new Stack(newApp(), 'Other'), { redriveTo: other });
-    expect(() => new TransferOrchestrator(stack, 'B', { instanceIds: [INSTANCE], ...elsewhere })).toThrow(
+    const apart = new Stack(newApp(), 'Apart');
+    const elsewhere = own(apart, { redriveTo: new sqs.Queue(apart, 'Elsewhere') });
+    expect(() => new TransferOrchestrator(apart, 'B', { instanceIds: [INSTANCE], ...elsewhere })).toThrow(
       /must redrive to deadLetterQueue/,
     );
     expect(

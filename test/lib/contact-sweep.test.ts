@@ -130,3 +130,14 @@ describe('addTransferRule: the sweep', () => {
     expect(() => app.synth()).not.toThrow();
   });
 });
+
+describe('a rule’s sweep: its instance', () => {
+  it('must search an instance the worker may touch', () => {
+    const other = '99999999-2222-3333-4444-555555555555';
+    expect(() =>
+      build({ ...RULE, sweep: { ...(RULE.sweep ?? { instanceId: INSTANCE }), instanceId: other } }),
+    ).toThrow(
+      /sweep\.instanceId must be one of instanceIds \(the worker refuses any other instance\), got "99999999/,
+    );
+  });
+});
