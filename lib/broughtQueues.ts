@@ -1,9 +1,8 @@
-import { Annotations, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, type Duration, Stack, Token } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { IConstruct } from 'constructs';
 import { DEFAULTS } from '../src/contract/defaults.js';
 import type { TransferOrchestratorProps } from './props.js';
-import type { Settings } from './validateProps.js';
 
 /** SQS's own defaults, for a queue that leaves them unset. */
 const SQS_DEFAULT_VISIBILITY_SECONDS = 30;
@@ -44,7 +43,7 @@ const known = (value: unknown): value is number => typeof value === 'number' && 
 export function broughtQueueProblems(
   scope: IConstruct,
   props: TransferOrchestratorProps,
-  settings: Settings,
+  settings: { readonly visibilityTimeout: Duration; readonly maxReceiveCount: number },
 ): string[] {
   const { transferQueue, deadLetterQueue } = props;
   if (transferQueue === undefined && deadLetterQueue === undefined) return [];
