@@ -72,6 +72,12 @@ export function sweepProblems(id: string, sweep: TransferRuleSweep): string[] {
     if (list !== undefined && list.length === 0)
       problems.push(`${at}.${name} must not be empty: leave it out to match any`);
   }
+  // TransferContact moves tasks and emails only: a sweep finding calls or chats would fill the DLQ.
+  const others = (sweep.channels ?? []).filter((channel) => channel !== 'TASK' && channel !== 'EMAIL');
+  if (others.length > 0)
+    problems.push(
+      `${at}.channels may name TASK and EMAIL only (what TransferContact moves), got ${others.join(', ')}`,
+    );
   return problems;
 }
 
@@ -86,7 +92,8 @@ export function sweepInput(id: string, options: TransferRuleOptions, sweep: Tran
       ...(destination.queueId ? { QueueId: destination.queueId } : { UserId: destination.userId }),
     },
     criteria: {
-      ...(sweep.channels && { Channels: sweep.channels }),
+      // Only what TransferContact moves, whatever the rule's pattern says.
+      Channels: sweep.channels ?? ['TASK', 'EMAIL'],
       ...(sweep.queueIds && { QueueIds: sweep.queueIds }),
       ...(sweep.initiationMethods && { InitiationMethods: sweep.initiationMethods }),
     },

@@ -63,7 +63,7 @@ export async function handler(event: SweepInput, context: Context): Promise<Swee
         const { Responses, UnprocessedKeys } = await documents.send(
           new BatchGetCommand({
             RequestItems: {
-              [ledgerTableName]: { Keys: keys, ConsistentRead: true, ProjectionExpression: 'pk' },
+              [ledgerTableName]: { Keys: keys, ProjectionExpression: 'pk' },
             },
           }),
         );

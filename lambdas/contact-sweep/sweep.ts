@@ -33,7 +33,10 @@ export interface FailedEntry {
 export interface SweepPorts {
   /** One `SearchContacts` page. */
   search(input: SearchContactsCommandInput): Promise<SearchContactsCommandOutput>;
-  /** One consistent `BatchGetItem` round of the ledger over these keys (≤ 100). */
+  /**
+   * One `BatchGetItem` round of the ledger over these keys (≤ 100), eventually consistent: a record missed
+   * for a moment only means a harmless second request under the same token, at half the read units.
+   */
   readLedger(keys: LedgerKeyItem[]): Promise<BatchRound<LedgerKeyItem, LedgerKeyItem>>;
   /** One `SendMessageBatch` call (≤ 10 entries) to the transfer queue; the entries SQS did not take. */
   sendBatch(entries: BatchEntry[]): Promise<readonly FailedEntry[]>;
@@ -127,6 +130,7 @@ export async function runSweep(input: SweepInput, ports: SweepPorts): Promise<Sw
       const matched = (page.Contacts ?? []).filter((contact) => matches(contact, input, seen));
       counts.found += matched.length;
       if (matched.length === 0) continue;
+      if (ports.remainingMs() <= 0) throw new DeadlineReached();
       const requested = await requestedTokens(
         ports,
         matched.map((contact) => ruleToken(input.ruleId, contact.Id as string)),
@@ -149,8 +153,13 @@ export async function runSweep(input: SweepInput, ports: SweepPorts): Promise<Sw
 function matches(contact: ContactSearchSummary, input: SweepInput, seen: Set<string>): boolean {
   if (!contact.Id || seen.has(contact.Id)) return false;
   seen.add(contact.Id);
-  // A disconnected contact cannot be transferred any more.
-  if (contact.DisconnectTimestamp !== undefined) return false;
+  // A disconnected contact cannot be transferred any more; one an agent took is being worked: taking it
+  // away an hour later is no escalation.
+  if (contact.DisconnectTimestamp !== undefined || contact.AgentInfo?.ConnectedToAgentTimestamp !== undefined)
+    return false;
+  // Still in a queue the rule watches (a search may name contacts by a queue they have left).
+  const queues = input.criteria.QueueIds;
+  if (queues && !(contact.QueueInfo?.Id !== undefined && queues.includes(contact.QueueInfo.Id))) return false;
   // As the rule's pattern: contacts a transfer started are left out, unless the rule includes them or its
   // criteria name initiation methods themselves.
   const transferStarted = contact.InitiationMethod === 'TRANSFER';
@@ -159,16 +168,27 @@ function matches(contact: ContactSearchSummary, input: SweepInput, seen: Set<str
   );
 }
 
-/** The tokens among these that have a request record in the ledger: one BatchGetItem (≤ 100 keys). */
+/**
+ * The tokens among these that were already requested: a request record (running or transferred), or a
+ * rejection record (dead-lettered: an operator's to decide, never sent again by the sweep; the worker
+ * forgets the request record of a refused token). One BatchGetItem of two keys a token (≤ 50 tokens a call).
+ */
 async function requestedTokens(ports: SweepPorts, tokens: readonly string[]): Promise<Set<string>> {
-  const keys = tokens.map((token) => ({ pk: LedgerKey.request(token) }));
-  const items = await batchGetAll(
-    (pending) => ports.readLedger(pending),
-    keys,
-    "the sweep's request records",
+  const found = new Set<string>();
+  for (let start = 0; start < tokens.length; start += 50) {
+    const keys = tokens
+      .slice(start, start + 50)
+      .flatMap((token) => [{ pk: LedgerKey.request(token) }, { pk: LedgerKey.rejection(token) }]);
+    const items = await batchGetAll(
+      (pending) => ports.readLedger(pending),
+      keys,
+      "the sweep's request and rejection records",
+    );
+    for (const item of items) found.add(item.pk);
+  }
+  return new Set(
+    tokens.filter((token) => found.has(LedgerKey.request(token)) || found.has(LedgerKey.rejection(token))),
   );
-  const found = new Set(items.map((item) => item.pk));
-  return new Set(tokens.filter((token) => found.has(LedgerKey.request(token))));
 }
 
 /** Puts a request per contact on the transfer queue, 10 per `SendMessageBatch`, failed entries again. */
@@ -179,6 +199,8 @@ async function enqueue(
 ): Promise<number> {
   let sent = 0;
   for (let start = 0; start < contacts.length; start += 10) {
+    // What is not sent by the deadline, the next run sends (its records are still missing then).
+    if (ports.remainingMs() <= 0) throw new DeadlineReached();
     let entries: BatchEntry[] = contacts.slice(start, start + 10).map((contact, index) => ({
       Id: `c${index}`,
       MessageBody: JSON.stringify({

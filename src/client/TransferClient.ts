@@ -173,7 +173,7 @@ export class TransferClient {
    * const { ContactId, ContactArn } = await client.enqueueAndWait({ InstanceId, ContactId, ContactFlowId, QueueId });
    */
   async enqueueAndWait(
-    input: TransferContactInput | Record<string, unknown>,
+    input: TransferContactInput,
     options: WaitOptions = {},
   ): Promise<TransferOutcome & { clientToken: string }> {
     const request = prepareTransferRequest(input);
@@ -192,7 +192,7 @@ export class TransferClient {
    * await client.enqueue({ InstanceId, ContactId, ContactFlowId, UserId, ClientToken: 'case-42' });
    */
   async enqueue(
-    input: TransferContactInput | Record<string, unknown>,
+    input: TransferContactInput,
   ): Promise<{ clientToken: string; messageId: string }> {
     const request = prepareTransferRequest(input);
     const { MessageId = '' } = await this.#sqsClient().send(

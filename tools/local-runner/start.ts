@@ -96,6 +96,17 @@ const activeTask =
     .contacts.find(
       (contact) => contact.channel === 'TASK' && contact.state === 'ACTIVE' && contact.id.startsWith('task-'),
     )?.id ?? 'task-1';
+// The bus example names another task: after the first transfer, the first task has a new contact id.
+const otherTask =
+  local.connect
+    .snapshot()
+    .contacts.find(
+      (contact) =>
+        contact.channel === 'TASK' &&
+        contact.state === 'ACTIVE' &&
+        contact.id.startsWith('task-') &&
+        contact.id !== activeTask,
+    )?.id ?? 'task-2';
 // Everything a client needs, in one file to source: the SDK's endpoint variables and the stack outputs.
 const envFile = join(values['data-dir'], 'local.env');
 const variables = local.clientEnvironment();
@@ -115,7 +126,7 @@ const putEventsEntry = JSON.stringify([
     DetailType: TRANSFER_REQUESTED_DETAIL_TYPE,
     Detail: JSON.stringify({
       InstanceId: SAMPLE_INSTANCE_ID,
-      ContactId: activeTask,
+      ContactId: otherTask,
       ContactFlowId: 'flow-transfer-to-queue',
       QueueId: 'billing',
     }),

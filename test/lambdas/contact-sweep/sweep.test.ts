@@ -139,14 +139,37 @@ describe('the contact sweep', () => {
     expect(sentContacts(w)).toEqual([moved.ContactId, 'live'].sort());
   });
 
-  it('pages through more than 100 matches with the same range, one ledger read and ⌈n/10⌉ sends a page', async () => {
+  it('leaves alone a dead-lettered token and a contact an agent took', async () => {
+    // A transfer keeps the task's id here, so the contact an agent took is still live.
+    const w = await world({ contactIdMode: 'keep' });
+    for (const id of ['fresh', 'refused']) start(w.sim, id);
+    // Refused and dead-lettered earlier: the worker forgot its request record, the rejection record stays.
+    w.ledger.add(LedgerKey.rejection('rule-Escalate-refused'));
+    // An agent took this one, still queued on support as far as the search's criteria go.
+    start(w.sim, 'taken');
+    const client = new ConnectClient({ endpoint: w.sim.endpoint, maxAttempts: 1 });
+    await client.send(
+      new TransferContactCommand({
+        InstanceId: SAMPLE_INSTANCE_ID,
+        ContactId: 'taken',
+        ContactFlowId: 'flow-transfer-to-agent',
+        UserId: 'agent-ana',
+      }),
+    );
+    const counts = await runSweep(INPUT, w.ports);
+    expect(sentContacts(w)).toEqual(['fresh']);
+    expect(counts).toMatchObject({ alreadyRequested: 1, enqueued: 1 });
+  });
+
+  it('pages through more than 100 matches with the same range, a ledger read per 50 and ⌈n/10⌉ sends a page', async () => {
     const w = await world({}, { unprocessedOnce: true, failFirstEntry: true });
     for (let i = 0; i < 230; i += 1) start(w.sim, `p-${String(i).padStart(3, '0')}`);
     const counts = await runSweep(INPUT, w.ports);
     expect(counts).toMatchObject({ found: 230, enqueued: 230, pages: 3, complete: true });
     expect(new Set(sentContacts(w)).size).toBe(230);
-    // Three pages, one BatchGetItem each, and one more round for the key left unprocessed.
-    expect(w.ledgerRounds).toBe(4);
+    // Three pages (100, 100, 30): a BatchGetItem per 50 tokens (two keys each), and one more round for the
+    // key left unprocessed.
+    expect(w.ledgerRounds).toBe(6);
     // 10 + 10 + 3 batches, and the failed entry sent again.
     expect(w.sendCalls).toBe(24);
     const searches = w.sim.calls.filter((c) => c.operation === 'SearchContacts');
