@@ -191,9 +191,7 @@ export class TransferClient {
    * @example
    * await client.enqueue({ InstanceId, ContactId, ContactFlowId, UserId, ClientToken: 'case-42' });
    */
-  async enqueue(
-    input: TransferContactInput,
-  ): Promise<{ clientToken: string; messageId: string }> {
+  async enqueue(input: TransferContactInput): Promise<{ clientToken: string; messageId: string }> {
     const request = prepareTransferRequest(input);
     const { MessageId = '' } = await this.#sqsClient().send(
       new SendMessageCommand({
