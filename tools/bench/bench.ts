@@ -23,6 +23,7 @@ import { buildBacklog } from '../scenario/workload.js';
 import { costPerMillion, LAMBDA_PLATFORM_LOG_BYTES, PRICES, provisionedTablesPerMillion } from './cost.js';
 import { summarizeProfileDirectory } from './cpuProfile.js';
 import { idleRun, NEIGHBOURS, neighbourRun } from './neighbours.js';
+import { RAISED_QUOTA_CASES, type RaisedQuotaFigures, raisedQuotaRun } from './raisedQuota.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 process.env.AWS_REGION ??= 'us-east-1';
@@ -41,27 +42,36 @@ const { values } = parseArgs({
     'neighbour-warmup': { type: 'string', default: '20' },
     'neighbour-seconds': { type: 'string', default: '120' },
     'capped-heap-mb': { type: 'string', default: '48' },
-    // Only the overhead figures (no quota use, cold start, neighbours or cost): a minute, not ten.
+    // Only the overhead figures (no quota use, cold start, neighbours or cost): a minute, not ten; or only
+    // the raised quotas (10/s and 40/s, burst 5): a few minutes.
     only: { type: 'string' },
     // Writes a CPU profile of one more orchestrator run to this folder (the measured runs stay unprofiled).
     'cpu-prof': { type: 'string' },
+    // Appends each raised-quota run's TransferContact calls to this file (ms since the run's first call,
+    // status, transferred, token): the evidence behind the raised-quota figures.
+    'calls-file': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
 if (values.help) {
   process.stdout.write(`npm run bench -- [--backlog 1500] [--quota 40] [--burst 5] [--records 1000] [--imports 15]
                         [--no-neighbours] [--neighbour-warmup 20] [--neighbour-seconds 120] [--capped-heap-mb 48]
-                        [--only overhead] [--cpu-prof DIR]
+                        [--only overhead|raised-quota] [--cpu-prof DIR] [--calls-file FILE]
   neighbours: at the default quota (2/s, burst 5), another caller steady at 0.25, 0.5, 1/s and bursting
               5 calls every 5 s, the fixed and the adaptive pacer side by side; latency idle and under a
               backlog; the time a duplicate sent while its twin is in flight takes to settle
   quota use:  a backlog drained against the simulator's token bucket (quota scaled up to keep it short;
               the burst stays 5 unless --burst says otherwise)
+  raised quota: 10/s (2 workers) and 40/s (8 workers), burst 5: the share of the rate used over a steady
+              backlog (after 10 s of warm-up, from the simulator's call log), the 429s, and where the
+              bucket's tokens went unused
   overhead:   CPU per record and DynamoDB requests per transfer, against a bare TransferContact handler
   cold start: bundle bytes and median import time, against a minimal bundle of the same dependencies
   cost:       per million transfers, from the requests counted here and list prices
   --only overhead: the overhead figures alone; --cpu-prof DIR: a CPU profile of one more orchestrator run,
               summed by source module (tools/bench/cpuProfile.ts)
+  --only raised-quota: the raised quotas alone (a few minutes); --calls-file FILE: their TransferContact
+              calls appended there, one a line (ms since the run's first call, status, T if transferred, token)
 `);
   process.exit(0);
 }
@@ -82,8 +92,47 @@ const table = (rows: (string | number | undefined)[][]) =>
     )
     .join('\n');
 const overheadOnly = values.only === 'overhead';
-if (values.only !== undefined && !overheadOnly)
-  throw new Error(`--only ${values.only}: only "overhead" is known`);
+const raisedQuotaOnly = values.only === 'raised-quota';
+if (values.only !== undefined && !overheadOnly && !raisedQuotaOnly)
+  throw new Error(`--only ${values.only}: only "overhead" and "raised-quota" are known`);
+
+// ---- 1b. Raised quota (issue 24): 10/s and 40/s, each with Connect's burst of 5 --------------------------
+function printRaisedQuota(runs: readonly RaisedQuotaFigures[]) {
+  log(`\nRaised quota, burst 5, steady backlog (target: ≥ 0.95 of the rate, no 429)`);
+  const rows: [string, (r: RaisedQuotaFigures) => string | number][] = [
+    ['', (r) => `${r.rate}/s, ${r.maxConcurrency} workers`],
+    ['share of the rate used (steady window)', (r) => r.shareOfRate],
+    ['  transfers/s (window, s)', (r) => `${r.transfersPerSecond} (${r.windowSeconds})`],
+    ['429s caused (in the window)', (r) => `${r.throttles} (${r.throttlesInWindow})`],
+    ['whole drain: share of the rate', (r) => r.wholeDrain.shareOfRate],
+    ['invocations of the workers', (r) => r.invocations ?? '-'],
+    [
+      'transfers a second: min / median / max',
+      (r) => `${r.perSecond.min}/${r.perSecond.median}/${r.perSecond.max}`,
+    ],
+    [
+      'gaps between calls p50/p90/p99/max (ms)',
+      (r) => `${r.gapsMs.p50}/${r.gapsMs.p90}/${r.gapsMs.p99}/${r.gapsMs.max}`,
+    ],
+    ['tokens unused (bucket full), of the capacity', (r) => r.unusedShare],
+    ...[0, 1, 2, 3].map((i): [string, (r: RaisedQuotaFigures) => string] => [
+      `  in gaps ${runs[0]?.unusedByGap[i]?.gap ?? ''} (gaps)`,
+      (r) => `${r.unusedByGap[i]?.shareOfCapacity} (${r.unusedByGap[i]?.gaps})`,
+    ]),
+  ];
+  for (const [name, cell] of rows)
+    log(`  ${name.padEnd(48)}${runs.map((r) => String(cell(r)).padStart(24)).join('')}`);
+}
+if (raisedQuotaOnly) {
+  const runs: RaisedQuotaFigures[] = [];
+  for (const c of RAISED_QUOTA_CASES) runs.push(await raisedQuotaRun(c, log, values['calls-file']));
+  printRaisedQuota(runs);
+  log(
+    `\nJSON summary\n${JSON.stringify({ date: new Date().toISOString(), node: process.version, raisedQuota: runs }, null, 2)}`,
+  );
+  rmSync(work, { recursive: true, force: true });
+  process.exit(0);
+}
 
 // ---- 1. Quota use ---------------------------------------------------------------------------------------
 const quota = Number(values.quota);
@@ -129,6 +178,11 @@ const quotaRuns = overheadOnly
       await quotaRun('paced, adaptive retry', { AWS_RETRY_MODE: 'adaptive' }),
       await quotaRun('unpaced (10x rate), adaptive retry', { AWS_RETRY_MODE: 'adaptive' }, quota * 10),
     ];
+
+const raisedQuotaRuns: RaisedQuotaFigures[] = [];
+if (!overheadOnly)
+  for (const c of RAISED_QUOTA_CASES)
+    raisedQuotaRuns.push(await raisedQuotaRun(c, log, values['calls-file']));
 
 // ---- 2. Overhead ----------------------------------------------------------------------------------------
 log('overhead: synthesizing, bundling the bare handler, running both on the same engines…');
@@ -400,6 +454,7 @@ log(
     ]),
   ]),
 );
+printRaisedQuota(raisedQuotaRuns);
 printOverhead();
 if (profile) log(`\n${profile.text}`);
 log(`\nCold start (target: ≤ 1.1x the minimal bundle of the same dependencies)`);
@@ -470,6 +525,7 @@ const summary = {
   date: new Date().toISOString(),
   node: process.version,
   quota: { quotaPerSecond: quota, burst, backlog, runs: quotaRuns.map(({ report: _r, ...r }) => r) },
+  raisedQuota: raisedQuotaRuns,
   overhead: {
     records,
     orchestrator,
