@@ -428,7 +428,15 @@ function checkAnnounced(facts: RunFacts, verdict: Verdict): void {
     };
     if (transfer) {
       const announced = facts.completed.some(sameRequest);
-      if (!announced && !letters.some((read) => read.native))
+      // A transfer Connect's record no longer shows (the token forgotten, the contact, which kept its id,
+      // moved on by another request) ends as AmbiguousTransfer, for a person: its Failed event is the
+      // announcement of that end, and says it may have transferred.
+      const announcedAmbiguous = facts.failed.some(
+        (event) => sameRequest(event) && event.detail.ErrorClass === 'AmbiguousTransfer',
+      );
+      if (!announced && announcedAmbiguous)
+        verdict.notes.push(`${name(request)}: transferred, announced as AmbiguousTransfer`);
+      else if (!announced && !letters.some((read) => read.native))
         verdict.violations.push(`6. ${name(request)} transferred, never announced`);
       for (const event of facts.failed.filter(sameRequest)) {
         const errorClass = String(event.detail.ErrorClass);
