@@ -15,6 +15,7 @@ import {
   SweepEnv,
   type SweepInput,
 } from '../src/contract/sweep.js';
+import { acknowledgeFunctionFindings } from './nagAcknowledgements.js';
 import type { TransferRuleOptions, TransferRuleSweep } from './props.js';
 import { workerCode } from './workerCode.js';
 
@@ -182,12 +183,13 @@ export function createContactSweep(
 
 /** The AwsSolutions and Serverless findings on the sweep's function, each with its reason. */
 function acknowledgeSweepFindings(fn: lambda.Function, activeTracing: boolean, wiring: SweepWiring): void {
+  acknowledgeFunctionFindings(fn, {
+    name: 'the sweep',
+    activeTracing,
+    hasCustomerKey: Boolean(wiring.queue.encryptionMasterKey || wiring.ledgerTable.encryptionKey),
+  });
   const ack = (findingId: string, reason: string) =>
     Validations.of(fn).acknowledge({ id: findingId, reason });
-  ack(
-    'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-    'The AWS-managed basic execution role only lets the sweep write its own CloudWatch logs.',
-  );
   ack(
     'Serverless-LambdaDLQ',
     'The sweep is invoked only by its schedule, whose event carries nothing to keep: a failed run is repeated by the next scheduled one. Undelivered invocations go to the event DLQ.',
@@ -196,21 +198,4 @@ function acknowledgeSweepFindings(fn: lambda.Function, activeTracing: boolean, w
     'Serverless-LambdaAsyncFailureDestination',
     'A failed run has nothing to hand on: the next scheduled run searches the same window again (Lambda retries are off for that reason).',
   );
-  if (activeTracing)
-    ack(
-      'AwsSolutions-IAM5[Resource::*]',
-      'Active tracing: X-Ray’s PutTraceSegments and PutTelemetryRecords take no resource-level permissions.',
-    );
-  else
-    ack(
-      'Serverless-LambdaTracing',
-      'Active tracing was turned off on purpose (activeTracing: false), as for the worker.',
-    );
-  if (wiring.queue.encryptionMasterKey || wiring.ledgerTable.encryptionKey) {
-    for (const action of ['kms:GenerateDataKey*', 'kms:ReEncrypt*'])
-      ack(
-        `AwsSolutions-IAM5[Action::${action}]`,
-        `${action} comes from aws-cdk's grants on the customer key of the queue and ledger, on that key only.`,
-      );
-  }
 }

@@ -20,11 +20,11 @@ export function acknowledgeNagFindings(scopes: NagScopes): void {
   const ack = (scope: IConstruct, id: string, reason: string) =>
     Validations.of(scope).acknowledge({ id, reason });
   const { worker } = scopes;
-  ack(
-    worker,
-    'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-    'The AWS-managed basic execution role only lets the worker write its own CloudWatch logs.',
-  );
+  acknowledgeFunctionFindings(worker, {
+    name: 'the worker',
+    activeTracing: scopes.activeTracing,
+    hasCustomerKey: scopes.hasCustomerKey,
+  });
   ack(
     scopes.eventDeadLetterQueue,
     'AwsSolutions-SQS3',
@@ -50,30 +50,6 @@ export function acknowledgeNagFindings(scopes: NagScopes): void {
     'Serverless-LambdaEventSourceMappingDestination',
     'Lambda takes on-failure destinations only for stream and Kafka sources; for SQS the queue’s redrive policy and the worker’s own DLQ sends are the failure path.',
   );
-  if (scopes.activeTracing) {
-    ack(
-      worker,
-      'AwsSolutions-IAM5[Resource::*]',
-      'Active tracing: X-Ray’s PutTraceSegments and PutTelemetryRecords take no resource-level permissions.',
-    );
-  } else {
-    ack(
-      worker,
-      'Serverless-LambdaTracing',
-      'Active tracing was turned off on purpose (activeTracing: false); each request’s calls still carry its producer’s trace header.',
-    );
-  }
-  if (scopes.hasCustomerKey) {
-    // aws-cdk's grants on a KMS-encrypted queue or table name these action families; each is scoped to the
-    // one key given as encryptionKey.
-    for (const action of ['kms:GenerateDataKey*', 'kms:ReEncrypt*']) {
-      ack(
-        worker,
-        `AwsSolutions-IAM5[Action::${action}]`,
-        `${action} comes from aws-cdk's grants on the customer key of the queues and tables, on that key only.`,
-      );
-    }
-  }
   // Each Connect wildcard is a kind of resource inside one configured instance: contacts are created at run
   // time, and the request names the flow, queue or agent. Named as cdk-nag renders the ARN.
   const arnPrefix = renderedConnectArnPrefix(worker);
@@ -85,5 +61,44 @@ export function acknowledgeNagFindings(scopes: NagScopes): void {
         `TransferContact acts on ${kind} resources created or chosen at run time, only inside configured instance ${instanceId}.`,
       );
     }
+  }
+}
+
+/** What a function of the orchestrator is, for the findings every such function raises. */
+export interface FunctionNagFacts {
+  /** How the reasons name it (`the worker`, `the sweep`). */
+  readonly name: string;
+  readonly activeTracing: boolean;
+  /** Whether aws-cdk granted it a customer KMS key's actions (a key of the queues or tables). */
+  readonly hasCustomerKey: boolean;
+}
+
+/**
+ * Acknowledges, with their reasons, the findings every Lambda function of the orchestrator raises: the
+ * basic execution role, X-Ray's writes or the lack of active tracing, and a customer key's action families.
+ */
+export function acknowledgeFunctionFindings(fn: IConstruct, facts: FunctionNagFacts): void {
+  const ack = (id: string, reason: string) => Validations.of(fn).acknowledge({ id, reason });
+  ack(
+    'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+    `The AWS-managed basic execution role only lets ${facts.name} write its own CloudWatch logs.`,
+  );
+  if (facts.activeTracing)
+    ack(
+      'AwsSolutions-IAM5[Resource::*]',
+      'Active tracing: X-Ray’s PutTraceSegments and PutTelemetryRecords take no resource-level permissions.',
+    );
+  else
+    ack(
+      'Serverless-LambdaTracing',
+      'Active tracing was turned off on purpose (activeTracing: false); each request’s calls still carry its producer’s trace header.',
+    );
+  if (facts.hasCustomerKey) {
+    // aws-cdk's grants on a KMS-encrypted queue or table name these action families, each on that one key.
+    for (const action of ['kms:GenerateDataKey*', 'kms:ReEncrypt*'])
+      ack(
+        `AwsSolutions-IAM5[Action::${action}]`,
+        `${action} comes from aws-cdk's grants on the customer key of the queues and tables, on that key only.`,
+      );
   }
 }

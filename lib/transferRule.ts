@@ -3,6 +3,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import type * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { TRANSFER_REQUESTED_DETAIL_TYPE } from '../src/contract/events.js';
+import { ruleToken } from '../src/contract/sweep.js';
 import type { TransferDestination, TransferRuleOptions } from './props.js';
 
 /**
@@ -59,7 +60,8 @@ export function transferRequestInput(id: string, destination: TransferDestinatio
       ContactId: events.EventField.fromPath('$.detail.contactId'),
       ContactFlowId: destination.contactFlowId,
       ...(destination.queueId ? { QueueId: destination.queueId } : { UserId: destination.userId }),
-      ClientToken: `rule-${id}-${events.EventField.fromPath('$.detail.contactId')}`,
+      // The sweep gives a contact the same token (`ruleToken`), so a late event and the sweep make one transfer.
+      ClientToken: ruleToken(id, events.EventField.fromPath('$.detail.contactId')),
     },
   });
 }

@@ -4,8 +4,6 @@ import { ConnectClient, SearchContactsCommand } from '@aws-sdk/client-connect';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { BatchGetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { StandardRetryStrategy } from '@smithy/core/retry';
-import type { RetryErrorInfo, StandardRetryToken } from '@smithy/types';
 import type { Context } from 'aws-lambda';
 import { METRICS_NAMESPACE } from '../../src/contract/metrics.js';
 import {
@@ -15,19 +13,10 @@ import {
   type SweepInput,
   SweepMetric,
 } from '../../src/contract/sweep.js';
+// The worker's retries for Connect: never of a throttle, which the sweep's own pacing waits out.
+import { NoThrottleRetries } from '../transfer-worker/connect/noThrottleRetries.js';
 import type { LedgerKeyItem } from './sweep.js';
 import { runSweep } from './sweep.js';
-
-/** The SDK's standard retries, but never of a throttle: the sweep's own pacing waits for its next turn. */
-class NoThrottleRetries extends StandardRetryStrategy {
-  override async refreshRetryTokenForRetry(
-    token: StandardRetryToken,
-    errorInfo: RetryErrorInfo,
-  ): Promise<StandardRetryToken> {
-    if (errorInfo.errorType === 'THROTTLING') throw new Error('throttled: the sweep paces itself');
-    return super.refreshRetryTokenForRetry(token, errorInfo);
-  }
-}
 
 const required = (name: string): string => {
   const value = process.env[name];

@@ -2,6 +2,16 @@ import type { ContactCenter } from './ContactCenter.js';
 import type { Contact } from './types.js';
 import { epochSeconds } from './wire.js';
 
+/** The queue a contact is in, as Connect's reads name it (`QueueInfo`), if any. */
+export const queueInfoOf = (contact: Contact) =>
+  contact.queueId ? { Id: contact.queueId, EnqueueTimestamp: epochSeconds(contact.enqueuedAt) } : undefined;
+
+/** The agent a contact is with, as Connect's reads name it (`AgentInfo`), if any. */
+export const agentInfoOf = (contact: Contact) =>
+  contact.userId
+    ? { Id: contact.userId, ConnectedToAgentTimestamp: epochSeconds(contact.connectedToAgentAt) }
+    : undefined;
+
 /**
  * `DescribeContact`'s answer for a contact, as the API reference shapes it.
  *
@@ -21,12 +31,8 @@ export function describeContactOutput(center: ContactCenter, contact: Contact): 
       InitiationTimestamp: epochSeconds(contact.initiatedAt),
       DisconnectTimestamp: epochSeconds(contact.disconnectedAt),
       LastUpdateTimestamp: epochSeconds(contact.updatedAt ?? contact.initiatedAt),
-      QueueInfo: contact.queueId
-        ? { Id: contact.queueId, EnqueueTimestamp: epochSeconds(contact.enqueuedAt) }
-        : undefined,
-      AgentInfo: contact.userId
-        ? { Id: contact.userId, ConnectedToAgentTimestamp: epochSeconds(contact.connectedToAgentAt) }
-        : undefined,
+      QueueInfo: queueInfoOf(contact),
+      AgentInfo: agentInfoOf(contact),
     },
   };
 }

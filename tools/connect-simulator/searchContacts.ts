@@ -1,3 +1,4 @@
+import { agentInfoOf, queueInfoOf } from './contactReads.js';
 import type { Contact } from './types.js';
 import { ApiError, epochSeconds } from './wire.js';
 
@@ -157,12 +158,8 @@ const summaryOf = (contact: Contact, arn: string) => ({
   PreviousContactId: contact.previousContactId,
   InitiationMethod: contact.initiationMethod,
   Channel: contact.channel,
-  QueueInfo: contact.queueId
-    ? { Id: contact.queueId, EnqueueTimestamp: epochSeconds(contact.enqueuedAt) }
-    : undefined,
-  AgentInfo: contact.userId
-    ? { Id: contact.userId, ConnectedToAgentTimestamp: epochSeconds(contact.connectedToAgentAt) }
-    : undefined,
+  QueueInfo: queueInfoOf(contact),
+  AgentInfo: agentInfoOf(contact),
   InitiationTimestamp: epochSeconds(contact.initiatedAt),
   DisconnectTimestamp: epochSeconds(contact.disconnectedAt),
 });

@@ -19,8 +19,8 @@ export interface QueueModel {
   readonly redrive?: { readonly deadLetterLogicalId: string; readonly maxReceiveCount: number };
 }
 
-/** The worker function and the event source mapping that feeds it. */
-export interface WorkerModel {
+/** A function of the stack: its bundled asset, the handler it exports, its environment and timeout. */
+export interface FunctionModel {
   readonly logicalId: string;
   /** Absolute path of the bundled asset directory. */
   readonly assetDirectory: string;
@@ -30,6 +30,10 @@ export interface WorkerModel {
   /** Environment variables, with CloudFormation references still unresolved. */
   readonly environment: Readonly<Record<string, unknown>>;
   readonly timeoutSeconds: number;
+}
+
+/** The worker function and the event source mapping that feeds it. */
+export interface WorkerModel extends FunctionModel {
   readonly eventSource: {
     readonly queueLogicalId: string;
     readonly batchSize: number;
@@ -66,25 +70,13 @@ export interface RuleModel {
   readonly targets: readonly RuleTargetModel[];
 }
 
-/** A function of the stack that a schedule invokes (the worker asset's other entry, for instance). */
-export interface ScheduledFunctionModel {
-  readonly logicalId: string;
-  /** Absolute path of the bundled asset directory. */
-  readonly assetDirectory: string;
-  readonly moduleFile: string;
-  readonly handlerName: string;
-  /** Environment variables, with CloudFormation references still unresolved. */
-  readonly environment: Readonly<Record<string, unknown>>;
-  readonly timeoutSeconds: number;
-}
-
 /** A scheduled EventBridge rule (`rate(…)`) whose targets are functions of the stack. */
 export interface ScheduleModel {
   readonly logicalId: string;
   /** How often it fires (seconds). */
   readonly rateSeconds: number;
   readonly enabled: boolean;
-  readonly targets: readonly { readonly function: ScheduledFunctionModel; readonly input: unknown }[];
+  readonly targets: readonly { readonly function: FunctionModel; readonly input: unknown }[];
 }
 
 /** An event bus the stack creates. */
@@ -207,7 +199,7 @@ function schedulesOf(
 }
 
 /** A function of the template: its bundled asset, handler, environment and timeout. */
-function functionOf(logicalId: string, fn: Resource, cloudAssemblyDirectory: string): ScheduledFunctionModel {
+function functionOf(logicalId: string, fn: Resource, cloudAssemblyDirectory: string): FunctionModel {
   const assetPath = fn.Metadata?.['aws:asset:path'];
   if (typeof assetPath !== 'string')
     throw new Error(`function ${logicalId} has no bundled asset in ${cloudAssemblyDirectory}`);
@@ -331,12 +323,6 @@ export function readStackModel(cloudAssemblyDirectory: string, stackName: string
   const fn = functionLogicalId ? template.Resources[functionLogicalId] : undefined;
   if (!functionLogicalId || !fn?.Properties)
     throw new Error(`event source ${mappingId} names no function of the stack`);
-  const assetPath = fn.Metadata?.['aws:asset:path'];
-  if (typeof assetPath !== 'string')
-    throw new Error(`function ${functionLogicalId} has no bundled asset in ${cloudAssemblyDirectory}`);
-  const [moduleName = 'index', handlerName = 'handler'] = String(
-    fn.Properties.Handler ?? 'index.handler',
-  ).split('.');
   const scaling = mapping.Properties.ScalingConfig as { MaximumConcurrency?: number } | undefined;
 
   return {
@@ -352,13 +338,7 @@ export function readStackModel(cloudAssemblyDirectory: string, stackName: string
     ),
     eventsAllowedBy: eventsAllowedByPolicies(ofType('AWS::SQS::QueuePolicy')),
     worker: {
-      logicalId: functionLogicalId,
-      assetDirectory: join(cloudAssemblyDirectory, assetPath),
-      moduleFile: `${moduleName}.mjs`,
-      handlerName,
-      environment:
-        (fn.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {},
-      timeoutSeconds: Number(fn.Properties.Timeout ?? 3),
+      ...functionOf(functionLogicalId, fn, cloudAssemblyDirectory),
       eventSource: {
         queueLogicalId: logicalIdOf(mapping.Properties.EventSourceArn) ?? '',
         batchSize: Number(mapping.Properties.BatchSize ?? 10),
