@@ -2,17 +2,19 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TransferClient } from '../../src/client/index.js';
-import { OUTCOME_EVENT_SOURCE } from '../../src/contract/index.js';
-import { parseTraceHeader } from '../../src/tracing/traceHeader.js';
 import type { BatchReport } from '../../tools/local-runner/EventSourcePoller.js';
 import { LocalOrchestrator } from '../../tools/local-runner/LocalOrchestrator.js';
 import { SAMPLE_INSTANCE_ID, sampleContactCenter } from '../../tools/local-runner/sampleContactCenter.js';
+import {
+  enqueueTraced,
+  outcomeTracesOf,
+  rootOf,
+  traceOf,
+  transferredUnder,
+  until,
+} from './tracedRequests.js';
 
 const REQUESTS = 12;
-/** A producer's trace per request: a distinct root, a parent, sampled. */
-const traceOf = (i: number) =>
-  `Root=1-6750a1b2-${i.toString(16).padStart(24, '0')};Parent=${(i + 1).toString(16).padStart(16, '0')};Sampled=1`;
-const rootOf = (header: string | undefined) => parseTraceHeader(header)?.root;
 
 // One request's trace, from the producer to the outcome event, on the local engines: the producer's
 // header rides SQS (`AWSTraceHeader`, kept by the realistic SQS proxy), the worker's held copies keep it,
@@ -22,7 +24,7 @@ const rootOf = (header: string | undefined) => parseTraceHeader(header)?.root;
 describe('a producer trace, end to end', () => {
   let local: LocalOrchestrator;
   const batches: BatchReport[] = [];
-  const outcomeTraces = new Map<string, string | undefined>();
+  let outcomeTraces: Map<string, string | undefined>;
   beforeAll(async () => {
     local = await LocalOrchestrator.start({
       context: { maxConcurrency: '2', batchSize: '10' },
@@ -30,40 +32,14 @@ describe('a producer trace, end to end', () => {
       seed: sampleContactCenter(REQUESTS + 1),
       onBatch: (report) => batches.push(report),
     });
-    local.eventBridge.onEvent((_bus, event, traceHeader) => {
-      if (event.source === OUTCOME_EVENT_SOURCE)
-        outcomeTraces.set(String((event.detail as { ClientToken?: string }).ClientToken), traceHeader);
-    });
+    outcomeTraces = outcomeTracesOf(local);
   }, 180_000);
   afterAll(() => local?.stop());
 
-  const transferredTo = (token: string) =>
-    local.connect.calls.find((c) => c.transferred && c.input.ClientToken === token);
-  const until = async (done: () => boolean, what: string) => {
-    const deadline = Date.now() + 90_000;
-    while (!done()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  };
+  const transferredTo = (token: string) => transferredUnder(local, token);
 
   it('carries each queued request’s trace through its held copies to Connect and to its outcome event', async () => {
-    const tokens: string[] = [];
-    for (let i = 0; i < REQUESTS; i += 1) {
-      const client = new TransferClient({
-        queueUrl: local.queueUrl,
-        sqs: new SQSClient({ endpoint: local.sqs.endpoint, useQueueUrlAsEndpoint: false }),
-        traceHeader: () => traceOf(i),
-      });
-      const { clientToken } = await client.enqueue({
-        InstanceId: SAMPLE_INSTANCE_ID,
-        ContactId: `task-${i + 1}`,
-        ContactFlowId: 'flow-transfer-to-queue',
-        QueueId: 'billing',
-        ClientToken: `trace-${i}`,
-      });
-      tokens.push(clientToken);
-    }
+    const tokens = await enqueueTraced(local, REQUESTS, (i) => `trace-${i}`);
     await until(
       () => tokens.every((token) => transferredTo(token) && outcomeTraces.has(token)),
       'every transfer and its outcome event',

@@ -1,5 +1,4 @@
-import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders } from 'node:http';
 import { InvokeStore } from '@aws/lambda-invoke-store';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,29 +8,12 @@ import { QueueHold } from '../../../lambdas/transfer-worker/queue/QueueHold.js';
 import { RequeueSender } from '../../../lambdas/transfer-worker/queue/RequeueSender.js';
 import { type LocalSqs, startLocalSqs } from '../../../tools/local-engines/engines.js';
 import { queueTransfer, sqsRecord } from '../../support/factories.js';
+import { recordingProxy } from '../../support/recordingProxy.js';
 
 // The SDK's recursion-detection middleware adds the invocation's trace headers (`traceparent`, `tracestate`
 // when Lambda's invocation store carries W3C context), and SigV4 signs them. A copy drops them (a new round,
 // no hop counter): dropped after signing, the request would lack a header its signature covers and real SQS
 // would answer SignatureDoesNotMatch to every hold, requeue and dead letter.
-
-async function recordingProxy(target: string) {
-  const seen: { headers: IncomingHttpHeaders; target: string }[] = [];
-  const { hostname, port } = new URL(target);
-  const server: Server = createServer((req, res) => {
-    seen.push({ headers: req.headers, target: String(req.headers['x-amz-target'] ?? '') });
-    const upstream = httpRequest(
-      { hostname, port, path: req.url, method: req.method, headers: req.headers },
-      (a) => {
-        res.writeHead(a.statusCode ?? 500, a.headers);
-        a.pipe(res);
-      },
-    );
-    req.pipe(upstream);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
-}
 
 const signedHeadersOf = (headers: IncomingHttpHeaders): string[] =>
   /SignedHeaders=([^,]+)/.exec(String(headers.authorization ?? ''))?.[1]?.split(';') ?? [];
@@ -46,8 +28,7 @@ describe('a copy’s send drops the invocation’s trace headers before it is si
     queueUrl = sqs.server.createQueue('signing').queueUrl;
   });
   afterAll(async () => {
-    proxy.server.closeAllConnections();
-    proxy.server.close();
+    proxy.stop();
     await sqs.stop();
   });
 
@@ -73,7 +54,7 @@ describe('a copy’s send drops the invocation’s trace headers before it is si
         facts,
       );
     });
-    const sends = proxy.seen.filter((s) => /SendMessage/.test(s.target));
+    const sends = proxy.requests.filter((s) => /SendMessage/.test(s.target));
     expect(sends.length).toBe(3);
     for (const send of sends) {
       expect(send.headers.traceparent).toBeUndefined();

@@ -1,5 +1,3 @@
-import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeadLetterQueue } from '../../../lambdas/transfer-worker/queue/DeadLetterQueue.js';
@@ -8,45 +6,16 @@ import { QueueHold } from '../../../lambdas/transfer-worker/queue/QueueHold.js';
 import { RequeueSender } from '../../../lambdas/transfer-worker/queue/RequeueSender.js';
 import { type LocalSqs, startLocalSqs } from '../../../tools/local-engines/engines.js';
 import { queueTransfer, sqsRecord } from '../../support/factories.js';
-
-/** A pass-through proxy in front of the local SQS that keeps the headers of every request. */
-async function headerRecordingProxy(
-  target: string,
-): Promise<{ server: Server; endpoint: string; seen: IncomingHttpHeaders[]; bodies: string[] }> {
-  const seen: IncomingHttpHeaders[] = [];
-  const bodies: string[] = [];
-  const { hostname, port } = new URL(target);
-  const server = createServer((req, res) => {
-    seen.push(req.headers);
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => bodies.push(Buffer.concat(chunks).toString('utf8')));
-    const upstream = httpRequest(
-      { hostname, port, path: req.url, method: req.method, headers: req.headers },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 500, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    req.pipe(upstream);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    server,
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    seen,
-    bodies,
-  };
-}
+import { recordingProxy } from '../../support/recordingProxy.js';
 
 describe('requeue path and Lambda’s recursive-loop detection', () => {
   let sqs: LocalSqs;
-  let proxy: Awaited<ReturnType<typeof headerRecordingProxy>>;
+  let proxy: Awaited<ReturnType<typeof recordingProxy>>;
   let queueUrl: string;
   const saved = { name: process.env.AWS_LAMBDA_FUNCTION_NAME, trace: process.env._X_AMZN_TRACE_ID };
   beforeAll(async () => {
     sqs = await startLocalSqs();
-    proxy = await headerRecordingProxy(sqs.endpoint);
+    proxy = await recordingProxy(sqs.endpoint);
     queueUrl = sqs.server.createQueue('requeue-trace').queueUrl;
     // What Lambda sets in an invocation: the SDK then propagates the trace (X-Amzn-Trace-Id) on each call.
     process.env.AWS_LAMBDA_FUNCTION_NAME = 'transfer-worker';
@@ -58,8 +27,7 @@ describe('requeue path and Lambda’s recursive-loop detection', () => {
     process.env._X_AMZN_TRACE_ID = saved.trace;
     if (saved.name === undefined) delete process.env.AWS_LAMBDA_FUNCTION_NAME;
     if (saved.trace === undefined) delete process.env._X_AMZN_TRACE_ID;
-    proxy.server.closeAllConnections();
-    proxy.server.close();
+    proxy.stop();
     await sqs.stop();
   });
 
@@ -67,7 +35,7 @@ describe('requeue path and Lambda’s recursive-loop detection', () => {
     const client = new SQSClient({ endpoint: proxy.endpoint, useQueueUrlAsEndpoint: false });
     // Another call from the same client still carries the trace: the check below can fail.
     await client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: '{}' }));
-    expect(proxy.seen.at(-1)?.['x-amzn-trace-id']).toContain('Lineage=a87bd80c:15');
+    expect(proxy.requests.at(-1)?.headers['x-amzn-trace-id']).toContain('Lineage=a87bd80c:15');
 
     for (let requeues = 0; requeues < 20; requeues += 1) {
       const record = sqsRecord(queueTransfer(), {
@@ -75,7 +43,7 @@ describe('requeue path and Lambda’s recursive-loop detection', () => {
       });
       const facts = { ...copyFactsOf(record, undefined, Date.now()), requeues };
       await new RequeueSender(client, queueUrl, 262_144).send(record, 'token-1', facts);
-      const headers = proxy.seen.at(-1) ?? {};
+      const headers = proxy.requests.at(-1)?.headers ?? {};
       expect(headers['x-amzn-trace-id']).toBeUndefined();
       expect(headers.traceparent).toBeUndefined();
     }
@@ -109,7 +77,7 @@ describe('requeue path and Lambda’s recursive-loop detection', () => {
         { record, delaySeconds: 0, facts, clientToken: 'token' },
       ]);
     };
-    const before = proxy.bodies.length;
+    const before = proxy.requests.length;
     await send(traced(`${trace};Lineage=a87bd80c:15`, 'kept'));
     await send(traced('Root=forged;Lineage=a87bd80c:15', 'dropped'));
     // What each copy asked SQS to keep, from the requests themselves (a requeue is delayed 30 s or more).
@@ -117,9 +85,9 @@ describe('requeue path and Lambda’s recursive-loop detection', () => {
       MessageBody?: string;
       MessageSystemAttributes?: { AWSTraceHeader?: { StringValue?: string } };
     };
-    const sent = proxy.bodies
+    const sent = proxy.requests
       .slice(before)
-      .map((body) => JSON.parse(body) as Sent & { Entries?: Sent[] })
+      .map(({ body = '{}' }) => JSON.parse(body) as Sent & { Entries?: Sent[] })
       .flatMap((input) => input.Entries ?? [input])
       .map((entry) => ({
         token: JSON.parse(entry.MessageBody ?? '{}').ClientToken,
