@@ -91,14 +91,14 @@ export function acknowledgeFunctionFindings(fn: IConstruct, facts: FunctionNagFa
   else
     ack(
       'Serverless-LambdaTracing',
-      'Active tracing was turned off on purpose (activeTracing: false); each request’s calls still carry its producer’s trace header.',
+      `Active tracing was turned off on purpose for ${facts.name} (activeTracing: false).`,
     );
   if (facts.hasCustomerKey) {
     // aws-cdk's grants on a KMS-encrypted queue or table name these action families, each on that one key.
     for (const action of ['kms:GenerateDataKey*', 'kms:ReEncrypt*'])
       ack(
         `AwsSolutions-IAM5[Action::${action}]`,
-        `${action} comes from aws-cdk's grants on the customer key of the queues and tables, on that key only.`,
+        `${action} comes from aws-cdk's grants on the customer key of the queues and tables ${facts.name} uses, on that key only.`,
       );
   }
 }

@@ -87,7 +87,10 @@ describe('requeue path and Lambda’s recursive-loop detection', () => {
     };
     const sent = proxy.requests
       .slice(before)
-      .map(({ body = '{}' }) => JSON.parse(body) as Sent & { Entries?: Sent[] })
+      .map(({ body }) => {
+        if (body === undefined) throw new Error('a request body was not recorded before its answer');
+        return JSON.parse(body) as Sent & { Entries?: Sent[] };
+      })
       .flatMap((input) => input.Entries ?? [input])
       .map((entry) => ({
         token: JSON.parse(entry.MessageBody ?? '{}').ClientToken,
