@@ -12,7 +12,7 @@ const instanceArn = (scope: IConstruct, instanceId: string) =>
  * The worker's Connect permissions, on the configured instances only (never `*`): `TransferContact` on the
  * instance and its contacts, flows, queues and agents; reading contacts (never changing them), because the
  * chain of a contact the ledger never saw, and what an attempt whose answer was lost did, are asked of
- * Connect's own record.
+ * Connect's own record; and setting the attributes a request carries on the contact it transfers.
  */
 export function connectPolicyStatements(
   scope: IConstruct,
@@ -30,6 +30,11 @@ export function connectPolicyStatements(
     new iam.PolicyStatement({
       sid: 'ReadContactsOfConfiguredInstances',
       actions: ['connect:DescribeContact', 'connect:ListAssociatedContacts'],
+      resources: instanceIds.map((id) => `${instanceArn(scope, id)}/contact/*`),
+    }),
+    new iam.PolicyStatement({
+      sid: 'SetAttributesOfContactsOfConfiguredInstances',
+      actions: ['connect:UpdateContactAttributes'],
       resources: instanceIds.map((id) => `${instanceArn(scope, id)}/contact/*`),
     }),
   ];

@@ -38,6 +38,14 @@ export interface TransferOrchestratorProps {
   readonly contactReadRatePerSecond?: number;
 
   /**
+   * `UpdateContactAttributes` calls per second the orchestrator may make in total, for requests that carry
+   * `Attributes` (one call per such request, before its transfer). The API has an account-wide quota of its
+   * own (2/s, burst 5, by default), shared with every flow and integration that sets attributes through it.
+   * @default 2
+   */
+  readonly attributesRatePerSecond?: number;
+
+  /**
    * Workers running at once (the event source's `maxConcurrency`, 2 to 1000). They share the rate: each
    * worker paces its calls to `transferRatePerSecond / maxConcurrency`.
    * @default 2

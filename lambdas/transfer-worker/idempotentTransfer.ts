@@ -17,14 +17,11 @@ import {
   TransferNotSettledError,
   TransferOutcomeUnknownError,
 } from '../../src/domain/index.js';
-import {
-  requestFingerprint,
-  TRANSFER_PARAMETER_FIELDS,
-  type TransferRequest,
-} from '../../src/request/index.js';
+import { ASKED_JMESPATH, requestFingerprint, type TransferRequest } from '../../src/request/index.js';
 // Stable (not the function name, Powertools' default) so that `transfer-contact status` finds a token's record.
 import { IDEMPOTENCY_KEY_PREFIX } from '../../src/status/transferStatus.js';
 import type { TransferResult } from './connect/connectTransfer.js';
+import type { ContactAttributes } from './connect/contactAttributes.js';
 import type { ContactDirectory } from './connect/contactDirectory.js';
 import { resolveChain } from './ledger/chainResolver.js';
 import type { TransferLedger } from './ledger/TransferLedger.js';
@@ -34,7 +31,7 @@ import type { Pacing, ScheduledTurn } from './pacing/index.js';
 const MAX_THROTTLED_RETRIES = 3;
 
 /** The request fields whose hash is stored with a token: a repeat with other values is a token reuse. */
-export const IDEMPOTENT_PAYLOAD_FIELDS = `[${TRANSFER_PARAMETER_FIELDS.join(', ')}]`;
+export const IDEMPOTENT_PAYLOAD_FIELDS = ASKED_JMESPATH;
 
 /** How a transfer's result was obtained, when Connect was not simply called and answered. */
 export type SettledBy = 'ledger' | 'reconciliation';
@@ -50,6 +47,8 @@ export interface TransferOutcome extends TransferResult {
 export interface IdempotentTransferDependencies {
   readonly ledger: TransferLedger;
   readonly contacts: ContactDirectory;
+  /** Sets a request's `Attributes` on its contact before the transfer (needed only for requests with some). */
+  readonly attributes?: ContactAttributes;
   /** The worker's pacing: a turn per call, a throttle signal, the rate. */
   readonly pacing: Pick<Pacing, 'waitTurn' | 'onThrottle' | 'rate'>;
   /** Workers sharing the deployment's rate (to know how long one paced turn is). @default 1 */
@@ -242,7 +241,33 @@ class TransferAttempt {
     return { ContactId: result.ContactId, ContactArn: result.ContactArn };
   }
 
-  /** The whole attempt, steps 1 to 6 (see {@link createIdempotentTransfer}). */
+  /**
+   * Sets the request's `Attributes` on the contact, unless an earlier attempt of the token's record did. A
+   * failure ends the attempt before any call: the reservation goes back as after a refused call (or, after an
+   * ambiguous attempt, the attempt is closed). Setting the same attributes twice (a record forgotten after a
+   * refused call, a lost answer of this call) leaves the contact as setting them once: they apply
+   * idempotently.
+   */
+  async applyAttributes(
+    request: TransferRequest,
+    chain: string,
+    ambiguousSince: number | undefined,
+  ): Promise<void> {
+    const { Attributes: attributes, ClientToken: token } = request;
+    if (!attributes) return;
+    try {
+      if (!this.deps.attributes) throw new Error('the worker has no UpdateContactAttributes client');
+      await this.deps.attributes.apply(request.InstanceId, request.ContactId, attributes);
+    } catch (error) {
+      if (ambiguousSince === undefined) await this.deps.ledger.forget(chain, token).catch(() => undefined);
+      else await this.deps.ledger.record(token, { kind: 'close' }).catch(() => undefined);
+      throw error;
+    }
+    // Only saves a call on a later attempt of this record: a lost note means the same attributes set again.
+    await this.deps.ledger.recordAttributesApplied(token).catch(() => undefined);
+  }
+
+  /** The whole attempt, steps 1 to 7 (see {@link createIdempotentTransfer}). */
   async transferOnce(
     request: TransferRequest,
     turn: ScheduledTurn | undefined,
@@ -310,6 +335,7 @@ class TransferAttempt {
       if (settled) return settled;
       ambiguousSince = undefined;
     }
+    if (!history.attributesApplied) await this.applyAttributes(request, chain, ambiguousSince);
     return this.call(request, chain, ambiguousSince, run);
   }
 }
@@ -325,7 +351,8 @@ class TransferAttempt {
  * 4. reserve one of the chain's transfers (never past the cap);
  * 5. if an earlier attempt may have transferred and Connect may have forgotten the token, reconcile with
  *    `DescribeContact` instead of calling again;
- * 6. call Connect and record what its answer proves.
+ * 6. set the request's `Attributes` on the contact, if it has some and no earlier attempt did;
+ * 7. call Connect and record what its answer proves.
  *
  * @example
  * const step = createIdempotentTransfer({ ledger, contacts, pacing, persistenceStore, transfer, idempotencyTtlSeconds: 86400, deadlineMarginMs: 5000, tokenReplayWindowMs: 3_600_000 });

@@ -7,11 +7,17 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { CONNECT_READ_BURST, METRICS_NAMESPACE, SERVICE_NAME, WorkerEnv } from '../../src/contract/index.js';
+import {
+  CONNECT_DEFAULT_BURST,
+  METRICS_NAMESPACE,
+  SERVICE_NAME,
+  WorkerEnv,
+} from '../../src/contract/index.js';
 import { pacingPolicy } from '../../src/domain/index.js';
 import { CompactLogFormatter } from './CompactLogFormatter.js';
 import { readWorkerConfig } from './config.js';
 import { transferContact } from './connect/connectTransfer.js';
+import { connectContactAttributes } from './connect/contactAttributes.js';
 import { connectContactDirectory } from './connect/contactDirectory.js';
 import { NoThrottleRetries } from './connect/noThrottleRetries.js';
 import { ServiceClock } from './connect/serviceClock.js';
@@ -80,16 +86,22 @@ const pacing = createPacing({
 const ledger = new TransferLedger(documents, config.ledgerTableName, config.transferCap);
 // The invocation's context, once the handler registers it: reads never wait past its deadline.
 let invocation: { getRemainingTimeInMillis(): number } | undefined;
+const budgetMs = () =>
+  (invocation?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY) - config.deadlineMarginMs;
+// This worker's share of an API's quota (2/s, burst 5, unless raised), as the fixed pacer shares the rate.
+const workerShare = (ratePerSecond: number) => ({
+  ratePerSecond: ratePerSecond / config.maxConcurrency,
+  burst: Math.max(1, Math.floor(CONNECT_DEFAULT_BURST / config.maxConcurrency)),
+});
 const transfer = createIdempotentTransfer({
   ledger,
   contacts: connectContactDirectory(connect, {
-    // This worker's share of each read API's quota, as the fixed pacer shares the transfer rate.
-    quota: {
-      ratePerSecond: config.contactReadRatePerSecond / config.maxConcurrency,
-      burst: Math.max(1, Math.floor(CONNECT_READ_BURST / config.maxConcurrency)),
-    },
-    budgetMs: () =>
-      (invocation?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY) - config.deadlineMarginMs,
+    quota: workerShare(config.contactReadRatePerSecond),
+    budgetMs,
+  }),
+  attributes: connectContactAttributes(connect, {
+    quota: workerShare(config.attributesRatePerSecond),
+    budgetMs,
   }),
   pacing,
   workers: config.maxConcurrency,

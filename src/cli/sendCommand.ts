@@ -23,6 +23,7 @@ export const REQUEST_OPTIONS = {
   'user-id': { type: 'string' },
   'contact-flow-id': { type: 'string' },
   'client-token': { type: 'string' },
+  attributes: { type: 'string' },
   'cli-input-json': { type: 'string' },
   'cli-input-yaml': { type: 'string' },
 } as const;
@@ -49,7 +50,8 @@ ClientToken if it has none, and sent to the orchestrator's queue (or bus). Safe 
 
 Usage
   transfer-contact --instance-id ID --contact-id ID --contact-flow-id ID (--queue-id ID | --user-id ID)
-                   [--client-token TOKEN] [--queue-url URL | --event-bus-name NAME]
+                   [--client-token TOKEN] [--attributes K=V,... | --attributes JSON]
+                   [--queue-url URL | --event-bus-name NAME]
                    [--wait [--timeout SECONDS]]
                    [--endpoint-url URL] [--region REGION] [--profile PROFILE]
   transfer-contact --cli-input-json (JSON | file://path) [flags that override it]
@@ -57,6 +59,12 @@ Usage
   transfer-contact --generate-cli-skeleton [input | yaml-input | output]
   transfer-contact status --client-token TOKEN     the outcome of a request
   transfer-contact dlq list | dlq redrive          failed requests: peek, or send them back
+
+Attributes (the one field beyond 'aws connect transfer-contact')
+  --attributes MAP       contact attributes set (UpdateContactAttributes) before the transfer, which
+                         carries them to the new contact: Key=Value,Key2=Value2 (the AWS CLI's map
+                         shorthand), or JSON ('{"Key":"a, b"}' or file://attributes.json) for values with
+                         commas or equals signs
 
 Destination
   --queue-url URL        the transfer queue (default: $TRANSFER_QUEUE_URL)
@@ -83,6 +91,7 @@ Examples
   transfer-contact --instance-id 11111111-2222-4333-8444-555555555555 --contact-id task-1 \\
       --contact-flow-id flow-transfer-to-queue --queue-id support
   transfer-contact --cli-input-json file://request.json --client-token case-42-escalation
+  transfer-contact --cli-input-json file://request.json --attributes EscalationReason=sla-breach,CaseId=42
   transfer-contact --generate-cli-skeleton > request.json
 `;
 
@@ -145,6 +154,59 @@ export function readCliInput(
   return parsed as Record<string, unknown>;
 }
 
+/**
+ * `--attributes`: a JSON object (inline, or a file:// path), or the AWS CLI's map shorthand
+ * `Key=Value,Key2=Value2`. The map is checked by the request's schema afterwards (keys, size); this only
+ * reads it.
+ *
+ * @throws {UsageError} naming `--attributes` when it is neither.
+ * @example
+ * parseAttributesFlag('EscalationReason=sla-breach,CaseId=42', io); // { EscalationReason: 'sla-breach', CaseId: '42' }
+ */
+export function parseAttributesFlag(value: string, io: CliIo): unknown {
+  const text = readInput(value, io).trim();
+  if (text.startsWith('{') || value.startsWith('file://')) {
+    try {
+      return JSON.parse(text);
+    } catch (error) {
+      throw new UsageError(`--attributes is not valid JSON: ${(error as Error).message}`);
+    }
+  }
+  const attributes: Record<string, string> = {};
+  for (const pair of text.split(',')) {
+    const at = pair.indexOf('=');
+    if (at <= 0)
+      throw new UsageError(
+        `--attributes takes Key=Value,Key2=Value2 or a JSON object, got ${JSON.stringify(pair)} (give JSON for values with commas)`,
+      );
+    const key = pair.slice(0, at).trim();
+    if (key in attributes) throw new UsageError(`--attributes gives ${key} twice`);
+    attributes[key] = pair.slice(at + 1);
+  }
+  return attributes;
+}
+
+/**
+ * The request the flags give: `--cli-input-json`/`--cli-input-yaml`, overridden by each field's own flag
+ * (send and status read it alike).
+ */
+export function requestInputOf(
+  values: Partial<Record<keyof typeof REQUEST_OPTIONS, string | boolean | undefined>>,
+  io: CliIo,
+): Record<string, unknown> {
+  const input = readCliInput(
+    values['cli-input-json'] as string | undefined,
+    values['cli-input-yaml'] as string | undefined,
+    io,
+  );
+  for (const [flag, field] of Object.entries(FIELDS)) {
+    const value = values[flag as keyof typeof FIELDS];
+    if (value !== undefined) input[field] = value;
+  }
+  if (typeof values.attributes === 'string') input.Attributes = parseAttributesFlag(values.attributes, io);
+  return input;
+}
+
 /** `--wait`'s settings, checked: how long, and the two tables the status is read from. */
 function waitSettings(
   values: { wait?: boolean; timeout?: string; 'idempotency-table'?: string; 'ledger-table'?: string },
@@ -193,12 +255,8 @@ export async function runSend(argv: readonly string[], io: CliIo): Promise<void>
     throw new UsageError(`--output supports json only, got ${JSON.stringify(values.output)}`);
   }
 
-  const input = readCliInput(values['cli-input-json'], values['cli-input-yaml'], io);
   // Flags on the command line override the input.
-  for (const [flag, field] of Object.entries(FIELDS)) {
-    const value = values[flag as keyof typeof FIELDS];
-    if (value !== undefined) input[field] = value;
-  }
+  const input = requestInputOf(values, io);
 
   // The SDK loads only now: `--help` and the skeletons answer without it.
   const [
@@ -286,6 +344,7 @@ function withSkeletonDefault(argv: readonly string[]): string[] {
 export function toFlagNames(issue: string): string {
   if (issue === 'give QueueId or UserId, not both') return '--queue-id and --user-id: give one, not both';
   if (issue === 'one of QueueId or UserId is required') return '--queue-id or --user-id is required';
+  if (issue.startsWith('Attributes')) return `--attributes (${issue})`;
   const flag = Object.entries(FIELDS).find(
     ([, field]) => issue.startsWith(`${field}:`) || issue.startsWith(`${field} `),
   );

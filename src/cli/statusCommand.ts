@@ -5,7 +5,7 @@ import type { TransferStatus } from '../status/transferStatus.js';
 import { CONNECTION_OPTIONS, dynamoDbClient } from './awsClients.js';
 import { type CliIo, printJson, UsageError } from './io.js';
 import { parseFlags } from './parseFlags.js';
-import { FIELDS, REQUEST_OPTIONS, readCliInput, toFlagNames } from './sendCommand.js';
+import { REQUEST_OPTIONS, requestInputOf, toFlagNames } from './sendCommand.js';
 
 /** `--help` of the status command. */
 export const STATUS_HELP = `transfer-contact status: the outcome of a transfer request, by its ClientToken
@@ -84,15 +84,7 @@ function askedFor(
   values: Partial<Record<keyof typeof OPTIONS, string | boolean | undefined>>,
   io: CliIo,
 ): string | TransferRequest {
-  const input = readCliInput(
-    values['cli-input-json'] as string | undefined,
-    values['cli-input-yaml'] as string | undefined,
-    io,
-  );
-  for (const [flag, field] of Object.entries(FIELDS)) {
-    const value = values[flag as keyof typeof FIELDS];
-    if (value !== undefined) input[field] = value;
-  }
+  const input = requestInputOf(values, io);
   const token = input.ClientToken;
   if (typeof token !== 'string' || token === '') throw new UsageError('--client-token is required');
   // The skeleton prints every field as "": only a field with a value asks about a request.

@@ -9,7 +9,7 @@ export const CONNECT_TRANSFER_LIMIT = 11;
 export const CONNECT_TRANSFER_QUOTA = { ratePerSecond: 2, burst: 5 } as const;
 
 /**
- * The burst of the default quota of Connect's reads that publish none of their own (`DescribeContact`,
- * `ListAssociatedContacts`): 2 requests/s, burst 5, per API, account and Region.
+ * The burst of the default quota of Connect's APIs that publish none of their own (`DescribeContact`,
+ * `ListAssociatedContacts`, `UpdateContactAttributes`): 2 requests/s, burst 5, per API, account and Region.
  */
-export const CONNECT_READ_BURST = 5;
+export const CONNECT_DEFAULT_BURST = 5;

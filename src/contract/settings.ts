@@ -78,6 +78,18 @@ export const SETTINGS = {
     context: { key: 'contactReadRatePerSecond' },
     env: { name: 'CONTACT_READ_RATE_PER_SECOND', written: 'prop' },
   },
+  attributesRatePerSecond: {
+    prop: true,
+    kind: 'count',
+    default: 2,
+    min: 0,
+    minExclusive: true,
+    max: Number.POSITIVE_INFINITY,
+    unit: 'per second',
+    why: "UpdateContactAttributes' default quota is 2",
+    context: { key: 'attributesRatePerSecond' },
+    env: { name: 'ATTRIBUTES_RATE_PER_SECOND', written: 'prop' },
+  },
   maxConcurrency: {
     prop: true,
     kind: 'count',

@@ -84,6 +84,18 @@ export class ConnectCallError extends TransferOrchestratorError {
   }
 }
 
+/**
+ * The `UpdateContactAttributes` call before a transfer failed, so the transfer was not made: classified as a
+ * `TransferContact` failure is (a definite refusal is permanent, a throttle or a 5xx is retried), and named
+ * for the call that failed.
+ */
+export class ContactAttributesError extends ConnectCallError {
+  constructor(code: string, httpStatusCode: number | undefined, message: string, options?: ErrorOptions) {
+    super(code, httpStatusCode, `UpdateContactAttributes failed (${code}): ${message}`, options);
+    this.name = 'ContactAttributesError';
+  }
+}
+
 /** Too little of the invocation is left to start a transfer safely; the record is retried later. */
 export class DeadlineTooCloseError extends TransferOrchestratorError {
   constructor(public readonly remainingMs: number) {

@@ -10,6 +10,7 @@ export {
   type AttemptFailure,
   CapReachedError,
   ConnectCallError,
+  ContactAttributesError,
   ContactNotVisibleError,
   DeadlineTooCloseError,
   InstanceNotAllowedError,

@@ -15,6 +15,10 @@ const OutcomeRequestSchema = z
     QueueId: z.string().optional(),
     UserId: z.string().optional(),
     ClientToken: z.string(),
+    Attributes: z
+      .record(z.string(), z.string())
+      .optional()
+      .meta({ description: 'The contact attributes the request set before its transfer' }),
   })
   .loose()
   .meta({ description: 'The TransferContact input the request carried, with the ClientToken it ran under' });
@@ -117,7 +121,7 @@ export function outcomeEventJsonSchemas(): Record<string, Record<string, unknown
 }
 
 /**
- * A request as the outcome events repeat it: the `TransferContact` fields and the token, nothing else.
+ * A request as the outcome events repeat it: the `TransferContact` fields, the token and any `Attributes`.
  *
  * @example
  * outcomeRequestOf(request); // { InstanceId, ContactId, ContactFlowId, QueueId, ClientToken }
@@ -129,6 +133,7 @@ export function outcomeRequestOf(request: {
   readonly QueueId?: string;
   readonly UserId?: string;
   readonly ClientToken: string;
+  readonly Attributes?: Readonly<Record<string, string>>;
 }): z.infer<typeof OutcomeRequestSchema> {
   return {
     InstanceId: request.InstanceId,
@@ -137,5 +142,6 @@ export function outcomeRequestOf(request: {
     ...(request.QueueId !== undefined && { QueueId: request.QueueId }),
     ...(request.UserId !== undefined && { UserId: request.UserId }),
     ClientToken: request.ClientToken,
+    ...(request.Attributes !== undefined && { Attributes: { ...request.Attributes } }),
   };
 }

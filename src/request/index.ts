@@ -1,4 +1,7 @@
 export {
+  ASKED_JMESPATH,
+  askedOf,
+  CONTACT_ATTRIBUTES_LIMITS,
   CONTENT_TOKEN_PREFIX,
   clientTokenOfBody,
   contentToken,
@@ -17,4 +20,5 @@ export {
   type TransferRequest,
   TransferRequestedEventSchema,
   toInstanceId,
+  transferRequestJsonSchema,
 } from './schema.js';

@@ -14,6 +14,61 @@ export const TRANSFER_CONTACT_LIMITS = {
   ClientToken: { min: 1, max: 500 },
 } as const;
 
+/**
+ * `UpdateContactAttributes`' rules for the one field a request adds to the `TransferContact` input, from the
+ * Amazon Connect API reference: keys of letters, digits, dash and underscore; up to 32,768 UTF-8 bytes
+ * across all of a contact's attributes (this request's alone are checked: Connect holds the rest).
+ */
+export const CONTACT_ATTRIBUTES_LIMITS = {
+  keyPattern: /^[A-Za-z0-9_-]+$/,
+  maxTotalBytes: 32_768,
+} as const;
+
+const utf8Bytes = (value: string): number => Buffer.byteLength(value, 'utf8');
+
+/**
+ * `Attributes`: the string map `UpdateContactAttributes` takes, applied to the contact before it transfers.
+ * Its keys are sorted, so that the same map in another key order is the same request (its fingerprint, its
+ * content token and the idempotency layer's payload hash all read it); an empty map is no map.
+ */
+const AttributesSchema = z.preprocess(
+  (value) =>
+    value === '' ||
+    value === null ||
+    (typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 0)
+      ? undefined
+      : value,
+  z
+    .record(
+      z.string().regex(CONTACT_ATTRIBUTES_LIMITS.keyPattern, {
+        error: 'Attributes keys may hold only letters, digits, - and _',
+      }),
+      z.string({ error: 'Attributes values must be strings' }),
+      {
+        error: (issue) =>
+          issue.code === 'invalid_key'
+            ? 'Attributes keys may hold only letters, digits, - and _'
+            : 'Attributes must be an object of strings',
+      },
+    )
+    .check((ctx) => {
+      const bytes = Object.entries(ctx.value).reduce(
+        (sum, [key, value]) => sum + utf8Bytes(key) + utf8Bytes(value),
+        0,
+      );
+      if (bytes > CONTACT_ATTRIBUTES_LIMITS.maxTotalBytes)
+        ctx.issues.push({
+          code: 'custom',
+          input: ctx.value,
+          message: `Attributes must be at most ${CONTACT_ATTRIBUTES_LIMITS.maxTotalBytes} UTF-8 bytes (keys and values), got ${bytes}`,
+        });
+    })
+    .transform((attributes) =>
+      Object.fromEntries(Object.entries(attributes).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+    )
+    .optional(),
+);
+
 const INSTANCE_ARN = /^arn:aws[a-z-]*:connect:[a-z0-9-]+:\d{12}:instance\/([^/]+)$/;
 
 /**
@@ -62,6 +117,8 @@ export const TransferContactInputSchema = z
       QueueId: optional('QueueId'),
       UserId: optional('UserId'),
       ClientToken: optional('ClientToken'),
+      // The one field that is not `TransferContact`'s: contact attributes set before the transfer.
+      Attributes: AttributesSchema,
     },
     {
       error: (issue) =>
@@ -88,6 +145,20 @@ export const TransferContactInputSchema = z
       });
     }
   });
+
+/**
+ * The request's JSON Schema, for producers that validate before they send: the `TransferContact` input and
+ * `Attributes`. Stricter than the worker in one place: it refuses the empty strings the worker reads as
+ * absent (the CLI skeleton's unfilled keys).
+ */
+export function transferRequestJsonSchema(): Record<string, unknown> {
+  return {
+    $id: 'urn:connect-transfer-orchestrator:transfer-contact-request',
+    description:
+      "A transfer request: Amazon Connect's TransferContact input, plus Attributes (set on the contact before it transfers). Sent as an SQS message body, or as the detail of an EventBridge event of detail-type 'Transfer Contact Requested'.",
+    ...z.toJSONSchema(TransferContactInputSchema, { io: 'input', unrepresentable: 'any' }),
+  };
+}
 
 /** A validated `TransferContact` input; `ClientToken` may still be missing. */
 export type TransferContactInput = z.output<typeof TransferContactInputSchema>;
@@ -232,8 +303,9 @@ export function parseTransferRequest(body: string, identity: MessageIdentity): P
 }
 
 /**
- * What a request asks Connect to do: every field but the token. Two requests under one `ClientToken` that
- * differ in any of these are a token reuse (the worker's idempotency validation and ledger both use it).
+ * What a request asks Connect's `TransferContact` to do: every field but the token (and the attributes, which
+ * {@link askedOf} adds). Two requests under one `ClientToken` that differ in any of these, or in their
+ * attributes, are a token reuse (the worker's idempotency validation and ledger both check it).
  */
 export const TRANSFER_PARAMETER_FIELDS = [
   'InstanceId',
@@ -244,23 +316,45 @@ export const TRANSFER_PARAMETER_FIELDS = [
 ] as const;
 
 /**
- * A short, stable fingerprint of what a request asks Connect to do (every field but the token): two
+ * A short, stable fingerprint of what a request asks (every field but the token, {@link askedOf}): two
  * requests under one `ClientToken` with different fingerprints are a token reuse.
  *
  * @example
  * requestFingerprint({ InstanceId: 'i', ContactId: 'c', ContactFlowId: 'f', QueueId: 'q' }); // 'a1b2…'
  */
 export function requestFingerprint(request: TransferContactInput): string {
-  const fields = TRANSFER_PARAMETER_FIELDS.map((field) => request[field] ?? null);
-  return createHash('sha256').update(JSON.stringify(fields)).digest('hex').slice(0, 32);
+  return createHash('sha256')
+    .update(JSON.stringify(askedOf(request)))
+    .digest('hex')
+    .slice(0, 32);
 }
+
+/**
+ * What a request asks, as one JSON value: the transfer parameters (a missing one `null`), then its
+ * `Attributes` only when it has some, so a request without attributes keeps the fingerprint, content token
+ * and payload hash it had before attributes existed. Attributes come key-sorted from the schema.
+ *
+ * @example
+ * askedOf({ InstanceId: 'i', ContactId: 'c', ContactFlowId: 'f', QueueId: 'q' }); // ['i', 'c', 'f', 'q', null]
+ */
+export function askedOf(request: TransferContactInput): unknown[] {
+  const fields: unknown[] = TRANSFER_PARAMETER_FIELDS.map((field) => request[field] ?? null);
+  return request.Attributes ? [...fields, request.Attributes] : fields;
+}
+
+/**
+ * The idempotency layer's `payloadValidationJmesPath`: the JMESPath twin of {@link askedOf}, so Powertools
+ * hashes the same value (a repeat of a token with other attributes is a token reuse, and a request without
+ * attributes hashes as it always did).
+ */
+export const ASKED_JMESPATH = `Attributes && [${TRANSFER_PARAMETER_FIELDS.join(', ')}, Attributes] || [${TRANSFER_PARAMETER_FIELDS.join(', ')}]`;
 
 /** The prefix of a token derived from a request's content, so status and logs show where it came from. */
 export const CONTENT_TOKEN_PREFIX = 'content-';
 
 /**
  * The `ClientToken` of a request that came without one and not as an EventBridge event: derived from what
- * it asks (instance, contact, flow, queue or user), as SQS FIFO's content-based deduplication does. Every
+ * it asks (instance, contact, flow, queue or user, and attributes), as SQS FIFO's content-based deduplication does. Every
  * copy of the request (a redelivery, an SQS-native move to the DLQ, a redrive with a new message id, a
  * producer's retried send) gets the same token, so it transfers once. Two requests that ask the same thing
  * of the same contact are one request: to transfer a contact to the same place twice, give each its own
@@ -270,8 +364,9 @@ export const CONTENT_TOKEN_PREFIX = 'content-';
  * contentToken({ InstanceId: 'i', ContactId: 'c', ContactFlowId: 'f', QueueId: 'q' }); // 'content-3f2a…'
  */
 export function contentToken(request: TransferContactInput): string {
-  const fields = TRANSFER_PARAMETER_FIELDS.map((field) => request[field] ?? null);
-  return `${CONTENT_TOKEN_PREFIX}${createHash('sha256').update(JSON.stringify(fields)).digest('hex')}`;
+  return `${CONTENT_TOKEN_PREFIX}${createHash('sha256')
+    .update(JSON.stringify(askedOf(request)))
+    .digest('hex')}`;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import {
+  askedOf,
   requestFingerprint,
-  TRANSFER_PARAMETER_FIELDS,
   type TransferContactInput,
   TransferContactInputSchema,
 } from '../request/index.js';
@@ -96,8 +96,8 @@ export interface RequestIdentity {
  * payload hash. The request is read through the worker's schema first (an instance ARN becomes its id, an
  * empty optional field is absent), as the worker reads it before it writes either record. The payload hash
  * is computed as Powertools does for the worker's `payloadValidationJmesPath`
- * (`[InstanceId, ContactId, ContactFlowId, QueueId, UserId]`, a missing field `null`): the base64 MD5 of its
- * JSON.
+ * ({@link ASKED_JMESPATH}: the transfer parameters, a missing one `null`, then any attributes): the base64
+ * MD5 of its JSON.
  *
  * @example
  * requestIdentity({ InstanceId: 'i', ContactId: 'c', ContactFlowId: 'f', QueueId: 'q' }); // { fingerprint: '…', payloadHash: '…' }
@@ -105,10 +105,11 @@ export interface RequestIdentity {
 export function requestIdentity(request: TransferContactInput): RequestIdentity {
   const parsed = TransferContactInputSchema.safeParse(request);
   const asked: TransferContactInput = parsed.success ? parsed.data : request;
-  const fields = TRANSFER_PARAMETER_FIELDS.map((field) => asked[field] ?? null);
   return {
     fingerprint: requestFingerprint(asked),
-    payloadHash: createHash('md5').update(JSON.stringify(fields)).digest('base64'),
+    payloadHash: createHash('md5')
+      .update(JSON.stringify(askedOf(asked)))
+      .digest('base64'),
   };
 }
 

@@ -570,6 +570,7 @@ describe('TransferOrchestrator: cdk-nag', () => {
       transferCap: '5',
       transferRatePerSecond: '1',
       contactReadRatePerSecond: '3',
+      attributesRatePerSecond: '3',
       maxConcurrency: '3',
       batchSize: '5',
       maxBatchingWindowSeconds: '2',

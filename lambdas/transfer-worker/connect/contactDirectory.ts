@@ -5,12 +5,11 @@ import {
   ListAssociatedContactsCommand,
 } from '@aws-sdk/client-connect';
 import {
-  ConnectCallError,
   ContactNotVisibleError,
   type ContactView,
   DeadlineTooCloseError,
-  isThrottledCall,
 } from '../../../src/domain/index.js';
+import { type ApiQuota, callError, type GateClock, QuotaGate, realClock } from './quotaGate.js';
 
 /** What the worker asks Connect about contacts, beyond `TransferContact`: its authority on what happened. */
 export interface ContactDirectory {
@@ -36,93 +35,12 @@ const viewOf = (contact: Contact | undefined, contactId: string): ContactView =>
   endedAt: contact?.DisconnectTimestamp?.getTime(),
 });
 
-const callError = (error: unknown): ConnectCallError => {
-  const e = error as Error & { $metadata?: { httpStatusCode?: number } };
-  return new ConnectCallError(e.name || 'UnknownError', e.$metadata?.httpStatusCode, e.message, {
-    cause: error,
-  });
-};
-
-/** A throttled read, by the same rule as a throttled transfer (the domain's list of throttling codes). */
-const isThrottle = (error: unknown): boolean => isThrottledCall(callError(error));
-
 const isNotFound = (error: unknown): boolean => (error as Error).name === 'ResourceNotFoundException';
-
-/** A read API's quota, as this worker's share of it. */
-export interface ReadQuota {
-  readonly ratePerSecond: number;
-  readonly burst: number;
-}
-
-/** How the gate reads the clock and waits (tests replace them). */
-export interface GateClock {
-  readonly now: () => number;
-  readonly sleep: (ms: number) => Promise<void>;
-}
-
-const realClock: GateClock = {
-  now: Date.now,
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-};
-
-/**
- * A token bucket in front of one read API: Connect's reads have account-wide quotas of their own (the
- * default 2/s, burst 5, shared with every other caller), so a batch of unseen contacts must not fire its
- * reads at once and spend a delivery on each throttle.
- *
- * @example
- * const gate = new ReadGate({ ratePerSecond: 1, burst: 2 });
- * await gate.take(); // at once; the third take in a row waits a second
- */
-export class ReadGate {
-  #tokens: number;
-  #at: number;
-
-  constructor(
-    private readonly quota: ReadQuota,
-    private readonly clock: GateClock = realClock,
-    /** How long the invocation may still wait (ms): a wait past it throws instead. @default unbounded */
-    private readonly budgetMs: () => number = () => Number.POSITIVE_INFINITY,
-  ) {
-    this.#tokens = quota.burst;
-    this.#at = clock.now();
-  }
-
-  /** Waits until the bucket has a token, and takes it; throws {@link DeadlineTooCloseError} rather than wait past the budget. */
-  async take(): Promise<void> {
-    for (;;) {
-      const now = this.clock.now();
-      this.#tokens = Math.min(
-        this.quota.burst,
-        this.#tokens + ((now - this.#at) / 1000) * this.quota.ratePerSecond,
-      );
-      this.#at = now;
-      if (this.#tokens >= 1) {
-        this.#tokens -= 1;
-        return;
-      }
-      const waitMs = Math.ceil(((1 - this.#tokens) / this.quota.ratePerSecond) * 1000);
-      // Never wait past the invocation's deadline: Lambda would kill it and every record would come back.
-      const budget = this.budgetMs();
-      if (waitMs > budget) throw new DeadlineTooCloseError(Math.max(0, Math.floor(budget)));
-      await this.clock.sleep(waitMs);
-    }
-  }
-
-  /** Empties the bucket: Connect said the quota is spent (another caller shares it). */
-  drain(): void {
-    this.#tokens = 0;
-    this.#at = this.clock.now();
-  }
-}
-
-/** How many times one read is made again after a throttle, within the invocation. */
-const THROTTLED_READ_RETRIES = 3;
 
 /** Options of the contact directory. */
 export interface ContactDirectoryOptions {
   /** This worker's share of each read API's quota. */
-  readonly quota: ReadQuota;
+  readonly quota: ApiQuota;
   readonly clock?: GateClock;
   /**
    * How long the invocation may still wait for a read (its remaining time less the deadline margin).
@@ -133,7 +51,7 @@ export interface ContactDirectoryOptions {
 
 /**
  * The contact directory over the Connect API: `DescribeContact` and `ListAssociatedContacts` (the contact
- * tree), each paced by a {@link ReadGate} of its own. A throttled read did nothing and is safe to make again:
+ * tree), each paced by a {@link QuotaGate} of its own. A throttled read did nothing and is safe to make again:
  * it is, after the gate's next token, a few times within the invocation; any other failure comes out as a
  * {@link ConnectCallError} (transient: the record is retried).
  *
@@ -146,22 +64,11 @@ export function connectContactDirectory(
   options: ContactDirectoryOptions,
 ): ContactDirectory {
   const clock = options.clock ?? realClock;
-  const describeGate = new ReadGate(options.quota, clock, options.budgetMs);
-  const listGate = new ReadGate(options.quota, clock, options.budgetMs);
-  const paced = async <T>(gate: ReadGate, read: () => Promise<T>): Promise<T> => {
-    for (let retry = 0; ; retry += 1) {
-      await gate.take();
-      try {
-        return await read();
-      } catch (error) {
-        if (!isThrottle(error) || retry >= THROTTLED_READ_RETRIES) throw error;
-        gate.drain();
-      }
-    }
-  };
+  const describeGate = new QuotaGate(options.quota, clock, options.budgetMs);
+  const listGate = new QuotaGate(options.quota, clock, options.budgetMs);
   const describe = async (instanceId: string, contactId: string) => {
     try {
-      const { Contact } = await paced(describeGate, () =>
+      const { Contact } = await describeGate.call(() =>
         client.send(new DescribeContactCommand({ InstanceId: instanceId, ContactId: contactId })),
       );
       return viewOf(Contact, contactId);
@@ -176,7 +83,7 @@ export function connectContactDirectory(
     let NextToken: string | undefined;
     try {
       do {
-        const page = await paced(listGate, () =>
+        const page = await listGate.call(() =>
           client.send(
             new ListAssociatedContactsCommand({
               InstanceId: instanceId,

@@ -35,6 +35,8 @@ export interface RequestHistory {
    * whose worker died before recording how it ended.
    */
   readonly ambiguousSince?: number;
+  /** An earlier attempt of the token applied its request's `Attributes` to the contact. */
+  readonly attributesApplied?: true;
 }
 
 /** The state a request record's item shows (an item with nothing of a request is absent). */
@@ -240,7 +242,36 @@ export class TransferLedger {
     // Another attempt's open lease (its worker died during a call) made it ambiguous: keep when, for good.
     if (ambiguousSince !== undefined && ambiguityOf(before) === undefined)
       await this.#keepAmbiguousSince(token, ambiguousSince);
-    return ambiguousSince === undefined ? { chain: chainOf } : { chain: chainOf, ambiguousSince };
+    return {
+      chain: chainOf,
+      ...(ambiguousSince !== undefined && { ambiguousSince }),
+      ...(typeof old?.attributesAppliedAt === 'number' && { attributesApplied: true as const }),
+    };
+  }
+
+  /**
+   * Notes on the token's record that its request's `Attributes` are on the contact, so a later attempt of
+   * the same record (an ambiguous call's retry) does not set them again. Only on a record that exists: a
+   * token forgotten since has no attempt to skip it for (and setting them again changes nothing).
+   *
+   * @example
+   * await ledger.recordAttributesApplied('token-1');
+   */
+  async recordAttributesApplied(token: string): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: LedgerKey.request(token) },
+          UpdateExpression: 'SET attributesAppliedAt = if_not_exists(attributesAppliedAt, :now)',
+          ConditionExpression: 'attribute_exists(fingerprint)',
+          ExpressionAttributeValues: { ':now': Date.now() },
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return;
+      throw error;
+    }
   }
 
   async #keepAmbiguousSince(token: string, since: number): Promise<void> {

@@ -240,6 +240,59 @@ describe('transfer-contact: sending', () => {
     expect(await received()).toEqual([expect.objectContaining({ ContactId: 'task-3', UserId: 'agent-1' })]);
   });
 
+  it('sends --attributes in the map shorthand and as JSON, over --cli-input-json', async () => {
+    const shorthand = await cli(
+      ...flags,
+      '--queue-id',
+      'q',
+      '--attributes',
+      'Reason=sla-breach,CaseId=42=a',
+      '--queue-url',
+      queueUrl,
+      ...local(),
+    );
+    expect(shorthand.stderr).toBe('');
+    const file = join(dir, 'attributes.json');
+    writeFileSync(file, JSON.stringify({ Note: 'a, b' }));
+    const input = JSON.stringify({
+      InstanceId: 'instance-1',
+      ContactId: 'task-4',
+      ContactFlowId: 'f',
+      QueueId: 'q',
+      Attributes: { Old: 'x' },
+    });
+    const fromFile = await cli(
+      '--cli-input-json',
+      input,
+      '--attributes',
+      `file://${file}`,
+      '--queue-url',
+      queueUrl,
+      ...local(),
+    );
+    expect(fromFile.stderr).toBe('');
+    expect(await received()).toEqual([
+      expect.objectContaining({ ContactId: 'task-1', Attributes: { CaseId: '42=a', Reason: 'sla-breach' } }),
+      expect.objectContaining({ ContactId: 'task-4', Attributes: { Note: 'a, b' } }),
+    ]);
+  });
+
+  it.each([
+    [['--attributes', 'Reason'], '--attributes takes Key=Value,Key2=Value2 or a JSON object, got "Reason"'],
+    [['--attributes', 'A=1,A=2'], '--attributes gives A twice'],
+    [['--attributes', '{"A":'], '--attributes is not valid JSON'],
+    [
+      ['--attributes', 'bad key=1'],
+      '--attributes (Attributes.bad key: Attributes keys may hold only letters, digits, - and _)',
+    ],
+    [['--attributes', '{"A":1}'], '--attributes (Attributes.A: Attributes values must be strings)'],
+  ])('refuses %j with exit 2, naming --attributes, and sends nothing', async (extra, message) => {
+    const result = await cli(...flags, '--queue-id', 'q', ...extra, '--queue-url', queueUrl, ...local());
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(message);
+    expect(await received()).toEqual([]);
+  });
+
   it('prints the AWS CLI’s input skeleton, which filled in is a valid message', async () => {
     const skeleton = (await cli('--generate-cli-skeleton')).json();
     expect(Object.keys(skeleton)).toEqual([

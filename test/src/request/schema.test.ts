@@ -1,8 +1,13 @@
+import { createHash } from 'node:crypto';
+import { search } from '@aws-lambda-powertools/jmespath';
 import { describe, expect, it } from 'vitest';
 import {
+  ASKED_JMESPATH,
+  askedOf,
   contentToken,
   type MessageIdentity,
   parseTransferRequest,
+  requestFingerprint,
   TRANSFER_CONTACT_LIMITS,
   toInstanceId,
 } from '../../../src/request/index.js';
@@ -180,5 +185,71 @@ describe('toInstanceId', () => {
     expect(toInstanceId('arn:aws:connect:us-east-1:123456789012:instance/abc/contact/x')).toBe(
       'arn:aws:connect:us-east-1:123456789012:instance/abc/contact/x',
     );
+  });
+});
+
+describe('parseTransferRequest: Attributes, the one field beyond TransferContact', () => {
+  const valueOf = (body: unknown) => {
+    const result = parse(body);
+    if (!result.ok) throw new Error(result.rejection.message);
+    return result.value.request;
+  };
+
+  it('keeps a string map, its keys sorted, so another key order is the same request', () => {
+    const one = valueOf({ ...base, Attributes: { Reason: 'sla', Case: '42' } });
+    const other = valueOf({ ...base, Attributes: { Case: '42', Reason: 'sla' } });
+    expect(Object.keys(one.Attributes ?? {})).toEqual(['Case', 'Reason']);
+    expect(one.ClientToken).toBe(other.ClientToken);
+    expect(requestFingerprint(one)).toBe(requestFingerprint(other));
+  });
+
+  it('makes a request with attributes another request than the same transfer without them', () => {
+    const plain = valueOf(base);
+    const attributed = valueOf({ ...base, Attributes: { Reason: 'sla' } });
+    expect(attributed.ClientToken).not.toBe(plain.ClientToken);
+    expect(requestFingerprint(attributed)).not.toBe(requestFingerprint(plain));
+    expect(requestFingerprint(valueOf({ ...base, Attributes: { Reason: 'other' } }))).not.toBe(
+      requestFingerprint(attributed),
+    );
+  });
+
+  it('keeps the fingerprint and content token of a request without attributes as they were', () => {
+    // The values before Attributes existed: a redelivered request keeps its token across the upgrade.
+    const fields = [base.InstanceId, base.ContactId, base.ContactFlowId, base.QueueId, null];
+    const hash = createHash('sha256').update(JSON.stringify(fields)).digest('hex');
+    expect(contentToken(base)).toBe(`content-${hash}`);
+    expect(requestFingerprint(base)).toBe(hash.slice(0, 32));
+    expect(valueOf({ ...base, Attributes: {} }).Attributes).toBeUndefined();
+    expect(valueOf({ ...base, Attributes: '' }).ClientToken).toBe(contentToken(base));
+  });
+
+  it('hashes for the idempotency layer what askedOf gives, by the same JMESPath Powertools runs', () => {
+    for (const request of [base, { ...base, Attributes: { B: '2', A: '' } }]) {
+      const parsed = valueOf(request);
+      expect(search(ASKED_JMESPATH, parsed)).toEqual(askedOf(parsed));
+    }
+  });
+
+  it.each([
+    [{ 'bad key': 'x' }, 'Attributes keys may hold only letters, digits, - and _'],
+    [{ Reason: 42 }, 'Attributes values must be strings'],
+    [['Reason'], 'Attributes must be an object of strings'],
+    ['Reason=sla', 'Attributes must be an object of strings'],
+  ])('rejects %j, naming why', (Attributes, message) => {
+    expect(rejectionOf({ ...base, Attributes }).message).toContain(message);
+  });
+
+  it('rejects attributes over 32,768 UTF-8 bytes, counting multi-byte characters as bytes', () => {
+    const fits = { K: 'x'.repeat(32_767) };
+    expect(valueOf({ ...base, Attributes: fits }).Attributes).toEqual(fits);
+    // 'é' is two bytes: 16,384 of them and a one-byte key are 32,769 bytes.
+    expect(rejectionOf({ ...base, Attributes: { K: 'é'.repeat(16_384) } }).message).toMatch(
+      /at most 32768 UTF-8 bytes.*got 32769/,
+    );
+  });
+
+  it('carries attributes inside an EventBridge event too', () => {
+    const result = parse(transferRequestedEvent({ ...base, Attributes: { Reason: 'sla' } }));
+    expect(result.ok && result.value.request.Attributes).toEqual({ Reason: 'sla' });
   });
 });
