@@ -189,26 +189,26 @@ describe('toInstanceId', () => {
 });
 
 describe('parseTransferRequest: Attributes, the one field beyond TransferContact', () => {
-  const valueOf = (body: unknown) => {
+  const requestOf = (body: unknown) => {
     const result = parse(body);
     if (!result.ok) throw new Error(result.rejection.message);
     return result.value.request;
   };
 
   it('keeps a string map, its keys sorted, so another key order is the same request', () => {
-    const one = valueOf({ ...base, Attributes: { Reason: 'sla', Case: '42' } });
-    const other = valueOf({ ...base, Attributes: { Case: '42', Reason: 'sla' } });
+    const one = requestOf({ ...base, Attributes: { Reason: 'sla', Case: '42' } });
+    const other = requestOf({ ...base, Attributes: { Case: '42', Reason: 'sla' } });
     expect(Object.keys(one.Attributes ?? {})).toEqual(['Case', 'Reason']);
     expect(one.ClientToken).toBe(other.ClientToken);
     expect(requestFingerprint(one)).toBe(requestFingerprint(other));
   });
 
   it('makes a request with attributes another request than the same transfer without them', () => {
-    const plain = valueOf(base);
-    const attributed = valueOf({ ...base, Attributes: { Reason: 'sla' } });
+    const plain = requestOf(base);
+    const attributed = requestOf({ ...base, Attributes: { Reason: 'sla' } });
     expect(attributed.ClientToken).not.toBe(plain.ClientToken);
     expect(requestFingerprint(attributed)).not.toBe(requestFingerprint(plain));
-    expect(requestFingerprint(valueOf({ ...base, Attributes: { Reason: 'other' } }))).not.toBe(
+    expect(requestFingerprint(requestOf({ ...base, Attributes: { Reason: 'other' } }))).not.toBe(
       requestFingerprint(attributed),
     );
   });
@@ -219,13 +219,13 @@ describe('parseTransferRequest: Attributes, the one field beyond TransferContact
     const hash = createHash('sha256').update(JSON.stringify(fields)).digest('hex');
     expect(contentToken(base)).toBe(`content-${hash}`);
     expect(requestFingerprint(base)).toBe(hash.slice(0, 32));
-    expect(valueOf({ ...base, Attributes: {} }).Attributes).toBeUndefined();
-    expect(valueOf({ ...base, Attributes: '' }).ClientToken).toBe(contentToken(base));
+    expect(requestOf({ ...base, Attributes: {} }).Attributes).toBeUndefined();
+    expect(requestOf({ ...base, Attributes: '' }).ClientToken).toBe(contentToken(base));
   });
 
   it('hashes for the idempotency layer what askedOf gives, by the same JMESPath Powertools runs', () => {
     for (const request of [base, { ...base, Attributes: { B: '2', A: '' } }]) {
-      const parsed = valueOf(request);
+      const parsed = requestOf(request);
       expect(search(ASKED_JMESPATH, parsed)).toEqual(askedOf(parsed));
     }
   });
@@ -241,7 +241,7 @@ describe('parseTransferRequest: Attributes, the one field beyond TransferContact
 
   it('rejects attributes over 32,768 UTF-8 bytes, counting multi-byte characters as bytes', () => {
     const fits = { K: 'x'.repeat(32_767) };
-    expect(valueOf({ ...base, Attributes: fits }).Attributes).toEqual(fits);
+    expect(requestOf({ ...base, Attributes: fits }).Attributes).toEqual(fits);
     // 'é' is two bytes: 16,384 of them and a one-byte key are 32,769 bytes.
     expect(rejectionOf({ ...base, Attributes: { K: 'é'.repeat(16_384) } }).message).toMatch(
       /at most 32768 UTF-8 bytes.*got 32769/,
