@@ -21,6 +21,7 @@ import type {
   SimulatorCall,
   SimulatorSeed,
   SimulatorSnapshot,
+  WriteOperation,
 } from './types.js';
 import { ApiError, operationOf, parseJsonObject, readBody, sendError, sendJson } from './wire.js';
 
@@ -30,10 +31,33 @@ export * from './types.js';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
+ * The error each write's quota answers: `TransferContact`'s reference names ThrottlingException;
+ * `UpdateContactAttributes`' names none, and Connect's APIs that publish no throttle answer
+ * TooManyRequestsException ("rate-related API limits are exceeded").
+ */
+const THROTTLE_TYPE: Readonly<Record<WriteOperation, string>> = {
+  TransferContact: 'ThrottlingException',
+  UpdateContactAttributes: 'TooManyRequestsException',
+};
+
+/** What a write's call log entry says it did when it did nothing. */
+const NOT_DONE = { transferred: false } as const;
+
+/** The fields of a write's call log entry the write pipeline fills in itself. */
+type WriteEntryOwn = 'seq' | 'operation' | 'input' | 'transferred';
+
+/** A write the model made: its answer, and what it did for the call log. */
+interface WriteResult {
+  readonly output: Record<string, unknown>;
+  readonly done: Pick<SimulatorCall, 'transferred' | 'applied'>;
+}
+
+/**
  * An Amazon Connect simulator for tests, the local mode and benchmarks. It speaks Connect's REST-JSON wire
- * protocol (`POST /contact/transfer`, `GET /contacts/{InstanceId}/{ContactId}`; errors as HTTP status,
- * `x-amzn-ErrorType` and `{ "Message" }`, the service model's member), so the unmodified `@aws-sdk/client-connect` talks to it through
- * `AWS_ENDPOINT_URL_CONNECT`. It enforces the documented `TransferContact` rules and can inject faults.
+ * protocol (`POST /contact/transfer`, `POST /contact/attributes`, `GET /contacts/{InstanceId}/{ContactId}`;
+ * errors as HTTP status, `x-amzn-ErrorType` and `{ "Message" }`, the service model's member), so the
+ * unmodified `@aws-sdk/client-connect` talks to it through `AWS_ENDPOINT_URL_CONNECT`. It enforces the documented `TransferContact` and `UpdateContactAttributes`
+ * rules and can inject faults into both.
  * Its reads (`DescribeContact`, `ListAssociatedContacts`) have quotas of their own, may lag a new contact,
  * and take scripted faults of their own ({@link ReadGate}).
  *
@@ -43,6 +67,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * UserId, a missing or over-long field, a channel other than TASK or EMAIL, a contact that is not active,
  * a flow of another type: 400 InvalidRequestException; a 12th transfer of a chain: 402
  * ServiceQuotaExceededException; a ClientToken reused with other parameters: 409 IdempotencyException.
+ * `UpdateContactAttributes`: its own quota, 429 TooManyRequestsException; a bad key, a missing map or
+ * attributes past 32,768 UTF-8 bytes: 400 InvalidParameterException; unknown instance or contact: 404.
  *
  * @example
  * const simulator = await ConnectSimulator.start({ ratePerSecond: 100, burst: 100 });
@@ -59,11 +85,12 @@ export class ConnectSimulator {
   readonly #center: ContactCenter;
   readonly #faults: FaultSchedule;
   readonly #calls: SimulatorCall[] = [];
-  readonly #bucket: TokenBucket;
+  /** Each write's own account-wide quota. */
+  readonly #buckets: Readonly<Record<WriteOperation, TokenBucket>>;
   readonly #reads: ReadGate;
-  /** When each `TransferContact` call arrived, by its input. */
+  /** When each `TransferContact` or `UpdateContactAttributes` call arrived, by its input. */
   readonly #receivedAt = new WeakMap<object, number>();
-  /** The `X-Amzn-Trace-Id` each TransferContact call carried, by its input. */
+  /** The `X-Amzn-Trace-Id` each `TransferContact` or `UpdateContactAttributes` call carried, by its input. */
   readonly #traceHeaders = new WeakMap<object, string>();
   readonly #eventListeners: ((entries: ContactEventEntry[]) => void)[] = [];
   #latencyMs = 0;
@@ -87,7 +114,12 @@ export class ConnectSimulator {
       readLagMs: 0,
       readLagShare: 1,
       contactEventDropShare: 0,
+      attributesReadLagMs: 0,
       ...options,
+      // As the reads: a raised TransferContact quota stands for a raised account, unless told otherwise.
+      updateContactAttributesRatePerSecond:
+        options.updateContactAttributesRatePerSecond ?? options.ratePerSecond ?? 2,
+      updateContactAttributesBurst: options.updateContactAttributesBurst ?? options.burst ?? 5,
     };
     const { seed, readLagMs: lagMs, readLagShare: lagShare } = this.#options;
     // A simulator given a raised TransferContact quota stands for a raised account: its reads scale with it
@@ -101,11 +133,26 @@ export class ConnectSimulator {
     };
     const random = seededRandom(seed);
     this.#eventDrops = seededRandom(seed ^ 0x2545f491);
-    this.#bucket = new TokenBucket(this.#options.ratePerSecond, this.#options.burst);
+    this.#buckets = {
+      TransferContact: new TokenBucket(this.#options.ratePerSecond, this.#options.burst),
+      UpdateContactAttributes: new TokenBucket(
+        this.#options.updateContactAttributesRatePerSecond,
+        this.#options.updateContactAttributesBurst,
+      ),
+    };
     this.#center = new ContactCenter(this.#options, random);
     this.#faults = new FaultSchedule(random);
     // The lag draws from its own stream of the seed: turning lag on leaves the transfers' draws as they were.
-    const reads = { quotas, lagMs, lagShare, random: seededRandom(seed ^ 0x5bd1e995), now: () => this.now() };
+    const reads = {
+      quotas,
+      lagMs,
+      lagShare,
+      attributesLagMs: this.#options.attributesReadLagMs,
+      random: seededRandom(seed ^ 0x5bd1e995),
+      // The attributes' lag draws from a stream of its own too: turning it on leaves the other draws alone.
+      attributesRandom: seededRandom(seed ^ 0x27d4eb2f),
+      now: () => this.now(),
+    };
     this.#reads = new ReadGate(this.#center, reads, (call) =>
       this.#calls.push({ seq: this.#calls.length + 1, ...call }),
     );
@@ -159,10 +206,13 @@ export class ConnectSimulator {
   }
 
   /**
-   * Replaces the fault plan. Scripted faults apply to the next `TransferContact` calls, one each.
+   * Replaces the fault plan. Scripted faults apply to the next calls of their `operation` (`TransferContact`
+   * when they name none), one each; random faults to the plan's `operations` (`TransferContact` alone unless
+   * told otherwise).
    *
    * @example
    * simulator.injectFaults({ script: [{ kind: 'throttle' }, { kind: 'commit-then-error' }] });
+   * simulator.injectFaults({ script: [{ kind: 'commit-then-error', operation: 'UpdateContactAttributes' }] });
    */
   injectFaults(plan: FaultPlan): void {
     this.#faults.replace(plan);
@@ -200,6 +250,7 @@ export class ConnectSimulator {
     this.#center.restore(snapshot);
     // A snapshot's contacts are old by the time it is restored: the reads see them at once.
     this.#reads.lag.clear();
+    this.#reads.attributesLag.clear();
     this.#calls.length = 0;
     this.#calls.push(...snapshot.calls);
   }
@@ -220,7 +271,10 @@ export class ConnectSimulator {
     return this.#center.now();
   }
 
-  /** `TransferContact` calls received and not yet answered (held by an injected delay). */
+  /**
+   * `TransferContact` and `UpdateContactAttributes` calls received and not yet answered (held by an
+   * injected delay).
+   */
   get heldCalls(): number {
     return this.#held;
   }
@@ -285,6 +339,33 @@ export class ConnectSimulator {
     for (const listener of this.#eventListeners) listener(entries);
   }
 
+  /**
+   * A contact's attributes as they are now (not as a lagging read shows them): `{}` for a contact that has
+   * none, `undefined` for no such contact.
+   *
+   * @example
+   * simulator.contactAttributes('instance-1', 'task-1'); // { priority: 'high' }
+   */
+  contactAttributes(instanceId: string, contactId: string): Readonly<Record<string, string>> | undefined {
+    const contact = this.#center.contact(instanceId, contactId);
+    return contact && { ...contact.attributes };
+  }
+
+  /**
+   * How many `UpdateContactAttributes` calls changed each contact's attributes (a refused call did not),
+   * by contact, `<instanceId>/<contactId>`; a contact never updated is left out.
+   *
+   * @example
+   * simulator.attributeUpdatesPerContact().get('instance-1/task-1'); // 1
+   */
+  attributeUpdatesPerContact(): ReadonlyMap<string, number> {
+    const updates = new Map<string, number>();
+    for (const contact of this.#center.allContacts())
+      if (contact.attributeUpdates)
+        updates.set(`${contact.instanceId}/${contact.id}`, contact.attributeUpdates);
+    return updates;
+  }
+
   /** How many transfers each chain (named by its root contact, `<instanceId>/<contactId>`) has had. */
   transfersPerChain(): ReadonlyMap<string, number> {
     return this.#center.transfersPerChain();
@@ -300,7 +381,8 @@ export class ConnectSimulator {
       case 'admin':
         return this.#admin(req.method ?? 'GET', operation.path, body, res);
       case 'TransferContact':
-        return this.#transfer(body, req, res);
+      case 'UpdateContactAttributes':
+        return this.#write(operation.kind, body, req, res);
       case 'DescribeContact':
       case 'ListAssociatedContacts':
         return this.#reads.serve(operation.kind, operation.instanceId, operation.contactId, req, res);
@@ -321,7 +403,8 @@ export class ConnectSimulator {
     }
   }
 
-  #logTransfer(
+  #logWrite(
+    operation: WriteOperation,
     input: Record<string, unknown>,
     entry: Omit<SimulatorCall, 'seq' | 'operation' | 'input'>,
   ): void {
@@ -329,7 +412,7 @@ export class ConnectSimulator {
     const traceHeader = this.#traceHeaders.get(input);
     this.#calls.push({
       seq: this.#calls.length + 1,
-      operation: 'TransferContact',
+      operation,
       input,
       receivedAt,
       ...(traceHeader !== undefined && { traceHeader }),
@@ -337,9 +420,36 @@ export class ConnectSimulator {
     });
   }
 
-  /** `TransferContact` on the wire: the quota, then the injected fault around the model's transfer. */
-  async #transfer(body: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** Does a write in the model: what to answer, and what the call log says it did. */
+  #apply(operation: WriteOperation, input: Record<string, unknown>): WriteResult {
+    if (operation === 'UpdateContactAttributes') {
+      const { contact, before } = this.#center.updateAttributes(input);
+      this.#reads.attributesLag.updated(contact, before);
+      return { output: {}, done: { transferred: false, applied: true } };
+    }
+    const result = this.#center.transfer(input);
+    if (result.transferred && result.from && result.to) {
+      if (result.to !== result.from) this.#reads.lag.created(result.to);
+      this.#raise(transferEvents(result.from, result.to));
+    }
+    return { output: result.output, done: { transferred: result.transferred } };
+  }
+
+  /**
+   * A call that changes a contact (`TransferContact`, `UpdateContactAttributes`) on the wire: its own quota,
+   * then the injected fault around the model's change.
+   */
+  async #write(
+    operation: WriteOperation,
+    body: string,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> {
     const receivedAt = Date.now();
+    const undone =
+      operation === 'UpdateContactAttributes' ? { transferred: false, applied: false } : NOT_DONE;
+    const log = (input: Record<string, unknown>, entry: Omit<SimulatorCall, WriteEntryOwn>) =>
+      this.#logWrite(operation, input, { ...undone, ...entry });
     let input: Record<string, unknown> = {};
     this.#receivedAt.set(input, receivedAt);
     try {
@@ -348,89 +458,56 @@ export class ConnectSimulator {
       const traceHeader = req.headers['x-amzn-trace-id'];
       if (typeof traceHeader === 'string') this.#traceHeaders.set(input, traceHeader);
     } catch (error) {
-      this.#logTransfer(input, { status: 400, errorType: 'SerializationException', transferred: false });
+      log(input, { status: 400, errorType: 'SerializationException' });
       return sendError(res, new ApiError(400, 'SerializationException', String(error)));
     }
-    if (this.#latencyMs) await sleep(this.#latencyMs);
-    if (!this.#bucket.tryTake()) {
-      this.#logTransfer(input, { status: 429, errorType: 'ThrottlingException', transferred: false });
-      return sendError(res, new ApiError(429, 'ThrottlingException', 'Rate exceeded'));
+    if (this.#latencyMs && this.#faults.covers(operation)) await sleep(this.#latencyMs);
+    if (!this.#buckets[operation].tryTake()) {
+      log(input, { status: 429, errorType: THROTTLE_TYPE[operation] });
+      return sendError(res, new ApiError(429, THROTTLE_TYPE[operation], 'Rate exceeded'));
     }
-    const fault = this.#faults.next();
+    const fault = this.#faults.next(operation);
     if (fault?.kind === 'delay-before') {
       await this.#hold(fault.ms);
       // The caller vanished while the call waited to be processed: it never reached Connect's processing.
-      if (req.socket.destroyed)
-        return this.#logTransfer(input, { status: 0, fault: 'abandoned', transferred: false });
+      if (req.socket.destroyed) return log(input, { status: 0, fault: 'abandoned' });
     }
-    if (fault?.kind === 'throttle' || fault?.kind === 'error' || fault?.kind === 'drop')
-      return this.#failBeforeActing(fault.kind, input, req, res);
-    let result: ReturnType<ContactCenter['transfer']>;
+    if (fault?.kind === 'throttle' || fault?.kind === 'error' || fault?.kind === 'drop') {
+      const [status, type] =
+        fault.kind === 'throttle' ? [429, THROTTLE_TYPE[operation]] : [500, 'InternalServiceException'];
+      log(input, { status: fault.kind === 'drop' ? 0 : status, errorType: type, fault: fault.kind });
+      if (fault.kind === 'drop') return void req.socket.destroy();
+      return sendError(res, new ApiError(status, type, `injected ${fault.kind}`));
+    }
+    let result: WriteResult;
     try {
-      result = this.#center.transfer(input);
+      result = this.#apply(operation, input);
     } catch (error) {
       const apiError =
         error instanceof ApiError ? error : new ApiError(500, 'InternalServiceException', String(error));
-      this.#logTransfer(input, {
-        status: apiError.status,
-        errorType: apiError.type,
-        errorMessage: apiError.message,
-        fault: fault?.kind,
-        transferred: false,
-      });
+      const { status, type, message } = apiError;
+      log(input, { status, errorType: type, errorMessage: message, fault: fault?.kind });
       return sendError(res, apiError);
     }
-    if (result.transferred && result.from && result.to) {
-      if (result.to !== result.from) this.#reads.lag.created(result.to);
-      this.#raise(transferEvents(result.from, result.to));
-    }
-    await this.#answerTransfer(fault, input, result, req, res);
+    await this.#answerWrite(fault, result, (entry) => log(input, { ...result.done, ...entry }), req, res);
   }
 
-  /** An injected throttle, error or drop: nothing was done. */
-  #failBeforeActing(
-    kind: 'throttle' | 'error' | 'drop',
-    input: Record<string, unknown>,
-    req: IncomingMessage,
-    res: ServerResponse,
-  ): void {
-    const [status, type] =
-      kind === 'throttle' ? [429, 'ThrottlingException'] : [500, 'InternalServiceException'];
-    this.#logTransfer(input, {
-      status: kind === 'drop' ? 0 : status,
-      errorType: type,
-      fault: kind,
-      transferred: false,
-    });
-    if (kind === 'drop') return void req.socket.destroy();
-    sendError(res, new ApiError(status, type, `injected ${kind}`));
-  }
-
-  /** Answers a transfer the model made (or replayed), unless a fault loses the answer. */
-  async #answerTransfer(
+  /** Answers a write the model made (or replayed), unless a fault loses the answer. */
+  async #answerWrite(
     fault: ScriptedFault | undefined,
-    input: Record<string, unknown>,
-    { output, transferred }: ReturnType<ContactCenter['transfer']>,
+    { output }: WriteResult,
+    log: (entry: Omit<SimulatorCall, WriteEntryOwn>) => void,
     req: IncomingMessage,
     res: ServerResponse,
   ): Promise<void> {
     if (fault?.kind === 'delay-after') await this.#hold(fault.ms);
     if (fault?.kind === 'commit-then-error' || fault?.kind === 'commit-then-drop') {
       const dropped = fault.kind === 'commit-then-drop';
-      this.#logTransfer(input, {
-        status: dropped ? 0 : 500,
-        errorType: 'InternalServiceException',
-        output,
-        fault: fault.kind,
-        transferred,
-      });
+      log({ status: dropped ? 0 : 500, errorType: 'InternalServiceException', output, fault: fault.kind });
       if (dropped) return void req.socket.destroy();
-      return sendError(
-        res,
-        new ApiError(500, 'InternalServiceException', 'injected error after the transfer'),
-      );
+      return sendError(res, new ApiError(500, 'InternalServiceException', 'injected error after the call'));
     }
-    this.#logTransfer(input, { status: 200, output, fault: fault?.kind, transferred });
+    log({ status: 200, output, fault: fault?.kind });
     sendJson(res, 200, output);
   }
 
@@ -441,6 +518,22 @@ export class ConnectSimulator {
     } finally {
       this.#held -= 1;
     }
+  }
+
+  /**
+   * Every contact's attributes and applied `UpdateContactAttributes` calls, by `<instanceId>/<contactId>`,
+   * for `GET /_simulator/attributes`: contacts with neither are left out.
+   */
+  #attributesReport(): { contacts: Record<string, { attributes: Record<string, string>; updates: number }> } {
+    const contacts: Record<string, { attributes: Record<string, string>; updates: number }> = {};
+    for (const contact of this.#center.allContacts()) {
+      if (!contact.attributes && !contact.attributeUpdates) continue;
+      contacts[`${contact.instanceId}/${contact.id}`] = {
+        attributes: { ...contact.attributes },
+        updates: contact.attributeUpdates ?? 0,
+      };
+    }
+    return { contacts };
   }
 
   /** Control endpoints for a simulator running in another process (the local mode, benchmarks). */
@@ -458,6 +551,7 @@ export class ConnectSimulator {
       'GET /_simulator/calls': () => ({ calls: this.#calls }),
       'GET /_simulator/state': () => this.snapshot(),
       'GET /_simulator/chains': () => ({ chains: Object.fromEntries(this.transfersPerChain()) }),
+      'GET /_simulator/attributes': () => this.#attributesReport(),
     };
     const act = control[`${method} ${path}`];
     if (act) sendJson(res, 200, act() ?? { ok: true });

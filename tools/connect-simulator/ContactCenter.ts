@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { mergedAttributes, readUpdateAttributesInput } from './contactAttributes.js';
 import {
   checkDestinationResources,
   checkOneDestination,
@@ -39,6 +40,12 @@ export interface TransferResult {
   /** The contact transferred from, and the one it now is (the same contact when its id is kept). */
   readonly from?: Contact;
   readonly to?: Contact;
+}
+
+/** What an `UpdateContactAttributes` did: the contact it changed, and its attributes before the change. */
+export interface AttributesUpdateResult {
+  readonly contact: Contact;
+  readonly before: Readonly<Record<string, string>>;
 }
 
 interface Instance {
@@ -258,6 +265,36 @@ export class ContactCenter {
     return { output, transferred: true, from: source, to: target };
   }
 
+  /**
+   * `UpdateContactAttributes`: merges the given attributes into the named contact's (a key given again is
+   * overwritten, the others kept). `InitialContactId` may name any contact of a chain, the initial one or a
+   * later one: the contact it names is the one updated, ongoing or ended alike, as the API reference allows.
+   * Throws {@link ApiError} for an invalid input, an unknown instance or contact, or attributes too large.
+   *
+   * @example
+   * center.updateAttributes({ InstanceId: 'i-1', InitialContactId: 'c', Attributes: { tier: 'gold' } });
+   */
+  updateAttributes(raw: Record<string, unknown>): AttributesUpdateResult {
+    const input = readUpdateAttributesInput(raw);
+    const instance = this.#instances.get(input.InstanceId);
+    if (!instance) throw notFound(`instance ${input.InstanceId} not found`);
+    if (instance.accessDenied) {
+      throw new ApiError(
+        403,
+        'AccessDeniedException',
+        `not authorized to perform connect:UpdateContactAttributes on ${input.InstanceId}`,
+      );
+    }
+    const contact = this.#contacts.get(contactKey(input.InstanceId, input.InitialContactId));
+    const attributes = mergedAttributes(contact, input.InitialContactId, input.Attributes);
+    const updated = contact as Contact;
+    const before = updated.attributes ?? {};
+    // A new object each time: a snapshot's shallow copies of the contact keep the attributes they saw.
+    updated.attributes = attributes;
+    updated.attributeUpdates = (updated.attributeUpdates ?? 0) + 1;
+    return { contact: updated, before };
+  }
+
   /** The transfer itself: a new contact linked to the old one (which ends), or the same id kept. */
   #moveContact(source: Contact, input: TransferInput): Contact {
     const now = this.now();
@@ -277,6 +314,9 @@ export class ContactCenter {
         previousContactId: source.id,
         initiationMethod: 'TRANSFER',
         initiatedAt: now,
+        // Connect carries a contact's attributes over a transfer: the new contact starts with a copy of the
+        // ones the transferred contact has now, and later updates of either leave the other as it is.
+        ...(source.attributes && { attributes: { ...source.attributes } }),
       };
       this.#contacts.set(contactKey(source.instanceId, target.id), target);
     }

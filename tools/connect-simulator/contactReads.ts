@@ -13,12 +13,17 @@ export const agentInfoOf = (contact: Contact) =>
     : undefined;
 
 /**
- * `DescribeContact`'s answer for a contact, as the API reference shapes it.
+ * `DescribeContact`'s answer for a contact, as the API reference shapes it, showing `attributes` (the
+ * contact's own unless the read lags an update of them) as `Attributes` when there are any.
  *
  * @example
  * describeContactOutput(center, contact).Contact; // { Arn, Id, Channel, InitiationTimestamp, … }
  */
-export function describeContactOutput(center: ContactCenter, contact: Contact): Record<string, unknown> {
+export function describeContactOutput(
+  center: ContactCenter,
+  contact: Contact,
+  attributes: Readonly<Record<string, string>> = contact.attributes ?? {},
+): Record<string, unknown> {
   return {
     Contact: {
       Arn: center.contactArn(contact.instanceId, contact.id),
@@ -33,6 +38,7 @@ export function describeContactOutput(center: ContactCenter, contact: Contact): 
       LastUpdateTimestamp: epochSeconds(contact.updatedAt ?? contact.initiatedAt),
       QueueInfo: queueInfoOf(contact),
       AgentInfo: agentInfoOf(contact),
+      Attributes: Object.keys(attributes).length > 0 ? { ...attributes } : undefined,
     },
   };
 }

@@ -1,21 +1,34 @@
-import type { ReadOperation } from './types.js';
+import type { ReadOperation, WriteOperation } from './types.js';
 
-/** A fault applied to one upcoming `TransferContact` call, in order. */
-export type ScriptedFault =
-  /** Answer 429 ThrottlingException without doing anything. */
+/** What a fault does to one call. "Doing" the call is the transfer, or the attribute update. */
+type Fault =
+  /**
+   * Answer 429 without doing anything: ThrottlingException (TooManyRequestsException for
+   * `UpdateContactAttributes`).
+   */
   | { readonly kind: 'throttle' }
   /** Answer 500 InternalServiceException without doing anything. */
   | { readonly kind: 'error' }
   /** Close the connection without an answer, without doing anything. */
   | { readonly kind: 'drop' }
-  /** Do the transfer, then answer 500: the caller cannot know it happened. */
+  /** Do the call, then answer 500: the caller cannot know it happened. */
   | { readonly kind: 'commit-then-error' }
-  /** Do the transfer, then close the connection without an answer. */
+  /** Do the call, then close the connection without an answer. */
   | { readonly kind: 'commit-then-drop' }
   /** Wait `ms` before handling the call (before anything is done). */
   | { readonly kind: 'delay-before'; readonly ms: number }
-  /** Do the transfer, then wait `ms` before answering. */
+  /** Do the call, then wait `ms` before answering. */
   | { readonly kind: 'delay-after'; readonly ms: number };
+
+/**
+ * A fault applied to one upcoming call that changes a contact, in order: the next call of its `operation`
+ * (`TransferContact` when it names none, as before `UpdateContactAttributes` was served); calls of the other
+ * operation pass it by.
+ */
+export type ScriptedFault = Fault & {
+  /** The operation whose next call takes the fault. @default 'TransferContact' */
+  readonly operation?: WriteOperation;
+};
 
 /**
  * A fault applied to one upcoming read (`DescribeContact`, `ListAssociatedContacts`): the kinds of
@@ -23,7 +36,7 @@ export type ScriptedFault =
  * reads; `delay-after` reads, then waits, so the answer is stale when it arrives.
  */
 export type ReadFault = (
-  | Extract<ScriptedFault, { readonly kind: 'throttle' | 'error' | 'drop' | 'delay-before' | 'delay-after' }>
+  | Extract<Fault, { readonly kind: 'throttle' | 'error' | 'drop' | 'delay-before' | 'delay-after' }>
   /** Answer 404 for a contact that exists: a read lagging it (AWS does not rule it out). */
   | { readonly kind: 'not-found' }
 ) & {
@@ -51,11 +64,18 @@ export interface FaultPlan {
   readonly holdMs?: number;
   /** Faults for the next calls, one each, before any random fault. @default [] */
   readonly script?: readonly ScriptedFault[];
+  /**
+   * The operations the random faults, `latencyMs` and holds apply to. Scripted faults name their own.
+   * @default ['TransferContact']
+   */
+  readonly operations?: readonly WriteOperation[];
 }
 
 /**
- * The faults of upcoming `TransferContact` calls: scripted ones first, in order, then random ones drawn from
- * the simulator's seeded PRNG, so a run is reproducible.
+ * The faults of upcoming calls that change a contact (`TransferContact`, `UpdateContactAttributes`):
+ * scripted ones first, in order, then random ones drawn from the simulator's seeded PRNG, so a run is
+ * reproducible. An operation the plan's random faults do not apply to draws nothing, leaving the others'
+ * draws as they were.
  */
 export class FaultSchedule {
   #plan: FaultPlan = {};
@@ -74,15 +94,21 @@ export class FaultSchedule {
     this.#script = [...(plan.script ?? [])];
   }
 
+  /** Whether the plan's random faults, latency and holds apply to calls of `operation`. */
+  covers(operation: WriteOperation): boolean {
+    return (this.#plan.operations ?? ['TransferContact']).includes(operation);
+  }
+
   /**
-   * The fault of the next call, if any.
+   * The fault of the next call of `operation`, if any.
    *
    * @example
    * new FaultSchedule(Math.random).next(); // undefined: no plan
    */
-  next(): ScriptedFault | undefined {
-    const scripted = this.#script.shift();
-    if (scripted) return scripted;
+  next(operation: WriteOperation = 'TransferContact'): ScriptedFault | undefined {
+    const index = this.#script.findIndex((fault) => (fault.operation ?? 'TransferContact') === operation);
+    if (index >= 0) return this.#script.splice(index, 1)[0];
+    if (!this.covers(operation)) return undefined;
     const { throttleRate = 0, errorRate = 0, dropRate = 0, commitThenErrorRate = 0 } = this.#plan;
     const draw = this.random();
     if (draw < throttleRate) return { kind: 'throttle' };

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ContactCenter } from './ContactCenter.js';
 import { associatedContactsOutput, describeContactOutput } from './contactReads.js';
 import type { ReadFault } from './faults.js';
-import { ReadLag } from './readLag.js';
+import { AttributesLag, ReadLag } from './readLag.js';
 import { searchContacts } from './searchContacts.js';
 import { TokenBucket } from './TokenBucket.js';
 import type { RateQuota, ReadOperation, ReadQuotas, SimulatorCall } from './types.js';
@@ -27,8 +27,12 @@ export interface ReadGateOptions {
   readonly quotas: ReadQuotas;
   readonly lagMs: number;
   readonly lagShare: number;
+  /** How long `DescribeContact` shows a contact's attributes as they were before an update (ms). */
+  readonly attributesLagMs: number;
   /** The PRNG the lag draws from. */
   readonly random: () => number;
+  /** The PRNG the attributes' lag draws from, a stream of its own. */
+  readonly attributesRandom: () => number;
   /** The simulator's clock (ms). */
   readonly now: () => number;
 }
@@ -49,6 +53,8 @@ type ReadEntry = Omit<SimulatorCall, 'seq' | 'operation' | 'input' | 'transferre
 export class ReadGate {
   /** The new contacts the reads do not see yet. */
   readonly lag: ReadLag;
+  /** The attribute updates `DescribeContact` does not see yet. */
+  readonly attributesLag: AttributesLag;
   readonly #buckets: Readonly<Record<ReadOperation, TokenBucket>>;
   #script: ReadFault[] = [];
 
@@ -56,10 +62,15 @@ export class ReadGate {
 
   constructor(
     private readonly center: ContactCenter,
-    { quotas, lagMs, lagShare, random, now }: ReadGateOptions,
+    { quotas, lagMs, lagShare, attributesLagMs, random, attributesRandom, now }: ReadGateOptions,
     private readonly record: (call: Omit<SimulatorCall, 'seq'>) => void,
   ) {
     this.lag = new ReadLag({ lagMs, share: lagShare }, random, now);
+    this.attributesLag = new AttributesLag(
+      { lagMs: attributesLagMs, share: lagShare },
+      attributesRandom,
+      now,
+    );
     this.#now = now;
     const bucket = ({ ratePerSecond, burst } = DEFAULT_READ_QUOTA) => new TokenBucket(ratePerSecond, burst);
     this.#buckets = {
@@ -190,8 +201,11 @@ export class ReadGate {
     const missing = notFound(`contact ${contactId} not found`);
     if (!contact) return { error: missing, lagged: false };
     if (this.lag.hides(contact)) return { error: missing, lagged: true };
-    if (operation === 'DescribeContact')
-      return { output: describeContactOutput(this.center, contact), lagged: false };
+    if (operation === 'DescribeContact') {
+      const lagged = this.attributesLag.hides(contact);
+      const attributes = this.attributesLag.seen(contact);
+      return { output: describeContactOutput(this.center, contact, attributes), lagged };
+    }
     const tree = this.center.treeOf(contact);
     const seen = tree.filter((other) => !this.lag.hides(other));
     return {

@@ -55,3 +55,52 @@ export class ReadLag {
     this.#visibleAt.clear();
   }
 }
+
+/**
+ * Which attribute updates Connect's reads do not see yet. AWS does not promise that `DescribeContact` shows
+ * an `UpdateContactAttributes` at once, so for `lagMs` after an update (the configured share of updates) a
+ * read shows the contact's attributes as they were before it; updates while one still lags extend the lag,
+ * and the read keeps showing the attributes from before the first of them.
+ *
+ * @example
+ * const lag = new AttributesLag({ lagMs: 5_000, share: 1 }, seededRandom(2), () => center.now());
+ * lag.updated(contact, { tier: 'silver' });
+ * lag.seen(contact); // { tier: 'silver' } for 5 s of the simulator's clock, then contact.attributes
+ */
+export class AttributesLag {
+  readonly #lag: ReadLag;
+  /** The attributes the reads still show, of each contact whose latest update lags. */
+  readonly #shown = new Map<string, Readonly<Record<string, string>>>();
+
+  constructor(behaviour: ReadLagBehaviour, random: () => number, now: () => number) {
+    this.#lag = new ReadLag(behaviour, random, now);
+  }
+
+  /** `contact`'s attributes were just changed from `before`: the reads keep `before`, if this update lags. */
+  updated(contact: Pick<Contact, 'instanceId' | 'id'>, before: Readonly<Record<string, string>>): void {
+    const key = contactKey(contact);
+    const shown = this.#lag.hides(contact) ? this.#shown.get(key) : undefined;
+    this.#lag.created(contact);
+    if (this.#lag.hides(contact)) this.#shown.set(key, shown ?? before);
+    else this.#shown.delete(key);
+  }
+
+  /** The attributes the reads see of `contact`: its own, unless its latest update still lags. */
+  seen(contact: Pick<Contact, 'instanceId' | 'id' | 'attributes'>): Readonly<Record<string, string>> {
+    const key = contactKey(contact);
+    if (this.#lag.hides(contact)) return this.#shown.get(key) ?? contact.attributes ?? {};
+    this.#shown.delete(key);
+    return contact.attributes ?? {};
+  }
+
+  /** Whether the reads do not see `contact`'s latest attribute update yet. */
+  hides(contact: Pick<Contact, 'instanceId' | 'id'>): boolean {
+    return this.#lag.hides(contact) && this.#shown.has(contactKey(contact));
+  }
+
+  /** Forgets every lag: the contacts of a restored snapshot are old, and seen as they are. */
+  clear(): void {
+    this.#lag.clear();
+    this.#shown.clear();
+  }
+}

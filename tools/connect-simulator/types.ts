@@ -101,12 +101,31 @@ export interface ConnectSimulatorOptions {
   /** The share of new contacts that lag `readLagMs`, drawn from the seeded PRNG. @default 1 */
   readonly readLagShare?: number;
   /**
+   * How long `DescribeContact` keeps showing a contact's attributes as they were before an
+   * `UpdateContactAttributes`, on the simulator's clock; the `readLagShare` of updates lag, drawn from a
+   * seeded stream of their own. AWS does not promise a read sees an update at once.
+   * @default 0 (seen at once)
+   */
+  readonly attributesReadLagMs?: number;
+  /**
+   * Token-bucket refill rate of `UpdateContactAttributes`, a bucket of its own: AWS documents 2/s (burst 5)
+   * for Connect APIs without a quota of their own, and names none for it. As the reads, it follows
+   * `ratePerSecond` unless set: a simulator given a raised transfer quota stands for a raised account.
+   * @default - `ratePerSecond` (2)
+   */
+  readonly updateContactAttributesRatePerSecond?: number;
+  /** Token-bucket size of `UpdateContactAttributes`. @default - `burst` (5) */
+  readonly updateContactAttributesBurst?: number;
+  /**
    * The share of contact events Connect never puts on the bus, drawn from a seeded stream of its own.
    * Connect documents contact events as best effort: a rule may never see a contact.
    * @default 0 (every event delivered)
    */
   readonly contactEventDropShare?: number;
 }
+
+/** Connect's calls that change a contact: each has a quota of its own, and takes scripted faults. */
+export type WriteOperation = 'TransferContact' | 'UpdateContactAttributes';
 
 /** Connect's reads the simulator serves: each has a quota of its own. */
 export type ReadOperation = 'DescribeContact' | 'ListAssociatedContacts' | 'SearchContacts';
@@ -123,7 +142,7 @@ export type ReadQuotas = Readonly<Partial<Record<ReadOperation, RateQuota>>>;
 /** One call the simulator received. */
 export interface SimulatorCall {
   readonly seq: number;
-  readonly operation: 'TransferContact' | ReadOperation;
+  readonly operation: WriteOperation | ReadOperation;
   readonly input: Record<string, unknown>;
   readonly status: number;
   readonly errorType?: string;
@@ -134,7 +153,12 @@ export interface SimulatorCall {
   readonly fault?: string;
   /** Whether this call performed a transfer (replays of a token do not). */
   readonly transferred: boolean;
-  /** For a read: the lag hid a contact from it (the one it named: a 404; another of its tree: left out). */
+  /** For `UpdateContactAttributes`: whether it changed the contact's attributes (a refused call did not). */
+  readonly applied?: boolean;
+  /**
+   * For a read: the lag hid a contact from it (the one it named: a 404; another of its tree: left out), or
+   * `DescribeContact` showed the contact's attributes as they were before an update that still lags.
+   */
   readonly lagged?: boolean;
   /** When the call arrived (ms, the process's clock). */
   readonly receivedAt?: number;
@@ -181,6 +205,10 @@ export interface Contact {
   disconnectedAt?: number;
   /** When anything about it last changed (ms). */
   updatedAt?: number;
+  /** Its user-defined attributes (`UpdateContactAttributes`; a transfer's new contact starts with a copy). */
+  attributes?: Record<string, string>;
+  /** How many `UpdateContactAttributes` calls changed its attributes. */
+  attributeUpdates?: number;
 }
 
 /** A contact arriving (a task created through the API), as `startContact` takes it. */

@@ -25,6 +25,7 @@ export const notFound = (message: string) => new ApiError(404, 'ResourceNotFound
 export type Operation =
   | { readonly kind: 'admin'; readonly path: string }
   | { readonly kind: 'TransferContact' }
+  | { readonly kind: 'UpdateContactAttributes' }
   | { readonly kind: 'SearchContacts' }
   | { readonly kind: 'DescribeContact'; readonly instanceId: string; readonly contactId: string }
   | { readonly kind: 'ListAssociatedContacts'; readonly instanceId: string; readonly contactId: string }
@@ -32,7 +33,8 @@ export type Operation =
 
 /**
  * Which operation a request asks for, by Connect's REST routes (`POST /contact/transfer`,
- * `GET /contacts/{InstanceId}/{ContactId}`, `GET /contact/associated/{InstanceId}?contactId=`).
+ * `POST /contact/attributes`, `GET /contacts/{InstanceId}/{ContactId}`,
+ * `GET /contact/associated/{InstanceId}?contactId=`).
  *
  * @example
  * operationOf('GET', new URL('http://x/contacts/i-1/c-1')); // { kind: 'DescribeContact', instanceId: 'i-1', contactId: 'c-1' }
@@ -40,6 +42,7 @@ export type Operation =
 export function operationOf(method: string, url: URL): Operation {
   if (url.pathname.startsWith('/_simulator/')) return { kind: 'admin', path: url.pathname };
   if (method === 'POST' && url.pathname === '/contact/transfer') return { kind: 'TransferContact' };
+  if (method === 'POST' && url.pathname === '/contact/attributes') return { kind: 'UpdateContactAttributes' };
   if (method === 'POST' && url.pathname === '/search-contacts') return { kind: 'SearchContacts' };
   const associated = /^\/contact\/associated\/([^/]+)$/.exec(url.pathname);
   if (method === 'GET' && associated) {

@@ -147,7 +147,7 @@ export function operationOf(
   if (method === 'POST' && pathname === '/contact/transfer') return 'TransferContact';
   if (method === 'GET' && pathname.startsWith('/contact/associated/')) return 'ListAssociatedContacts';
   if (method === 'GET' && pathname.startsWith('/contacts/')) return 'DescribeContact';
-  if (method === 'POST' && pathname.startsWith('/contact/attributes/')) return 'UpdateContactAttributes';
+  if (method === 'POST' && pathname === '/contact/attributes') return 'UpdateContactAttributes';
   if (method === 'POST' && pathname.startsWith('/search-contacts')) return 'SearchContacts';
   if (pathname.startsWith('/_simulator/')) return 'Admin';
   return `${method} ${pathname}`;
