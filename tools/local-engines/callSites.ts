@@ -37,6 +37,12 @@ const DYNAMO_SITES: readonly DynamoSite[] = [
   { site: 'ledger.release', operation: 'UpdateItem', key: 'chain#', expression: /DELETE tokens/ },
   { site: 'ledger.tokensOf', operation: 'GetItem', key: 'chain#' },
   { site: 'request.begin', operation: 'UpdateItem', key: 'request#', expression: /fingerprint/ },
+  {
+    site: 'request.attributesApplied',
+    operation: 'UpdateItem',
+    key: 'request#',
+    expression: /attributesAppliedAt/,
+  },
   { site: 'request.transition', operation: 'UpdateItem', key: 'request#' },
   { site: 'request.forget', operation: 'DeleteItem', key: 'request#' },
   { site: 'request.read', operation: 'GetItem', key: 'request#' },
