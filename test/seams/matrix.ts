@@ -14,6 +14,8 @@ export interface Setup {
   readonly expected: 'transferred' | string;
   /** Transfers under the token before the request was sent (a reused token's first request). */
   readonly transfersBefore?: number;
+  /** The request's `Attributes`: a transfer must leave them on the contact it started. */
+  readonly attributes?: Readonly<Record<string, string>>;
 }
 
 /** A request's path through the worker, set up on a fresh contact. */
@@ -43,6 +45,19 @@ export const SCENARIOS: readonly Scenario[] = [
       const t = token('transfer');
       const body = await sendRequest(world, queueTransfer({ ContactId: contact, ClientToken: t }));
       return { token: t, body, chainRoot: contact, expected: 'transferred' };
+    },
+  },
+  {
+    name: 'transfer with attributes',
+    async setup(world) {
+      const contact = world.newContact();
+      const t = token('attributes');
+      const attributes = { EscalationReason: 'seam', CaseId: t.slice(-8) };
+      const body = await sendRequest(
+        world,
+        queueTransfer({ ContactId: contact, ClientToken: t, Attributes: attributes }),
+      );
+      return { token: t, body, chainRoot: contact, expected: 'transferred', attributes };
     },
   },
   {
@@ -150,6 +165,8 @@ export interface Observed {
   readonly refusedBySqs: number;
   /** Whether a `TransferContact` call under the token may have transferred (faulted, 5xx or unanswered). */
   readonly ambiguousCall: boolean;
+  /** The attributes of the contact the request's transfer started, if it started one. */
+  readonly successorAttributes?: Readonly<Record<string, string>>;
 }
 
 /** Where a physical bound excuses a check: the only way to keep it needs the very call that fails throughout. */
@@ -175,7 +192,7 @@ export function boundsOf(cell: Cell | undefined, lastDelivery: boolean): Bounds 
 const DEFINITE = new Set(['InvalidRequest', 'CapReached', 'PermanentConnectError']);
 
 /**
- * The six invariants, checked from the engines' state after one request ran to its end: the violations found
+ * The six invariants (and that a transfer left its attributes on the new contact), checked from the engines' state after one request ran to its end: the violations found
  * (empty when all hold).
  */
 export function checkInvariants(setup: Setup, seen: Observed, bounds: Bounds, cap = 11): string[] {
@@ -205,6 +222,11 @@ export function checkInvariants(setup: Setup, seen: Observed, bounds: Bounds, ca
     if (!bounds.slotKept) violations.push(`5. ${reason} kept its slot`);
   }
   if (seen.refusedBySqs > 0) violations.push(`SQS refused ${seen.refusedBySqs} of the worker's sends`);
+  if (setup.attributes && transferred) {
+    const carried = seen.successorAttributes ?? {};
+    if (Object.entries(setup.attributes).some(([key, value]) => carried[key] !== value))
+      violations.push('7. transferred without its attributes on the new contact');
+  }
   if (reason === 'AmbiguousTransfer' && !seen.ambiguousCall)
     violations.push('5. dead-lettered as ambiguous, but no call under the token may have transferred');
   return violations;
@@ -239,7 +261,9 @@ export async function runScenario(
   const events = world.takeEvents(setup.token);
   world.connect.injectFaults({});
   const chain = await world.chainTokens(setup.chainRoot);
+  const successor = world.connect.snapshot().contacts.find((c) => c.previousContactId === setup.chainRoot);
   const seen: Observed = {
+    successorAttributes: successor?.attributes,
     transfers: world.transfersOf(setup.token) - (setup.transfersBefore ?? 0),
     chainSize: chain.size,
     holdsToken: chain.has(setup.token),

@@ -49,7 +49,7 @@ export function describeSeamMatrix(
           }
         }
         process.stdout.write(
-          `seam matrix (${name}) ${scenario.name}: ${sites.length} sites × ${SEAM_FAULTS.length} faults = ${cells} cells, ${violations.length} violations\n`,
+          `seam matrix (${name}) ${scenario.name}: ${sites.length} sites × ${SEAM_FAULTS.length} faults = ${cells} cells, ${violations.length} violations (${sites.map((s) => s.site).join(', ')})\n`,
         );
         expect(violations).toEqual([]);
       });

@@ -103,6 +103,7 @@ export class WorkerHarness {
       // Tests run the simulator with a high quota; pacing is measured by the benchmark, not here.
       TRANSFER_RATE_PER_SECOND: '1000',
       CONTACT_READ_RATE_PER_SECOND: '1000',
+      ATTRIBUTES_RATE_PER_SECOND: '1000',
       MAX_CONCURRENCY: '2',
       DEADLINE_MARGIN_MS: '1000',
       AWS_MAX_ATTEMPTS: '1',

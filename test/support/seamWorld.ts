@@ -168,6 +168,7 @@ export class SeamWorld {
       ALLOWED_INSTANCE_IDS: 'instance-1',
       TRANSFER_RATE_PER_SECOND: '1000',
       CONTACT_READ_RATE_PER_SECOND: '1000',
+      ATTRIBUTES_RATE_PER_SECOND: '1000',
       MAX_CONCURRENCY: '2',
       MAX_RECEIVE_COUNT: String(this.options.maxReceiveCount),
       DEADLINE_MARGIN_MS: '1000',
