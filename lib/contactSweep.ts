@@ -17,6 +17,7 @@ import {
 } from '../src/contract/sweep.js';
 import { acknowledgeFunctionFindings } from './nagAcknowledgements.js';
 import type { TransferRuleOptions, TransferRuleSweep } from './props.js';
+import { hasAttributes } from './transferRule.js';
 import { workerCode } from './workerCode.js';
 
 /** The sweep's defaults: a window, a schedule, a settle time, a SearchContacts rate. */
@@ -91,6 +92,8 @@ export function sweepInput(id: string, options: TransferRuleOptions, sweep: Tran
     destination: {
       ContactFlowId: destination.contactFlowId,
       ...(destination.queueId ? { QueueId: destination.queueId } : { UserId: destination.userId }),
+      // The same request as the rule's events make (attributes are part of what a token asks).
+      ...(hasAttributes(destination) && { Attributes: { ...destination.attributes } }),
     },
     criteria: {
       // Only what TransferContact moves, whatever the rule's pattern says.

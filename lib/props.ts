@@ -223,6 +223,13 @@ export interface TransferDestination {
   readonly userId?: string;
   /** The flow that routes the contact to the queue or user: a transfer-to-queue or transfer-to-agent flow. */
   readonly contactFlowId: string;
+  /**
+   * Contact attributes every transfer of the rule sets first (the request's `Attributes`), so the receiving
+   * flow or agent can tell why the contact came: for instance `{ EscalatedBy: 'EscalateQueuedTasks' }`. Keys
+   * of letters, digits, `-` and `_`; 32,768 UTF-8 bytes in all.
+   * @default - none: the contact's attributes are left as they are
+   */
+  readonly attributes?: { [key: string]: string };
 }
 
 /** Options of {@link TransferOrchestrator.addTransferRule}. */

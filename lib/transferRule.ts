@@ -1,7 +1,8 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import type * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { contactAttributesProblems } from '../src/contract/connect.js';
 import { TRANSFER_REQUESTED_DETAIL_TYPE } from '../src/contract/events.js';
 import { ruleToken } from '../src/contract/sweep.js';
 import type { TransferDestination, TransferRuleOptions } from './props.js';
@@ -41,8 +42,15 @@ export function destinationProblems(id: string, destination: TransferDestination
       `addTransferRule('${id}') needs destination.contactFlowId, got ${JSON.stringify(destination.contactFlowId)}`,
     );
   }
+  if (destination.attributes !== undefined && !Token.isUnresolved(destination.attributes))
+    for (const problem of contactAttributesProblems(destination.attributes))
+      problems.push(`addTransferRule('${id}') destination.attributes: ${problem}`);
   return problems;
 }
+
+/** Whether a destination sets attributes (an empty map sets none, as the request's schema reads it). */
+export const hasAttributes = (destination: TransferDestination): boolean =>
+  destination.attributes !== undefined && Object.keys(destination.attributes).length > 0;
 
 /**
  * The message a transfer rule puts on the queue: a `Transfer Contact Requested` event built by an input
@@ -60,6 +68,7 @@ export function transferRequestInput(id: string, destination: TransferDestinatio
       ContactId: events.EventField.fromPath('$.detail.contactId'),
       ContactFlowId: destination.contactFlowId,
       ...(destination.queueId ? { QueueId: destination.queueId } : { UserId: destination.userId }),
+      ...(hasAttributes(destination) && { Attributes: { ...destination.attributes } }),
       // The sweep gives a contact the same token (`ruleToken`), so a late event and the sweep make one transfer.
       ClientToken: ruleToken(id, events.EventField.fromPath('$.detail.contactId')),
     },

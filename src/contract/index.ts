@@ -14,7 +14,13 @@ export {
   type TableBilling,
   type TableCapacity,
 } from './capacity.js';
-export { CONNECT_DEFAULT_BURST, CONNECT_TRANSFER_LIMIT, CONNECT_TRANSFER_QUOTA } from './connect.js';
+export {
+  CONNECT_DEFAULT_BURST,
+  CONNECT_TRANSFER_LIMIT,
+  CONNECT_TRANSFER_QUOTA,
+  CONTACT_ATTRIBUTES_LIMITS,
+  contactAttributesProblems,
+} from './connect.js';
 export { DEAD_LETTER_REASON_ATTRIBUTES, DeadLetterAttribute, MAX_REASON_CHARS } from './deadLetter.js';
 export { DEFAULTS, minimumFunctionTimeoutSeconds } from './defaults.js';
 export {

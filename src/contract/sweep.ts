@@ -56,6 +56,8 @@ export interface SweepInput {
     readonly ContactFlowId: string;
     readonly QueueId?: string;
     readonly UserId?: string;
+    /** The rule's attributes, set with each transfer (the events' requests carry the same). */
+    readonly Attributes?: Readonly<Record<string, string>>;
   };
   /** The SearchContacts criteria that stand for the rule's pattern. */
   readonly criteria: {

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { CONTACT_ATTRIBUTES_LIMITS, utf8Length } from '../contract/connect.js';
 import { TRANSFER_REQUESTED_DETAIL_TYPE } from '../contract/events.js';
 
-export { TRANSFER_REQUESTED_DETAIL_TYPE };
+export { CONTACT_ATTRIBUTES_LIMITS, TRANSFER_REQUESTED_DETAIL_TYPE };
 
 /** API length limits of `TransferContact`, from the Amazon Connect API reference. */
 export const TRANSFER_CONTACT_LIMITS = {
@@ -13,18 +14,6 @@ export const TRANSFER_CONTACT_LIMITS = {
   UserId: { min: 1, max: 256 },
   ClientToken: { min: 1, max: 500 },
 } as const;
-
-/**
- * `UpdateContactAttributes`' rules for the one field a request adds to the `TransferContact` input, from the
- * Amazon Connect API reference: keys of letters, digits, dash and underscore; up to 32,768 UTF-8 bytes
- * across all of a contact's attributes (this request's alone are checked: Connect holds the rest).
- */
-export const CONTACT_ATTRIBUTES_LIMITS = {
-  keyPattern: /^[A-Za-z0-9_-]+$/,
-  maxTotalBytes: 32_768,
-} as const;
-
-const utf8Bytes = (value: string): number => Buffer.byteLength(value, 'utf8');
 
 /**
  * `Attributes`: the string map `UpdateContactAttributes` takes, applied to the contact before it transfers.
@@ -53,7 +42,7 @@ const AttributesSchema = z.preprocess(
     )
     .check((ctx) => {
       const bytes = Object.entries(ctx.value).reduce(
-        (sum, [key, value]) => sum + utf8Bytes(key) + utf8Bytes(value),
+        (sum, [key, value]) => sum + utf8Length(key) + utf8Length(value),
         0,
       );
       if (bytes > CONTACT_ATTRIBUTES_LIMITS.maxTotalBytes)

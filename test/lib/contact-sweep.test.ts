@@ -141,3 +141,39 @@ describe('a rule’s sweep: its instance', () => {
     );
   });
 });
+
+describe('a rule’s attributes', () => {
+  const attributes = { EscalatedBy: 'Escalate', Reason: 'queued too long' };
+  const { template } = build({ ...RULE, destination: { ...RULE.destination, attributes } });
+  const rules = Object.values(template.findResources('AWS::Events::Rule')) as {
+    Properties: {
+      ScheduleExpression?: string;
+      Targets: { Input?: string; InputTransformer?: { InputTemplate: string } }[];
+    };
+  }[];
+
+  it('go with every request the rule’s events make and every request its sweep makes: one request, one token', () => {
+    const eventRule = rules.find((rule) => JSON.stringify(rule).includes('aws.connect'));
+    const sweepRule = rules.find((rule) => rule.Properties.ScheduleExpression);
+    expect(eventRule?.Properties.Targets[0]?.InputTransformer?.InputTemplate).toContain(
+      `"Attributes":${JSON.stringify(attributes)}`,
+    );
+    const input = JSON.parse(String(sweepRule?.Properties.Targets[0]?.Input));
+    expect(input.destination).toEqual({
+      ContactFlowId: 'flow-1',
+      QueueId: 'escalations',
+      Attributes: attributes,
+    });
+  });
+
+  it('are checked at synth as Connect checks them', () => {
+    expect(() =>
+      build({
+        ...RULE,
+        destination: { ...RULE.destination, attributes: { 'bad key': 'x', K: 'é'.repeat(16_384) } },
+      }),
+    ).toThrow(
+      /destination\.attributes: key "bad key" may hold only letters, digits, - and _[\s\S]*destination\.attributes: at most 32768 UTF-8 bytes \(keys and values\), got 32777/,
+    );
+  });
+});

@@ -61,6 +61,8 @@ export async function startStack(
     context: {
       instanceIds: SAMPLE_INSTANCE_ID,
       transferRatePerSecond: String(options.rate),
+      // A team that raised the transfer quota raises UpdateContactAttributes' with it (the simulator's follows).
+      attributesRatePerSecond: String(options.rate),
       functionTimeoutSeconds: String(functionTimeoutSeconds),
       maxReceiveCount: String(options.maxReceiveCount),
       transferCap: String(options.cap),

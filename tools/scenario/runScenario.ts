@@ -4,6 +4,7 @@ import { minimumFunctionTimeoutSeconds } from '../../src/contract/index.js';
 import { parseTransferRequest } from '../../src/request/index.js';
 import { seededRandom } from '../connect-simulator/random.js';
 import { seamSiteReports } from '../local-runner/seamProxies.js';
+import { attributesInvariant } from './attributesCheck.js';
 import {
   drain,
   expireIdempotencyRecords,
@@ -259,9 +260,12 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRep
   const deadLetters = await takeDeadLetters(run.sqs, local.deadLetterQueueUrl);
   const ruleCheck = () =>
     ruleContactsInvariant(sentWorkload.contactEventTasks, local.connect.calls, deadLetters);
-  const invariants = [...(await invariantsOf(run, sent, deadLetters, remaining)), ruleCheck()];
+  const attributesCheck = (bodies: ReadonlyMap<string, string>) =>
+    attributesInvariant(bodies.values(), local.connect.calls, local.connect.snapshot().contacts);
+  const attributes = attributesCheck(sent);
+  const invariants = [...(await invariantsOf(run, sent, deadLetters, remaining)), ruleCheck(), attributes];
   const redrive = options.redrive ? await redrivePhase(run, sent, deadLetters) : undefined;
-  if (redrive) (redrive.invariants as InvariantResult[]).push(ruleCheck());
+  if (redrive) (redrive.invariants as InvariantResult[]).push(ruleCheck(), attributesCheck(sent));
   const kills = await stopKiller();
 
   const events = outcomeEventsOf(run, sent, deadLetters);

@@ -88,6 +88,9 @@ export function buildWorkload(options: WorkloadOptions): Workload {
         ? { UserId: pick(['agent-ana', 'agent-bo']) }
         : { QueueId: pick(['support', 'escalations', 'billing']) }),
       ClientToken: `${chain}-${n}-${options.seed}`,
+      // Every other request says why, under a key of its own: attributes merge and travel with the
+      // contact, so the chain's newest contact must hold every transferred request's (invariant 8).
+      ...(n % 2 === 0 && { Attributes: { [`Step-${n}`]: `${chain}-${n}-${options.seed}` } }),
     };
   };
 
