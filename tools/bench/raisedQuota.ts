@@ -17,10 +17,26 @@ export interface RaisedQuotaCase {
 }
 
 /** 10/s with 2 workers, 40/s with 8: each worker's share is 5/s, the batch of 10 two seconds of calls. */
-export const RAISED_QUOTA_CASES: readonly RaisedQuotaCase[] = [
+const ALL_RAISED_QUOTA_CASES: readonly RaisedQuotaCase[] = [
   { rate: 10, maxConcurrency: 2, backlog: 900 },
   { rate: 40, maxConcurrency: 8, backlog: 3_000 },
 ];
+/**
+ * The cases a run measures: all, or those whose rate `RAISED_QUOTA_RATES` names (`RAISED_QUOTA_RATES=40`),
+ * so that one rate can be measured again without the other's minutes on a shared machine.
+ */
+export const RAISED_QUOTA_CASES: readonly RaisedQuotaCase[] = ((only) =>
+  only
+    ? ALL_RAISED_QUOTA_CASES.filter((c) => only.split(',').map(Number).includes(c.rate))
+    : ALL_RAISED_QUOTA_CASES)(process.env.RAISED_QUOTA_RATES);
+/**
+ * `RAISED_QUOTA_READ_FACTOR=2` (a diagnosis, not the case a team deploys): Connect's reads and the worker's
+ * read rate at twice the transfer rate, to tell what the reads bound from what the pacing does.
+ */
+const READ_FACTOR = Number(process.env.RAISED_QUOTA_READ_FACTOR ?? 1);
+/** The read rate of a case (`contactReadRatePerSecond`, and Connect's read quotas). */
+const readRateOf = (c: RaisedQuotaCase) => c.rate * READ_FACTOR;
+
 /** Connect's burst, which a raised rate keeps. */
 export const RAISED_QUOTA_BURST = 5;
 /** Left out at the start: the workers' first polls, the pacer's first reads. */
@@ -135,6 +151,11 @@ export function raisedQuotaFigures(calls: readonly SimulatorCall[], c: RaisedQuo
   const throttled = transfers.filter((x) => x.status === 429);
   const readThrottles = calls.filter((x) => x.operation !== 'TransferContact' && x.status === 429).length;
 
+  // Each fresh request reads its contact once (`DescribeContact`, paced per worker at the read rate's share)
+  // before its turn: the reads' own share of their rate bounds the transfers'.
+  const reads = calls.filter(
+    (x) => x.operation === 'DescribeContact' && (x.receivedAt ?? 0) >= from && (x.receivedAt ?? 0) < to,
+  );
   const unused = unusedTokens(inWindow, from, c.rate, burst);
   const spread = spreadOf(inWindow, from, start, windowSeconds, c.rate);
   const capacity = windowSeconds * c.rate;
@@ -152,6 +173,8 @@ export function raisedQuotaFigures(calls: readonly SimulatorCall[], c: RaisedQuo
     throttlesInWindow: inWindow.filter((x) => x.status === 429).length,
     throttleTimesS: throttled.map((x) => r3((at(x) - start) / 1000)),
     readThrottles,
+    describesPerSecond: r3(reads.length / windowSeconds),
+    describeShareOfReadRate: r3(reads.length / (windowSeconds * readRateOf(c))),
     wholeDrain: {
       transferred: done.length,
       seconds: r3((at(done.at(-1) as SimulatorCall) - start) / 1000),
@@ -192,7 +215,7 @@ export async function raisedQuotaRun(
     context: {
       transferRatePerSecond: String(c.rate),
       // Raised with the transfer quota, as the construct's docs ask (the simulator's reads scale with it).
-      contactReadRatePerSecond: String(c.rate),
+      contactReadRatePerSecond: String(readRateOf(c)),
       maxConcurrency: String(c.maxConcurrency),
     },
     environment: { AWS_RETRY_MODE: 'standard' },
@@ -205,6 +228,14 @@ export async function raisedQuotaRun(
       checkOrder: 'token-first',
       tokenWindowMs: 7 * 86_400_000,
       burst: RAISED_QUOTA_BURST,
+      ...(READ_FACTOR !== 1 && {
+        readQuotas: Object.fromEntries(
+          (['DescribeContact', 'ListAssociatedContacts', 'SearchContacts'] as const).map((op) => [
+            op,
+            { ratePerSecond: readRateOf(c), burst: RAISED_QUOTA_BURST },
+          ]),
+        ),
+      }),
     },
   });
   const figures = raisedQuotaFigures(report.calls, c, RAISED_QUOTA_BURST);
