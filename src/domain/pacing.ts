@@ -19,6 +19,8 @@ export interface PacingState {
   readonly changedAt: number;
   /** The rate that was in use when Connect last throttled (calls/s). */
   readonly throttledRate?: number;
+  /** When a throttle was last answered with a pause of the calls instead of a lower rate (ms). */
+  readonly pausedAt?: number;
 }
 
 const clamp = (rate: number, policy: PacingPolicy) => Math.min(policy.ceiling, Math.max(policy.floor, rate));
@@ -68,6 +70,46 @@ export function afterThrottle(
   const echo = state !== undefined && now - state.changedAt <= policy.recoverySeconds * 1000;
   const throttledRate = echo ? Math.max(rate, state.throttledRate ?? rate) : rate;
   return { rate: clamp(rate * policy.decrease, policy), changedAt: now, throttledRate };
+}
+
+/** How a worker answers a throttle: not at all (its episode was answered), a pause of the calls, or a lower rate. */
+export type ThrottleAnswer = 'answered' | 'pause' | 'lower';
+
+/**
+ * How to answer a throttle. A throttle while the deployment calls at its ceiling with calls queued on the
+ * call cursor (`callsQueued`: the call waited for its call time), and none paused in the last `confirmMs`,
+ * pauses the calls for Connect's burst (the bucket refills) instead of lowering the rate: at a raised
+ * quota the bucket is a few intervals deep (125 ms at 40/s), and a call delayed by the worker's own reads and
+ * writes bunches the next ones past it though the schedule kept the rate; lowering the rate by 30 % for
+ * that cost minutes of the quota. A caller that shares the quota throttles again: the next throttle
+ * after the pause's own episode lowers the rate, as does any throttle below the ceiling or with no queue
+ * (nothing of ours could have bunched).
+ *
+ * @example
+ * answerThrottle(undefined, 10_000, pacingPolicy(40), true); // 'pause'
+ * answerThrottle({ rate: 40, changedAt: 0, pausedAt: 5_000 }, 10_000, pacingPolicy(40), true); // 'lower'
+ */
+export function answerThrottle(
+  state: PacingState | undefined,
+  now: number,
+  policy: PacingPolicy,
+  callsQueued: boolean,
+): ThrottleAnswer {
+  const sincePause = state?.pausedAt === undefined ? Number.POSITIVE_INFINITY : now - state.pausedAt;
+  if (sincePause < policy.episodeMs) return 'answered';
+  const atCeiling = currentRate(state, now, policy) >= policy.ceiling;
+  return atCeiling && callsQueued && sincePause > policy.confirmMs ? 'pause' : 'lower';
+}
+
+/**
+ * How long a pause of the calls lasts (ms): `pauseIntervals` intervals of the rate, so that Connect's bucket
+ * (5 deep) refills.
+ *
+ * @example
+ * pauseMs(40, pacingPolicy(40)); // 125
+ */
+export function pauseMs(rate: number, policy: PacingPolicy): number {
+  return (policy.pauseIntervals * 1000) / rate;
 }
 
 /**

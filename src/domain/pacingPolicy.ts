@@ -22,6 +22,13 @@ export interface PacingPolicy {
   readonly probePerSecond: number;
   /** Throttles within this long of the last change are the same episode: one decrease, not several (ms). */
   readonly episodeMs: number;
+  /**
+   * A throttle at the ceiling with calls queued is answered with a pause, not a lower rate, unless another
+   * was paused within this long (ms): then the quota is shared, not our calls bunched.
+   */
+  readonly confirmMs: number;
+  /** How many intervals of the rate a pause of the calls lasts: Connect's bucket holds 5. */
+  readonly pauseIntervals: number;
   /** How often a worker reads the shared pacing state and the schedule's epoch again (ms). */
   readonly refreshMs: number;
   /**
@@ -99,6 +106,8 @@ export function pacingPolicy(ceiling: number): PacingPolicy {
     nearProbePerSecond: ceiling / 800,
     probePerSecond: ceiling / 100,
     episodeMs: 2_000,
+    confirmMs: 10_000,
+    pauseIntervals: 5,
     ...SCHEDULE_TUNING,
   };
 }

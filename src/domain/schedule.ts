@@ -5,6 +5,12 @@
  * a moment away waits in the queue instead (sent back with a delay: SQS does not bill a wait), and runs when
  * it comes back. Slots follow the rate the pacer would use at their time, so the schedule keeps the pace a
  * waiting worker would have kept.
+ *
+ * A slot says when a request comes back; the call itself is made at a call time claimed, when the request is
+ * ready to call, from the same schedule's call cursor (`nextCallAt`): held requests come back whole seconds
+ * late and together, and a call at each late slot at once bunched them past Connect's bucket (5 calls deep:
+ * 125 ms at 40/s). Call times are one interval of the rate apart across the deployment, so no batch, however
+ * late, calls faster than the rate.
  */
 import { currentRate, type PacingState } from './pacing.js';
 import { type PacingPolicy, SLOT_STALE_AFTER_MS } from './pacingPolicy.js';
@@ -102,4 +108,28 @@ export function unscheduledDelaySeconds(
     MAX_QUEUE_DELAY_SECONDS,
     earliest + Math.floor(random * (MAX_QUEUE_DELAY_SECONDS - earliest + 1)),
   );
+}
+
+/** A call time claimed from the call cursor, and where the cursor stands after it. */
+export interface CallClaim {
+  /** When the call may start (ms). */
+  readonly callAt: number;
+  /** The cursor after the claim: the next call of the deployment starts no earlier (ms). */
+  readonly nextCallAt: number;
+}
+
+/**
+ * The call time a request about to call takes from the deployment's call cursor: the cursor, or now if it
+ * fell behind (nobody called for a while), and the cursor moves one interval of the rate past it. Claimed
+ * when the request is ready to call, not when its batch was planned: a request reaches its turn after its
+ * own reads and writes, hundreds of ms later under load, and a time claimed earlier would be past by then
+ * (a call at once, bunched with the others) or, given up, a hole in the schedule.
+ *
+ * @example
+ * claimCallTime(10_250, 10_000, 25); // { callAt: 10_250, nextCallAt: 10_275 }
+ * claimCallTime(9_000, 10_000, 25); // { callAt: 10_000, nextCallAt: 10_025 }
+ */
+export function claimCallTime(nextCallAt: number | undefined, now: number, intervalMs: number): CallClaim {
+  const callAt = Math.max(nextCallAt ?? now, now);
+  return { callAt, nextCallAt: callAt + intervalMs };
 }

@@ -6,6 +6,11 @@ export interface ScheduleStore {
   readSchedule(): Promise<{ readonly state?: PacingState; readonly nextFreeAt?: number }>;
   /** Moves the schedule's end from `seen` to `next`, unless another worker (or a throttle) moved it first. */
   advanceSchedule(seen: number | undefined, next: number): Promise<boolean>;
+  /**
+   * Claims the next call time of the deployment (ms) from the call cursor, atomically (`claimCallTime`), and
+   * moves the cursor on by `intervalMs`.
+   */
+  claimCall(now: number, intervalMs: number): Promise<number>;
 }
 
 /** Slots given to a batch, under the epoch they belong to (the last throttle's time; 0 before any). */
@@ -31,7 +36,9 @@ export interface SharedScheduleOptions {
 /**
  * The deployment's shared schedule of calls: a batch books consecutive slots at the end of it (one
  * conditional write per batch), and a throttle voids it (the store's `lower` moves its end back to now and
- * starts a new epoch), so that requests with slots of the old rate ask again.
+ * starts a new epoch), so that requests with slots of the old rate ask again. A request ready to call claims
+ * its call time from the schedule's call cursor (one write a call): the one arbiter of when the deployment
+ * calls, whenever its requests came back.
  */
 export class SharedSchedule {
   readonly #now: () => number;
@@ -80,6 +87,22 @@ export class SharedSchedule {
         await this.#sleep(this.#random() * this.policy.bookingBackoffMs * (attempt + 1));
       }
       return 'busy';
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * The time a request ready to call calls at (ms): the next one of the deployment's call cursor, one interval
+   * of `rate` after the one before (or now, when nobody called for a while). `undefined` when the cursor
+   * cannot be read or written: the caller keeps its slot.
+   *
+   * @example
+   * const callAt = (await schedule.claimCall(pacer.rate)) ?? slotAt;
+   */
+  async claimCall(rate: number): Promise<number | undefined> {
+    try {
+      return await this.store.claimCall(this.#now(), 1000 / rate);
     } catch {
       return undefined;
     }

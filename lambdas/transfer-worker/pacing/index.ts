@@ -16,7 +16,10 @@ export type { BatchPlan, PlannedRecord, ScheduledTurn } from './batchSchedule.js
 export interface Pacing {
   /** Plans a batch: the records to run now (each with its slot, if any) and the ones to hold in the queue. */
   admit(records: readonly PlannedRecord[]): Promise<BatchPlan>;
-  /** Waits until a call may start: its slot when it has one, else this worker's next turn. */
+  /**
+   * Waits until a call may start: with a slot, the next call time of the deployment's call cursor (the slot
+   * itself when the cursor cannot be reached); without one, this worker's next turn.
+   */
   waitTurn(turn?: ScheduledTurn): Promise<void>;
   /** Connect throttled a call. */
   onThrottle(): Promise<void>;
@@ -66,7 +69,14 @@ export function createPacing(setup: PacingSetup): Pacing {
     admit: schedule
       ? (records) => planBatch(records, schedule, { now: Date.now, random: Math.random })
       : runAllNow,
-    waitTurn: (turn) => (turn ? pacer.waitUntil(turn.slotAt) : pacer.waitTurn()),
+    waitTurn: async (turn) => {
+      if (!turn) return pacer.waitTurn();
+      // The call time comes from the deployment's call cursor, claimed now that the request is ready: its
+      // slot only said when to come back, and calling at a slot already past (held requests come back late
+      // and together) bunched the calls of several workers past Connect's bucket.
+      const callAt = schedule ? await schedule.claimCall(pacer.rate) : undefined;
+      return callAt === undefined ? pacer.waitUntil(turn.slotAt) : pacer.waitUntil(callAt, true);
+    },
     onThrottle: () => pacer.onThrottle(),
     get rate() {
       return pacer.rate;

@@ -210,4 +210,82 @@ describe('adaptive pacing: where calls land', () => {
     await pacer.waitUntil(51_000);
     expect(slept).toEqual([250, 1_000]);
   });
+
+  it('calls at a call time of the cursor without spacing it from this worker’s others, however they arrive', async () => {
+    const now = 50_000;
+    const delayedTo: number[] = [];
+    const pacer = standingClockPacer(
+      now,
+      () => 0.9,
+      (ms) => delayedTo.push(now + ms),
+    );
+    // Call times 500 ms apart (the cursor spaced them from every call) reached in the reverse order: each at
+    // its own time, not pushed past the one reached before it.
+    await Promise.all([52_000, 51_500, 51_000, 50_500].map((at) => pacer.waitUntil(at, true)));
+    expect(delayedTo).toEqual([52_000, 51_500, 51_000, 50_500]);
+  });
+});
+
+describe('adaptive pacing: a throttle paused or lowered', () => {
+  /** A pacer at 40/s with a store that records its pauses and decreases. */
+  const pacerAt = (now: () => number, state: () => PacingState | undefined) => {
+    const written = { pauses: [] as number[][], lowered: [] as PacingState[] };
+    const store = {
+      read: async () => state(),
+      lower: async (next: PacingState) => {
+        written.lowered.push(next);
+        return true;
+      },
+      pause: async (at: number, episodeStart: number, ms: number) => {
+        written.pauses.push([at, episodeStart, ms]);
+        return true;
+      },
+    };
+    const pacer = new AdaptivePacer(store, pacingPolicy(40), 8, {
+      now,
+      refreshMs: 0,
+      random: () => 0.9,
+      sleep: async () => undefined,
+    });
+    return { pacer, written };
+  };
+
+  it('pauses the calls for 5 intervals when a call waited for its time at the ceiling, the rate kept', async () => {
+    let now = 100_000;
+    let state: PacingState | undefined;
+    const { pacer, written } = pacerAt(
+      () => now,
+      () => state,
+    );
+    await pacer.waitUntil(now + 300, true);
+    now += 400;
+    await pacer.onThrottle();
+    expect(written.pauses).toEqual([[100_400, 98_400, 125]]);
+    expect(written.lowered).toEqual([]);
+    state = { rate: Number.POSITIVE_INFINITY, changedAt: 0, pausedAt: 100_400 };
+    expect(pacer.rate).toBe(40);
+    // Another throttle of the same bunch: answered already.
+    now += 50;
+    await pacer.onThrottle();
+    expect(written.pauses).toHaveLength(1);
+    expect(written.lowered).toEqual([]);
+    // Throttled again after the episode: a caller shares the quota, the rate goes down.
+    now += 3_000;
+    await pacer.waitUntil(now + 100, true);
+    await pacer.onThrottle();
+    expect(written.lowered).toHaveLength(1);
+    expect(written.lowered[0]?.rate).toBeCloseTo(28, 6);
+  });
+
+  it('lowers the rate at once when no call of the worker waited for its time (nothing queued to bunch)', async () => {
+    const now = 100_000;
+    const { pacer, written } = pacerAt(
+      () => now,
+      () => undefined,
+    );
+    await pacer.waitUntil(now - 2_000, true);
+    await pacer.onThrottle();
+    expect(written.pauses).toEqual([]);
+    expect(written.lowered.map((l) => l.rate)).toEqual([28]);
+  });
 });

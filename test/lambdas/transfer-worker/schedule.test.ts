@@ -5,7 +5,7 @@ import { planBatch } from '../../../lambdas/transfer-worker/pacing/batchSchedule
 import { DynamoPacingStore } from '../../../lambdas/transfer-worker/pacing/DynamoPacingStore.js';
 import { SharedSchedule } from '../../../lambdas/transfer-worker/pacing/SharedSchedule.js';
 import { CopyAttribute, copyFactsOf } from '../../../lambdas/transfer-worker/queue/messageAttributes.js';
-import { afterThrottle, pacingPolicy } from '../../../src/domain/pacing.js';
+import { afterThrottle, currentRate, pacingPolicy } from '../../../src/domain/pacing.js';
 import { type LocalEngine, startLocalDynamoDB } from '../../../tools/local-engines/engines.js';
 import { sqsRecord, WORKER_ROLE_ID, WORKER_SENDER_ID } from '../../support/factories.js';
 
@@ -129,6 +129,58 @@ describe('the shared schedule', () => {
     expect(plan.run.get(retried.messageId)).toBeUndefined();
   });
 
+  it('gives workers claiming at once distinct call times, an interval apart from now, however late their slots', async () => {
+    store = await freshStore();
+    let now = 4_000_000;
+    const raised = pacingPolicy(40);
+    // Four workers, five requests each, ready to call at the same moment: requests held for their slots
+    // came back seconds late and together. Called at their slots they would all call at once.
+    const workers = [0, 1, 2, 3].map(() => new SharedSchedule(store, raised, { now: () => now }));
+    const claims = await Promise.all(
+      workers.flatMap((worker) => Array.from({ length: 5 }, () => worker.claimCall(40))),
+    );
+    const callTimes = (claims as number[]).sort((a, b) => a - b);
+    expect(callTimes).toEqual(Array.from({ length: 20 }, (_, i) => now + i * 25));
+    // After a lull (nobody called for a while) the next call is at once, not at the cursor's old end.
+    now += 5_000;
+    expect(await workers[0]?.claimCall(40)).toBe(now);
+    expect(await workers[1]?.claimCall(20)).toBe(now + 25);
+    expect(await workers[2]?.claimCall(40)).toBe(now + 75);
+  });
+
+  it('pauses the calls by moving the cursor on, once an episode, and only with calls queued', async () => {
+    store = await freshStore();
+    const now = 6_000_000;
+    const raised = pacingPolicy(40);
+    const schedule = new SharedSchedule(store, raised, { now: () => now });
+    for (let i = 0; i < 3; i += 1) await schedule.claimCall(40);
+    // Calls queued up to now + 75: the pause puts 125 ms (5 intervals) before the next one.
+    expect(await store.pause(now + 10, now + 10 - raised.episodeMs, 125)).toBe(true);
+    expect(await schedule.claimCall(40)).toBe(now + 200);
+    // The same episode is paused once; the rate is untouched (the ceiling), and so is the epoch.
+    expect(await store.pause(now + 20, now + 20 - raised.episodeMs, 125)).toBe(false);
+    const state = await store.read();
+    expect(state?.pausedAt).toBe(now + 10);
+    expect(currentRate(state, now + 30, raised)).toBe(40);
+    expect(await schedule.epoch()).toBe(0);
+    // With nothing queued (the cursor behind the throttle) there is nothing to pause.
+    expect(await store.pause(now + 60_000, now + 58_000, 125)).toBe(false);
+  });
+
+  it('claims no call time when the cursor cannot be written: the request keeps its slot', async () => {
+    const schedule = new SharedSchedule(
+      {
+        readSchedule: async () => ({}),
+        advanceSchedule: async () => true,
+        claimCall: async () => {
+          throw new Error('ProvisionedThroughputExceededException');
+        },
+      },
+      policy,
+    );
+    expect(await schedule.claimCall(2)).toBeUndefined();
+  });
+
   it('runs the requests when the schedule cannot be read (their own writes then fail and are retried)', async () => {
     const broken = new SharedSchedule(
       {
@@ -136,6 +188,7 @@ describe('the shared schedule', () => {
           throw new Error('ProvisionedThroughputExceededException');
         },
         advanceSchedule: async () => true,
+        claimCall: async (now: number) => now,
       },
       policy,
     );
@@ -152,7 +205,11 @@ describe('the shared schedule', () => {
 
   it('holds a request a few seconds when other workers kept booking in between: no call on top of the schedule', async () => {
     const contended = new SharedSchedule(
-      { readSchedule: async () => ({ nextFreeAt: 0 }), advanceSchedule: async () => false },
+      {
+        readSchedule: async () => ({ nextFreeAt: 0 }),
+        advanceSchedule: async () => false,
+        claimCall: async (now: number) => now,
+      },
       policy,
       { sleep: async () => undefined },
     );
@@ -173,6 +230,7 @@ describe('the shared schedule', () => {
       {
         readSchedule: async () => ({ nextFreeAt: 0 }),
         advanceSchedule: async () => conflicts-- <= 0,
+        claimCall: async (now: number) => now,
       },
       policy,
       { now: () => 1_000, random: () => 1, sleep: async (ms) => void pauses.push(ms) },

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
   afterThrottle,
+  answerThrottle,
   currentRate,
   intervalMs,
   pacingPolicy,
+  pauseMs,
   slotCallSpacingMs,
 } from '../../../src/domain/pacing.js';
 
@@ -82,5 +84,35 @@ describe('adaptive pacing: the controller’s decisions', () => {
     expect(slotCallSpacingMs(4, pacingPolicy(4))).toBe(125);
     expect(slotCallSpacingMs(1.999, policy)).toBeCloseTo(1000 / 1.999, 9);
     expect(slotCallSpacingMs(1, policy)).toBe(1_000);
+  });
+});
+
+describe('answering a throttle: a pause for our own bunching, a lower rate for a shared quota', () => {
+  const raised = pacingPolicy(40);
+
+  it('pauses the calls for a throttle at the ceiling with calls queued and no pause lately', () => {
+    expect(answerThrottle(undefined, 100_000, raised, true)).toBe('pause');
+    expect(answerThrottle({ rate: 40, changedAt: 0, pausedAt: 89_999 }, 100_000, raised, true)).toBe('pause');
+    // Connect's bucket refills in the pause: 5 intervals.
+    expect(pauseMs(40, raised)).toBe(125);
+    expect(pauseMs(2, policy)).toBe(2_500);
+  });
+
+  it('answers the throttles of the pause’s own episode once: the other calls of the bunch', () => {
+    expect(answerThrottle({ rate: 40, changedAt: 0, pausedAt: 99_000 }, 100_000, raised, true)).toBe(
+      'answered',
+    );
+  });
+
+  it('lowers the rate for a throttle after the pause’s episode: another caller shares the quota', () => {
+    expect(answerThrottle({ rate: 40, changedAt: 0, pausedAt: 95_000 }, 100_000, raised, true)).toBe('lower');
+    expect(answerThrottle({ rate: 40, changedAt: 0, pausedAt: 90_000 }, 100_000, raised, true)).toBe('lower');
+  });
+
+  it('lowers the rate at once with no call queued, or below the ceiling (nothing of ours bunched)', () => {
+    expect(answerThrottle(undefined, 100_000, raised, false)).toBe('lower');
+    const lowered = afterThrottle(undefined, 80_000, raised);
+    expect(currentRate(lowered, 100_000, raised)).toBeLessThan(40);
+    expect(answerThrottle(lowered, 100_000, raised, true)).toBe('lower');
   });
 });

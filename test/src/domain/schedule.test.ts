@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { afterThrottle, pacingPolicy } from '../../../src/domain/pacing.js';
 import { MAX_IN_FUNCTION_WAIT_MS, SCHEDULE_HORIZON_MS } from '../../../src/domain/pacingPolicy.js';
-import { bookSlots, decideSlot, slotHolds, unscheduledDelaySeconds } from '../../../src/domain/schedule.js';
+import {
+  bookSlots,
+  claimCallTime,
+  decideSlot,
+  slotHolds,
+  unscheduledDelaySeconds,
+} from '../../../src/domain/schedule.js';
 
 const policy = pacingPolicy(2);
 
@@ -81,5 +87,16 @@ describe('unscheduledDelaySeconds', () => {
       unscheduledDelaySeconds(900_000, 0, SCHEDULE_HORIZON_MS, r),
     );
     expect(delays).toEqual([300, 450, 600, 750]);
+  });
+});
+
+describe('claimCallTime', () => {
+  it('gives the cursor when it is ahead, and moves it on by an interval', () => {
+    expect(claimCallTime(10_250, 10_000, 25)).toEqual({ callAt: 10_250, nextCallAt: 10_275 });
+  });
+
+  it('gives now when the cursor fell behind or was never set: a lull is not made up at once', () => {
+    expect(claimCallTime(9_000, 10_000, 25)).toEqual({ callAt: 10_000, nextCallAt: 10_025 });
+    expect(claimCallTime(undefined, 10_000, 500)).toEqual({ callAt: 10_000, nextCallAt: 10_500 });
   });
 });
