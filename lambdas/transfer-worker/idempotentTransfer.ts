@@ -17,7 +17,12 @@ import {
   TransferNotSettledError,
   TransferOutcomeUnknownError,
 } from '../../src/domain/index.js';
-import { ASKED_JMESPATH, requestFingerprint, type TransferRequest } from '../../src/request/index.js';
+import {
+  ASKED_JMESPATH,
+  hasAttributes,
+  requestFingerprint,
+  type TransferRequest,
+} from '../../src/request/index.js';
 // Stable (not the function name, Powertools' default) so that `transfer-contact status` finds a token's record.
 import { IDEMPOTENCY_KEY_PREFIX } from '../../src/status/transferStatus.js';
 import type { TransferResult } from './connect/connectTransfer.js';
@@ -253,11 +258,15 @@ class TransferAttempt {
     chain: string,
     ambiguousSince: number | undefined,
   ): Promise<void> {
-    const { Attributes: attributes, ClientToken: token } = request;
-    if (!attributes) return;
+    if (!hasAttributes(request)) return;
+    const token = request.ClientToken;
     try {
       if (!this.deps.attributes) throw new Error('the worker has no UpdateContactAttributes client');
-      await this.deps.attributes.apply(request.InstanceId, request.ContactId, attributes);
+      await this.deps.attributes.apply(request.InstanceId, request.ContactId, request.Attributes);
+      // The call and its gate may have spent the margin the deadline check at the turn left: the transfer
+      // must not start with less (Lambda would kill it mid-call, and its open attempt would read as ambiguous).
+      const remainingMs = this.context?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;
+      if (remainingMs < this.deps.deadlineMarginMs) throw new DeadlineTooCloseError(remainingMs);
     } catch (error) {
       if (ambiguousSince === undefined) await this.deps.ledger.forget(chain, token).catch(() => undefined);
       else await this.deps.ledger.record(token, { kind: 'close' }).catch(() => undefined);

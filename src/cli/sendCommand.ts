@@ -172,18 +172,20 @@ export function parseAttributesFlag(value: string, io: CliIo): unknown {
       throw new UsageError(`--attributes is not valid JSON: ${(error as Error).message}`);
     }
   }
-  const attributes: Record<string, string> = {};
+  // Entries, not an object: a key such as `constructor` or `__proto__` is the schema's to judge.
+  const entries = new Map<string, string>();
   for (const pair of text.split(',')) {
     const at = pair.indexOf('=');
     if (at <= 0)
       throw new UsageError(
         `--attributes takes Key=Value,Key2=Value2 or a JSON object, got ${JSON.stringify(pair)} (give JSON for values with commas)`,
       );
+    // As the AWS CLI's shorthand reads it: spaces around a key or a value are not part of it.
     const key = pair.slice(0, at).trim();
-    if (key in attributes) throw new UsageError(`--attributes gives ${key} twice`);
-    attributes[key] = pair.slice(at + 1);
+    if (entries.has(key)) throw new UsageError(`--attributes gives ${key} twice`);
+    entries.set(key, pair.slice(at + 1).trim());
   }
-  return attributes;
+  return Object.fromEntries(entries);
 }
 
 /**

@@ -5,6 +5,7 @@ export {
   CONTENT_TOKEN_PREFIX,
   clientTokenOfBody,
   contentToken,
+  hasAttributes,
   type MessageIdentity,
   type ParsedTransferRequest,
   type ParseResult,

@@ -21,12 +21,14 @@ export const TRANSFER_CONTACT_LIMITS = {
  * content token and the idempotency layer's payload hash all read it); an empty map is no map.
  */
 const AttributesSchema = z.preprocess(
-  (value) =>
-    value === '' ||
-    value === null ||
-    (typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 0)
-      ? undefined
-      : value,
+  (value, ctx) => {
+    if (value === '' || value === null) return undefined;
+    if (typeof value !== 'object' || Array.isArray(value)) return value;
+    // JSON.parse makes `__proto__` an own key, which a record drops silently: refused, never lost.
+    if (Object.hasOwn(value, '__proto__'))
+      ctx.issues.push({ code: 'custom', input: value, message: 'Attributes key "__proto__" is not allowed' });
+    return Object.keys(value).length === 0 ? undefined : value;
+  },
   z
     .record(
       z.string().regex(CONTACT_ATTRIBUTES_LIMITS.keyPattern, {
@@ -137,15 +139,32 @@ export const TransferContactInputSchema = z
 
 /**
  * The request's JSON Schema, for producers that validate before they send: the `TransferContact` input and
- * `Attributes`. Stricter than the worker in one place: it refuses the empty strings the worker reads as
- * absent (the CLI skeleton's unfilled keys).
+ * `Attributes`, with what JSON Schema can say of the worker's checks (one of `QueueId` and `UserId`,
+ * `__proto__` refused). Two differences, both stated in its description: it refuses the empty strings the
+ * worker reads as absent (the CLI skeleton's unfilled keys), and it cannot count the attributes' UTF-8 bytes.
  */
 export function transferRequestJsonSchema(): Record<string, unknown> {
+  const generated = z.toJSONSchema(TransferContactInputSchema, { io: 'input', unrepresentable: 'any' }) as {
+    properties: Record<string, Record<string, unknown>>;
+  } & Record<string, unknown>;
+  const { InstanceId, Attributes } = generated.properties;
   return {
     $id: 'urn:connect-transfer-orchestrator:transfer-contact-request',
-    description:
-      "A transfer request: Amazon Connect's TransferContact input, plus Attributes (set on the contact before it transfers). Sent as an SQS message body, or as the detail of an EventBridge event of detail-type 'Transfer Contact Requested'.",
-    ...z.toJSONSchema(TransferContactInputSchema, { io: 'input', unrepresentable: 'any' }),
+    description: `A transfer request: Amazon Connect's TransferContact input, plus Attributes (set on the contact before it transfers). Sent as an SQS message body, or as the detail of an EventBridge event of detail-type '${TRANSFER_REQUESTED_DETAIL_TYPE}'. The worker also reads an empty string or null as an absent optional field, and refuses Attributes over ${CONTACT_ATTRIBUTES_LIMITS.maxTotalBytes} UTF-8 bytes (keys and values), which this schema cannot count.`,
+    ...generated,
+    properties: {
+      ...generated.properties,
+      InstanceId: { ...InstanceId, minLength: 1, description: 'The instance id, or its ARN' },
+      Attributes: {
+        ...Attributes,
+        propertyNames: {
+          ...(Attributes?.propertyNames as Record<string, unknown>),
+          not: { const: '__proto__' },
+        },
+        description: `Contact attributes set by UpdateContactAttributes before the transfer; at most ${CONTACT_ATTRIBUTES_LIMITS.maxTotalBytes} UTF-8 bytes in all`,
+      },
+    },
+    oneOf: [{ required: ['QueueId'] }, { required: ['UserId'] }],
   };
 }
 
@@ -328,8 +347,14 @@ export function requestFingerprint(request: TransferContactInput): string {
  */
 export function askedOf(request: TransferContactInput): unknown[] {
   const fields: unknown[] = TRANSFER_PARAMETER_FIELDS.map((field) => request[field] ?? null);
-  return request.Attributes ? [...fields, request.Attributes] : fields;
+  return hasAttributes(request) ? [...fields, request.Attributes] : fields;
 }
+
+/** Whether a request sets attributes: an empty map sets none (and JMESPath reads `{}` as false too). */
+export const hasAttributes = (
+  request: Pick<TransferContactInput, 'Attributes'>,
+): request is { Attributes: Record<string, string> } =>
+  request.Attributes !== undefined && Object.keys(request.Attributes).length > 0;
 
 /**
  * The idempotency layer's `payloadValidationJmesPath`: the JMESPath twin of {@link askedOf}, so Powertools

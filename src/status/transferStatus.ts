@@ -96,8 +96,8 @@ export interface RequestIdentity {
  * payload hash. The request is read through the worker's schema first (an instance ARN becomes its id, an
  * empty optional field is absent), as the worker reads it before it writes either record. The payload hash
  * is computed as Powertools does for the worker's `payloadValidationJmesPath`
- * ({@link ASKED_JMESPATH}: the transfer parameters, a missing one `null`, then any attributes): the base64
- * MD5 of its JSON.
+ * ({@link ASKED_JMESPATH}: the transfer parameters, a missing one `null`, then any attributes), its keys
+ * sorted as Powertools sorts them: the base64 MD5 of its JSON.
  *
  * @example
  * requestIdentity({ InstanceId: 'i', ContactId: 'c', ContactFlowId: 'f', QueueId: 'q' }); // { fingerprint: '…', payloadHash: '…' }
@@ -108,9 +108,26 @@ export function requestIdentity(request: TransferContactInput): RequestIdentity 
   return {
     fingerprint: requestFingerprint(asked),
     payloadHash: createHash('md5')
-      .update(JSON.stringify(askedOf(asked)))
+      .update(JSON.stringify(sortedAsPowertools(askedOf(asked))))
       .digest('base64'),
   };
+}
+
+/**
+ * A value with every object's keys in the order Powertools' idempotency layer puts them before it hashes a
+ * payload (its `deepSort`, 2.35: case-insensitive, by the same comparator on the same input order), so the
+ * status reads the hash the worker stored: attribute keys such as `Zed` and `abc` sort apart otherwise.
+ */
+function sortedAsPowertools(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortedAsPowertools);
+  if (value === null || typeof value !== 'object') return value;
+  const object = value as Record<string, unknown>;
+  return Object.keys(object)
+    .sort((a, b) => (a.toLowerCase() < b.toLowerCase() ? -1 : 1))
+    .reduce<Record<string, unknown>>((sorted, key) => {
+      sorted[key] = sortedAsPowertools(object[key]);
+      return sorted;
+    }, {});
 }
 
 /** The error code the worker dead-letters a reused token's request with. */

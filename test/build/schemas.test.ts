@@ -13,5 +13,10 @@ describe('shipped JSON Schemas', () => {
     expect(attributes.propertyNames.pattern).toBe('^[A-Za-z0-9_-]+$');
     expect(attributes.additionalProperties).toEqual({ type: 'string' });
     expect(schema.additionalProperties).toBe(false);
+    expect(attributes.propertyNames.not).toEqual({ const: '__proto__' });
+    // One of QueueId and UserId, as the worker asks (JSON Schema's oneOf: both, or neither, fails).
+    expect(schema.oneOf).toEqual([{ required: ['QueueId'] }, { required: ['UserId'] }]);
+    expect(schema.properties.InstanceId.minLength).toBe(1);
+    expect(schema.description).toContain('32768 UTF-8 bytes');
   });
 });

@@ -38,15 +38,18 @@ export function connectContactAttributes(
   return {
     async apply(instanceId, contactId, attributes) {
       try {
-        await gate.call(() =>
-          client.send(
+        await gate.call(() => {
+          // Never past the invocation's budget: the SDK's own timeouts and retries could outlast it.
+          const budget = options.budgetMs?.() ?? Number.POSITIVE_INFINITY;
+          return client.send(
             new UpdateContactAttributesCommand({
               InstanceId: instanceId,
               InitialContactId: contactId,
               Attributes: { ...attributes },
             }),
-          ),
-        );
+            Number.isFinite(budget) ? { abortSignal: AbortSignal.timeout(Math.max(1, budget)) } : {},
+          );
+        });
       } catch (error) {
         if (error instanceof DeadlineTooCloseError) throw error;
         const failed = callError(error);

@@ -1,10 +1,13 @@
 import { ConnectClient, UpdateContactAttributesCommand } from '@aws-sdk/client-connect';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DeadLetterAttribute, OUTCOME_EVENT_SOURCE } from '../../../src/contract/index.js';
 import {
   TransferCompletedDetailSchema,
   TransferFailedDetailSchema,
 } from '../../../src/events/outcomeEvents.js';
+import type { TransferRequest } from '../../../src/request/index.js';
+import { readTransferStatus } from '../../../src/status/readTransferStatus.js';
 import { type BusEvent, LocalEventBridge } from '../../../tools/local-eventbridge/LocalEventBridge.js';
 import { queueTransfer, sqsEvent, sqsRecord } from '../../support/factories.js';
 import { WorkerHarness } from '../../support/harness.js';
@@ -134,6 +137,46 @@ describe('a request with Attributes (a transfer starts a new contact)', () => {
     expect(letter?.attributes[DeadLetterAttribute.ErrorMessage]).toMatch(/^UpdateContactAttributes failed/);
     const failed = TransferFailedDetailSchema.parse(seen.at(-1)?.detail);
     expect(failed.Request?.Attributes).toEqual(big);
+  });
+
+  it('never starts the transfer inside the deadline margin the attributes call spent; it is retried, nothing lost', async () => {
+    const contact = harness.newContact();
+    harness.connect.injectFaults({
+      script: [{ kind: 'delay-before', ms: 2_600, operation: 'UpdateContactAttributes' }],
+    });
+    const record = request(contact, 'attr-deadline');
+    const started = Date.now();
+    // 3 s left, a margin of 1 s: the call's 2.6 s leave too little to transfer.
+    const first = await harness.invoke(sqsEvent(record), 3_000);
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(first.batchItemFailures).toHaveLength(1);
+    expect(harness.transferCalls().filter((call) => call.input.ClientToken === 'attr-deadline')).toEqual([]);
+    expect((await harness.chainTokens(contact)).size).toBe(0);
+    expect((await harness.invoke(sqsEvent(record))).batchItemFailures).toEqual([]);
+    expect(transfersOf(contact)).toBe(1);
+  });
+
+  it('reads as transferred in the status, whatever the case of its attribute keys (Powertools sorts them its way)', async () => {
+    const contact = harness.newContact();
+    const body = queueTransfer({
+      ContactId: contact,
+      ClientToken: 'attr-case',
+      Attributes: { Zed: '1', abc: '2', Reason: 'r', caseId: 'c' },
+    });
+    expect((await harness.invoke(sqsEvent(sqsRecord(body)))).batchItemFailures).toEqual([]);
+    const dynamodb = new DynamoDBClient({ endpoint: harness.dynamodb.endpoint });
+    const status = await readTransferStatus(
+      dynamodb,
+      { idempotencyTableName: 'idempotency', ledgerTableName: 'ledger' },
+      body as TransferRequest,
+    );
+    expect(status.status).toBe('transferred');
+    const other = await readTransferStatus(
+      dynamodb,
+      { idempotencyTableName: 'idempotency', ledgerTableName: 'ledger' },
+      { ...body, Attributes: { Zed: '1', abc: 'other', Reason: 'r', caseId: 'c' } } as TransferRequest,
+    );
+    expect(other).toMatchObject({ status: 'rejected', final: true });
   });
 
   it('requeues a request whose attributes are throttled throughout its last delivery, and never lowers the transfer rate for it', async () => {

@@ -246,7 +246,7 @@ describe('transfer-contact: sending', () => {
       '--queue-id',
       'q',
       '--attributes',
-      'Reason=sla-breach,CaseId=42=a',
+      ' Reason = sla-breach ,CaseId=42=a,constructor=c',
       '--queue-url',
       queueUrl,
       ...local(),
@@ -272,7 +272,10 @@ describe('transfer-contact: sending', () => {
     );
     expect(fromFile.stderr).toBe('');
     expect(await received()).toEqual([
-      expect.objectContaining({ ContactId: 'task-1', Attributes: { CaseId: '42=a', Reason: 'sla-breach' } }),
+      expect.objectContaining({
+        ContactId: 'task-1',
+        Attributes: { CaseId: '42=a', Reason: 'sla-breach', constructor: 'c' },
+      }),
       expect.objectContaining({ ContactId: 'task-4', Attributes: { Note: 'a, b' } }),
     ]);
   });
@@ -286,6 +289,10 @@ describe('transfer-contact: sending', () => {
       '--attributes (Attributes.bad key: Attributes keys may hold only letters, digits, - and _)',
     ],
     [['--attributes', '{"A":1}'], '--attributes (Attributes.A: Attributes values must be strings)'],
+    [
+      ['--attributes', 'A=1,__proto__=x'],
+      '--attributes (Attributes: Attributes key "__proto__" is not allowed)',
+    ],
   ])('refuses %j with exit 2, naming --attributes, and sends nothing', async (extra, message) => {
     const result = await cli(...flags, '--queue-id', 'q', ...extra, '--queue-url', queueUrl, ...local());
     expect(result.code).toBe(2);

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { search } from '@aws-lambda-powertools/jmespath';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { utf8Length } from '../../../src/contract/connect.js';
 import {
   ASKED_JMESPATH,
   askedOf,
@@ -237,6 +239,21 @@ describe('parseTransferRequest: Attributes, the one field beyond TransferContact
     ['Reason=sla', 'Attributes must be an object of strings'],
   ])('rejects %j, naming why', (Attributes, message) => {
     expect(rejectionOf({ ...base, Attributes }).message).toContain(message);
+  });
+
+  it('refuses a __proto__ key (a record would drop it silently), whatever its value', () => {
+    for (const body of ['{"__proto__":"x","A":"1"}', '{"__proto__":{"x":1},"A":"1"}', '{"__proto__":"evil"}'])
+      expect(rejectionOf(`{${JSON.stringify(base).slice(1, -1)},"Attributes":${body}}`).message).toContain(
+        'Attributes key "__proto__" is not allowed',
+      );
+  });
+
+  it('counts UTF-8 bytes as Buffer does, lone surrogates and 4-byte characters included', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (text) => utf8Length(text) === Buffer.byteLength(text)),
+    );
+    for (const text of ['\ud800', 'a\udc00b', '😀', '€'])
+      expect(utf8Length(text)).toBe(Buffer.byteLength(text));
   });
 
   it('rejects attributes over 32,768 UTF-8 bytes, counting multi-byte characters as bytes', () => {
