@@ -1,4 +1,5 @@
 import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -12,16 +13,20 @@ import {
   SEARCH_CONTACTS_MAX_RANGE_SECONDS,
   SWEEP_HANDLER,
   SWEEP_SERVICE_NAME,
+  SWEEP_TIMESTAMPS,
   SweepEnv,
   type SweepInput,
 } from '../src/contract/sweep.js';
+import { SweepTimestamp } from './enums.js';
+import { addSweepFailureAlarm } from './monitoring.js';
 import { acknowledgeFunctionFindings } from './nagAcknowledgements.js';
 import type { TransferRuleOptions, TransferRuleSweep } from './props.js';
 import { hasAttributes } from './transferRule.js';
 import { workerCode } from './workerCode.js';
 
-/** The sweep's defaults: a window, a schedule, a settle time, a SearchContacts rate. */
+/** The sweep's defaults: a timestamp, a window, a schedule, a settle time, a SearchContacts rate. */
 export const SWEEP_DEFAULTS = {
+  timestamp: SweepTimestamp.INITIATION,
   window: Duration.hours(1),
   schedule: Duration.minutes(5),
   settle: Duration.minutes(1),
@@ -55,9 +60,18 @@ export function sweepProblems(id: string, sweep: TransferRuleSweep): string[] {
   const settle = seconds(sweep.settle ?? SWEEP_DEFAULTS.settle) ?? 0;
   const rate = sweep.searchRatePerSecond ?? SWEEP_DEFAULTS.searchRatePerSecond;
   if (!sweep.instanceId) problems.push(`${at} needs instanceId, got ${JSON.stringify(sweep.instanceId)}`);
+  // JavaScript callers can pass any string: SearchContacts would refuse it on every run.
+  const timestamp: string = sweep.timestamp ?? SWEEP_DEFAULTS.timestamp;
+  if (!(SWEEP_TIMESTAMPS as readonly string[]).includes(timestamp))
+    problems.push(
+      `${at}.timestamp must be SweepTimestamp.INITIATION or SweepTimestamp.ENQUEUE, got ${JSON.stringify(timestamp)}`,
+    );
   if (window > SEARCH_CONTACTS_MAX_RANGE_SECONDS)
     problems.push(`${at}.window must be at most 8 weeks (SearchContacts' widest range), got ${window} s`);
   if (schedule < 60) problems.push(`${at}.schedule must be at least 1 minute, got ${schedule} s`);
+  // A rate() schedule is whole minutes, and so are the periods of the alarm on failed runs.
+  else if (schedule % 60 !== 0)
+    problems.push(`${at}.schedule must be a whole number of minutes, got ${schedule} s`);
   if (window < schedule + settle)
     problems.push(
       `${at}.window must be at least schedule + settle (${schedule + settle} s), or contacts fall between runs; got ${window} s`,
@@ -102,6 +116,7 @@ export function sweepInput(id: string, options: TransferRuleOptions, sweep: Tran
       ...(sweep.initiationMethods && { InitiationMethods: sweep.initiationMethods }),
     },
     includeTransferredContacts: options.includeTransferredContacts ?? false,
+    timestamp: sweep.timestamp ?? SWEEP_DEFAULTS.timestamp,
     windowSeconds: (sweep.window ?? SWEEP_DEFAULTS.window).toSeconds(),
     settleSeconds: (sweep.settle ?? SWEEP_DEFAULTS.settle).toSeconds(),
     searchRatePerSecond: sweep.searchRatePerSecond ?? SWEEP_DEFAULTS.searchRatePerSecond,
@@ -112,7 +127,8 @@ export function sweepInput(id: string, options: TransferRuleOptions, sweep: Tran
  * A transfer rule's sweep: a function (the worker asset's `sweep.mjs`, Arm, Node.js 24, the worker's
  * tracing) fired by a schedule rule whose input is the rule's settings, allowed `connect:SearchContacts` on
  * the one instance, sending to the transfer queue and reading the ledger. A run no longer than the
- * schedule, so runs do not overlap; the schedule's delivery failures go to the event DLQ.
+ * schedule, so runs do not overlap; the schedule's delivery failures go to the event DLQ. An alarm fires when
+ * it fails 3 runs in a row: a sweep that always fails would otherwise go unnoticed, as the missed contacts do.
  */
 export function createContactSweep(
   scope: Construct,
@@ -120,7 +136,7 @@ export function createContactSweep(
   options: TransferRuleOptions,
   sweep: TransferRuleSweep,
   wiring: SweepWiring,
-): { readonly function: lambda.Function; readonly rule: events.Rule } {
+): { readonly function: lambda.Function; readonly rule: events.Rule; readonly alarm: cloudwatch.Alarm } {
   const schedule = sweep.schedule ?? SWEEP_DEFAULTS.schedule;
   const workerTracing = (wiring.worker.node.defaultChild as lambda.CfnFunction | undefined)?.tracingConfig as
     | lambda.CfnFunction.TracingConfigProperty
@@ -134,7 +150,8 @@ export function createContactSweep(
     tracing: activeTracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
     memorySize: 256,
     timeout: Duration.seconds(Math.min(MAX_RUN_SECONDS, seconds(schedule) ?? MAX_RUN_SECONDS)),
-    description: `Sweeps for the contacts transfer rule ${id} missed (contact events are best effort)`,
+    // Lambda takes 256 characters: a rule id may have 238.
+    description: `Sweeps for the contacts transfer rule ${id.length > 100 ? `${id.slice(0, 99)}…` : id} missed (contact events are best effort)`,
     loggingFormat: lambda.LoggingFormat.JSON,
     systemLogLevelV2: lambda.SystemLogLevel.WARN,
     applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
@@ -181,7 +198,8 @@ export function createContactSweep(
     ],
   });
   acknowledgeSweepFindings(fn, activeTracing, wiring);
-  return { function: fn, rule };
+  const alarm = addSweepFailureAlarm(scope, id, fn, schedule);
+  return { function: fn, rule, alarm };
 }
 
 /** The AwsSolutions and Serverless findings on the sweep's function, each with its reason. */

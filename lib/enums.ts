@@ -1,5 +1,6 @@
 import type { TableBilling as ContractTableBilling } from '../src/contract/capacity.js';
 import type { Outcome as ContractOutcome } from '../src/contract/metrics.js';
+import type { SweepTimestampType } from '../src/contract/sweep.js';
 
 /**
  * How the orchestrator's ledger and idempotency tables are billed (see `TransferOrchestratorProps.tableBilling`).
@@ -10,6 +11,20 @@ export enum TableBilling {
   PROVISIONED = 'provisioned',
   /** On-demand requests: nothing when idle. */
   ON_DEMAND = 'on-demand',
+}
+
+/**
+ * The contact timestamp a transfer rule's sweep searches by (see `TransferRuleSweep.timestamp`): its window
+ * is a range of this time. The values are `SearchContacts`' `TimeRange.Type`s.
+ */
+export enum SweepTimestamp {
+  /** When the contact started: a contact queued later than `window` after it started is not found. */
+  INITIATION = 'INITIATION_TIMESTAMP',
+  /**
+   * When the contact was (last) queued: for a rule on `QUEUED` events. A contact never queued has no such
+   * timestamp and is not found.
+   */
+  ENQUEUE = 'ENQUEUE_TIMESTAMP',
 }
 
 /**
@@ -55,3 +70,11 @@ const EVERY_BILLING_IS_A_MEMBER: [ContractTableBilling] extends [`${TableBilling
     : never
   : never = true;
 void EVERY_BILLING_IS_A_MEMBER;
+
+/** The same check for the sweep's timestamps: the enum's values are exactly the contract's. */
+const EVERY_SWEEP_TIMESTAMP_IS_A_MEMBER: [SweepTimestampType] extends [`${SweepTimestamp}`]
+  ? [`${SweepTimestamp}`] extends [SweepTimestampType]
+    ? true
+    : never
+  : never = true;
+void EVERY_SWEEP_TIMESTAMP_IS_A_MEMBER;

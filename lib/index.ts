@@ -3,7 +3,7 @@
  * (`packages/construct`). Only classes, enums, structs and interfaces here: the contract's constants
  * (`DEFAULTS`, `METRICS_NAMESPACE`, …) are exported, for TypeScript, by `connect-transfer-orchestrator/construct`.
  */
-export { Outcome, TableBilling } from './enums.js';
+export { Outcome, SweepTimestamp, TableBilling } from './enums.js';
 export type { OrchestratorAlarms } from './monitoring.js';
 export type { ITransferOrchestrator, TransferOrchestratorAttributes } from './orchestratorGrants.js';
 export type {

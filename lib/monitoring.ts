@@ -1,4 +1,4 @@
-import { Duration, Token } from 'aws-cdk-lib';
+import { Duration, Lazy, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -36,9 +36,27 @@ export interface OrchestratorAlarms {
    * `TransferContact` quota. None when the rate is known only at deploy.
    */
   readonly pacingRateLow?: cloudwatch.IAlarm;
+  /**
+   * Per transfer rule with a sweep (by rule id, filled by `addTransferRule`): its sweep failed in 3
+   * consecutive periods of its schedule, so the contacts its events miss are found by nothing.
+   */
+  readonly sweepFailures: { [ruleId: string]: cloudwatch.IAlarm };
   /** Any of the others: one alarm to route (it notifies no topic itself, so nothing is paged twice). */
   readonly any: cloudwatch.IAlarm;
 }
+
+/**
+ * What a later alarm (a rule's sweep) joins, per orchestrator: the alarms the composite and the dashboard
+ * list (read at synth, so an alarm added after the constructor is in both), the topic, the map it is exposed in.
+ */
+interface AlarmRegistry {
+  readonly all: cloudwatch.Alarm[];
+  /** The dashboard's: all of them and the composite. */
+  readonly shown: cloudwatch.IAlarm[];
+  readonly topic: sns.ITopic | undefined;
+  readonly sweepFailures: Record<string, cloudwatch.IAlarm>;
+}
+const registries = new WeakMap<Construct, AlarmRegistry>();
 
 /** What the alarms and the dashboard watch. */
 export interface MonitoredResources {
@@ -186,16 +204,62 @@ function notifying<T extends Record<string, cloudwatch.Alarm>>(
   scope: Construct,
   alarms: T,
   topic: sns.ITopic | undefined,
-): T & { readonly any: cloudwatch.IAlarm } {
-  if (topic) {
-    for (const each of Object.values(alarms)) each.addAlarmAction(new cloudwatchActions.SnsAction(topic));
-  }
+): T & Pick<OrchestratorAlarms, 'sweepFailures' | 'any'> {
+  const registry: AlarmRegistry = { all: [], shown: [], topic, sweepFailures: {} };
+  registries.set(scope, registry);
+  for (const each of Object.values(alarms)) register(registry, each);
   const any = new cloudwatch.CompositeAlarm(scope, 'AnyAlarm', {
     alarmDescription:
       "One of the transfer orchestrator's alarms is in ALARM: see which in this alarm's reason",
-    alarmRule: cloudwatch.AlarmRule.anyOf(...Object.values(alarms)),
+    // Rendered at synth: a rule's sweep adds its alarm after the constructor, and must be in it too.
+    alarmRule: cloudwatch.AlarmRule.fromString(
+      Lazy.string({ produce: () => cloudwatch.AlarmRule.anyOf(...registry.all).renderAlarmRule() }),
+    ),
   });
-  return { ...alarms, any };
+  registry.shown.push(any);
+  return { ...alarms, sweepFailures: registry.sweepFailures, any };
+}
+
+/** An alarm joins the topic, the composite alarm and the dashboard's alarm widget. */
+function register(registry: AlarmRegistry, alarm: cloudwatch.Alarm): void {
+  if (registry.topic) alarm.addAlarmAction(new cloudwatchActions.SnsAction(registry.topic));
+  registry.all.push(alarm);
+  registry.shown.push(alarm);
+}
+
+/** How many consecutive periods of its schedule with a failed run fire a sweep's alarm. */
+export const SWEEP_FAILED_RUNS = 3;
+/** The longest alarm period CloudWatch takes for 3 periods (7 days at most in all): 56 hours. */
+const MAX_SWEEP_ALARM_PERIOD_SECONDS = 604_800 / SWEEP_FAILED_RUNS;
+
+/**
+ * The alarm on a rule's sweep: its function failed (an error, a timeout, a crash; a run stopped at its
+ * deadline is no failure) in each of 3 consecutive periods of the schedule. A period with no run (the
+ * schedule's runs and CloudWatch's periods drift apart) neither fails nor clears it. It joins the
+ * orchestrator's topic, composite alarm and dashboard, and `alarms.sweepFailures[ruleId]`.
+ */
+export function addSweepFailureAlarm(
+  scope: Construct,
+  ruleId: string,
+  sweep: lambda.IFunction,
+  schedule: Duration,
+): cloudwatch.Alarm {
+  const registry = registries.get(scope);
+  if (!registry) throw new Error(`addSweepFailureAlarm: ${scope.node.path} has no alarms`);
+  const scheduleSeconds = Token.isUnresolved(schedule.toSeconds()) ? 300 : schedule.toSeconds();
+  // The schedule is whole minutes (a rate), as a period of Lambda's per-minute metrics must be.
+  const period = Math.min(MAX_SWEEP_ALARM_PERIOD_SECONDS, Math.max(60, Math.ceil(scheduleSeconds / 60) * 60));
+  const alarm = new cloudwatch.Alarm(scope, `${ruleId}SweepFailingAlarm`, {
+    alarmDescription: `Transfer rule ${ruleId}'s sweep failed in ${SWEEP_FAILED_RUNS} consecutive periods of its schedule: the contacts its events miss are not found. Read the logs of its function (${ruleId}Sweep): SearchContacts access, the ledger, the queue`,
+    metric: sweep.metricErrors({ period: Duration.seconds(period), statistic: 'Sum' }),
+    threshold: 1,
+    evaluationPeriods: SWEEP_FAILED_RUNS,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    treatMissingData: cloudwatch.TreatMissingData.IGNORE,
+  });
+  register(registry, alarm);
+  registry.sweepFailures[ruleId] = alarm;
+  return alarm;
 }
 
 /**
@@ -272,7 +336,11 @@ export function createDashboard(
           right: [watched.worker.metricDuration({ statistic: 'p99' })],
           width: 12,
         }),
-        new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: Object.values(alarms), width: 12 }),
+        new cloudwatch.AlarmStatusWidget({
+          title: 'Alarms',
+          alarms: registries.get(scope)?.shown ?? [alarms.any],
+          width: 12,
+        }),
       ],
       [
         new cloudwatch.GraphWidget({

@@ -5,7 +5,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
-import type { TableBilling } from './enums.js';
+import type { SweepTimestamp, TableBilling } from './enums.js';
 
 /** Properties of a {@link TransferOrchestrator}. */
 export interface TransferOrchestratorProps {
@@ -270,8 +270,9 @@ export interface TransferRuleSweep {
   /** The Amazon Connect instance whose contacts are searched (an id, one of `instanceIds`). */
   readonly instanceId: string;
   /**
-   * The channels the rule matches (`TASK`, `EMAIL`, …), as `SearchContacts` criteria.
-   * @default - any channel
+   * The channels the rule matches (`TASK`, `EMAIL`), as `SearchContacts` criteria: only those
+   * `TransferContact` moves.
+   * @default - TASK and EMAIL
    */
   readonly channels?: string[];
   /**
@@ -286,8 +287,15 @@ export interface TransferRuleSweep {
    */
   readonly initiationMethods?: string[];
   /**
-   * How far back each run looks (contact initiation time); at most 8 weeks (`SearchContacts`' widest range),
-   * and at least `schedule` + `settle` so that no contact falls between two runs.
+   * The contact timestamp each run's window ranges over. A rule on `QUEUED` events should sweep by
+   * `SweepTimestamp.ENQUEUE`: by initiation, a contact queued more than `window` after it started is never
+   * found. By enqueue time, a contact never queued is never found.
+   * @default SweepTimestamp.INITIATION
+   */
+  readonly timestamp?: SweepTimestamp;
+  /**
+   * How far back each run looks (by `timestamp`); at most 8 weeks (`SearchContacts`' widest range), and at
+   * least `schedule` + `settle` so that no contact falls between two runs.
    * @default Duration.hours(1)
    */
   readonly window?: Duration;

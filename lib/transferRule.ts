@@ -4,7 +4,7 @@ import type * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { contactAttributesProblems } from '../src/contract/connect.js';
 import { TRANSFER_REQUESTED_DETAIL_TYPE } from '../src/contract/events.js';
-import { ruleToken } from '../src/contract/sweep.js';
+import { RULE_ID_MAX_LENGTH, ruleToken } from '../src/contract/sweep.js';
 import type { TransferDestination, TransferRuleOptions } from './props.js';
 
 /**
@@ -27,11 +27,17 @@ export function transferRulePattern(options: TransferRuleOptions): events.EventP
 }
 
 /**
- * The problems of a transfer rule's destination (exactly one of queue or user, and a flow), each naming the
- * fix; empty when it is valid.
+ * The problems of a transfer rule's id (short enough for its tokens) and destination (exactly one of queue or
+ * user, and a flow), each naming the fix; empty when they are valid.
  */
 export function destinationProblems(id: string, destination: TransferDestination): string[] {
   const problems: string[] = [];
+  // Its events and its sweep token a contact `rule-<id>-<contactId>`: that must fit ClientToken for any
+  // contact id, or the worker refuses the request (a token given is never cut, unlike one derived).
+  if (id.length > RULE_ID_MAX_LENGTH)
+    problems.push(
+      `addTransferRule('${id.slice(0, 40)}…') id must be at most ${RULE_ID_MAX_LENGTH} characters (its token rule-<id>-<contactId>, with a contact id of up to 256, must fit ClientToken's 500), got ${id.length}`,
+    );
   if ((destination.queueId === undefined) === (destination.userId === undefined)) {
     problems.push(
       `addTransferRule('${id}') needs exactly one of destination.queueId or destination.userId, got ${JSON.stringify(destination)}`,

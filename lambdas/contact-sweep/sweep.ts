@@ -67,6 +67,7 @@ class DeadlineReached extends Error {}
 
 /**
  * One run of a transfer rule's sweep: the contacts SearchContacts finds in `[now − window, now − settle]`
+ * (by the input's `timestamp`, initiation by default)
  * that the rule should have matched (not disconnected, not started by a transfer unless the rule includes
  * those), less those whose token `rule-<id>-<contactId>` already has a request record in the ledger, are
  * put on the transfer queue with that token. Enqueueing a contact the event path also enqueued is harmless:
@@ -80,9 +81,10 @@ class DeadlineReached extends Error {}
 export async function runSweep(input: SweepInput, ports: SweepPorts): Promise<SweepCounts> {
   const counts = { found: 0, alreadyRequested: 0, enqueued: 0, pages: 0, throttled: 0, complete: false };
   const started = ports.now();
-  // One search: the same range on every page (a page token is bound to its search).
+  // One search: the same range on every page (a page token is bound to its search), over the timestamp the
+  // rule chose (a rule on QUEUED events misses contacts queued long after they started unless ENQUEUE).
   const TimeRange = {
-    Type: 'INITIATION_TIMESTAMP' as const,
+    Type: input.timestamp ?? 'INITIATION_TIMESTAMP',
     StartTime: new Date(started - input.windowSeconds * 1000),
     EndTime: new Date(started - input.settleSeconds * 1000),
   };

@@ -46,6 +46,20 @@ export function ruleToken(ruleId: string, contactId: string): string {
   return `rule-${ruleId}-${contactId}`;
 }
 
+/**
+ * The longest transfer rule id (238 characters): `rule-<id>-` and a contact id of Connect's longest (256)
+ * fit in `ClientToken`'s 500. The rule's events put the token in the request, where the worker refuses one
+ * longer than 500 (it cuts only a token it derives): a longer id would dead-letter every long contact id.
+ */
+export const RULE_ID_MAX_LENGTH = 500 - 256 - ruleToken('', '').length;
+
+/**
+ * The contact timestamps a sweep may range its search over (SearchContacts' `TimeRange.Type`): when the
+ * contact started, or when it was last queued (a contact never queued has none, and is not found by it).
+ */
+export const SWEEP_TIMESTAMPS = ['INITIATION_TIMESTAMP', 'ENQUEUE_TIMESTAMP'] as const;
+export type SweepTimestampType = (typeof SWEEP_TIMESTAMPS)[number];
+
 /** What a rule's schedule passes the sweep: the rule's settings, as the construct resolved them. */
 export interface SweepInput {
   /** The transfer rule's id (its tokens are `rule-<ruleId>-<contactId>`). */
@@ -67,6 +81,11 @@ export interface SweepInput {
   };
   /** Also sweep contacts a transfer started (`InitiationMethod` `TRANSFER`), as the rule's option says. */
   readonly includeTransferredContacts: boolean;
+  /**
+   * The timestamp the run's range is over; an input without it (from before the setting) is
+   * `INITIATION_TIMESTAMP`.
+   */
+  readonly timestamp?: SweepTimestampType;
   /** How far back a run looks (seconds). */
   readonly windowSeconds: number;
   /** Contacts younger than this (seconds) are left to the event path. */

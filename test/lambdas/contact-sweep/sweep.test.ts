@@ -161,6 +161,39 @@ describe('the contact sweep', () => {
     expect(counts).toMatchObject({ alreadyRequested: 1, enqueued: 1 });
   });
 
+  it('searches by enqueue time when the rule says so: a task queued late is found, one never queued is not', async () => {
+    // A transfer keeps the task's id here: the task started two hours ago is queued on support only now.
+    const w = await world({ contactIdMode: 'keep' });
+    w.sim.seed({
+      instances: [
+        { id: SAMPLE_INSTANCE_ID, contacts: [{ id: 'late', initiatedAt: Date.now() - 7_200_000 }] },
+      ],
+    });
+    const client = new ConnectClient({ endpoint: w.sim.endpoint, maxAttempts: 1 });
+    await client.send(
+      new TransferContactCommand({
+        InstanceId: SAMPLE_INSTANCE_ID,
+        ContactId: 'late',
+        QueueId: 'support',
+        ContactFlowId: 'flow-transfer-to-queue',
+      }),
+    );
+    // Started now and never queued: it has no enqueue timestamp.
+    w.sim.startContact({ instanceId: SAMPLE_INSTANCE_ID, contactId: 'never-queued' });
+    const anyQueue = { ...INPUT, criteria: { Channels: ['TASK'] } };
+
+    await runSweep(anyQueue, w.ports);
+    expect(sentContacts(w)).toEqual(['never-queued']);
+    w.sent.length = 0;
+    await runSweep({ ...anyQueue, timestamp: 'ENQUEUE_TIMESTAMP' }, w.ports);
+    expect(sentContacts(w)).toEqual(['late']);
+    const searches = w.sim.calls.filter((c) => c.operation === 'SearchContacts');
+    expect(searches.map((c) => (c.input.TimeRange as { Type: string }).Type)).toEqual([
+      'INITIATION_TIMESTAMP',
+      'ENQUEUE_TIMESTAMP',
+    ]);
+  });
+
   it('pages through more than 100 matches with the same range, a ledger read per 50 and ⌈n/10⌉ sends a page', async () => {
     const w = await world({}, { unprocessedOnce: true, failFirstEntry: true });
     for (let i = 0; i < 230; i += 1) start(w.sim, `p-${String(i).padStart(3, '0')}`);
