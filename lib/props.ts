@@ -226,7 +226,8 @@ export interface TransferDestination {
   /**
    * Contact attributes every transfer of the rule sets first (the request's `Attributes`), so the receiving
    * flow or agent can tell why the contact came: for instance `{ EscalatedBy: 'EscalateQueuedTasks' }`. Keys
-   * of letters, digits, `-` and `_`; 32,768 UTF-8 bytes in all.
+   * of letters, digits, `-` and `_`; 32,768 UTF-8 bytes in all; no value holding `<…>` (EventBridge's input
+   * template would read it as a placeholder).
    * @default - none: the contact's attributes are left as they are
    */
   readonly attributes?: { [key: string]: string };

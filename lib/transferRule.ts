@@ -49,9 +49,23 @@ export function destinationProblems(id: string, destination: TransferDestination
     );
   }
   if (destination.attributes !== undefined && !Token.isUnresolved(destination.attributes))
-    for (const problem of contactAttributesProblems(destination.attributes))
+    for (const problem of [
+      ...contactAttributesProblems(destination.attributes),
+      ...placeholderProblems(destination.attributes),
+    ])
       problems.push(`addTransferRule('${id}') destination.attributes: ${problem}`);
   return problems;
+}
+
+/**
+ * Values EventBridge's input template would rewrite: `<name>` is a placeholder there (`<aws.events.rule-name>`,
+ * a path of the event), while the sweep sends the value as it is, so the rule's events and its sweep would ask
+ * two things under one token.
+ */
+function placeholderProblems(attributes: Readonly<Record<string, string>>): string[] {
+  return Object.entries(attributes)
+    .filter(([, value]) => /<[^<>]*>/.test(value))
+    .map(([key]) => `${key}'s value holds <…>, which EventBridge's input template reads as a placeholder`);
 }
 
 /** Whether a destination sets attributes (an empty map sets none, as the request's schema reads it). */

@@ -176,6 +176,20 @@ describe('a rule’s attributes', () => {
     });
   });
 
+  it('may not hold what EventBridge’s input template reads as a placeholder (the sweep would send it as it is)', () => {
+    expect(() =>
+      build({
+        ...RULE,
+        destination: { ...RULE.destination, attributes: { Note: 'by <aws.events.rule-name>' } },
+      }),
+    ).toThrow(
+      /destination\.attributes: Note's value holds <…>, which EventBridge's input template reads as a placeholder/,
+    );
+    expect(() =>
+      build({ ...RULE, destination: { ...RULE.destination, attributes: { Note: 'a < b and 1 <= 2' } } }),
+    ).not.toThrow();
+  });
+
   it('are checked at synth as Connect checks them', () => {
     expect(() =>
       build({

@@ -168,13 +168,13 @@ describe('a request with Attributes (a transfer starts a new contact)', () => {
     const status = await readTransferStatus(
       dynamodb,
       { idempotencyTableName: 'idempotency', ledgerTableName: 'ledger' },
-      body as TransferRequest,
+      { ...body, ClientToken: 'attr-case' },
     );
     expect(status.status).toBe('transferred');
     const other = await readTransferStatus(
       dynamodb,
       { idempotencyTableName: 'idempotency', ledgerTableName: 'ledger' },
-      { ...body, Attributes: { Zed: '1', abc: 'other', Reason: 'r', caseId: 'c' } } as TransferRequest,
+      { ...body, ClientToken: 'attr-case', Attributes: { Zed: '1', abc: 'other', Reason: 'r', caseId: 'c' } },
     );
     expect(other).toMatchObject({ status: 'rejected', final: true });
   });
