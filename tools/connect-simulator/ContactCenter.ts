@@ -222,21 +222,26 @@ export class ContactCenter {
     return `arn:aws:connect:${region}:${accountId}:instance/${instanceId}/contact/${contactId}`;
   }
 
+  /** The instance a call names: 404 when there is none, 403 when it denies the caller every action. */
+  #authorizedInstance(instanceId: string, action: string) {
+    const instance = this.#instances.get(instanceId);
+    if (!instance) throw notFound(`instance ${instanceId} not found`);
+    if (instance.accessDenied)
+      throw new ApiError(
+        403,
+        'AccessDeniedException',
+        `not authorized to perform connect:${action} on ${instanceId}`,
+      );
+    return instance;
+  }
+
   /**
    * `TransferContact`: applies the documented rules in the configured order, then transfers. Throws
    * {@link ApiError} for a rule violation.
    */
   transfer(raw: Record<string, unknown>): TransferResult {
     const input = readTransferInput(raw);
-    const instance = this.#instances.get(input.InstanceId);
-    if (!instance) throw notFound(`instance ${input.InstanceId} not found`);
-    if (instance.accessDenied) {
-      throw new ApiError(
-        403,
-        'AccessDeniedException',
-        `not authorized to perform connect:TransferContact on ${input.InstanceId}`,
-      );
-    }
+    const instance = this.#authorizedInstance(input.InstanceId, 'TransferContact');
     const fingerprint = fingerprintOf(raw);
     const tokenKey = input.ClientToken ? `${input.InstanceId}|${input.ClientToken}` : undefined;
     const remembered = tokenKey ? this.#rememberedToken(tokenKey) : undefined;
@@ -276,15 +281,7 @@ export class ContactCenter {
    */
   updateAttributes(raw: Record<string, unknown>): AttributesUpdateResult {
     const input = readUpdateAttributesInput(raw);
-    const instance = this.#instances.get(input.InstanceId);
-    if (!instance) throw notFound(`instance ${input.InstanceId} not found`);
-    if (instance.accessDenied) {
-      throw new ApiError(
-        403,
-        'AccessDeniedException',
-        `not authorized to perform connect:UpdateContactAttributes on ${input.InstanceId}`,
-      );
-    }
+    this.#authorizedInstance(input.InstanceId, 'UpdateContactAttributes');
     const contact = this.#contacts.get(contactKey(input.InstanceId, input.InitialContactId));
     const attributes = mergedAttributes(contact, input.InitialContactId, input.Attributes);
     const updated = contact as Contact;
