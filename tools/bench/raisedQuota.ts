@@ -192,9 +192,42 @@ export function raisedQuotaFigures(calls: readonly SimulatorCall[], c: RaisedQuo
 }
 
 export type RaisedQuotaFigures = ReturnType<typeof raisedQuotaFigures> & {
+  readonly machine?: ReturnType<ReturnType<typeof watchLoad>['stop']>;
   readonly deadLetters?: number;
   readonly invocations?: number;
 };
+
+/**
+ * How busy this process was during a run: the share of each second its main thread (where the local
+ * DynamoDB, SQS, the Connect simulator and the event source all run) was busy, and its CPU (that thread and
+ * the workers' threads) per transfer. A main thread busy all the time delays every DynamoDB and SQS answer
+ * the workers wait for: then the machine, not the pacing, bounds the rate.
+ */
+function watchLoad() {
+  const cpuAtStart = process.cpuUsage();
+  let last = performance.eventLoopUtilization();
+  const busy: number[] = [];
+  const timer = setInterval(() => {
+    const now = performance.eventLoopUtilization();
+    busy.push(performance.eventLoopUtilization(now, last).utilization);
+    last = now;
+  }, 1_000);
+  return {
+    stop(transfers: number) {
+      clearInterval(timer);
+      const cpu = process.cpuUsage(cpuAtStart);
+      return {
+        engineThreadBusy: {
+          mean: r3(busy.reduce((a, b) => a + b, 0) / Math.max(1, busy.length)),
+          p50: r3(quantile(busy, 0.5)),
+          secondsOver90: busy.filter((b) => b > 0.9).length,
+          seconds: busy.length,
+        },
+        cpuMsPerTransfer: r3((cpu.user + cpu.system) / 1000 / Math.max(1, transfers)),
+      };
+    },
+  };
+}
 
 /** Drains one case's backlog through the real stack (standard retry, as deployed) and reads its call log. */
 export async function raisedQuotaRun(
@@ -205,6 +238,7 @@ export async function raisedQuotaRun(
   log(
     `raised quota: ${c.rate}/s, burst ${RAISED_QUOTA_BURST}, maxConcurrency ${c.maxConcurrency}, ${c.backlog} requests…`,
   );
+  const load = watchLoad();
   const report = await runScenario({
     workload: buildBacklog(c.backlog),
     rate: c.rate,
@@ -238,6 +272,7 @@ export async function raisedQuotaRun(
       }),
     },
   });
+  const machine = load.stop(report.calls.filter((x) => x.transferred).length);
   const figures = raisedQuotaFigures(report.calls, c, RAISED_QUOTA_BURST);
   // Each TransferContact call, one line each: ms since the case's first call, Connect's answer, the token.
   if (callsFile) {
@@ -253,8 +288,12 @@ export async function raisedQuotaRun(
   log(
     `  ${figures.shareOfRate} of the rate over ${figures.windowSeconds} s, ${figures.throttles} throttled, ${dlq} in the DLQ, invariants ${report.invariants.every((i) => i.ok) ? 'hold' : 'BROKEN'}`,
   );
+  log(
+    `  engines' thread busy ${machine.engineThreadBusy.mean} of the time (${machine.engineThreadBusy.secondsOver90} s over 0.9), ${machine.cpuMsPerTransfer} ms of CPU a transfer`,
+  );
   return {
     ...figures,
+    machine,
     deadLetters: dlq,
     // The workers' invocations (held requests come back as deliveries of their own).
     invocations: report.invocations,
