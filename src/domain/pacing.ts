@@ -83,7 +83,8 @@ export type ThrottleAnswer = 'answered' | 'pause' | 'lower';
  * writes bunches the next ones past it though the schedule kept the rate; lowering the rate by 30 % for
  * that cost minutes of the quota. A caller that shares the quota throttles again: the next throttle
  * after the pause's own episode lowers the rate, as does any throttle below the ceiling or with no queue
- * (nothing of ours could have bunched).
+ * (nothing of ours could have bunched), and any where Connect's bucket is a second deep or more (the
+ * policy's `pauseOnThrottle`: at the default 2/s, 2.5 s, which no lateness of ours empties).
  *
  * @example
  * answerThrottle(undefined, 10_000, pacingPolicy(40), true); // 'pause'
@@ -98,7 +99,8 @@ export function answerThrottle(
   const sincePause = state?.pausedAt === undefined ? Number.POSITIVE_INFINITY : now - state.pausedAt;
   if (sincePause < policy.episodeMs) return 'answered';
   const atCeiling = currentRate(state, now, policy) >= policy.ceiling;
-  return atCeiling && callsQueued && sincePause > policy.confirmMs ? 'pause' : 'lower';
+  const mayPause = policy.pauseOnThrottle && atCeiling && callsQueued;
+  return mayPause && sincePause > policy.confirmMs ? 'pause' : 'lower';
 }
 
 /**

@@ -109,6 +109,13 @@ describe('answering a throttle: a pause for our own bunching, a lower rate for a
     expect(answerThrottle({ rate: 40, changedAt: 0, pausedAt: 90_000 }, 100_000, raised, true)).toBe('lower');
   });
 
+  it('lowers the rate at once at the default quota, whose bucket (2.5 s deep) no lateness of ours empties', () => {
+    expect(policy.pauseOnThrottle).toBe(false);
+    expect(answerThrottle(undefined, 100_000, policy, true)).toBe('lower');
+    expect(pacingPolicy(5).pauseOnThrottle).toBe(false);
+    expect(pacingPolicy(10).pauseOnThrottle).toBe(true);
+  });
+
   it('lowers the rate at once with no call queued, or below the ceiling (nothing of ours bunched)', () => {
     expect(answerThrottle(undefined, 100_000, raised, false)).toBe('lower');
     const lowered = afterThrottle(undefined, 80_000, raised);
