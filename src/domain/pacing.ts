@@ -84,7 +84,7 @@ export type ThrottleAnswer = 'answered' | 'pause' | 'lower';
  * that cost minutes of the quota. A caller that shares the quota throttles again: the next throttle
  * after the pause's own episode lowers the rate, as does any throttle below the ceiling or with no queue
  * (nothing of ours could have bunched), and any where Connect's bucket is a second deep or more (the
- * policy's `pauseOnThrottle`: at the default 2/s, 2.5 s, which no lateness of ours empties).
+ * policy's `shallowBucket`: at the default 2/s, 2.5 s, which no lateness of ours empties).
  *
  * @example
  * answerThrottle(undefined, 10_000, pacingPolicy(40), true); // 'pause'
@@ -99,7 +99,7 @@ export function answerThrottle(
   const sincePause = state?.pausedAt === undefined ? Number.POSITIVE_INFINITY : now - state.pausedAt;
   if (sincePause < policy.episodeMs) return 'answered';
   const atCeiling = currentRate(state, now, policy) >= policy.ceiling;
-  const mayPause = policy.pauseOnThrottle && atCeiling && callsQueued;
+  const mayPause = policy.shallowBucket && atCeiling && callsQueued;
   return mayPause && sincePause > policy.confirmMs ? 'pause' : 'lower';
 }
 

@@ -30,12 +30,14 @@ export interface PacingPolicy {
   /** How many intervals of the rate a pause of the calls lasts: Connect's bucket holds 5. */
   readonly pauseIntervals: number;
   /**
-   * Whether a throttle may be answered with a pause at all: only when Connect's bucket is shallower than a
-   * second at the ceiling (above 5/s). A deeper bucket absorbs any lateness of our own calls, so a throttle
-   * there is another caller's doing, answered with a lower rate at once (at the default 2/s, a 0.25/s
-   * neighbour had 27 % of its calls throttled while a pause kept us at the ceiling).
+   * Whether Connect's bucket is under a second deep at the ceiling (above 5/s, a raised quota): only then do
+   * calls take call times from the schedule's call cursor and may a throttle be answered with a pause. A
+   * deeper bucket absorbs any lateness of our own calls (late slots included), so a throttle there is another
+   * caller's doing, answered with a lower rate at once, and calls keep their slots as measured beside
+   * neighbours (with the cursor and the pause at the default 2/s, the neighbour run's 0.25/s or 0.5/s
+   * neighbour had 15–27 % of its calls throttled, 0 % before).
    */
-  readonly pauseOnThrottle: boolean;
+  readonly shallowBucket: boolean;
   /** How often a worker reads the shared pacing state and the schedule's epoch again (ms). */
   readonly refreshMs: number;
   /**
@@ -115,7 +117,7 @@ export function pacingPolicy(ceiling: number): PacingPolicy {
     episodeMs: 2_000,
     confirmMs: 10_000,
     pauseIntervals: 5,
-    pauseOnThrottle: 5_000 / ceiling < 1_000,
+    shallowBucket: 5_000 / ceiling < 1_000,
     ...SCHEDULE_TUNING,
   };
 }

@@ -74,7 +74,9 @@ export function createPacing(setup: PacingSetup): Pacing {
       // The call time comes from the deployment's call cursor, claimed now that the request is ready: its
       // slot only said when to come back, and calling at a slot already past (held requests come back late
       // and together) bunched the calls of several workers past Connect's bucket.
-      const callAt = schedule ? await schedule.claimCall(pacer.rate) : undefined;
+      // Only where Connect's bucket is under a second deep: a deeper one absorbs late slots, and calls at
+      // slots are what was measured beside neighbours at the default quota.
+      const callAt = schedule && policy.shallowBucket ? await schedule.claimCall(pacer.rate) : undefined;
       return callAt === undefined ? pacer.waitUntil(turn.slotAt) : pacer.waitUntil(callAt, true);
     },
     onThrottle: () => pacer.onThrottle(),

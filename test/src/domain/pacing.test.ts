@@ -110,10 +110,10 @@ describe('answering a throttle: a pause for our own bunching, a lower rate for a
   });
 
   it('lowers the rate at once at the default quota, whose bucket (2.5 s deep) no lateness of ours empties', () => {
-    expect(policy.pauseOnThrottle).toBe(false);
+    expect(policy.shallowBucket).toBe(false);
     expect(answerThrottle(undefined, 100_000, policy, true)).toBe('lower');
-    expect(pacingPolicy(5).pauseOnThrottle).toBe(false);
-    expect(pacingPolicy(10).pauseOnThrottle).toBe(true);
+    expect(pacingPolicy(5).shallowBucket).toBe(false);
+    expect(pacingPolicy(10).shallowBucket).toBe(true);
   });
 
   it('lowers the rate at once with no call queued, or below the ceiling (nothing of ours bunched)', () => {
