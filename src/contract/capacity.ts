@@ -1,3 +1,5 @@
+import { CALL_CURSOR_ABOVE_RATE } from './connect.js';
+
 /**
  * How the orchestrator's two tables are billed: on demand, or provisioned capacity sized to the rate the
  * worker may call Connect at. The worker's DynamoDB traffic follows its transfers, and its transfers never
@@ -24,6 +26,12 @@ export const TABLE_UNITS_PER_TRANSFER = {
   ledger: { writes: 3, reads: 1 },
   idempotency: { writes: 2, reads: 0 },
 } as const;
+
+/**
+ * The ledger's writes a transfer adds above {@link CALL_CURSOR_ABOVE_RATE}: the call time's claim on the
+ * pacing item (one conditional write with a backlog; a second, the cursor's reset, when it fell behind).
+ */
+export const CALL_CLAIM_WRITES_PER_TRANSFER = 2;
 
 /**
  * Capacity over what transfers at the full rate use: room for duplicates, dead-lettering, status readers,
@@ -61,8 +69,10 @@ export function provisionedCapacity(ratePerSecond: number): {
       maxWriteUnits: writeUnits * AUTO_SCALING_FACTOR,
     };
   };
+  const { ledger } = TABLE_UNITS_PER_TRANSFER;
+  const claims = ratePerSecond > CALL_CURSOR_ABOVE_RATE ? CALL_CLAIM_WRITES_PER_TRANSFER : 0;
   return {
-    ledger: sized(TABLE_UNITS_PER_TRANSFER.ledger),
+    ledger: sized({ ...ledger, writes: ledger.writes + claims }),
     idempotency: sized(TABLE_UNITS_PER_TRANSFER.idempotency),
   };
 }

@@ -9,6 +9,13 @@ export const CONNECT_TRANSFER_LIMIT = 11;
 export const CONNECT_TRANSFER_QUOTA = { ratePerSecond: 2, burst: 5 } as const;
 
 /**
+ * Above this rate (calls/s) Connect's bucket of 5 is under a second deep: the worker's calls take call times
+ * from the schedule's call cursor (one more ledger write a call, which the table's capacity counts) and a
+ * lone throttle may be answered with a pause. At or below it, calls keep their slots.
+ */
+export const CALL_CURSOR_ABOVE_RATE = CONNECT_TRANSFER_QUOTA.burst;
+
+/**
  * The burst of the default quota of Connect's APIs that publish none of their own (`DescribeContact`,
  * `ListAssociatedContacts`, `UpdateContactAttributes`): 2 requests/s, burst 5, per API, account and Region.
  */

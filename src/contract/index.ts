@@ -15,6 +15,7 @@ export {
   type TableCapacity,
 } from './capacity.js';
 export {
+  CALL_CURSOR_ABOVE_RATE,
   CONNECT_DEFAULT_BURST,
   CONNECT_TRANSFER_LIMIT,
   CONNECT_TRANSFER_QUOTA,

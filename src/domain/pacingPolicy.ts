@@ -4,6 +4,8 @@
  * docs/BENCHMARKS.md; `tools/bench/pacingModel.ts` replays the policy against a model of Connect's bucket.
  */
 
+import { CALL_CURSOR_ABOVE_RATE } from '../contract/connect.js';
+
 /** How the rate adapts, and how the schedule and the workers' calls are spaced. */
 export interface PacingPolicy {
   /** The configured rate: never exceeded. */
@@ -24,9 +26,18 @@ export interface PacingPolicy {
   readonly episodeMs: number;
   /**
    * A throttle at the ceiling with calls queued is answered with a pause, not a lower rate, unless another
-   * was paused within this long (ms): then the quota is shared, not our calls bunched.
+   * was paused within this long (ms): then the quota is shared, not our calls bunched. A minute: a pause
+   * refills 5 tokens, which a neighbour making n calls/s takes back in 5/n s, so any neighbour above one call
+   * in 12 s throttles us again inside it and is answered with a lower rate (with 10 s, one under 0.5/s never
+   * was: a hostile review's model, a 0.4/s neighbour 12 % throttled at 40/s).
    */
   readonly confirmMs: number;
+  /**
+   * The furthest ahead of now a call time may be claimed (ms): a cursor further ahead was written by a worker
+   * whose clock runs fast, or not by this rule; it is set back to now, rather than stall the deployment's
+   * calls (and wait past an invocation's deadline).
+   */
+  readonly maxCallLeadMs: number;
   /** How many intervals of the rate a pause of the calls lasts: Connect's bucket holds 5. */
   readonly pauseIntervals: number;
   /**
@@ -115,9 +126,11 @@ export function pacingPolicy(ceiling: number): PacingPolicy {
     nearProbePerSecond: ceiling / 800,
     probePerSecond: ceiling / 100,
     episodeMs: 2_000,
-    confirmMs: 10_000,
+    confirmMs: 60_000,
     pauseIntervals: 5,
-    shallowBucket: 5_000 / ceiling < 1_000,
+    shallowBucket: ceiling > CALL_CURSOR_ABOVE_RATE,
+    // 2 s, or 40 intervals where they are longer: the in-flight claims of a backlog and a pause fit in it.
+    maxCallLeadMs: Math.max(2_000, (40 * 1000) / ceiling),
     ...SCHEDULE_TUNING,
   };
 }

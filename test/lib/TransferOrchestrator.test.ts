@@ -205,11 +205,18 @@ describe('TransferOrchestrator: tables', () => {
     );
   });
 
-  it('sizes the capacity to the configured rate', () => {
+  it('sizes the capacity to the configured rate, the call time claims counted above 5/s', () => {
     const { template: fast } = build({ transferRatePerSecond: 10, functionTimeout: Duration.seconds(60) });
+    // 10/s × (3 ledger writes + 2 for the call time's claim) × 1.25 headroom.
     fast.hasResourceProperties('AWS::DynamoDB::Table', {
       KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-      ProvisionedThroughput: { ReadCapacityUnits: 13, WriteCapacityUnits: 38 },
+      ProvisionedThroughput: { ReadCapacityUnits: 13, WriteCapacityUnits: 63 },
+    });
+    // At 5/s the bucket is a second deep: calls keep their slots, no claim, 3 writes a transfer.
+    const { template: atBurst } = build({ transferRatePerSecond: 5, functionTimeout: Duration.seconds(60) });
+    atBurst.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      ProvisionedThroughput: { ReadCapacityUnits: 7, WriteCapacityUnits: 19 },
     });
   });
 

@@ -72,10 +72,11 @@ export class DynamoPacingStore implements PacingStore, ScheduleStore {
   /**
    * `claimCallTime` applied atomically, with no read first (one write a call, and no conflict to retry while
    * the cursor is ahead): a cursor at or past now moves on by an interval and its old value is the call
-   * time; one behind now (or none) is set to now plus an interval, and the call time is now. Between two
-   * workers doing the latter at once, one write fails its condition and that worker takes the first way.
+   * time; one behind now (or none), or more than `maxLeadMs` ahead (a fast clock's write), is set to now plus
+   * an interval, and the call time is now. Between two workers doing the latter at once, one write fails its
+   * condition and that worker takes the first way.
    */
-  async claimCall(now: number, intervalMs: number): Promise<number> {
+  async claimCall(now: number, intervalMs: number, maxLeadMs: number): Promise<number> {
     for (let attempt = 0; ; attempt += 1) {
       try {
         const { Attributes } = await this.client.send(
@@ -83,8 +84,8 @@ export class DynamoPacingStore implements PacingStore, ScheduleStore {
             TableName: this.tableName,
             Key: { pk: LedgerKey.pacing() },
             UpdateExpression: 'SET nextCallAt = nextCallAt + :interval',
-            ConditionExpression: 'nextCallAt >= :now',
-            ExpressionAttributeValues: { ':interval': intervalMs, ':now': now },
+            ConditionExpression: 'nextCallAt BETWEEN :now AND :limit',
+            ExpressionAttributeValues: { ':interval': intervalMs, ':now': now, ':limit': now + maxLeadMs },
             ReturnValues: 'UPDATED_OLD',
           }),
         );
@@ -99,8 +100,9 @@ export class DynamoPacingStore implements PacingStore, ScheduleStore {
             TableName: this.tableName,
             Key: { pk: LedgerKey.pacing() },
             UpdateExpression: 'SET nextCallAt = :next',
-            ConditionExpression: 'attribute_not_exists(nextCallAt) OR nextCallAt < :now',
-            ExpressionAttributeValues: { ':next': nextCallAt, ':now': now },
+            ConditionExpression:
+              'attribute_not_exists(nextCallAt) OR nextCallAt < :now OR nextCallAt > :limit',
+            ExpressionAttributeValues: { ':next': nextCallAt, ':now': now, ':limit': now + maxLeadMs },
           }),
         );
         return callAt;

@@ -8,9 +8,9 @@ export interface ScheduleStore {
   advanceSchedule(seen: number | undefined, next: number): Promise<boolean>;
   /**
    * Claims the next call time of the deployment (ms) from the call cursor, atomically (`claimCallTime`), and
-   * moves the cursor on by `intervalMs`.
+   * moves the cursor on by `intervalMs`; a cursor more than `maxLeadMs` ahead of now is set back to now.
    */
-  claimCall(now: number, intervalMs: number): Promise<number>;
+  claimCall(now: number, intervalMs: number, maxLeadMs: number): Promise<number>;
 }
 
 /** Slots given to a batch, under the epoch they belong to (the last throttle's time; 0 before any). */
@@ -102,7 +102,7 @@ export class SharedSchedule {
    */
   async claimCall(rate: number): Promise<number | undefined> {
     try {
-      return await this.store.claimCall(this.#now(), 1000 / rate);
+      return await this.store.claimCall(this.#now(), 1000 / rate, this.policy.maxCallLeadMs);
     } catch {
       return undefined;
     }

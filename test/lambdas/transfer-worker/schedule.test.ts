@@ -148,6 +148,21 @@ describe('the shared schedule', () => {
     expect(await workers[2]?.claimCall(40)).toBe(now + 75);
   });
 
+  it('sets back a cursor written far ahead (a worker whose clock runs fast), rather than stall every call', async () => {
+    store = await freshStore();
+    const now = 8_000_000;
+    const raised = pacingPolicy(40);
+    const fast = new SharedSchedule(store, raised, { now: () => now + 3_600_000 });
+    const honest = new SharedSchedule(store, raised, { now: () => now });
+    expect(await fast.claimCall(40)).toBe(now + 3_600_000);
+    // An hour ahead is past the most a call time may lead (2 s at 40/s): the honest worker calls now.
+    expect(await honest.claimCall(40)).toBe(now);
+    expect(await honest.claimCall(40)).toBe(now + 25);
+    // A lead within the bound is the backlog's own and is kept.
+    const queued = await Promise.all(Array.from({ length: 40 }, () => honest.claimCall(40)));
+    expect(Math.max(...(queued as number[]))).toBe(now + 41 * 25);
+  });
+
   it('pauses the calls by moving the cursor on, once an episode, and only with calls queued', async () => {
     store = await freshStore();
     const now = 6_000_000;

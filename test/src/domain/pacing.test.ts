@@ -92,7 +92,13 @@ describe('answering a throttle: a pause for our own bunching, a lower rate for a
 
   it('pauses the calls for a throttle at the ceiling with calls queued and no pause lately', () => {
     expect(answerThrottle(undefined, 100_000, raised, true)).toBe('pause');
-    expect(answerThrottle({ rate: 40, changedAt: 0, pausedAt: 89_999 }, 100_000, raised, true)).toBe('pause');
+    expect(answerThrottle({ rate: 40, changedAt: 0, pausedAt: 39_999 }, 100_000, raised, true)).toBe('pause');
+    // A second throttle within a minute of a pause is a neighbour's doing, however slow the neighbour (a
+    // 0.25/s one takes the pause's 5 tokens back in 20 s): the rate is lowered.
+    expect(answerThrottle({ rate: 40, changedAt: 0, pausedAt: 80_000 }, 100_000, raised, true)).toBe('lower');
+    expect(
+      answerThrottle({ rate: 10, changedAt: 0, pausedAt: 50_000 }, 100_000, pacingPolicy(10), true),
+    ).toBe('lower');
     // Connect's bucket refills in the pause: 5 intervals.
     expect(pauseMs(40, raised)).toBe(125);
     expect(pauseMs(2, policy)).toBe(2_500);
