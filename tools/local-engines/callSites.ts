@@ -52,6 +52,8 @@ const DYNAMO_SITES: readonly DynamoSite[] = [
   { site: 'deadletter.read', operation: 'GetItem', key: 'deadletter#' },
   { site: 'deadletter.read', operation: 'BatchGetItem', key: 'deadletter#' },
   { site: 'pacing.read', operation: 'GetItem', key: 'pacing#' },
+  { site: 'pacing.pause', operation: 'UpdateItem', key: 'pacing#', expression: /pausedAt/ },
+  { site: 'pacing.claimCall', operation: 'UpdateItem', key: 'pacing#', expression: /SET nextCallAt/ },
   { site: 'pacing.write', operation: 'UpdateItem', key: 'pacing#' },
 ];
 
