@@ -311,7 +311,9 @@ class TransferAttempt {
     // The paced turn comes before anything is written: a worker that dies while it waits leaves no attempt
     // behind (an open attempt would count as one that may have transferred), and one too close to its
     // deadline simply leaves the record to a fresh invocation.
-    await this.deps.pacing.waitTurn(turn);
+    const budgetMs =
+      (this.context?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY) - this.deps.deadlineMarginMs;
+    await this.deps.pacing.waitTurn(turn, budgetMs);
     const remainingMs = this.context?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;
     if (remainingMs < this.deps.deadlineMarginMs) throw new DeadlineTooCloseError(remainingMs);
 

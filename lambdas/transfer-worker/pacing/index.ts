@@ -1,4 +1,4 @@
-import { intervalMs, type PacingPolicy } from '../../../src/domain/index.js';
+import { DeadlineTooCloseError, intervalMs, type PacingPolicy } from '../../../src/domain/index.js';
 import { AdaptivePacer, type Pacer, type PacingStore } from './AdaptivePacer.js';
 import { type BatchPlan, type PlannedRecord, planBatch, type ScheduledTurn } from './batchSchedule.js';
 import { CallPacer } from './CallPacer.js';
@@ -18,9 +18,11 @@ export interface Pacing {
   admit(records: readonly PlannedRecord[]): Promise<BatchPlan>;
   /**
    * Waits until a call may start: with a slot, the next call time of the deployment's call cursor (the slot
-   * itself when the cursor cannot be reached); without one, this worker's next turn.
+   * itself when the cursor cannot be reached); without one, this worker's next turn. A call time further
+   * away than `budgetMs` (what the invocation may still wait) throws {@link DeadlineTooCloseError} at once:
+   * Lambda would end the invocation in the wait, and every record of the batch would come back.
    */
-  waitTurn(turn?: ScheduledTurn): Promise<void>;
+  waitTurn(turn?: ScheduledTurn, budgetMs?: number): Promise<void>;
   /** Connect throttled a call. */
   onThrottle(): Promise<void>;
   /** The deployment's rate this worker paces to now (calls/s). */
@@ -69,7 +71,7 @@ export function createPacing(setup: PacingSetup): Pacing {
     admit: schedule
       ? (records) => planBatch(records, schedule, { now: Date.now, random: Math.random })
       : runAllNow,
-    waitTurn: async (turn) => {
+    waitTurn: async (turn, budgetMs = Number.POSITIVE_INFINITY) => {
       if (!turn) return pacer.waitTurn();
       // The call time comes from the deployment's call cursor, claimed now that the request is ready: its
       // slot only said when to come back, and calling at a slot already past (held requests come back late
@@ -77,6 +79,8 @@ export function createPacing(setup: PacingSetup): Pacing {
       // Only where Connect's bucket is under a second deep: a deeper one absorbs late slots, and calls at
       // slots are what was measured beside neighbours at the default quota.
       const callAt = schedule && policy.shallowBucket ? await schedule.claimCall(pacer.rate) : undefined;
+      if (callAt !== undefined && callAt - Date.now() > budgetMs)
+        throw new DeadlineTooCloseError(Math.max(0, Math.floor(budgetMs)));
       return callAt === undefined ? pacer.waitUntil(turn.slotAt) : pacer.waitUntil(callAt, true);
     },
     onThrottle: () => pacer.onThrottle(),

@@ -3,8 +3,10 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planBatch } from '../../../lambdas/transfer-worker/pacing/batchSchedule.js';
 import { DynamoPacingStore } from '../../../lambdas/transfer-worker/pacing/DynamoPacingStore.js';
+import { createPacing } from '../../../lambdas/transfer-worker/pacing/index.js';
 import { SharedSchedule } from '../../../lambdas/transfer-worker/pacing/SharedSchedule.js';
 import { CopyAttribute, copyFactsOf } from '../../../lambdas/transfer-worker/queue/messageAttributes.js';
+import { DeadlineTooCloseError } from '../../../src/domain/index.js';
 import { afterThrottle, currentRate, pacingPolicy } from '../../../src/domain/pacing.js';
 import { type LocalEngine, startLocalDynamoDB } from '../../../tools/local-engines/engines.js';
 import { sqsRecord, WORKER_ROLE_ID, WORKER_SENDER_ID } from '../../support/factories.js';
@@ -161,6 +163,26 @@ describe('the shared schedule', () => {
     // A lead within the bound is the backlog's own and is kept.
     const queued = await Promise.all(Array.from({ length: 40 }, () => honest.claimCall(40)));
     expect(Math.max(...(queued as number[]))).toBe(now + 41 * 25);
+  });
+
+  it('never waits for a call time past what the invocation may still wait: it says so at once', async () => {
+    store = await freshStore();
+    const pacing = createPacing({
+      mode: 'adaptive',
+      policy: pacingPolicy(40),
+      workers: 2,
+      store,
+      schedule: true,
+    });
+    const turn = { slotAt: Date.now() };
+    // Calls claimed ahead: the next call time is 1.5 s away (within the lead a call time may have at 40/s),
+    // more than the 300 ms the invocation may still wait.
+    await store.claimCall(Date.now(), 1_500, pacingPolicy(40).maxCallLeadMs);
+    const started = Date.now();
+    await expect(pacing.waitTurn(turn, 300)).rejects.toBeInstanceOf(DeadlineTooCloseError);
+    expect(Date.now() - started).toBeLessThan(300);
+    // With the time to wait, it waits for its call time.
+    await expect(pacing.waitTurn({ slotAt: Date.now() }, 5_000)).resolves.toBeUndefined();
   });
 
   it('pauses the calls by moving the cursor on, once an episode, and only with calls queued', async () => {
